@@ -1,0 +1,170 @@
+import { z } from "zod";
+
+/**
+ * The agent spec: what `compile(graph)` produces and what the engine (`src/agents`) builds agents
+ * from — also the JSON file format of `npm run agent`. It lives here, beneath both, so the canvas
+ * compiler and the engine share one schema. Secrets are referenced by name, never inlined.
+ */
+
+/** A Python identifier: agent and tool names become Python function names. */
+export const identifierSchema = z
+  .string()
+  .min(1, "Name is required")
+  .max(64, "Name must be at most 64 characters")
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "Name must be a Python identifier (letters, digits, _; not starting with a digit)");
+
+/** Name of a team secret or environment variable holding a credential. */
+export const secretRefSchema = z
+  .string()
+  .regex(/^[A-Z_][A-Z0-9_]*$/, "Secret names are UPPER_SNAKE_CASE")
+  .max(128);
+
+/** One recorded model answer: plain text, or text and/or tool calls. */
+export const transcriptItemSchema = z.union([
+  z.string(),
+  z.object({
+    content: z.string().optional(),
+    tool_calls: z
+      .array(z.object({ name: z.string().min(1), arguments: z.record(z.string(), z.unknown()) }))
+      .optional(),
+  }),
+]);
+export type TranscriptItem = z.infer<typeof transcriptItemSchema>;
+
+const modelCommon = {
+  model: z.string().min(1, "Model id is required").max(200),
+  temperature: z.number().min(0).max(2).optional(),
+  maxTokens: z.number().int().positive().max(1_000_000).optional(),
+};
+
+export const modelSpecSchema = z.discriminatedUnion("provider", [
+  z.object({
+    provider: z.literal("openai"),
+    ...modelCommon,
+    /** Any OpenAI-compatible base URL (OpenAI, Azure, Ollama, vLLM, Groq, Together, LiteLLM). */
+    baseUrl: z.url().optional(),
+    apiKeySecret: secretRefSchema.optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+  }),
+  z.object({
+    provider: z.literal("hf"),
+    ...modelCommon,
+    /** Hugging Face Inference provider routing ("auto", "together", "nebius", ...). */
+    hfProvider: z.string().optional(),
+    endpointUrl: z.url().optional(),
+    apiKeySecret: secretRefSchema.optional(),
+  }),
+  z.object({
+    provider: z.literal("replay"),
+    model: z.string().default("replay"),
+    /** Recorded answers, played in order. */
+    transcript: z.array(transcriptItemSchema),
+  }),
+]);
+export type ModelSpec = z.infer<typeof modelSpecSchema>;
+
+export const builtinToolNames = [
+  "final_answer",
+  "web_search",
+  "visit_webpage",
+  "python_interpreter",
+  "user_input",
+  "speech_to_text",
+] as const;
+export type BuiltinToolName = (typeof builtinToolNames)[number];
+
+/** JSON Schema of one tool input, as smolagents declares them. */
+export const toolInputSchema = z.object({
+  type: z.enum(["string", "integer", "number", "boolean", "object", "array", "image", "audio", "any", "null"]),
+  description: z.string().default(""),
+  nullable: z.boolean().optional(),
+  enum: z.array(z.union([z.string(), z.number()])).optional(),
+});
+export const toolOutputTypes = [
+  "string",
+  "integer",
+  "number",
+  "boolean",
+  "object",
+  "array",
+  "image",
+  "audio",
+  "any",
+  "null",
+] as const;
+
+export const toolSpecSchema = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("builtin"),
+    name: z.enum(builtinToolNames),
+    /** Tool-specific settings, e.g. { backend: "duckduckgo" } for web_search. */
+    config: z.record(z.string(), z.unknown()).optional(),
+  }),
+  z.object({
+    kind: z.literal("python"),
+    name: identifierSchema,
+    description: z.string().max(4000).default(""),
+    /** A Python function named `name`, with type hints and a docstring; runs in the sandbox. */
+    source: z.string().min(1).max(100_000),
+  }),
+  z.object({
+    kind: z.literal("http"),
+    name: identifierSchema,
+    description: z.string().max(4000).default(""),
+    method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]).default("GET"),
+    /** URL template; `{arg}` placeholders are filled from inputs. */
+    url: z.string().min(1).max(2000),
+    headers: z.record(z.string(), z.string()).optional(),
+    /** Header name → secret name, resolved at run time. */
+    secretHeaders: z.record(z.string(), secretRefSchema).optional(),
+    inputs: z.record(identifierSchema, toolInputSchema).default({}),
+    outputType: z.enum(toolOutputTypes).default("string"),
+  }),
+  z.object({
+    kind: z.literal("mcp"),
+    name: identifierSchema,
+    /** Streamable-HTTP MCP server URL; its tools are added to the agent. */
+    url: z.url(),
+    secretHeaders: z.record(z.string(), secretRefSchema).optional(),
+    /** Only these tools of the server, when set. */
+    include: z.array(z.string()).optional(),
+  }),
+]);
+export type ToolSpec = z.infer<typeof toolSpecSchema>;
+
+export const executorSpecSchema = z.object({
+  kind: z.enum(["pyodide", "docker", "local"]).default("pyodide"),
+  timeoutSeconds: z.number().positive().max(3600).optional(),
+  memoryMb: z.number().int().positive().max(65_536).optional(),
+  cpus: z.number().positive().max(64).optional(),
+  image: z.string().optional(),
+});
+export type ExecutorSpec = z.infer<typeof executorSpecSchema>;
+
+const agentBase = z.object({
+  type: z.enum(["code", "toolCalling"]),
+  name: identifierSchema,
+  /** Shown to a manager agent that can call this one. */
+  description: z.string().max(4000).default(""),
+  instructions: z.string().max(100_000).optional(),
+  model: modelSpecSchema,
+  tools: z.array(toolSpecSchema).default([]),
+  maxSteps: z.number().int().min(1).max(200).default(20),
+  planningInterval: z.number().int().min(1).max(100).optional(),
+  addBaseTools: z.boolean().default(false),
+  /** JSON Schema the final answer must satisfy (structured output). */
+  outputSchema: z.record(z.string(), z.unknown()).optional(),
+  /** CodeAgent only. */
+  additionalAuthorizedImports: z.array(z.string().min(1)).default([]),
+  /** CodeAgent only; defaults to Pyodide. */
+  executor: executorSpecSchema.optional(),
+});
+
+export type AgentSpec = z.infer<typeof agentBase> & { managedAgents: AgentSpec[] };
+export type AgentSpecInput = z.input<typeof agentBase> & { managedAgents?: AgentSpecInput[] };
+
+export const agentSpecSchema: z.ZodType<AgentSpec, AgentSpecInput> = agentBase.extend({
+  get managedAgents() {
+    return z.array(agentSpecSchema).default([]);
+  },
+});
