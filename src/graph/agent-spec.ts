@@ -11,7 +11,10 @@ export const identifierSchema = z
   .string()
   .min(1, "Name is required")
   .max(64, "Name must be at most 64 characters")
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "Name must be a Python identifier (letters, digits, _; not starting with a digit)");
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]*$/,
+    "Name must be a Python identifier (letters, digits, _; not starting with a digit)",
+  );
 
 /** Name of a team secret or environment variable holding a credential. */
 export const secretRefSchema = z
@@ -75,7 +78,18 @@ export type BuiltinToolName = (typeof builtinToolNames)[number];
 
 /** JSON Schema of one tool input, as smolagents declares them. */
 export const toolInputSchema = z.object({
-  type: z.enum(["string", "integer", "number", "boolean", "object", "array", "image", "audio", "any", "null"]),
+  type: z.enum([
+    "string",
+    "integer",
+    "number",
+    "boolean",
+    "object",
+    "array",
+    "image",
+    "audio",
+    "any",
+    "null",
+  ]),
   description: z.string().default(""),
   nullable: z.boolean().optional(),
   enum: z.array(z.union([z.string(), z.number()])).optional(),

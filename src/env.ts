@@ -1,0 +1,68 @@
+import { z } from "zod";
+
+/**
+ * Every environment variable Troupe reads, parsed once (create-t3-app's pattern). The running mode
+ * follows from which are set (DESIGN.md §3): no DATABASE_URL → embedded PGlite under TROUPE_DATA_DIR,
+ * no REDIS_URL → in-process queue and Socket.IO without the Redis adapter.
+ * This is the only module that reads `process.env`.
+ */
+
+/** Empty strings count as unset, so `FOO=` in a .env file means "not configured". */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
+
+const serverSchema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
+  HOST: z.string().default("0.0.0.0"),
+  /** Public origin of the app, used for OAuth callbacks and links; defaults to http://localhost:PORT. */
+  APP_URL: optional(z.url()),
+  DATABASE_URL: optional(
+    z.url({ protocol: /^postgres(ql)?$/, error: "DATABASE_URL must be a postgres:// URL" }),
+  ),
+  /** Where embedded mode keeps PGlite's files and generated local secrets. */
+  TROUPE_DATA_DIR: z.string().default(".data"),
+  REDIS_URL: optional(z.url({ protocol: /^rediss?$/, error: "REDIS_URL must be a redis:// URL" })),
+  /** Signs session JWTs; generated and kept in TROUPE_DATA_DIR when unset outside production. */
+  AUTH_SECRET: optional(z.string().min(32, "AUTH_SECRET must be at least 32 characters")),
+  AUTH_GITHUB_ID: optional(z.string()),
+  AUTH_GITHUB_SECRET: optional(z.string()),
+  AUTH_GOOGLE_ID: optional(z.string()),
+  AUTH_GOOGLE_SECRET: optional(z.string()),
+  /** 32-byte key (hex or base64) encrypting team secrets at rest. */
+  SECRETS_KEY: optional(z.string().min(32)),
+  OPENAI_API_KEY: optional(z.string()),
+  OPENAI_BASE_URL: optional(z.url()),
+  HF_TOKEN: optional(z.string()),
+  /** Default sandbox for code agents. "local" runs model code unsandboxed: trusted setups only. */
+  SANDBOX_EXECUTOR: z.enum(["pyodide", "docker", "local"]).default("pyodide"),
+  ALLOW_LOCAL_EXECUTOR: z
+    .enum(["true", "false", "1", "0"])
+    .default("false")
+    .transform((v) => v === "true" || v === "1"),
+  DOCKER_HOST: optional(z.string()),
+  SANDBOX_IMAGE: z.string().default("troupe-sandbox:latest"),
+  PYODIDE_POOL_SIZE: z.coerce.number().int().min(0).max(64).default(2),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type Env = z.infer<typeof serverSchema>;
+
+/** Parse an environment (defaults to process.env); throws one message naming every bad variable. */
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  const result = serverSchema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`Invalid environment variables:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}
+
+export const env: Env = parseEnv();
+
+/** Embedded defaults vs production services, derived from what is configured. */
+export const mode = {
+  embeddedDatabase: env.DATABASE_URL === undefined,
+  redis: env.REDIS_URL !== undefined,
+} as const;

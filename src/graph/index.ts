@@ -1,0 +1,2 @@
+export * from "./agent-spec";
+export * from "./workflow-document";
