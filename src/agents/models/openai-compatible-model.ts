@@ -1,0 +1,192 @@
+import OpenAI from "openai";
+import type {
+  ChatCompletionCreateParamsBase,
+  ChatCompletionMessageParam,
+} from "openai/resources/chat/completions";
+import {
+  type ChatMessage,
+  cutAtStop,
+  type GenerateOptions,
+  type Model,
+  type ModelOutput,
+  type ModelStreamEvent,
+  normaliseMessages,
+  type ToolCall,
+} from "./model";
+import { defaultRetryPolicy, type RetryPolicy, withRetries } from "./retry";
+
+export interface OpenAICompatibleModelOptions {
+  model: string;
+  apiKey?: string;
+  /** Any OpenAI-compatible base URL (OpenAI, Azure, Ollama, vLLM, Groq, Together, LiteLLM). */
+  baseUrl?: string;
+  headers?: Record<string, string>;
+  temperature?: number;
+  maxTokens?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Request timeout per attempt (ms). */
+  timeoutMs?: number;
+  fetch?: typeof globalThis.fetch;
+}
+
+/**
+ * Chat completions through the official `openai` SDK. The SDK's own retries are off so that ours
+ * (which honour Retry-After and report each retry to the trace) are the only ones.
+ */
+export class OpenAICompatibleModel implements Model {
+  readonly modelId: string;
+  private readonly client: OpenAI;
+  private readonly retry: RetryPolicy;
+
+  constructor(private readonly options: OpenAICompatibleModelOptions) {
+    this.modelId = options.model;
+    this.retry = { ...defaultRetryPolicy, ...options.retry };
+    this.client = new OpenAI({
+      apiKey: options.apiKey ?? "not-needed",
+      baseURL: options.baseUrl,
+      defaultHeaders: options.headers,
+      maxRetries: 0,
+      timeout: options.timeoutMs ?? 600_000,
+      fetch: options.fetch,
+    });
+  }
+
+  private params(messages: ChatMessage[], options: GenerateOptions): ChatCompletionCreateParamsBase {
+    const params: ChatCompletionCreateParamsBase = {
+      model: this.options.model,
+      messages: normaliseMessages(messages).map(toOpenAIMessage),
+    };
+    const temperature = options.temperature ?? this.options.temperature;
+    if (temperature !== undefined) params.temperature = temperature;
+    const maxTokens = options.maxTokens ?? this.options.maxTokens;
+    if (maxTokens !== undefined) params.max_tokens = maxTokens;
+    if (options.stopSequences?.length) params.stop = options.stopSequences.slice(0, 4);
+    if (options.tools?.length) {
+      params.tools = options.tools.map((tool) => ({
+        type: "function",
+        function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+      }));
+      params.tool_choice = options.toolChoice ?? "auto";
+    }
+    if (options.responseFormat) {
+      params.response_format = {
+        type: "json_schema",
+        json_schema: {
+          name: options.responseFormat.name,
+          schema: options.responseFormat.schema,
+          strict: false,
+        },
+      };
+    }
+    return params;
+  }
+
+  async generate(messages: ChatMessage[], options: GenerateOptions = {}): Promise<ModelOutput> {
+    const started = performance.now();
+    const params = this.params(messages, options);
+    const completion = await withRetries(
+      () => this.client.chat.completions.create({ ...params, stream: false }, { signal: options.signal }),
+      this.retry,
+      { signal: options.signal, onRetry: options.onRetry, provider: "OpenAI-compatible" },
+    );
+    const message = completion.choices[0]?.message;
+    const toolCalls: ToolCall[] = [];
+    for (const call of message?.tool_calls ?? []) {
+      if (call.type !== "function") continue;
+      toolCalls.push({
+        id: call.id,
+        name: call.function.name,
+        arguments: parseArguments(call.function.arguments),
+      });
+    }
+    return {
+      content: cutAtStop(message?.content ?? "", options.stopSequences),
+      toolCalls,
+      tokenUsage: {
+        inputTokens: completion.usage?.prompt_tokens ?? 0,
+        outputTokens: completion.usage?.completion_tokens ?? 0,
+      },
+      durationMs: performance.now() - started,
+    };
+  }
+
+  async *generateStream(
+    messages: ChatMessage[],
+    options: GenerateOptions = {},
+  ): AsyncIterable<ModelStreamEvent> {
+    const started = performance.now();
+    const params = this.params(messages, options);
+    const stream = await withRetries(
+      () =>
+        this.client.chat.completions.create(
+          { ...params, stream: true, stream_options: { include_usage: true } },
+          { signal: options.signal },
+        ),
+      this.retry,
+      { signal: options.signal, onRetry: options.onRetry, provider: "OpenAI-compatible" },
+    );
+    let content = "";
+    const calls: { id: string; name: string; arguments: string }[] = [];
+    let usage = { inputTokens: 0, outputTokens: 0 };
+    for await (const chunk of stream) {
+      if (chunk.usage) {
+        usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
+      }
+      const delta = chunk.choices[0]?.delta;
+      if (!delta) continue;
+      if (delta.content) {
+        content += delta.content;
+        yield { type: "delta", text: delta.content };
+      }
+      for (const call of delta.tool_calls ?? []) {
+        const slot = (calls[call.index] ??= { id: "", name: "", arguments: "" });
+        if (call.id) slot.id = call.id;
+        if (call.function?.name) slot.name += call.function.name;
+        if (call.function?.arguments) slot.arguments += call.function.arguments;
+      }
+    }
+    yield {
+      type: "done",
+      output: {
+        content: cutAtStop(content, options.stopSequences),
+        toolCalls: calls
+          .filter((call) => call !== undefined)
+          .map((call, index) => ({
+            id: call.id || `call_${index}`,
+            name: call.name,
+            arguments: parseArguments(call.arguments),
+          })),
+        tokenUsage: usage,
+        durationMs: performance.now() - started,
+      },
+    };
+  }
+}
+
+/** Tool-call arguments arrive as a JSON string; keep the raw string when it is not JSON. */
+export function parseArguments(raw: string): unknown {
+  if (raw.trim() === "") return {};
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+function toOpenAIMessage(message: ChatMessage): ChatCompletionMessageParam {
+  if (message.role === "user" && typeof message.content !== "string") {
+    return {
+      role: "user",
+      content: message.content.map((part) =>
+        part.type === "text"
+          ? { type: "text" as const, text: part.text }
+          : { type: "image_url" as const, image_url: { url: part.image } },
+      ),
+    };
+  }
+  const text =
+    typeof message.content === "string"
+      ? message.content
+      : message.content.map((part) => (part.type === "text" ? part.text : "")).join("\n");
+  return { role: message.role, content: text };
+}
