@@ -1,0 +1,24 @@
+/**
+ * Next.js configuration. Heavy runtime pieces stay outside Next's bundles (DESIGN.md §8): they are loaded
+ * by the plain Node process (src/server/main.ts) and required at run time when a route needs them.
+ * @type {import("next").NextConfig}
+ */
+const config = {
+  reactStrictMode: true,
+  poweredByHeader: false,
+  serverExternalPackages: [
+    "@prisma/client",
+    "@prisma/adapter-pg",
+    "pg",
+    "@electric-sql/pglite",
+    "@electric-sql/pglite-socket",
+    "pyodide",
+    "dockerode",
+    "bullmq",
+    "ioredis",
+    "socket.io",
+    "pino",
+  ],
+};
+
+export default config;

@@ -1,0 +1,22 @@
+import { redirect } from "next/navigation";
+import type { ReactNode } from "react";
+import { AppSidebar } from "~/components/layout/app-sidebar";
+import { TeamProvider } from "~/components/layout/team-context";
+import { auth } from "~/server/auth";
+import { api } from "~/trpc/server";
+
+/** Every signed-in page: the sidebar on the left, the page on the right. */
+export default async function AppLayout({ children }: { children: ReactNode }) {
+  const session = await auth();
+  if (!session) redirect("/sign-in");
+  const team = await (await api()).team.current();
+  if (!team) redirect("/sign-in");
+  return (
+    <TeamProvider team={team}>
+      <div className="flex h-dvh overflow-hidden">
+        <AppSidebar user={{ name: session.user.name ?? null, email: session.user.email ?? null }} />
+        <main className="h-dvh min-w-0 flex-1 overflow-y-auto">{children}</main>
+      </div>
+    </TeamProvider>
+  );
+}

@@ -1,0 +1,66 @@
+"use client";
+
+import { Activity, LibraryBig, type LucideIcon, Settings, Workflow } from "lucide-react";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import { cn } from "~/components/ui/cn";
+import { Logo } from "./logo";
+import { useCurrentTeam } from "./team-context";
+import { UserMenu } from "./user-menu";
+
+const navigation: { href: string; label: string; icon: LucideIcon }[] = [
+  { href: "/workflows", label: "Workflows", icon: Workflow },
+  { href: "/runs", label: "Runs", icon: Activity },
+  { href: "/library", label: "Library", icon: LibraryBig },
+  { href: "/settings", label: "Settings", icon: Settings },
+];
+
+/** The app's left rail: brand, current team, navigation and the user menu. */
+export function AppSidebar({ user }: { user: { name: string | null; email: string | null } }) {
+  const pathname = usePathname();
+  const team = useCurrentTeam();
+  return (
+    <aside className="flex h-dvh w-60 shrink-0 flex-col border-r border-border bg-subtle">
+      <div className="flex h-14 items-center px-4">
+        <Link
+          href="/workflows"
+          className="rounded-md outline-none focus-visible:ring-2 focus-visible:ring-ring"
+        >
+          <Logo />
+        </Link>
+      </div>
+      <div className="px-3 pb-3">
+        <div className="rounded-md border border-border bg-background px-3 py-2 shadow-card">
+          <p className="text-[11px] font-medium uppercase tracking-wide text-muted-foreground">Team</p>
+          <p className="truncate text-sm font-medium" data-testid="team-name">
+            {team.name}
+          </p>
+        </div>
+      </div>
+      <nav aria-label="Main" className="flex flex-1 flex-col gap-0.5 px-3">
+        {navigation.map(({ href, label, icon: Icon }) => {
+          const active = pathname === href || pathname.startsWith(`${href}/`);
+          return (
+            <Link
+              key={href}
+              href={href}
+              aria-current={active ? "page" : undefined}
+              className={cn(
+                "flex items-center gap-2.5 rounded-md px-2.5 py-1.5 text-sm font-medium outline-none transition-colors focus-visible:ring-2 focus-visible:ring-ring",
+                active
+                  ? "bg-background text-foreground shadow-card ring-1 ring-border"
+                  : "text-muted-foreground hover:bg-muted hover:text-foreground",
+              )}
+            >
+              <Icon aria-hidden className={cn("size-4", active ? "text-primary" : "")} />
+              {label}
+            </Link>
+          );
+        })}
+      </nav>
+      <div className="border-t border-border p-2">
+        <UserMenu name={user.name} email={user.email} />
+      </div>
+    </aside>
+  );
+}

@@ -1,0 +1,16 @@
+import { createCallerFactory, createTRPCRouter } from "~/server/api/trpc";
+import { teamRouter } from "./routers/team";
+import { userRouter } from "./routers/user";
+import { workflowRouter } from "./routers/workflow";
+
+/** Every router of the API, mounted by noun. */
+export const appRouter = createTRPCRouter({
+  team: teamRouter,
+  user: userRouter,
+  workflow: workflowRouter,
+});
+
+export type AppRouter = typeof appRouter;
+
+/** A server-side caller: `createCaller(context).workflow.list({ teamId })`. */
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,59 @@
+import { z } from "zod";
+import { createEmptyWorkflow } from "~/graph";
+import { createTRPCRouter, requireRole, teamProcedure, workflowProcedure } from "~/server/api/trpc";
+
+/** A workflow's display name: trimmed, 1–100 characters. */
+export const workflowNameSchema = z
+  .string()
+  .trim()
+  .min(1, "Give the workflow a name.")
+  .max(100, "Workflow names are at most 100 characters.");
+
+const summary = { id: true, name: true, description: true, revision: true, createdAt: true, updatedAt: true };
+
+/** Workflows of a team: list, create, rename, delete, get. */
+export const workflowRouter = createTRPCRouter({
+  list: teamProcedure.query(({ ctx }) =>
+    ctx.db.workflow.findMany({
+      where: { teamId: ctx.team.id },
+      orderBy: { updatedAt: "desc" },
+      select: summary,
+    }),
+  ),
+
+  create: teamProcedure.input(z.object({ name: workflowNameSchema })).mutation(({ ctx, input }) => {
+    requireRole(ctx.membership, "editor");
+    return ctx.db.workflow.create({
+      data: {
+        teamId: ctx.team.id,
+        name: input.name,
+        graph: createEmptyWorkflow(),
+        createdById: ctx.session.user.id,
+      },
+      select: summary,
+    });
+  }),
+
+  rename: workflowProcedure.input(z.object({ name: workflowNameSchema })).mutation(({ ctx, input }) => {
+    requireRole(ctx.membership, "editor");
+    return ctx.db.workflow.update({
+      where: { id: ctx.workflowRef.id, teamId: ctx.team.id },
+      data: { name: input.name },
+      select: summary,
+    });
+  }),
+
+  delete: workflowProcedure.mutation(async ({ ctx }) => {
+    requireRole(ctx.membership, "editor");
+    await ctx.db.workflow.delete({ where: { id: ctx.workflowRef.id, teamId: ctx.team.id } });
+    return { id: ctx.workflowRef.id };
+  }),
+
+  get: workflowProcedure.query(async ({ ctx }) => {
+    const workflow = await ctx.db.workflow.findUniqueOrThrow({
+      where: { id: ctx.workflowRef.id, teamId: ctx.team.id },
+      select: { ...summary, teamId: true, graph: true },
+    });
+    return { ...workflow, role: ctx.membership.role };
+  }),
+});
