@@ -126,7 +126,11 @@ export class HfInferenceModel implements Model {
           yield { type: "delta", text: delta.content };
         }
         for (const call of delta.tool_calls ?? []) {
-          const slot = (calls[call.index] ??= { id: "", name: "", arguments: "" });
+          let slot = calls[call.index];
+          if (!slot) {
+            slot = { id: "", name: "", arguments: "" };
+            calls[call.index] = slot;
+          }
           if (call.id) slot.id = call.id;
           if (call.function?.name) slot.name += call.function.name;
           if (call.function?.arguments) slot.arguments += call.function.arguments;

@@ -1,0 +1,25 @@
+import { Tool, type ToolInput, type ToolValueType } from "./tool";
+
+/** `final_answer(answer)`: ends the run with `answer` (the agent loop recognises it by name). */
+export class FinalAnswerTool extends Tool {
+  readonly name = "final_answer";
+  readonly description = "Provides a final answer to the given problem.";
+  readonly inputs: Record<string, ToolInput>;
+  readonly outputType: ToolValueType = "any";
+
+  /** With an output schema the answer argument is described by it (structured output). */
+  constructor(outputSchema?: Record<string, unknown>) {
+    super();
+    this.inputs = {
+      answer: {
+        type: outputSchema ? "object" : "any",
+        description: "The final answer to the problem",
+        schema: outputSchema,
+      },
+    };
+  }
+
+  forward(args: Record<string, unknown>): unknown {
+    return args.answer;
+  }
+}
