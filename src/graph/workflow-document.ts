@@ -1,38 +1,85 @@
 import { z } from "zod";
-import {
-  builtinToolNames,
-  executorSpecSchema,
-  identifierSchema,
-  modelSpecSchema,
-  secretRefSchema,
-  toolInputSchema,
-  toolOutputTypes,
-} from "./agent-spec";
+import { builtinToolNames, toolInputSchema, toolOutputTypes } from "./agent-spec";
 
 /**
  * The workflow document (DESIGN.md §4): what the canvas edits, tRPC stores, files import/export
  * and `compile` turns into an agent spec. Node `data` is plain JSON, exactly what this schema
  * accepts (no functions), so saving is serialising and undo is a snapshot.
+ *
+ * The schema is deliberately lenient about what a user types (names, URLs, secret names, model
+ * ids are plain strings here): a draft half-way through an edit must still be storable. The
+ * strict rules live in `validate` and, finally, in `agentSpecSchema` at `compile` time.
  */
 
 export const CURRENT_WORKFLOW_VERSION = 1;
 
 const positionSchema = z.object({ x: z.number().finite(), y: z.number().finite() });
 const nodeIdSchema = z.string().min(1).max(100);
+/** A name the user types; `validate` checks it is a Python identifier. */
+const draftNameSchema = z.string().max(100);
+/** A secret name the user types; `validate` checks its format and that the team has it. */
+const draftSecretSchema = z.string().max(128);
+const headersSchema = z.record(z.string().max(200), z.string().max(4000));
+
+export const agentTypes = ["code", "toolCalling"] as const;
+export type AgentType = (typeof agentTypes)[number];
 
 export const agentNodeDataSchema = z.object({
-  agentType: z.enum(["code", "toolCalling"]),
-  name: identifierSchema,
+  agentType: z.enum(agentTypes),
+  name: draftNameSchema,
+  /** Shown to a manager agent that can call this one. */
   description: z.string().max(4000).default(""),
   instructions: z.string().max(100_000).default(""),
   maxSteps: z.number().int().min(1).max(200).default(20),
   planningInterval: z.number().int().min(1).max(100).optional(),
   addBaseTools: z.boolean().default(false),
-  additionalAuthorizedImports: z.array(z.string().min(1)).default([]),
+  /** CodeAgent only: Python modules the agent may import besides the safe defaults. */
+  additionalAuthorizedImports: z.array(z.string().min(1).max(200)).max(200).default([]),
   outputSchema: z.record(z.string(), z.unknown()).optional(),
 });
+export type AgentNodeData = z.infer<typeof agentNodeDataSchema>;
 
-export const modelNodeDataSchema = modelSpecSchema;
+const modelCommon = {
+  model: z.string().max(200),
+  temperature: z.number().min(0).max(2).optional(),
+  maxTokens: z.number().int().positive().max(1_000_000).optional(),
+};
+
+export const modelNodeDataSchema = z.discriminatedUnion("provider", [
+  z.object({
+    provider: z.literal("openai"),
+    ...modelCommon,
+    /** Any OpenAI-compatible base URL; empty means OpenAI itself. */
+    baseUrl: z.string().max(2000).optional(),
+    apiKeySecret: draftSecretSchema.optional(),
+    headers: headersSchema.optional(),
+  }),
+  z.object({
+    provider: z.literal("hf"),
+    ...modelCommon,
+    hfProvider: z.string().max(100).optional(),
+    endpointUrl: z.string().max(2000).optional(),
+    apiKeySecret: draftSecretSchema.optional(),
+  }),
+  z.object({
+    provider: z.literal("replay"),
+    model: z.string().max(200).default("replay"),
+    transcript: z
+      .array(
+        z.union([
+          z.string(),
+          z.object({
+            content: z.string().optional(),
+            tool_calls: z
+              .array(z.object({ name: z.string().min(1), arguments: z.record(z.string(), z.unknown()) }))
+              .optional(),
+          }),
+        ]),
+      )
+      .default([]),
+  }),
+]);
+export type ModelNodeData = z.infer<typeof modelNodeDataSchema>;
 
 export const toolNodeDataSchema = z.discriminatedUnion("kind", [
   z.object({
@@ -42,51 +89,82 @@ export const toolNodeDataSchema = z.discriminatedUnion("kind", [
   }),
   z.object({
     kind: z.literal("python"),
-    name: identifierSchema,
+    name: draftNameSchema,
     description: z.string().max(4000).default(""),
+    /** A Python function named `name`, with type hints and a docstring; runs in the sandbox. */
     source: z.string().max(100_000).default(""),
   }),
   z.object({
     kind: z.literal("http"),
-    name: identifierSchema,
+    name: draftNameSchema,
     description: z.string().max(4000).default(""),
     method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]).default("GET"),
     url: z.string().max(2000).default(""),
-    headers: z.record(z.string(), z.string()).optional(),
-    secretHeaders: z.record(z.string(), secretRefSchema).optional(),
-    inputs: z.record(identifierSchema, toolInputSchema).default({}),
+    headers: headersSchema.optional(),
+    /** Header name → secret name, resolved at run time. */
+    secretHeaders: z.record(z.string().max(200), draftSecretSchema).optional(),
+    inputs: z.record(z.string().max(100), toolInputSchema).default({}),
     outputType: z.enum(toolOutputTypes).default("string"),
   }),
   /** A shared tool from the team library, pinned to a version. */
   z.object({
     kind: z.literal("library"),
-    itemId: z.string().min(1),
+    itemId: z.string().min(1).max(100),
     version: z.number().int().min(1),
-    name: identifierSchema,
+    name: draftNameSchema,
   }),
 ]);
+export type ToolNodeData = z.infer<typeof toolNodeDataSchema>;
 
 export const mcpNodeDataSchema = z.object({
-  name: identifierSchema,
+  name: draftNameSchema,
   url: z.string().max(2000).default(""),
-  secretHeaders: z.record(z.string(), secretRefSchema).optional(),
-  include: z.array(z.string()).optional(),
+  secretHeaders: z.record(z.string().max(200), draftSecretSchema).optional(),
+  /** Only these tools of the server, when set. */
+  include: z.array(z.string().max(200)).max(500).optional(),
 });
+export type McpNodeData = z.infer<typeof mcpNodeDataSchema>;
 
-export const sandboxNodeDataSchema = executorSpecSchema;
+export const sandboxNodeDataSchema = z.object({
+  kind: z.enum(["pyodide", "docker", "local"]).default("pyodide"),
+  timeoutSeconds: z.number().positive().max(3600).optional(),
+  memoryMb: z.number().int().positive().max(65_536).optional(),
+  cpus: z.number().positive().max(64).optional(),
+  image: z.string().max(500).optional(),
+});
+export type SandboxNodeData = z.infer<typeof sandboxNodeDataSchema>;
 
 const node = <K extends string, D extends z.ZodType>(type: K, data: D) =>
   z.object({ id: nodeIdSchema, type: z.literal(type), position: positionSchema, data });
 
+export const agentNodeSchema = node("agent", agentNodeDataSchema);
+export const modelNodeSchema = node("model", modelNodeDataSchema);
+export const toolNodeSchema = node("tool", toolNodeDataSchema);
+export const mcpNodeSchema = node("mcp", mcpNodeDataSchema);
+export const sandboxNodeSchema = node("sandbox", sandboxNodeDataSchema);
+
 export const workflowNodeSchema = z.discriminatedUnion("type", [
-  node("agent", agentNodeDataSchema),
-  node("model", modelNodeDataSchema),
-  node("tool", toolNodeDataSchema),
-  node("mcp", mcpNodeDataSchema),
-  node("sandbox", sandboxNodeDataSchema),
+  agentNodeSchema,
+  modelNodeSchema,
+  toolNodeSchema,
+  mcpNodeSchema,
+  sandboxNodeSchema,
 ]);
 export type WorkflowNode = z.infer<typeof workflowNodeSchema>;
 export type WorkflowNodeType = WorkflowNode["type"];
+export type AgentNode = z.infer<typeof agentNodeSchema>;
+export type ModelNode = z.infer<typeof modelNodeSchema>;
+export type ToolNode = z.infer<typeof toolNodeSchema>;
+export type McpNode = z.infer<typeof mcpNodeSchema>;
+export type SandboxNode = z.infer<typeof sandboxNodeSchema>;
+/** The node kinds, in palette order. */
+export const nodeTypes = [
+  "agent",
+  "model",
+  "tool",
+  "mcp",
+  "sandbox",
+] as const satisfies readonly WorkflowNodeType[];
 
 /**
  * Edge kinds, all drawn from an agent: manager → managed agent, agent → tool or MCP server,
@@ -105,11 +183,26 @@ export const workflowEdgeSchema = z.object({
 });
 export type WorkflowEdge = z.infer<typeof workflowEdgeSchema>;
 
+export const viewportSchema = z.object({
+  x: z.number().finite(),
+  y: z.number().finite(),
+  zoom: z.number().positive().max(100),
+});
+export type Viewport = z.infer<typeof viewportSchema>;
+
+/** Size caps shared by the schema, import and the server. */
+export const workflowLimits = {
+  maxNodes: 5000,
+  maxEdges: 20_000,
+  maxFileBytes: 5 * 1024 * 1024,
+  maxDepth: 64,
+};
+
 export const workflowDocumentSchema = z.object({
   version: z.literal(CURRENT_WORKFLOW_VERSION),
-  nodes: z.array(workflowNodeSchema).max(5000),
-  edges: z.array(workflowEdgeSchema).max(20_000),
-  viewport: z.object({ x: z.number().finite(), y: z.number().finite(), zoom: z.number().positive() }),
+  nodes: z.array(workflowNodeSchema).max(workflowLimits.maxNodes),
+  edges: z.array(workflowEdgeSchema).max(workflowLimits.maxEdges),
+  viewport: viewportSchema,
 });
 export type WorkflowDocument = z.infer<typeof workflowDocumentSchema>;
 

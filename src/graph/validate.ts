@@ -1,0 +1,289 @@
+import type { z } from "zod";
+import { canConnect } from "./can-connect";
+import { defaultCatalog, findLibraryTool, type ToolCatalog } from "./catalog";
+import type { GraphIssue, IssueSeverity } from "./graph-issue";
+import { getAgentModel, getAgentTools, getManagedAgents, getRootAgents } from "./queries";
+import { type WorkflowDocument, type WorkflowNode, workflowDocumentSchema } from "./workflow-document";
+
+export interface ValidateOptions {
+  /** Names of the team's secrets; when given, references to other names are errors. */
+  knownSecrets?: readonly string[];
+  catalog?: ToolCatalog;
+}
+
+export type ValidateResult =
+  | { ok: true; document: WorkflowDocument; issues: GraphIssue[] }
+  | { ok: false; issues: GraphIssue[] };
+
+const identifierPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const secretPattern = /^[A-Z_][A-Z0-9_]*$/;
+const pythonKeywords = new Set(
+  (
+    "False None True and as assert async await break class continue def del elif else except finally for " +
+    "from global if import in is lambda nonlocal not or pass raise return try while with yield"
+  ).split(" "),
+);
+
+/** Why a string is not usable as a Python function name, or undefined when it is. */
+export function identifierProblem(name: string): string | undefined {
+  if (name.length === 0) return "Name is required";
+  if (name.length > 64) return "Name must be at most 64 characters";
+  if (!identifierPattern.test(name)) {
+    return `"${name}" is not a Python identifier (letters, digits, _; not starting with a digit)`;
+  }
+  if (pythonKeywords.has(name)) return `"${name}" is a Python keyword`;
+  return undefined;
+}
+
+function isHttpUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const { protocol } = new URL(value);
+  return protocol === "http:" || protocol === "https:";
+}
+
+/**
+ * Parse and validate untrusted input as a workflow document (schema first, then `validate`).
+ * `ok: false` means structural problems: the server must not store it.
+ */
+export function validateDocument(input: unknown, options: ValidateOptions = {}): ValidateResult {
+  const parsed = workflowDocumentSchema.safeParse(input);
+  if (!parsed.success) {
+    return { ok: false, issues: schemaIssues(parsed.error) };
+  }
+  const issues = validate(parsed.data, options);
+  if (issues.some((i) => i.severity === "structural")) return { ok: false, issues };
+  return { ok: true, document: parsed.data, issues };
+}
+
+/** Zod errors as structural graph issues (capped, so a hostile document yields a short list). */
+export function schemaIssues(error: z.ZodError, max = 20): GraphIssue[] {
+  return error.issues.slice(0, max).map((issue) => ({
+    code: "schema" as const,
+    severity: "structural" as const,
+    path: issue.path.filter((p): p is string | number => typeof p !== "symbol"),
+    message: `${issue.path.length > 0 ? `${issue.path.join(".")}: ` : ""}${issue.message}`,
+  }));
+}
+
+/**
+ * Every problem of a schema-valid document, per node and edge. Pure: the caller decides what
+ * to block on (see `GraphIssue` severities).
+ */
+export function validate(doc: WorkflowDocument, options: ValidateOptions = {}): GraphIssue[] {
+  const issues: GraphIssue[] = [];
+  const catalog = options.catalog ?? defaultCatalog;
+  const known = options.knownSecrets ? new Set(options.knownSecrets) : undefined;
+  const index = new Map<string, number>();
+  const add = (
+    severity: IssueSeverity,
+    code: GraphIssue["code"],
+    message: string,
+    at: { nodeId?: string; edgeId?: string; path: (string | number)[] },
+  ) => issues.push({ code, severity, message, ...at });
+
+  doc.nodes.forEach((n, i) => {
+    if (index.has(n.id)) {
+      add("structural", "duplicate-node-id", `Two nodes share the id "${n.id}"`, {
+        nodeId: n.id,
+        path: ["nodes", i, "id"],
+      });
+    } else index.set(n.id, i);
+  });
+  const edgeIds = new Set<string>();
+  doc.edges.forEach((e, i) => {
+    const at = { edgeId: e.id, nodeId: e.source, path: ["edges", i] };
+    if (edgeIds.has(e.id)) add("structural", "duplicate-edge-id", `Two edges share the id "${e.id}"`, at);
+    edgeIds.add(e.id);
+    const check = canConnect(doc, e, { ignoreEdgeId: e.id });
+    if (!check.ok) {
+      const severity = check.code === "sandbox-needs-code-agent" ? "error" : "structural";
+      const code =
+        check.code === "manages-cycle"
+          ? "manages-cycle"
+          : check.code === "sandbox-needs-code-agent"
+            ? "sandbox-needs-code-agent"
+            : "invalid-connection";
+      add(severity, code, check.reason, at);
+      return;
+    }
+    if (check.kind !== e.type) {
+      add(
+        "structural",
+        "edge-kind-mismatch",
+        `This edge is marked "${e.type}" but connects a "${check.kind}" pair`,
+        at,
+      );
+    }
+  });
+
+  const agents = doc.nodes.filter((n) => n.type === "agent");
+  if (agents.length === 0) {
+    add("error", "no-agent", "Add an agent: a workflow needs at least one", { path: ["nodes"] });
+  }
+  const roots = getRootAgents(doc);
+  if (roots.length > 1) {
+    for (const root of roots.slice(1)) {
+      add(
+        "error",
+        "multiple-roots",
+        `More than one top-level agent: let "${roots[0]!.data.name}" manage "${root.data.name}", or remove one`,
+        { nodeId: root.id, path: ["nodes", index.get(root.id)!] },
+      );
+    }
+  }
+
+  const agentNames = new Map<string, string>();
+  const attached = new Set(doc.edges.map((e) => e.target));
+  for (const n of doc.nodes) {
+    const i = index.get(n.id)!;
+    const at = (...rest: (string | number)[]) => ({ nodeId: n.id, path: ["nodes", i, ...rest] });
+    checkSecrets(n, known, (code, message, field) => add("error", code, message, at("data", ...field)));
+    switch (n.type) {
+      case "agent": {
+        const problem = identifierProblem(n.data.name);
+        if (problem) add("error", "invalid-name", `Agent name: ${problem}`, at("data", "name"));
+        else if (agentNames.has(n.data.name)) {
+          add(
+            "error",
+            "duplicate-name",
+            `Another agent is already named "${n.data.name}"`,
+            at("data", "name"),
+          );
+        } else agentNames.set(n.data.name, n.id);
+        if (!getAgentModel(doc, n.id)) {
+          add("error", "agent-without-model", "Connect a model to this agent", at());
+        }
+        checkAgentScope(doc, n.id, (message, nodeId) =>
+          add("error", "duplicate-name", message, {
+            nodeId,
+            path: ["nodes", index.get(nodeId)!, "data", "name"],
+          }),
+        );
+        break;
+      }
+      case "model":
+        if (n.data.provider !== "replay" && n.data.model.trim() === "") {
+          add("error", "missing-field", "Model id is required", at("data", "model"));
+        }
+        if (n.data.provider === "openai" && n.data.baseUrl && !isHttpUrl(n.data.baseUrl)) {
+          add("error", "invalid-url", "Base URL must be an http(s) URL", at("data", "baseUrl"));
+        }
+        if (n.data.provider === "hf" && n.data.endpointUrl && !isHttpUrl(n.data.endpointUrl)) {
+          add("error", "invalid-url", "Endpoint URL must be an http(s) URL", at("data", "endpointUrl"));
+        }
+        break;
+      case "tool":
+        checkTool(n, catalog, (code, message, field) => add("error", code, message, at("data", ...field)));
+        break;
+      case "mcp": {
+        const problem = identifierProblem(n.data.name);
+        if (problem) add("error", "invalid-name", `MCP server name: ${problem}`, at("data", "name"));
+        if (!isHttpUrl(n.data.url))
+          add("error", "invalid-url", "MCP server URL must be an http(s) URL", at("data", "url"));
+        break;
+      }
+      case "sandbox":
+        break;
+    }
+    if (n.type !== "agent" && !attached.has(n.id)) {
+      add(
+        "warning",
+        "not-attached",
+        `This ${n.type === "mcp" ? "MCP server" : n.type} is not attached to an agent`,
+        at(),
+      );
+    }
+  }
+  return issues;
+}
+
+type FieldReport = (code: GraphIssue["code"], message: string, field: (string | number)[]) => void;
+
+function checkTool(
+  n: Extract<WorkflowNode, { type: "tool" }>,
+  catalog: ToolCatalog,
+  report: FieldReport,
+): void {
+  const d = n.data;
+  switch (d.kind) {
+    case "builtin":
+      if (!catalog.builtinTools.includes(d.name)) {
+        report("unknown-tool", `The builtin tool "${d.name}" is not available here`, ["name"]);
+      }
+      return;
+    case "library":
+      if (!findLibraryTool(catalog, d.itemId, d.version)) {
+        report(
+          "unknown-tool",
+          `Library tool "${d.name}" (version ${d.version}) was not found in the team library`,
+          ["itemId"],
+        );
+      }
+      return;
+    case "python": {
+      const problem = identifierProblem(d.name);
+      if (problem) report("invalid-name", `Tool name: ${problem}`, ["name"]);
+      if (d.source.trim() === "") report("missing-field", "Write the tool's Python function", ["source"]);
+      else if (!problem && !new RegExp(`^\\s*(async\\s+)?def\\s+${d.name}\\s*\\(`, "m").test(d.source)) {
+        report("python-function-missing", `The source must define a function named "${d.name}"`, ["source"]);
+      }
+      return;
+    }
+    case "http": {
+      const problem = identifierProblem(d.name);
+      if (problem) report("invalid-name", `Tool name: ${problem}`, ["name"]);
+      const concrete = d.url.replace(/\{[A-Za-z_][A-Za-z0-9_]*\}/g, "x");
+      if (!isHttpUrl(concrete)) report("invalid-url", "The HTTP tool needs an http(s) URL", ["url"]);
+      for (const [input] of Object.entries(d.inputs)) {
+        const inputProblem = identifierProblem(input);
+        if (inputProblem) report("invalid-name", `Input name: ${inputProblem}`, ["inputs", input]);
+      }
+      return;
+    }
+  }
+}
+
+function checkSecrets(n: WorkflowNode, known: Set<string> | undefined, report: FieldReport): void {
+  const refs: { name: string; field: (string | number)[] }[] = [];
+  if (n.type === "model" && n.data.provider !== "replay" && n.data.apiKeySecret) {
+    refs.push({ name: n.data.apiKeySecret, field: ["apiKeySecret"] });
+  }
+  const secretHeaders =
+    n.type === "mcp"
+      ? n.data.secretHeaders
+      : n.type === "tool" && n.data.kind === "http"
+        ? n.data.secretHeaders
+        : undefined;
+  for (const [header, name] of Object.entries(secretHeaders ?? {})) {
+    refs.push({ name, field: ["secretHeaders", header] });
+  }
+  for (const ref of refs) {
+    if (!secretPattern.test(ref.name)) {
+      report("invalid-secret-name", `Secret names are UPPER_SNAKE_CASE ("${ref.name}")`, ref.field);
+    } else if (known && !known.has(ref.name)) {
+      report(
+        "missing-secret",
+        `The secret ${ref.name} does not exist in this team; add it under Secrets`,
+        ref.field,
+      );
+    }
+  }
+}
+
+/** Inside one agent, tools and managed agents share a namespace: Python function names. */
+function checkAgentScope(
+  doc: WorkflowDocument,
+  agentId: string,
+  report: (message: string, nodeId: string) => void,
+): void {
+  const seen = new Map<string, string>();
+  const members = [
+    ...getAgentTools(doc, agentId).map((t) => ({ id: t.id, name: t.data.name })),
+    ...getManagedAgents(doc, agentId).map((a) => ({ id: a.id, name: a.data.name })),
+  ];
+  for (const m of members) {
+    if (m.name === "") continue;
+    if (seen.has(m.name)) report(`This agent already has a tool or managed agent named "${m.name}"`, m.id);
+    else seen.set(m.name, m.id);
+  }
+}
