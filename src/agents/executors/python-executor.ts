@@ -13,6 +13,8 @@
 /** A host function that Python code can call by name (tools and managed agents). */
 export interface HostTool {
   name: string;
+  /** Parameter names in order, so Python may pass them positionally (`search("q")`); keywords always work. */
+  inputNames?: string[];
   /** Called with keyword arguments as a JSON object; the JSON-safe return value goes back to Python. */
   call(args: Record<string, unknown>, signal: AbortSignal): Promise<unknown>;
 }

@@ -1,0 +1,128 @@
+import { type Duplex, PassThrough } from "node:stream";
+import Docker from "dockerode";
+import { ProtocolExecutor } from "./protocol-executor";
+import type { ExecutorOptions } from "./python-executor";
+import { readRunnerSource } from "./runner-protocol";
+import { SandboxDiedError } from "./runner-transport";
+import { StdioTransport } from "./stdio-transport";
+
+/** Options of the Docker executor (read from config by the caller, never from process.env here). */
+export interface DockerExecutorOptions extends ExecutorOptions {
+  /** A ready dockerode client; otherwise one is made from socketPath or host/port. */
+  docker?: Docker;
+  /** Unix socket of the Docker API (Docker or `podman system service`). Default /var/run/docker.sock. */
+  socketPath?: string;
+  /** TCP Docker API (e.g. from DOCKER_HOST=tcp://host:2375). */
+  host?: string;
+  port?: number;
+  /** Sandbox image: python3 on PATH (docker/sandbox/Dockerfile). */
+  image?: string;
+  /** CPU share (cores), default 1. */
+  cpus?: number;
+  /** Max processes/threads in the container, default 64. */
+  pidsLimit?: number;
+  /** Size of the writable /tmp tmpfs (MiB), default 16. */
+  tmpfsMb?: number;
+  /** User inside the container, default nobody (65534:65534). */
+  user?: string;
+}
+
+export const DEFAULT_SANDBOX_IMAGE = "troupe-sandbox:latest";
+const MIB = 1024 * 1024;
+
+/**
+ * Python in a throwaway container: one container per run, reused across its steps, removed on close.
+ * No network, read-only root with a small noexec tmpfs, all capabilities dropped, no-new-privileges,
+ * non-root user, memory/CPU/PID limits. The runner source is passed on the command line, so the image
+ * needs nothing but python3. Tool calls travel over the container's attached stdio.
+ */
+export class DockerExecutor extends ProtocolExecutor {
+  constructor(options: DockerExecutorOptions = {}) {
+    const docker =
+      options.docker ??
+      (options.host
+        ? new Docker({ host: options.host, port: options.port ?? 2375 })
+        : new Docker({ socketPath: options.socketPath ?? "/var/run/docker.sock" }));
+    super("docker", () => startContainerRunner(docker, options), options);
+  }
+}
+
+async function startContainerRunner(docker: Docker, options: DockerExecutorOptions): Promise<StdioTransport> {
+  const memoryMb = options.memoryMb ?? 512;
+  const container = await docker.createContainer({
+    Image: options.image ?? DEFAULT_SANDBOX_IMAGE,
+    Cmd: ["python3", "-I", "-u", "-c", readRunnerSource(), `--memory-mb=${memoryMb}`],
+    User: options.user ?? "65534:65534",
+    WorkingDir: "/tmp",
+    Env: ["HOME=/tmp", "LANG=C.UTF-8", "PYTHONIOENCODING=utf-8", "PYTHONDONTWRITEBYTECODE=1"],
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    OpenStdin: true,
+    StdinOnce: false,
+    Tty: false,
+    NetworkDisabled: true,
+    Labels: { "troupe.sandbox": "1" },
+    HostConfig: {
+      NetworkMode: "none",
+      ReadonlyRootfs: true,
+      Tmpfs: { "/tmp": `rw,noexec,nosuid,nodev,size=${options.tmpfsMb ?? 16}m` },
+      CapDrop: ["ALL"],
+      SecurityOpt: ["no-new-privileges"],
+      Memory: memoryMb * MIB,
+      MemorySwap: memoryMb * MIB,
+      NanoCpus: Math.round((options.cpus ?? 1) * 1e9),
+      PidsLimit: options.pidsLimit ?? 64,
+      AutoRemove: false,
+      Privileged: false,
+    },
+  });
+  let removed = false;
+  const stop = async () => {
+    if (removed) return;
+    removed = true;
+    await container.remove({ force: true }).catch(() => {});
+  };
+  try {
+    const stream = (await container.attach({
+      stream: true,
+      stdin: true,
+      stdout: true,
+      stderr: true,
+      hijack: true,
+    })) as unknown as Duplex;
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let stderrTail = "";
+    stderr.setEncoding("utf8");
+    stderr.on("data", (chunk: string) => {
+      stderrTail = (stderrTail + chunk).slice(-4000);
+    });
+    container.modem.demuxStream(stream, stdout, stderr);
+    stream.on("end", () => stdout.end());
+    stream.on("close", () => stdout.end());
+    const transport = new StdioTransport(stream, stdout, stop);
+    await container.start();
+    container.wait().then(
+      async (result: { StatusCode?: number }) => {
+        const info = await container.inspect().catch(() => null);
+        const oom = info?.State?.OOMKilled === true || result.StatusCode === 137;
+        transport.fail(
+          new SandboxDiedError(
+            oom
+              ? "The sandbox container ran out of memory and was killed"
+              : `The sandbox container exited (code ${result.StatusCode})${stderrTail ? `: ${stderrTail.slice(-500)}` : ""}`,
+            oom ? "MemoryLimit" : "SandboxError",
+          ),
+        );
+        await stop();
+      },
+      () => transport.fail(new SandboxDiedError("The sandbox container is gone", "SandboxError")),
+    );
+    await transport.ready();
+    return transport;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

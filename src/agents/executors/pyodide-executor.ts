@@ -1,0 +1,32 @@
+import { ProtocolExecutor } from "./protocol-executor";
+import { type PyodidePool, PyodideWorkerTransport } from "./pyodide-pool";
+import type { ExecutorOptions } from "./python-executor";
+
+/** Options of the Pyodide executor. */
+export interface PyodideExecutorOptions extends ExecutorOptions {
+  /** Warm pool to take workers from; without one (or with a different memory cap) each run boots its own. */
+  pool?: PyodidePool;
+  /** Memory cap the pool's workers were started with, to tell whether they fit this run. */
+  poolMemoryMb?: number;
+  indexURL?: string;
+}
+
+/**
+ * The default sandbox: CPython compiled to WebAssembly (Pyodide) in a worker thread with no way back
+ * to JavaScript, the network or the host filesystem. Tool calls block the worker on Atomics.wait
+ * while the host runs the tool. A timeout terminates the worker; the next action gets a fresh one.
+ */
+export class PyodideExecutor extends ProtocolExecutor {
+  constructor(options: PyodideExecutorOptions = {}) {
+    const usePool =
+      options.pool && (options.memoryMb === undefined || options.memoryMb === options.poolMemoryMb);
+    super(
+      "pyodide",
+      () =>
+        usePool && options.pool
+          ? options.pool.acquire()
+          : PyodideWorkerTransport.start({ memoryMb: options.memoryMb, indexURL: options.indexURL }),
+      options,
+    );
+  }
+}

@@ -1,0 +1,227 @@
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
+import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
+import {
+  type CallMessage,
+  type DoneMessage,
+  parseRunnerMessage,
+  type ResultMessage,
+  type RunnerRequest,
+  readRunnerSource,
+} from "./runner-protocol";
+import { type RunnerTransport, SandboxDiedError } from "./runner-transport";
+
+/** Options of a pool of ready Pyodide worker threads. */
+export interface PyodidePoolOptions {
+  /** Workers kept booted and waiting (0 = boot on demand). */
+  size: number;
+  /** V8 heap cap of each worker (MiB); Pyodide's WebAssembly memory is capped at 4 GiB by wasm32. */
+  memoryMb?: number;
+  /** Directory of the `pyodide` npm package (default: resolved from node_modules). */
+  indexURL?: string;
+}
+
+const WORKER_URL = new URL("./pyodide-worker.mjs", import.meta.url);
+
+function defaultIndexURL(): string {
+  const require = createRequire(import.meta.url);
+  return `${dirname(require.resolve("pyodide/package.json"))}/`;
+}
+
+/** A booted Pyodide worker speaking the runner protocol (one run, then terminated). */
+export class PyodideWorkerTransport implements RunnerTransport {
+  private pending: {
+    id: string;
+    onCall: (call: CallMessage) => Promise<ResultMessage>;
+    resolve: (done: DoneMessage) => void;
+    reject: (error: Error) => void;
+  } | null = null;
+  private dead: SandboxDiedError | null = null;
+  private readonly flag: Int32Array;
+  /** Milliseconds the worker took to boot Pyodide and lock itself down. */
+  bootMs = 0;
+
+  private constructor(
+    private readonly worker: Worker,
+    signalBuffer: SharedArrayBuffer,
+    private readonly resultPort: MessagePort,
+  ) {
+    this.flag = new Int32Array(signalBuffer);
+    worker.on("message", (message: { type: string; line?: string }) => this.onMessage(message));
+    worker.on("error", (error: Error & { code?: string }) => {
+      const oom = error.code === "ERR_WORKER_OUT_OF_MEMORY" || /out of memory/i.test(error.message);
+      this.fail(
+        new SandboxDiedError(
+          oom ? "The sandbox ran out of memory" : `The Pyodide worker crashed: ${error.message}`,
+          oom ? "MemoryLimit" : "SandboxError",
+        ),
+      );
+    });
+    worker.on("exit", () => this.fail(new SandboxDiedError("The Pyodide worker exited", "SandboxError")));
+  }
+
+  /** Start a worker and wait until Pyodide is loaded and locked down. */
+  static start(options: { memoryMb?: number; indexURL?: string }): Promise<PyodideWorkerTransport> {
+    const signal = new SharedArrayBuffer(4);
+    const channel = new MessageChannel();
+    const worker = new Worker(WORKER_URL, {
+      workerData: {
+        indexURL: options.indexURL ?? defaultIndexURL(),
+        runnerSource: readRunnerSource(),
+        signal,
+        resultPort: channel.port2,
+      },
+      transferList: [channel.port2],
+      resourceLimits: options.memoryMb
+        ? { maxOldGenerationSizeMb: options.memoryMb, maxYoungGenerationSizeMb: 32 }
+        : undefined,
+      stdout: true,
+      stderr: true,
+      env: {},
+    });
+    worker.stdout.resume();
+    worker.stderr.resume();
+    const transport = new PyodideWorkerTransport(worker, signal, channel.port1);
+    return new Promise((resolve, reject) => {
+      const onMessage = (message: { type: string; bootMs?: number; message?: string }) => {
+        if (message.type === "ready") {
+          cleanup();
+          transport.bootMs = message.bootMs ?? 0;
+          resolve(transport);
+        } else if (message.type === "fatal") {
+          cleanup();
+          void worker.terminate();
+          reject(new Error(`Pyodide failed to start: ${message.message}`));
+        }
+      };
+      const onExit = () => {
+        cleanup();
+        reject(new Error("The Pyodide worker exited while starting"));
+      };
+      const cleanup = () => {
+        worker.off("message", onMessage);
+        worker.off("exit", onExit);
+      };
+      worker.on("message", onMessage);
+      worker.on("exit", onExit);
+    });
+  }
+
+  request(
+    request: RunnerRequest,
+    onCall: (call: CallMessage) => Promise<ResultMessage>,
+  ): Promise<DoneMessage> {
+    if (this.dead) return Promise.reject(this.dead);
+    if (this.pending) return Promise.reject(new Error("A request is already in flight"));
+    return new Promise((resolve, reject) => {
+      this.pending = { id: request.id, onCall, resolve, reject };
+      this.worker.postMessage({ type: "request", line: JSON.stringify(request) });
+    });
+  }
+
+  async kill(): Promise<void> {
+    this.fail(new SandboxDiedError("The sandbox was stopped", "SandboxError"));
+    this.resultPort.close();
+    await this.worker.terminate();
+  }
+
+  private fail(error: SandboxDiedError): void {
+    if (this.dead) return;
+    this.dead = error;
+    const pending = this.pending;
+    this.pending = null;
+    pending?.reject(error);
+  }
+
+  private onMessage(message: { type: string; line?: string }): void {
+    if (this.dead || (message.type !== "call" && message.type !== "done")) return;
+    const parsed = parseRunnerMessage(message.line ?? "");
+    const pending = this.pending;
+    if (parsed.type === "invalid" || parsed.type === "ready" || !pending) {
+      this.fail(new SandboxDiedError("Protocol error from the Pyodide worker", "SandboxError"));
+      void this.worker.terminate();
+      return;
+    }
+    if (parsed.type === "call") {
+      pending.onCall(parsed).then(
+        (result) => this.reply(result),
+        (error: unknown) => this.reply({ type: "result", id: parsed.id, ok: false, error: String(error) }),
+      );
+      return;
+    }
+    this.pending = null;
+    pending.resolve(parsed);
+  }
+
+  private reply(result: ResultMessage): void {
+    if (this.dead) return;
+    this.resultPort.postMessage(JSON.stringify(result));
+    Atomics.store(this.flag, 0, 1);
+    Atomics.notify(this.flag, 0);
+  }
+}
+
+/**
+ * Keeps `size` Pyodide workers booted so a run starts without the ~1.5 s cold start. Each worker
+ * serves one run and is then terminated (no state crosses runs); the pool boots a replacement.
+ */
+export class PyodidePool {
+  private readonly ready: PyodideWorkerTransport[] = [];
+  private booting = 0;
+  private closed = false;
+
+  constructor(private readonly options: PyodidePoolOptions) {
+    this.refill();
+  }
+
+  /** Number of booted workers waiting for a run. */
+  get available(): number {
+    return this.ready.length;
+  }
+
+  /** Resolves when `count` workers (default: the pool size) are booted and waiting. */
+  async warm(count = this.options.size): Promise<void> {
+    while (!this.closed && this.ready.length < count) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Take a booted worker (or boot one now if none is waiting). */
+  acquire(): Promise<PyodideWorkerTransport> {
+    if (this.closed) return Promise.reject(new Error("The Pyodide pool is closed"));
+    const transport = this.ready.shift();
+    this.refill();
+    if (transport) return Promise.resolve(transport);
+    return this.boot();
+  }
+
+  /** Terminate waiting workers and stop refilling. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const idle = this.ready.splice(0);
+    await Promise.all(idle.map((transport) => transport.kill()));
+  }
+
+  private boot(): Promise<PyodideWorkerTransport> {
+    return PyodideWorkerTransport.start({ memoryMb: this.options.memoryMb, indexURL: this.options.indexURL });
+  }
+
+  private refill(): void {
+    while (!this.closed && this.ready.length + this.booting < this.options.size) {
+      this.booting += 1;
+      this.boot().then(
+        (transport) => {
+          this.booting -= 1;
+          if (this.closed) {
+            void transport.kill();
+            return;
+          }
+          this.ready.push(transport);
+        },
+        () => {
+          this.booting -= 1;
+        },
+      );
+    }
+  }
+}

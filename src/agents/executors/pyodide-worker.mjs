@@ -1,0 +1,191 @@
+// Worker-thread entry of the Pyodide sandbox (plain ESM so it loads under node, tsx and vitest alike).
+//
+// Boot: load Pyodide from the npm package directory with an empty `js` module, load the shared runner,
+// then lock the thread down before any model code runs: no `js`/`pyodide_js` modules, no JS-reaching
+// Python modules, no code generation from strings, no process/fetch/require globals, no FS mounts.
+// Host messages: {type:"request", line} → runs Runner.handle synchronously → {type:"done", line}.
+// A tool call from Python posts {type:"call", line} and blocks on Atomics.wait until the host stores a
+// result on the MessagePort it gave us and notifies; the result is then read with receiveMessageOnPort.
+import { pathToFileURL } from "node:url";
+import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
+
+const { indexURL, runnerSource, signal: signalBuffer, resultPort } = workerData;
+const signal = new Int32Array(signalBuffer);
+const post = parentPort.postMessage.bind(parentPort);
+const receive = receiveMessageOnPort;
+const atomicsWait = Atomics.wait;
+const atomicsStore = Atomics.store;
+const jsonParse = JSON.parse;
+
+const BOOT = `
+import json as _json
+_troupe_runner = Runner()
+
+def _troupe_handle(line, host_call):
+    def call_host(msg):
+        return _json.loads(host_call(_json.dumps(msg)))
+    try:
+        reply = _troupe_runner.handle(_json.loads(line), call_host)
+    finally:
+        _troupe_runner.call_host = None
+    return _json.dumps(reply, default=repr)
+`;
+
+const LOCKDOWN = `
+import sys as _sys
+for _name in list(_sys.modules):
+    if _name in ("js", "pyodide_js") or _name.startswith(("pyodide", "_pyodide", "micropip", "ctypes", "_ctypes")):
+        del _sys.modules[_name]
+_sys.meta_path[:] = [f for f in _sys.meta_path if "Js" not in type(f).__name__ and "Emscripten" not in type(f).__name__]
+_sys.path_hooks[:] = [h for h in _sys.path_hooks if "Js" not in getattr(h, "__name__", "")]
+import builtins as _builtins
+_real_import = _builtins.__import__
+_blocked = ("js", "pyodide", "_pyodide", "pyodide_js", "micropip", "_pyodide_core", "ctypes", "_ctypes")
+def _guarded_import(name, *args, **kwargs):
+    top = name.split(".")[0] if isinstance(name, str) else ""
+    if top in _blocked:
+        raise ImportError("No module named %r" % name)
+    return _real_import(name, *args, **kwargs)
+_builtins.__import__ = _guarded_import
+del _name, _sys, _builtins
+`;
+
+function lockdownJs(pyodide) {
+  const blocked = function blockedCodeGeneration() {
+    throw new Error("Code generation is disabled in the sandbox");
+  };
+  const ctors = [
+    Function,
+    Object.getPrototypeOf(async () => {}).constructor,
+    Object.getPrototypeOf(function* () {}).constructor,
+    Object.getPrototypeOf(async function* () {}).constructor,
+  ];
+  for (const ctor of ctors) {
+    Object.defineProperty(ctor.prototype, "constructor", {
+      value: blocked,
+      writable: false,
+      configurable: false,
+    });
+  }
+  blocked.prototype = Function.prototype;
+  Object.defineProperty(globalThis, "Function", { value: blocked, writable: false, configurable: false });
+  Object.defineProperty(Error, "prepareStackTrace", {
+    value: undefined,
+    writable: false,
+    configurable: false,
+  });
+  for (const name of [
+    "process",
+    "require",
+    "module",
+    "fetch",
+    "WebSocket",
+    "XMLHttpRequest",
+    "EventSource",
+    "Worker",
+    "SharedWorker",
+    "importScripts",
+    "navigator",
+    "Request",
+    "Response",
+    "Headers",
+    "BroadcastChannel",
+    "MessageChannel",
+    "Buffer",
+    "eval",
+    "setTimeout",
+    "setInterval",
+    "setImmediate",
+    "queueMicrotask",
+  ]) {
+    try {
+      Object.defineProperty(globalThis, name, { value: undefined, writable: false, configurable: false });
+    } catch {
+      try {
+        delete globalThis[name];
+      } catch {
+        // non-configurable: left as is
+      }
+    }
+  }
+  const deny = () => {
+    throw new Error("Filesystem mounts are disabled in the sandbox");
+  };
+  const fs = pyodide.FS;
+  if (fs) {
+    fs.mount = deny;
+    if (fs.filesystems) {
+      for (const key of Object.keys(fs.filesystems)) {
+        if (key !== "MEMFS") delete fs.filesystems[key];
+      }
+    }
+  }
+  pyodide.mountNodeFS = deny;
+  pyodide.mountNativeFS = deny;
+  pyodide.loadPackage = deny;
+  pyodide.loadPackagesFromImports = deny;
+  pyodide.runPython = deny;
+  pyodide.runPythonAsync = deny;
+  pyodide.registerJsModule = deny;
+}
+
+/** Synchronous bridge from Python to the host: a string in, a string out, nothing else reachable. */
+function hostCall(line) {
+  atomicsStore(signal, 0, 0);
+  post({ type: "call", line: String(line) });
+  atomicsWait(signal, 0, 0);
+  const message = receive(resultPort);
+  if (!message) return '{"type":"result","ok":false,"error":"No reply from host"}';
+  return message.message;
+}
+
+async function boot() {
+  const started = performance.now();
+  const { loadPyodide } = await import(pathToFileURL(`${indexURL}pyodide.mjs`).href);
+  const pyodide = await loadPyodide({
+    indexURL,
+    jsglobals: Object.create(null),
+    env: { HOME: "/home/sandbox" },
+    stdout: () => {},
+    stderr: () => {},
+    checkAPIVersion: true,
+  });
+  pyodide.setStdout({ write: (buf) => buf.length });
+  pyodide.setStderr({ write: (buf) => buf.length });
+  pyodide.setStdin({ stdin: () => null });
+  const globals = pyodide.globals;
+  pyodide.runPython(runnerSource, { globals });
+  pyodide.runPython(BOOT, { globals });
+  const handle = globals.get("_troupe_handle");
+  pyodide.runPython(LOCKDOWN, { globals });
+  pyodide.unregisterJsModule("js");
+  pyodide.unregisterJsModule("pyodide_js");
+  lockdownJs(pyodide);
+  return { handle, bootMs: performance.now() - started };
+}
+
+const ready = boot();
+
+ready.then(
+  ({ bootMs }) => post({ type: "ready", bootMs }),
+  (error) => post({ type: "fatal", message: String(error?.stack ?? error) }),
+);
+
+parentPort.on("message", async (message) => {
+  if (message?.type !== "request") return;
+  const { handle } = await ready;
+  let line;
+  try {
+    line = handle(message.line, hostCall);
+  } catch (error) {
+    line = JSON.stringify({
+      type: "done",
+      id: jsonParse(message.line).id ?? null,
+      output: null,
+      logs: "",
+      isFinalAnswer: false,
+      error: { type: "SandboxError", message: String(error?.message ?? error).slice(0, 2000) },
+    });
+  }
+  post({ type: "done", line });
+});
