@@ -1,0 +1,86 @@
+/**
+ * The Troupe web process: one HTTP server carrying Next.js and Socket.IO on PORT (DESIGN.md §2).
+ * `npm start` runs it in production mode after building; `npm run dev` runs it with `--dev`.
+ */
+import { createServer } from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import next from "next";
+import { Server as SocketServer } from "socket.io";
+import { env, mode } from "~/env";
+import { socketAuth } from "~/server/auth/socket-auth";
+import { startDatabase } from "~/server/db";
+import { logger } from "~/server/logger";
+
+const SOCKET_PATH = "/socket.io";
+const dev = process.argv.includes("--dev") || env.NODE_ENV === "development";
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+async function main(): Promise<void> {
+  logger.info(
+    { mode: mode.embeddedDatabase ? "embedded" : "production", dev, redis: mode.redis },
+    "starting Troupe",
+  );
+  await startDatabase();
+
+  const app = next({ dev, dir: root, hostname: env.HOST, port: env.PORT });
+  const handle = app.getRequestHandler();
+  await app.prepare();
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      logger.error({ err: error, url: req.url }, "request failed");
+      if (!res.headersSent) res.writeHead(500).end("Internal Server Error");
+    });
+  });
+
+  // Socket.IO shares the port; other upgrades (Next's dev HMR) go to Next.
+  const io = new SocketServer(server, { path: SOCKET_PATH, serveClient: false, destroyUpgrade: false });
+  io.use((socket, nextFn) => void socketAuth(socket, nextFn));
+  // Seam for the runs issue: join run rooms here (after checking team membership) and attach the Redis
+  // adapter when mode.redis is set.
+  io.on("connection", (socket) => logger.debug({ socketId: socket.id }, "socket connected"));
+  if (dev) {
+    const upgrade = app.getUpgradeHandler();
+    server.on("upgrade", (req, socket, head) => {
+      if (!req.url?.startsWith(SOCKET_PATH)) void upgrade(req, socket, head);
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(env.PORT, env.HOST, resolve);
+  });
+  logger.info(
+    { url: `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}` },
+    "Troupe is ready",
+  );
+
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, "shutting down");
+    const force = setTimeout(() => {
+      logger.warn("shutdown timed out; exiting");
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    server.closeAllConnections();
+    // Closes every socket, then the HTTP server.
+    io.close(async () => {
+      try {
+        await app.close();
+      } finally {
+        process.exit(0);
+      }
+    });
+  };
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
+}
+
+main().catch((error: unknown) => {
+  logger.fatal({ err: error }, "Troupe failed to start");
+  process.exit(1);
+});

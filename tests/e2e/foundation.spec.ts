@@ -1,0 +1,121 @@
+import { expect, type Page, test } from "@playwright/test";
+import { newAccount, signIn, signOut, signUp } from "./helpers/accounts";
+
+const screenshots = "docs/screenshots";
+
+async function createWorkflow(page: Page, name: string) {
+  await page.getByRole("button", { name: "New workflow" }).first().click();
+  const dialog = page.getByRole("dialog", { name: "New workflow" });
+  await dialog.getByLabel("Name").fill(name);
+  await dialog.getByRole("button", { name: "Create workflow" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId("workflow-row").filter({ hasText: name })).toBeVisible();
+}
+
+test("sign up, create and rename a workflow, reload, sign out and back in", async ({ page }) => {
+  const account = newAccount();
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/sign-in/);
+  await page.screenshot({ path: `${screenshots}/sign-in.png` });
+
+  await signUp(page, account);
+  await expect(page.getByTestId("team-name")).toHaveText("Ada Lovelace's team");
+  await expect(page.getByText("No workflows yet")).toBeVisible();
+  await page.screenshot({ path: `${screenshots}/workflows-empty.png` });
+
+  await createWorkflow(page, "Research assistant");
+  const row = page.getByTestId("workflow-row").filter({ hasText: "Research assistant" });
+  await row.getByRole("button", { name: "Actions for Research assistant" }).click();
+  await page.getByRole("menuitem", { name: "Rename" }).click();
+  const rename = page.getByRole("dialog", { name: "Rename workflow" });
+  await expect(rename.getByLabel("Name")).toHaveValue("Research assistant");
+  await rename.getByLabel("Name").fill("   ");
+  await rename.getByRole("button", { name: "Rename" }).click();
+  await expect(rename.getByRole("alert")).toHaveText("Give the workflow a name.");
+  await rename.getByLabel("Name").fill("Market research crew");
+  await rename.getByRole("button", { name: "Rename" }).click();
+  await expect(rename).toBeHidden();
+
+  await createWorkflow(page, "Support triage");
+  await createWorkflow(page, "Pull request reviewer");
+
+  await page.reload();
+  const rows = page.getByTestId("workflow-row");
+  await expect(rows).toHaveCount(3);
+  await expect(rows.filter({ hasText: "Market research crew" })).toBeVisible();
+  await expect(rows.filter({ hasText: "Research assistant" })).toHaveCount(0);
+  await expect(rows.filter({ hasText: "Market research crew" }).getByRole("link")).toHaveAttribute(
+    "href",
+    /^\/workflows\/[a-z0-9]+$/,
+  );
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: `${screenshots}/workflows.png` });
+
+  await signOut(page);
+  await signIn(page, account.email, "not my password");
+  await expect(page.getByText("Wrong e-mail or password.")).toBeVisible();
+  await expect(page.getByLabel("E-mail")).toHaveValue(account.email);
+  await page.screenshot({ path: `${screenshots}/sign-in-error.png` });
+
+  await signIn(page, account.email, account.password);
+  await expect(page).toHaveURL(/\/workflows$/);
+  await expect(page.getByTestId("workflow-row")).toHaveCount(3);
+});
+
+test("sign-up form explains what is wrong", async ({ page }) => {
+  const account = newAccount("Grace Hopper");
+  await page.goto("/sign-up");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByText("Enter your name.")).toBeVisible();
+  await expect(page.getByText("Enter a valid e-mail address.")).toBeVisible();
+  await expect(page.getByText("Use at least 8 characters for your password.")).toBeVisible();
+
+  await page.getByLabel("Name").fill("x".repeat(101));
+  await page.getByLabel("E-mail").fill(account.email);
+  await page.getByLabel("Password").fill("short");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByText("Your name must be at most 100 characters.")).toBeVisible();
+  await expect(page.getByText("Use at least 8 characters for your password.")).toBeVisible();
+  await page.screenshot({ path: `${screenshots}/sign-up-errors.png` });
+
+  await signUp(page, account);
+  await signOut(page);
+  await page.goto("/sign-up");
+  await page.getByLabel("Name").fill("Someone Else");
+  await page.getByLabel("E-mail").fill(account.email);
+  await page.getByLabel("Password").fill("another password");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByText("An account with this e-mail already exists.")).toBeVisible();
+});
+
+test("settings show the profile and team, and sign out everywhere ends every session", async ({
+  page,
+  browser,
+}) => {
+  const account = newAccount("Katherine Johnson");
+  await signUp(page, account);
+  const otherDevice = await browser.newContext();
+  const otherPage = await otherDevice.newPage();
+  await signIn(otherPage, account.email, account.password);
+  await expect(otherPage).toHaveURL(/\/workflows$/);
+  await page.getByRole("link", { name: "Settings" }).click();
+  await expect(page.getByRole("heading", { name: "Settings" })).toBeVisible();
+  const members = page.getByRole("list", { name: "Team members" });
+  await expect(members.getByText(account.email)).toBeVisible();
+  await expect(members.getByText("owner")).toBeVisible();
+  await page.screenshot({ path: `${screenshots}/settings.png` });
+
+  await page.getByRole("link", { name: "Runs" }).click();
+  await expect(page.getByText("No runs yet")).toBeVisible();
+  await page.getByRole("link", { name: "Library" }).click();
+  await expect(page.getByText("Your library is empty")).toBeVisible();
+
+  await page.getByRole("link", { name: "Settings" }).click();
+  await page.getByRole("button", { name: "Sign out everywhere" }).click();
+  await expect(page).toHaveURL(/\/sign-in/);
+  await page.goto("/workflows");
+  await expect(page).toHaveURL(/\/sign-in/);
+  await otherPage.goto("/workflows");
+  await expect(otherPage).toHaveURL(/\/sign-in/);
+  await otherDevice.close();
+});
