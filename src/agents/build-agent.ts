@@ -1,0 +1,182 @@
+import {
+  type AgentSpec,
+  type AgentSpecInput,
+  agentSpecSchema,
+  type ExecutorSpec,
+  type ToolSpec,
+} from "~/graph/agent-spec";
+import { CodeAgent } from "./code-agent";
+import { AgentConfigError } from "./errors";
+import type { ExecutorOptions, PythonExecutor } from "./executors/python-executor";
+import { createModel } from "./models";
+import type { Model } from "./models/model";
+import type { MultiStepAgent } from "./multi-step-agent";
+import { ToolCallingAgent } from "./tool-calling-agent";
+import { HttpTool } from "./tools/http-tool";
+import { PythonInterpreterTool } from "./tools/python-interpreter-tool";
+import { PythonSourceTool } from "./tools/python-source-tool";
+import { SpeechToTextTool } from "./tools/speech-to-text-tool";
+import type { Tool, ToolInput } from "./tools/tool";
+import { UserInputTool } from "./tools/user-input-tool";
+import { VisitWebpageTool } from "./tools/visit-webpage-tool";
+import { DuckDuckGoHtmlBackend, type WebSearchBackend, WebSearchTool } from "./tools/web-search-tool";
+
+/** What the engine needs from its host to build agents; nothing is read from the environment. */
+export interface BuildAgentDeps {
+  resolveSecret(name: string): Promise<string | undefined>;
+  /** Create a sandbox; the caller decides which transports are allowed. */
+  createExecutor(executorSpec: ExecutorSpec, options: ExecutorOptions): Promise<PythonExecutor>;
+  fetch?: typeof globalThis.fetch;
+  webSearchBackend?: WebSearchBackend;
+  /** Use this model for every agent of the tree instead of their specs (e.g. `--model replay:...`). */
+  modelOverride?: Model;
+}
+
+const defaultExecutor: ExecutorSpec = { kind: "pyodide" };
+
+async function buildTool(
+  spec: ToolSpec,
+  agent: AgentSpec,
+  deps: BuildAgentDeps,
+  executorFactory: () => Promise<PythonExecutor>,
+): Promise<Tool | undefined> {
+  const config = (spec.kind === "builtin" ? spec.config : undefined) ?? {};
+  const str = (key: string) => (typeof config[key] === "string" ? (config[key] as string) : undefined);
+  const num = (key: string) => (typeof config[key] === "number" ? (config[key] as number) : undefined);
+  switch (spec.kind) {
+    case "builtin":
+      switch (spec.name) {
+        case "final_answer":
+          return undefined;
+        case "web_search":
+          return new WebSearchTool(
+            deps.webSearchBackend ??
+              new DuckDuckGoHtmlBackend({ fetch: deps.fetch, baseUrl: str("baseUrl") }),
+            num("maxResults"),
+          );
+        case "visit_webpage":
+          return new VisitWebpageTool({
+            fetch: deps.fetch,
+            maxChars: num("maxChars"),
+            timeoutMs: num("timeoutMs"),
+          });
+        case "python_interpreter":
+          return new PythonInterpreterTool(
+            executorFactory,
+            agent.executor?.timeoutSeconds && agent.executor.timeoutSeconds * 1000,
+          );
+        case "user_input":
+          return new UserInputTool();
+        case "speech_to_text": {
+          const keyName = str("apiKeySecret");
+          const apiKey = await deps.resolveSecret(keyName ?? "OPENAI_API_KEY");
+          if (keyName && apiKey === undefined) throw new AgentConfigError(`Secret '${keyName}' is not set`);
+          return new SpeechToTextTool({
+            apiKey,
+            baseUrl: str("baseUrl"),
+            model: str("model"),
+            fetch: deps.fetch,
+          });
+        }
+      }
+      return undefined;
+    case "python":
+      // Code agents define Python tools in their own sandbox (see buildAgent).
+      if (agent.type === "code") return undefined;
+      return new PythonSourceTool(spec, executorFactory);
+    case "http": {
+      const headers: Record<string, string> = { ...spec.headers };
+      for (const [header, secretName] of Object.entries(spec.secretHeaders ?? {})) {
+        const value = await deps.resolveSecret(secretName);
+        if (value === undefined)
+          throw new AgentConfigError(`Secret '${secretName}' for tool '${spec.name}' is not set`);
+        headers[header] = value;
+      }
+      return new HttpTool({
+        name: spec.name,
+        description: spec.description,
+        method: spec.method,
+        url: spec.url,
+        headers,
+        inputs: spec.inputs as Record<string, ToolInput>,
+        outputType: spec.outputType,
+        fetch: deps.fetch,
+      });
+    }
+    case "mcp":
+      throw new AgentConfigError(`Tool '${spec.name}': MCP servers are not supported by the engine yet`);
+  }
+}
+
+/**
+ * Build an agent tree from an AgentSpec (what the canvas compiles to and `npm run agent` reads).
+ * The worker then calls `agent.run(task, { stream: true, signal })` and `agent.close()` when done.
+ */
+export async function buildAgent(
+  input: AgentSpecInput | AgentSpec,
+  deps: BuildAgentDeps,
+): Promise<MultiStepAgent> {
+  const parsed = agentSpecSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
+    throw new AgentConfigError(`Invalid agent spec: ${issues}`);
+  }
+  return build(parsed.data, deps, []);
+}
+
+async function build(spec: AgentSpec, deps: BuildAgentDeps, ancestors: string[]): Promise<MultiStepAgent> {
+  if (ancestors.includes(spec.name)) {
+    throw new AgentConfigError(
+      `Agent '${spec.name}' manages itself (cycle: ${[...ancestors, spec.name].join(" → ")})`,
+    );
+  }
+  const executorSpec = spec.executor ?? defaultExecutor;
+  const executorOptions: ExecutorOptions = {
+    authorizedImports: spec.additionalAuthorizedImports,
+    ...(executorSpec.timeoutSeconds ? { timeoutMs: executorSpec.timeoutSeconds * 1000 } : {}),
+    ...(executorSpec.memoryMb ? { memoryMb: executorSpec.memoryMb } : {}),
+  };
+  const executorFactory = () => deps.createExecutor(executorSpec, executorOptions);
+  const model = deps.modelOverride ?? (await createModel(spec.model, deps));
+  const toolSpecs: ToolSpec[] = [...spec.tools];
+  if (spec.addBaseTools) {
+    const base: ("web_search" | "visit_webpage" | "python_interpreter")[] = [
+      "web_search",
+      "visit_webpage",
+      ...(spec.type === "toolCalling" ? (["python_interpreter"] as const) : []),
+    ];
+    for (const name of base) {
+      if (!toolSpecs.some((tool) => tool.kind === "builtin" && tool.name === name))
+        toolSpecs.push({ kind: "builtin", name });
+    }
+  }
+  const tools: Tool[] = [];
+  for (const toolSpec of toolSpecs) {
+    const tool = await buildTool(toolSpec, spec, deps, executorFactory);
+    if (tool) tools.push(tool);
+  }
+  const managedAgents = await Promise.all(
+    spec.managedAgents.map((child) => build(child, deps, [...ancestors, spec.name])),
+  );
+  const common = {
+    model,
+    tools,
+    managedAgents,
+    name: spec.name,
+    description: spec.description,
+    instructions: spec.instructions,
+    maxSteps: spec.maxSteps,
+    planningInterval: spec.planningInterval,
+    outputSchema: spec.outputSchema,
+  };
+  if (spec.type === "toolCalling") return new ToolCallingAgent(common);
+  return new CodeAgent({
+    ...common,
+    createExecutor: executorFactory,
+    additionalAuthorizedImports: spec.additionalAuthorizedImports,
+    executorTimeoutMs: executorSpec.timeoutSeconds ? executorSpec.timeoutSeconds * 1000 : undefined,
+    pythonTools: spec.tools.flatMap((tool) =>
+      tool.kind === "python" ? [{ name: tool.name, source: tool.source, description: tool.description }] : [],
+    ),
+  });
+}

@@ -1,0 +1,12 @@
+/** The agent engine's public surface (no Next, Prisma, Socket.IO or React beneath this folder). */
+export * from "./agent-run";
+export * from "./build-agent";
+export * from "./code-agent";
+export * from "./errors";
+export * from "./events";
+export * from "./memory";
+export * from "./models";
+export * from "./multi-step-agent";
+export * from "./run-context";
+export * from "./tool-calling-agent";
+export * from "./tools";
