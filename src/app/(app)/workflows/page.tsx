@@ -1,14 +1,19 @@
 import type { Metadata } from "next";
 import { PageContainer } from "~/components/layout/page-container";
+import { api, getQueryClient, HydrateClient, trpc } from "~/trpc/server";
 import { WorkflowsList } from "./workflows-list";
 
 export const metadata: Metadata = { title: "Workflows" };
 
-/** The team's workflows. */
-export default function WorkflowsPage() {
+/** The team's workflows, fetched on the server so the list renders at once. */
+export default async function WorkflowsPage() {
+  const team = await (await api()).team.current();
+  if (team) await getQueryClient().prefetchQuery(trpc.workflow.list.queryOptions({ teamId: team.id }));
   return (
-    <PageContainer>
-      <WorkflowsList />
-    </PageContainer>
+    <HydrateClient>
+      <PageContainer>
+        <WorkflowsList />
+      </PageContainer>
+    </HydrateClient>
   );
 }

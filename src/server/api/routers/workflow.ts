@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { createEmptyWorkflow } from "~/graph";
 import { createTRPCRouter, requireRole, teamProcedure, workflowProcedure } from "~/server/api/trpc";
+import type { Prisma } from "~/server/db";
 
 /** A workflow's display name: trimmed, 1–100 characters. */
 export const workflowNameSchema = z
@@ -27,7 +28,7 @@ export const workflowRouter = createTRPCRouter({
       data: {
         teamId: ctx.team.id,
         name: input.name,
-        graph: createEmptyWorkflow(),
+        graph: createEmptyWorkflow() as Prisma.InputJsonValue,
         createdById: ctx.session.user.id,
       },
       select: summary,
