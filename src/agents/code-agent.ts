@@ -128,6 +128,7 @@ export class CodeAgent extends MultiStepAgent {
       .filter((tool) => tool.name !== "final_answer")
       .map((tool) => ({
         name: tool.name,
+        inputNames: Object.keys(tool.inputs),
         call: async (args, signal) => {
           const result = await tool.call(args, { ...toolContext, signal });
           return isToolImage(result) ? result.image : result;

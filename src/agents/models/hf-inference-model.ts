@@ -49,10 +49,10 @@ export class HfInferenceModel implements Model {
   private args(messages: ChatMessage[], options: GenerateOptions) {
     const args: Record<string, unknown> = {
       model: this.options.model,
-      // An endpoint URL only works with the hf-inference route (the client enforces it).
-      provider: this.options.endpointUrl ? "hf-inference" : (this.options.provider ?? "auto"),
       messages: normaliseMessages(messages).map(toHfMessage),
     };
+    // An endpoint URL bypasses provider routing (the client refuses both at once).
+    if (!this.options.endpointUrl) args.provider = this.options.provider ?? "auto";
     const temperature = options.temperature ?? this.options.temperature;
     if (temperature !== undefined) args.temperature = temperature;
     const maxTokens = options.maxTokens ?? this.options.maxTokens;
