@@ -1,0 +1,43 @@
+"use client";
+
+import type { NodeProps } from "@xyflow/react";
+import { Bot } from "lucide-react";
+import { memo } from "react";
+import type { CanvasNode } from "../canvas-types";
+import { NodeRow, NodeShell } from "./node-shell";
+
+type AgentCanvasNode = Extract<CanvasNode, { type: "agent" }>;
+
+const codePorts = [
+  { id: "model", label: "model" },
+  { id: "tools", label: "tools" },
+  { id: "managed", label: "agents" },
+  { id: "sandbox", label: "sandbox" },
+];
+const toolCallingPorts = codePorts.slice(0, 3);
+
+/** A CodeAgent or ToolCallingAgent: name, type, steps, instructions preview; ports for model, tools, agents, sandbox. */
+export const AgentNode = memo(function AgentNode({ id, data, selected }: NodeProps<AgentCanvasNode>) {
+  const isCode = data.agentType === "code";
+  return (
+    <NodeShell
+      id={id}
+      kind="agent"
+      accent={isCode ? "bg-violet-500" : "bg-indigo-400"}
+      icon={<Bot />}
+      title={data.name}
+      subtitle={isCode ? "CodeAgent" : "ToolCallingAgent"}
+      selected={selected}
+      targetHandle={{ id: "manager", label: "Managed by" }}
+      sourcePorts={isCode ? codePorts : toolCallingPorts}
+    >
+      <NodeRow label="max steps" value={data.maxSteps} />
+      {data.planningInterval ? (
+        <NodeRow label="plans every" value={`${data.planningInterval} steps`} />
+      ) : null}
+      {data.instructions ? (
+        <div className="line-clamp-2 whitespace-pre-wrap text-foreground/80">{data.instructions}</div>
+      ) : null}
+    </NodeShell>
+  );
+});

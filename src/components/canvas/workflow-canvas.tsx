@@ -1,0 +1,299 @@
+"use client";
+
+import {
+  Background,
+  BackgroundVariant,
+  type Connection,
+  ConnectionLineType,
+  Controls,
+  type FinalConnectionState,
+  MiniMap,
+  Panel,
+  ReactFlow,
+  ReactFlowProvider,
+  useReactFlow,
+} from "@xyflow/react";
+import "@xyflow/react/dist/style.css";
+import { LayoutGrid, Maximize, Redo2, Undo2 } from "lucide-react";
+import { type DragEvent, type ReactNode, useCallback, useEffect, useRef, useState } from "react";
+import { Button } from "~/components/ui/button";
+import type { PaletteItem } from "~/graph";
+import { computeLayout } from "./auto-layout";
+import { useCanvas, useCanvasStore } from "./canvas-store-context";
+import type { CanvasEdge, CanvasNode } from "./canvas-types";
+import { Inspector } from "./inspector";
+import { commandForKey, isTypingTarget, shortcutLabels } from "./keyboard-shortcuts";
+import { canvasNodeTypes } from "./nodes";
+import { type LibraryPaletteItem, Palette, readPaletteDrop } from "./palette";
+import { canvasEdgeTypes, edgeColors } from "./workflow-edge";
+
+const minimapColor = (node: CanvasNode) =>
+  ({ agent: "#8b5cf6", model: "#0ea5e9", tool: "#10b981", mcp: "#14b8a6", sandbox: "#f59e0b" })[node.type];
+
+/** The canvas builder: palette, React Flow canvas with toolbar and minimap, inspector. */
+export function WorkflowCanvas(props: {
+  readOnly?: boolean;
+  library?: readonly LibraryPaletteItem[];
+  /** Extra toolbar content (save state, run button, ...), drawn on the right. */
+  toolbar?: ReactNode;
+}) {
+  return (
+    <ReactFlowProvider>
+      <CanvasLayout {...props} />
+    </ReactFlowProvider>
+  );
+}
+
+function CanvasLayout({
+  readOnly = false,
+  library = [],
+  toolbar,
+}: {
+  readOnly?: boolean;
+  library?: readonly LibraryPaletteItem[];
+  toolbar?: ReactNode;
+}) {
+  const store = useCanvasStore();
+  const flow = useReactFlow<CanvasNode, CanvasEdge>();
+  const wrapper = useRef<HTMLDivElement>(null);
+  const clickCount = useRef(0);
+
+  const addAtCenter = useCallback(
+    (item: PaletteItem) => {
+      const box = wrapper.current?.getBoundingClientRect();
+      const step = (clickCount.current++ % 6) * 24;
+      const center = box
+        ? flow.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 3 })
+        : { x: 0, y: 0 };
+      store.getState().addNode(item, { x: center.x - 120 + step, y: center.y - 50 + step });
+    },
+    [flow, store],
+  );
+
+  const layout = useCallback(async () => {
+    const { nodes, edges } = store.getState();
+    const selected = nodes.filter((n) => n.selected);
+    const positions = await computeLayout(selected.length > 1 ? selected : nodes, edges);
+    store.getState().applyPositions(positions);
+    requestAnimationFrame(() => flow.fitView({ padding: 0.15, duration: 200 }));
+  }, [flow, store]);
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (isTypingTarget(event.target)) return;
+      if ((event.target as HTMLElement | null)?.closest?.("[role='dialog']")) return;
+      const command = commandForKey(event);
+      if (!command) return;
+      const s = store.getState();
+      const editing = !readOnly;
+      const run: Record<typeof command, () => void> = {
+        undo: () => editing && s.undo(),
+        redo: () => editing && s.redo(),
+        copy: () => s.copySelection(),
+        cut: () => editing && s.cutSelection(),
+        paste: () => editing && s.paste(),
+        selectAll: () => s.selectAll(),
+        delete: () => editing && s.deleteSelection(),
+        fitView: () => void flow.fitView({ padding: 0.15, duration: 200 }),
+        autoLayout: () => editing && void layout(),
+      };
+      event.preventDefault();
+      run[command]();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [store, flow, layout, readOnly]);
+
+  return (
+    <div className="flex h-full min-h-0 flex-1">
+      <Palette library={library} onAdd={addAtCenter} disabled={readOnly} />
+      <div ref={wrapper} className="relative min-w-0 flex-1" data-testid="canvas">
+        <Flow readOnly={readOnly} toolbar={toolbar} onLayout={layout} />
+      </div>
+      <Inspector readOnly={readOnly} />
+    </div>
+  );
+}
+
+function Flow({
+  readOnly,
+  toolbar,
+  onLayout,
+}: {
+  readOnly: boolean;
+  toolbar?: ReactNode;
+  onLayout: () => void;
+}) {
+  const store = useCanvasStore();
+  const flow = useReactFlow<CanvasNode, CanvasEdge>();
+  const nodes = useCanvas((s) => s.nodes);
+  const edges = useCanvas((s) => s.edges);
+  const canUndo = useCanvas((s) => s.past.length > 0);
+  const canRedo = useCanvas((s) => s.future.length > 0);
+  const refusal = useCanvas((s) => s.lastRefusal);
+  const [hint, setHint] = useState<string | null>(null);
+  const initialViewport = useRef(store.getState().viewport);
+
+  useEffect(() => {
+    if (!refusal) return;
+    setHint(refusal);
+    const timer = setTimeout(() => setHint(null), 4000);
+    return () => clearTimeout(timer);
+  }, [refusal]);
+
+  const isValidConnection = useCallback(
+    (c: Connection | CanvasEdge) => store.getState().checkConnection(c).ok,
+    [store],
+  );
+
+  const onConnectEnd = useCallback(
+    (_: MouseEvent | TouchEvent, state: FinalConnectionState) => {
+      if (state.isValid !== false || !state.fromNode || !state.toNode) return;
+      const fromSource = state.fromHandle?.type === "source";
+      const candidate = fromSource
+        ? {
+            source: state.fromNode.id,
+            target: state.toNode.id,
+            sourceHandle: state.fromHandle?.id,
+            targetHandle: state.toHandle?.id,
+          }
+        : {
+            source: state.toNode.id,
+            target: state.fromNode.id,
+            sourceHandle: state.toHandle?.id,
+            targetHandle: state.fromHandle?.id,
+          };
+      const result = store.getState().checkConnection(candidate);
+      if (!result.ok) setHint(result.reason);
+    },
+    [store],
+  );
+
+  const onDrop = useCallback(
+    (event: DragEvent) => {
+      event.preventDefault();
+      if (readOnly) return;
+      const item = readPaletteDrop(event);
+      if (!item) return;
+      const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      store.getState().addNode(item, { x: at.x - 120, y: at.y - 30 });
+    },
+    [flow, readOnly, store],
+  );
+
+  const large = nodes.length > 200;
+
+  return (
+    <ReactFlow<CanvasNode, CanvasEdge>
+      nodes={nodes}
+      edges={edges}
+      nodeTypes={canvasNodeTypes}
+      edgeTypes={canvasEdgeTypes}
+      onNodesChange={(changes) => store.getState().onNodesChange(changes)}
+      onEdgesChange={(changes) => store.getState().onEdgesChange(changes)}
+      onConnect={(c) => store.getState().connect(c)}
+      onConnectEnd={onConnectEnd}
+      isValidConnection={isValidConnection}
+      onMoveEnd={(_, viewport) => store.getState().setViewport(viewport)}
+      onInit={(instance) => {
+        const v = initialViewport.current;
+        if (v.x === 0 && v.y === 0 && v.zoom === 1 && store.getState().nodes.length > 0) {
+          void instance.fitView({ padding: 0.15, maxZoom: 1 });
+        }
+      }}
+      defaultViewport={initialViewport.current}
+      onDragOver={(event) => {
+        event.preventDefault();
+        event.dataTransfer.dropEffect = "copy";
+      }}
+      onDrop={onDrop}
+      deleteKeyCode={null}
+      selectionKeyCode="Shift"
+      multiSelectionKeyCode={["Meta", "Control", "Shift"]}
+      nodesDraggable={!readOnly}
+      nodesConnectable={!readOnly}
+      edgesReconnectable={false}
+      connectionLineType={ConnectionLineType.Bezier}
+      onlyRenderVisibleElements={large}
+      minZoom={0.05}
+      maxZoom={2}
+      proOptions={{ hideAttribution: true }}
+    >
+      <Background variant={BackgroundVariant.Dots} gap={18} size={1} />
+      <MiniMap<CanvasNode>
+        pannable
+        zoomable
+        nodeColor={minimapColor}
+        className="!bottom-2 !right-2"
+        ariaLabel="Minimap"
+      />
+      <Controls showInteractive={false} position="bottom-left" />
+      <Panel
+        position="top-left"
+        className="!m-2 flex items-center gap-1 rounded-md border border-border bg-background/95 p-1 shadow-card"
+      >
+        <Button
+          variant="ghost"
+          size="icon"
+          aria-label="Undo"
+          title={`Undo (${shortcutLabels.undo})`}
+          disabled={readOnly || !canUndo}
+          onClick={() => store.getState().undo()}
+        >
+          <Undo2 />
+        </Button>
+        <Button
+          variant="ghost"
+          size="icon"
+          aria-label="Redo"
+          title={`Redo (${shortcutLabels.redo})`}
+          disabled={readOnly || !canRedo}
+          onClick={() => store.getState().redo()}
+        >
+          <Redo2 />
+        </Button>
+        <span className="mx-0.5 h-5 w-px bg-border" />
+        <Button
+          variant="ghost"
+          size="icon"
+          aria-label="Auto-layout"
+          title={`Auto-layout (${shortcutLabels.autoLayout}); only the selection when several nodes are selected`}
+          disabled={readOnly}
+          onClick={onLayout}
+        >
+          <LayoutGrid />
+        </Button>
+        <Button
+          variant="ghost"
+          size="icon"
+          aria-label="Fit view"
+          title={`Fit view (${shortcutLabels.fitView})`}
+          onClick={() => void flow.fitView({ padding: 0.15, duration: 200 })}
+        >
+          <Maximize />
+        </Button>
+      </Panel>
+      {toolbar ? (
+        <Panel position="top-right" className="!m-2 flex items-center gap-2">
+          {toolbar}
+        </Panel>
+      ) : null}
+      <Panel position="bottom-center" className="!mb-3">
+        {hint ? (
+          <div
+            role="status"
+            data-testid="connection-hint"
+            className="rounded-md bg-foreground px-3 py-1.5 text-xs text-background shadow-overlay"
+          >
+            {hint}
+          </div>
+        ) : nodes.length === 0 ? (
+          <div className="rounded-md border border-dashed border-border bg-background px-3 py-1.5 text-xs text-muted-foreground">
+            Drag a CodeAgent from the palette to start, then connect a model to its{" "}
+            <span style={{ color: edgeColors["uses-model"] }}>model</span> port.
+          </div>
+        ) : null}
+      </Panel>
+    </ReactFlow>
+  );
+}
