@@ -102,6 +102,8 @@ async function startContainerRunner(docker: Docker, options: DockerExecutorOptio
     stream.on("end", () => stdout.end());
     stream.on("close", () => stdout.end());
     const transport = new StdioTransport(stream, stdout, stop);
+    // Podman forwards dockerode's attach request body to stdin; end that line so the runner skips it.
+    stream.write("\n");
     await container.start();
     container.wait().then(
       async (result: { StatusCode?: number }) => {

@@ -116,7 +116,8 @@ export class ProtocolExecutor implements PythonExecutor {
     const stopped = new Promise<"timeout" | "cancelled">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), timeoutMs);
       onAbort = () => resolve("cancelled");
-      options.signal?.addEventListener("abort", onAbort, { once: true });
+      if (options.signal?.aborted) resolve("cancelled");
+      else options.signal?.addEventListener("abort", onAbort, { once: true });
     });
     const request = { type: "exec", id: this.nextId(), code } as const;
     const reply = transport.request(request, (call) => this.onCall(call, controller.signal));

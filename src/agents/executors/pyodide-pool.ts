@@ -15,7 +15,7 @@ import { type RunnerTransport, SandboxDiedError } from "./runner-transport";
 export interface PyodidePoolOptions {
   /** Workers kept booted and waiting (0 = boot on demand). */
   size: number;
-  /** V8 heap cap of each worker (MiB); Pyodide's WebAssembly memory is capped at 4 GiB by wasm32. */
+  /** Cap on Python's memory in each worker (MiB): the WebAssembly memory maximum (default: wasm32's 4 GiB). */
   memoryMb?: number;
   /** Directory of the `pyodide` npm package (default: resolved from node_modules). */
   indexURL?: string;
@@ -68,13 +68,12 @@ export class PyodideWorkerTransport implements RunnerTransport {
       workerData: {
         indexURL: options.indexURL ?? defaultIndexURL(),
         runnerSource: readRunnerSource(),
+        memoryMb: options.memoryMb,
         signal,
         resultPort: channel.port2,
       },
       transferList: [channel.port2],
-      resourceLimits: options.memoryMb
-        ? { maxOldGenerationSizeMb: options.memoryMb, maxYoungGenerationSizeMb: 32 }
-        : undefined,
+      resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32 },
       stdout: true,
       stderr: true,
       env: {},

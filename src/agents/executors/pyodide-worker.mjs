@@ -9,7 +9,7 @@
 import { pathToFileURL } from "node:url";
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 
-const { indexURL, runnerSource, signal: signalBuffer, resultPort } = workerData;
+const { indexURL, runnerSource, signal: signalBuffer, resultPort, memoryMb } = workerData;
 const signal = new Int32Array(signalBuffer);
 const post = parentPort.postMessage.bind(parentPort);
 const receive = receiveMessageOnPort;
@@ -127,6 +127,87 @@ function lockdownJs(pyodide) {
   pyodide.runPython = deny;
   pyodide.runPythonAsync = deny;
   pyodide.registerJsModule = deny;
+}
+
+function readLeb(bytes, offset) {
+  let result = 0;
+  let shift = 0;
+  let pos = offset;
+  for (;;) {
+    const byte = bytes[pos++];
+    result += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+    if ((byte & 0x80) === 0) return [result, pos];
+  }
+}
+
+function writeLeb(value) {
+  const out = [];
+  let rest = value;
+  do {
+    let byte = rest % 128;
+    rest = Math.floor(rest / 128);
+    if (rest > 0) byte |= 0x80;
+    out.push(byte);
+  } while (rest > 0);
+  return out;
+}
+
+/**
+ * Rewrite the maximum of a wasm module's own linear memory so Python gets MemoryError past `pages`
+ * (Pyodide exports its memory, so the cap has to live in the binary). Modules without a memory
+ * section (side modules importing memory) are returned unchanged.
+ */
+function capWasmMemory(input, pages) {
+  const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
+  let pos = 8;
+  while (pos < bytes.length) {
+    const id = bytes[pos];
+    const [size, start] = readLeb(bytes, pos + 1);
+    const end = start + size;
+    if (id === 5) {
+      let [count, p] = readLeb(bytes, start);
+      const entries = [...writeLeb(count)];
+      while (count-- > 0) {
+        const flags = bytes[p++];
+        if (flags & 0x04) return bytes; // memory64: leave alone
+        const [initial, afterInitial] = readLeb(bytes, p);
+        p = afterInitial;
+        let maximum = pages;
+        if (flags & 0x01) {
+          const [max, afterMax] = readLeb(bytes, p);
+          p = afterMax;
+          maximum = Math.min(max, pages);
+        }
+        maximum = Math.max(maximum, initial);
+        entries.push(flags | 0x01, ...writeLeb(initial), ...writeLeb(maximum));
+      }
+      const section = [5, ...writeLeb(entries.length), ...entries];
+      const out = new Uint8Array(pos + section.length + (bytes.length - end));
+      out.set(bytes.subarray(0, pos), 0);
+      out.set(section, pos);
+      out.set(bytes.subarray(end), pos + section.length);
+      return out;
+    }
+    pos = end;
+  }
+  return bytes;
+}
+
+if (memoryMb) {
+  const pages = Math.floor((memoryMb * 1024 * 1024) / 65536);
+  const instantiate = WebAssembly.instantiate;
+  const isBytes = (value) => value instanceof ArrayBuffer || ArrayBuffer.isView(value);
+  WebAssembly.instantiate = (source, imports) =>
+    instantiate(
+      isBytes(source)
+        ? capWasmMemory(
+            new Uint8Array(source.buffer ?? source, source.byteOffset ?? 0, source.byteLength),
+            pages,
+          )
+        : source,
+      imports,
+    );
 }
 
 /** Synchronous bridge from Python to the host: a string in, a string out, nothing else reachable. */

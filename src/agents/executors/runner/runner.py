@@ -586,7 +586,10 @@ def main():
         try:
             msg = json.loads(line)
         except ValueError:
-            send({"type": "done", "id": None, "error": {"type": "SandboxError", "message": "bad JSON"}})
+            msg = None
+        if not isinstance(msg, dict) or not isinstance(msg.get("type"), str) or "id" not in msg:
+            # Not a protocol message (e.g. the Docker attach request body some APIs forward to stdin).
+            sys.stderr.write("runner: ignored a non-protocol line\n")
             continue
         send(runner.handle(msg, call_host))
 
