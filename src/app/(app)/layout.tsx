@@ -2,13 +2,12 @@ import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { AppSidebar } from "~/components/layout/app-sidebar";
 import { TeamProvider } from "~/components/layout/team-context";
-import { auth } from "~/server/auth";
 import { api } from "~/trpc/server";
+import { requireSession } from "./require-session";
 
 /** Every signed-in page: the sidebar on the left, the page on the right. */
 export default async function AppLayout({ children }: { children: ReactNode }) {
-  const session = await auth();
-  if (!session) redirect("/sign-in");
+  const session = await requireSession();
   const team = await (await api()).team.current();
   if (!team) redirect("/sign-in");
   return (

@@ -5,6 +5,7 @@ import Google from "next-auth/providers/google";
 import { z } from "zod";
 import { env } from "~/env";
 import { db } from "~/server/db";
+import { logger } from "~/server/logger";
 import { resolveAuthSecret } from "./auth-secret";
 import { linkOAuthAccount } from "./oauth-account";
 import { verifyPassword } from "./password";
@@ -28,6 +29,8 @@ const credentialsSchema = z.object({
   email: z.string().trim().toLowerCase().min(1).max(254),
   password: z.string().min(1).max(200),
 });
+
+const expectedAuthErrors = new Set(["CredentialsSignin", "JWTSessionError"]);
 
 /** Verified against when the e-mail is unknown, so a miss costs as long as a wrong password. */
 const DUMMY_HASH = `scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$${"A".repeat(86)}`;
@@ -70,6 +73,19 @@ export function createAuthConfig(): NextAuthConfig {
     useSecureCookies: secureCookiesEnabled(),
     session: { strategy: "jwt", maxAge: 30 * 24 * 60 * 60 },
     pages: { signIn: "/sign-in", error: "/sign-in" },
+    logger: {
+      error(error) {
+        // A wrong password or a stale/forged cookie is an answer, not a server fault.
+        if (expectedAuthErrors.has(error.name)) logger.debug({ kind: error.name }, "auth: rejected");
+        else logger.error({ err: error }, "auth error");
+      },
+      warn(code) {
+        logger.warn({ code }, "auth warning");
+      },
+      debug(message) {
+        logger.debug({ message }, "auth debug");
+      },
+    },
     providers: [
       Credentials({
         credentials: { email: { label: "E-mail" }, password: { label: "Password", type: "password" } },

@@ -4,6 +4,7 @@ import { PageHeader } from "~/components/layout/page-header";
 import { UserAvatar } from "~/components/layout/user-avatar";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { api } from "~/trpc/server";
+import { requireSession } from "../require-session";
 import { SignOutEverywhere } from "./sign-out-everywhere";
 
 export const metadata: Metadata = { title: "Settings" };
@@ -17,6 +18,7 @@ const roleStyles: Record<string, string> = {
 
 /** Profile, the current team's members, and session control. */
 export default async function SettingsPage() {
+  await requireSession();
   const caller = await api();
   const [me, team] = await Promise.all([caller.user.me(), caller.team.current()]);
   const members = team ? await caller.team.members({ teamId: team.id }) : [];
