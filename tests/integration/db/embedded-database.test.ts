@@ -1,0 +1,131 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { createDatabaseClient } from "~/server/db";
+import { DataDirInUseError, startEmbeddedDatabase } from "~/server/db/embedded-database";
+import { migrate, readMigrations } from "~/server/db/migrate";
+
+const names = readMigrations().map((m) => m.name);
+const scratch: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), "troupe-db-pglite-"));
+  scratch.push(dir);
+  return dir;
+};
+
+afterAll(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("embedded PGlite", () => {
+  it("migrates a fresh data dir, serves Prisma, and keeps the data across stop and start", async () => {
+    const dataDir = join(tempDir(), "pglite");
+    const first = await startEmbeddedDatabase(dataDir);
+    expect(first.url).toContain(`host=${encodeURIComponent(dataDir)}`);
+    expect(existsSync(join(dataDir, ".s.PGSQL.5432"))).toBe(true);
+    expect(await migrate(first.url)).toEqual({ applied: names, alreadyApplied: [] });
+    const client = createDatabaseClient(first.url, { maxConnections: 1 });
+    const user = await client.user.create({ data: { email: "kept@troupe.test", name: "Kept" } });
+    expect(await client.user.findUnique({ where: { email: "kept@troupe.test" } })).toMatchObject({
+      id: user.id,
+      name: "Kept",
+    });
+    await client.$disconnect();
+    await first.stop();
+    expect(existsSync(join(dataDir, ".s.PGSQL.5432"))).toBe(false);
+    expect(existsSync(join(dataDir, "troupe.lock"))).toBe(false);
+
+    const second = await startEmbeddedDatabase(dataDir);
+    try {
+      expect(await migrate(second.url)).toEqual({ applied: [], alreadyApplied: names });
+      const again = createDatabaseClient(second.url, { maxConnections: 1 });
+      expect(await again.user.findUnique({ where: { id: user.id } })).toMatchObject({
+        email: "kept@troupe.test",
+      });
+      await again.$disconnect();
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it("refuses a data dir held by a live process and recovers one left by a killed process", async () => {
+    const dataDir = join(tempDir(), "pglite");
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "tests/integration/db/fixtures/hold-embedded-database.ts", dataDir],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    const exited = new Promise((done) => child.once("exit", done));
+    try {
+      await new Promise<void>((ready, fail) => {
+        child.stdout.on("data", (chunk: Buffer) => {
+          if (chunk.toString().includes("ready")) ready();
+        });
+        child.once("exit", (code) => fail(new Error(`child exited ${code}: ${stderr}`)));
+      });
+      await expect(startEmbeddedDatabase(dataDir)).rejects.toBeInstanceOf(DataDirInUseError);
+    } finally {
+      child.kill("SIGKILL");
+      await exited;
+    }
+    expect(existsSync(join(dataDir, "troupe.lock"))).toBe(true);
+    expect(existsSync(join(dataDir, ".s.PGSQL.5432"))).toBe(true);
+
+    const recovered = await startEmbeddedDatabase(dataDir);
+    try {
+      expect(await migrate(recovered.url)).toEqual({ applied: [], alreadyApplied: names });
+      const client = createDatabaseClient(recovered.url, { maxConnections: 1 });
+      expect(await client.team.findUnique({ where: { slug: "crash" } })).toMatchObject({
+        name: "Before the crash",
+      });
+      await client.$disconnect();
+    } finally {
+      await recovered.stop();
+    }
+  });
+
+  it("startDatabase() is memoised, hands its URL to a second copy of the module, and restarts on the same data", async () => {
+    const dataRoot = tempDir();
+    vi.stubEnv("DATABASE_URL", "");
+    vi.stubEnv("TROUPE_DATA_DIR", dataRoot);
+    try {
+      vi.resetModules();
+      const first = await import("~/server/db");
+      expect(() => first.db.user).toThrow(/startDatabase\(\)/);
+      const started = await first.startDatabase();
+      expect(started.embedded).toBe(true);
+      expect(started.url).toContain(encodeURIComponent(join(dataRoot, "pglite")));
+      expect(await first.startDatabase()).toBe(started);
+      await first.db.workflow.create({
+        data: { name: "Hello", graph: { version: 1 }, team: { create: { name: "T", slug: "t" } } },
+      });
+
+      vi.resetModules();
+      const bundledCopy = await import("~/server/db");
+      expect(bundledCopy).not.toBe(first);
+      expect(bundledCopy.databaseUrl()).toBe(started.url);
+      expect(await bundledCopy.db.workflow.count()).toBe(1);
+
+      await started.stop();
+      expect(first.databaseUrl()).toBeUndefined();
+      expect(() => first.db.workflow).toThrow(/startDatabase\(\)/);
+
+      const restarted = await bundledCopy.startDatabase();
+      expect(restarted).not.toBe(started);
+      expect(await bundledCopy.db.workflow.findFirst()).toMatchObject({
+        name: "Hello",
+        graph: { version: 1 },
+      });
+      await restarted.stop();
+    } finally {
+      vi.unstubAllEnvs();
+      vi.resetModules();
+    }
+  });
+});
