@@ -2,6 +2,7 @@ import { z } from "zod";
 import { createEmptyWorkflow } from "~/graph";
 import { createTRPCRouter, requireRole, teamProcedure, workflowProcedure } from "~/server/api/trpc";
 import type { Prisma } from "~/server/db";
+import { workflowGraphProcedures } from "./workflow-graph";
 
 /** A workflow's display name: trimmed, 1–100 characters. */
 export const workflowNameSchema = z
@@ -12,8 +13,9 @@ export const workflowNameSchema = z
 
 const summary = { id: true, name: true, description: true, revision: true, createdAt: true, updatedAt: true };
 
-/** Workflows of a team: list, create, rename, delete, get. */
+/** Workflows of a team: list, create, rename, delete, get; and the canvas's graph procedures. */
 export const workflowRouter = createTRPCRouter({
+  ...workflowGraphProcedures,
   list: teamProcedure.query(({ ctx }) =>
     ctx.db.workflow.findMany({
       where: { teamId: ctx.team.id },

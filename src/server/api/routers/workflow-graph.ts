@@ -1,0 +1,191 @@
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { type GraphIssue, migrate, validateDocument, type WorkflowDocument, workflowLimits } from "~/graph";
+import { requireRole, workflowProcedure } from "~/server/api/trpc";
+import type { Prisma } from "~/server/db";
+
+/**
+ * The canvas's procedures on one workflow, spread into the `workflow` router: load, saveGraph
+ * (optimistic concurrency on `revision`), saveVersion, listVersions, restoreVersion.
+ *
+ * Server-side validation is authoritative and has two levels (see `GraphIssue`):
+ * structural problems (schema, dangling or impossible edges, a `manages` cycle) are refused with
+ * BAD_REQUEST and nothing is written; draft problems (an agent without a model, a bad name, an
+ * unattached tool) are stored with the draft and returned, because a graph under construction is
+ * incomplete by nature. Running and publishing compile the graph, which refuses those.
+ */
+
+const revisionSchema = z.number().int().min(0);
+const versionMessageSchema = z.string().trim().max(500, "Version messages are at most 500 characters.");
+
+function badGraph(issues: GraphIssue[]): TRPCError {
+  const first = issues[0];
+  const more =
+    issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length === 2 ? "" : "s"})` : "";
+  return new TRPCError({
+    code: "BAD_REQUEST",
+    message: `The workflow graph is invalid: ${first ? first.message : "unknown problem"}${more}`,
+  });
+}
+
+const conflict = (revision: number) =>
+  new TRPCError({
+    code: "CONFLICT",
+    message: `This workflow was changed elsewhere (now at revision ${revision}). Your edits are kept here: reload to see the other changes, or overwrite them with yours.`,
+  });
+
+/** Parse and check a graph the client sent: size first, then schema and structure. */
+function checkGraph(graph: unknown): { document: WorkflowDocument; issues: GraphIssue[] } {
+  const size = JSON.stringify(graph ?? null).length;
+  if (size > workflowLimits.maxFileBytes) {
+    throw new TRPCError({ code: "PAYLOAD_TOO_LARGE", message: "The workflow graph is over 5 MB." });
+  }
+  const result = validateDocument(graph);
+  if (!result.ok) throw badGraph(result.issues);
+  return { document: result.document, issues: result.issues };
+}
+
+/** A stored graph brought to the current version; a stored graph that cannot be is a server bug. */
+function loadStored(graph: unknown): WorkflowDocument {
+  const result = migrate(graph);
+  if (!result.ok) {
+    throw new TRPCError({
+      code: "INTERNAL_SERVER_ERROR",
+      message: `The stored graph could not be read: ${result.message}`,
+    });
+  }
+  return result.document;
+}
+
+const asJson = (doc: WorkflowDocument) => doc as unknown as Prisma.InputJsonValue;
+
+export const workflowGraphProcedures = {
+  /** The workflow with its graph migrated to the current version, its issues and the caller's role. */
+  load: workflowProcedure.query(async ({ ctx }) => {
+    const row = await ctx.db.workflow.findUniqueOrThrow({
+      where: { id: ctx.workflowRef.id, teamId: ctx.team.id },
+      select: {
+        id: true,
+        teamId: true,
+        name: true,
+        description: true,
+        revision: true,
+        graph: true,
+        updatedAt: true,
+      },
+    });
+    const graph = loadStored(row.graph);
+    const checked = validateDocument(graph);
+    return { ...row, graph, issues: checked.issues, role: ctx.membership.role };
+  }),
+
+  /** Store the working copy if `revision` is still current; returns the new revision and the draft's issues. */
+  saveGraph: workflowProcedure
+    .input(z.object({ revision: revisionSchema, graph: z.unknown() }))
+    .mutation(async ({ ctx, input }) => {
+      requireRole(ctx.membership, "editor");
+      const { document, issues } = checkGraph(input.graph);
+      const updated = await ctx.db.workflow.updateMany({
+        where: { id: ctx.workflowRef.id, teamId: ctx.team.id, revision: input.revision },
+        data: { graph: asJson(document), revision: { increment: 1 } },
+      });
+      if (updated.count === 0) {
+        const current = await ctx.db.workflow.findUniqueOrThrow({
+          where: { id: ctx.workflowRef.id },
+          select: { revision: true },
+        });
+        throw conflict(current.revision);
+      }
+      return { revision: input.revision + 1, issues };
+    }),
+
+  /** Freeze the stored working copy as the next immutable version. `revision` guards against saving a stale view. */
+  saveVersion: workflowProcedure
+    .input(z.object({ revision: revisionSchema, message: versionMessageSchema }))
+    .mutation(async ({ ctx, input }) => {
+      requireRole(ctx.membership, "editor");
+      for (let attempt = 0; attempt < 3; attempt++) {
+        try {
+          return await ctx.db.$transaction(async (tx) => {
+            const workflow = await tx.workflow.findUniqueOrThrow({
+              where: { id: ctx.workflowRef.id },
+              select: { revision: true, graph: true },
+            });
+            if (workflow.revision !== input.revision) throw conflict(workflow.revision);
+            const last = await tx.workflowVersion.aggregate({
+              where: { workflowId: ctx.workflowRef.id },
+              _max: { number: true },
+            });
+            const graph = loadStored(workflow.graph);
+            return tx.workflowVersion.create({
+              data: {
+                workflowId: ctx.workflowRef.id,
+                number: (last._max.number ?? 0) + 1,
+                message: input.message,
+                graph: asJson(graph),
+                createdById: ctx.session.user.id,
+              },
+              select: { id: true, number: true, message: true, createdAt: true },
+            });
+          });
+        } catch (error) {
+          const duplicate =
+            typeof error === "object" && error !== null && "code" in error && error.code === "P2002";
+          if (!duplicate) throw error;
+        }
+      }
+      throw new TRPCError({
+        code: "CONFLICT",
+        message: "Another version was being saved at the same time; try again.",
+      });
+    }),
+
+  /** Versions, newest first. */
+  listVersions: workflowProcedure.query(async ({ ctx }) => {
+    const versions = await ctx.db.workflowVersion.findMany({
+      where: { workflowId: ctx.workflowRef.id },
+      orderBy: { number: "desc" },
+      select: {
+        id: true,
+        number: true,
+        message: true,
+        createdAt: true,
+        createdBy: { select: { name: true, email: true } },
+      },
+    });
+    return versions.map(({ createdBy, ...v }) => ({
+      ...v,
+      createdBy: createdBy?.name ?? createdBy?.email ?? null,
+    }));
+  }),
+
+  /** Make a version's graph the working copy again (itself an ordinary, concurrency-checked save). */
+  restoreVersion: workflowProcedure
+    .input(z.object({ revision: revisionSchema, versionId: z.string().min(1).max(64) }))
+    .mutation(async ({ ctx, input }) => {
+      requireRole(ctx.membership, "editor");
+      const version = await ctx.db.workflowVersion.findFirst({
+        where: { id: input.versionId, workflowId: ctx.workflowRef.id },
+        select: { number: true, graph: true },
+      });
+      if (!version) throw new TRPCError({ code: "NOT_FOUND", message: "Version not found." });
+      const graph = loadStored(version.graph);
+      const updated = await ctx.db.workflow.updateMany({
+        where: { id: ctx.workflowRef.id, teamId: ctx.team.id, revision: input.revision },
+        data: { graph: asJson(graph), revision: { increment: 1 } },
+      });
+      if (updated.count === 0) {
+        const current = await ctx.db.workflow.findUniqueOrThrow({
+          where: { id: ctx.workflowRef.id },
+          select: { revision: true },
+        });
+        throw conflict(current.revision);
+      }
+      return {
+        revision: input.revision + 1,
+        graph,
+        number: version.number,
+        issues: validateDocument(graph).issues,
+      };
+    }),
+};
