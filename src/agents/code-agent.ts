@@ -3,7 +3,7 @@ import type { HostTool, PythonExecutor, PythonToolSource } from "./executors/pyt
 import { stringify } from "./memory";
 import { MultiStepAgent, type MultiStepAgentOptions, type StepContext } from "./multi-step-agent";
 import { renderPrompt } from "./prompts";
-import type { RunContext } from "./run-context";
+import { type RunContext, raceAbort } from "./run-context";
 import { parsePythonTool } from "./tools/python-source-tool";
 import { isToolImage, type ToolContext } from "./tools/tool";
 
@@ -117,7 +117,7 @@ export class CodeAgent extends MultiStepAgent {
     path: string[];
     additionalArgs?: Record<string, unknown>;
   }): Promise<void> {
-    const executor = await this.getExecutor();
+    const executor = await raceAbort(this.getExecutor(), context.run.signal);
     const toolContext: ToolContext = {
       signal: context.run.signal,
       agentPath: context.path,
@@ -184,11 +184,14 @@ export class CodeAgent extends MultiStepAgent {
         run.emit(path, { type: "observation", stepNumber: step.stepNumber, observation: logs });
       }
       const name = result.error.pythonType ?? result.error.type;
-      throw new AgentExecutionError(`Code execution failed: ${name}: ${result.error.message}`);
+      const message = result.error.message.startsWith(name)
+        ? result.error.message
+        : `${name}: ${result.error.message}`;
+      throw new AgentExecutionError(`Code execution failed: ${message}`);
     }
     const observation = result.isFinalAnswer
       ? logs
-      : `${logs ? `${logs}\n` : ""}Last output from code snippet:\n${stringify(result.output)}`;
+      : `${logs ? `${logs}\n` : ""}Last output from code snippet:\n${result.output === null ? "None" : stringify(result.output)}`;
     step.observations = observation;
     step.actionOutput = result.output;
     step.isFinalAnswer = result.isFinalAnswer;

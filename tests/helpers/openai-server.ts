@@ -53,6 +53,8 @@ export interface OpenAITestServer {
   /** Requests aborted by the client before the reply was sent. */
   readonly aborted: RecordedRequest[];
   enqueue(...replies: ScriptedReply[]): void;
+  /** Drop unused scripted replies and recorded requests (between tests). */
+  reset(): void;
   /** Reply used when the script is empty (default: a 500 saying so). */
   fallback: ScriptedReply | undefined;
   /** Text returned by the transcription route. */
@@ -252,6 +254,11 @@ export async function startOpenAIServer(replies: ScriptedReply[] = []): Promise<
     requests,
     aborted,
     enqueue: (...more) => queue.push(...more),
+    reset: () => {
+      queue.length = 0;
+      requests.length = 0;
+      aborted.length = 0;
+    },
     get fallback() {
       return state.fallback;
     },

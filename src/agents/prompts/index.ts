@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 
 /**
- * System prompt and planning templates, kept as Markdown files beside this module so they read
+ * System prompt and planning templates, kept as plain-text files beside this module so they read
  * as prose and diff cleanly. `{{name}}` placeholders are filled by `renderPrompt`; unknown
  * placeholders are left empty.
  */
@@ -18,7 +18,7 @@ const names = [
 export type PromptName = (typeof names)[number];
 
 const templates = new Map<PromptName, string>(
-  names.map((name) => [name, readFileSync(new URL(`./${name}.md`, import.meta.url), "utf8")]),
+  names.map((name) => [name, readFileSync(new URL(`./${name}.txt`, import.meta.url), "utf8")]),
 );
 
 /** Fill a template's `{{placeholders}}`. */

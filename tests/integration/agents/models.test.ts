@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 afterEach(() => {
-  server.requests.length = 0;
+  server.reset();
 });
 
 const user = [{ role: "user" as const, content: "hi" }];
