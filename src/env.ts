@@ -44,6 +44,11 @@ const serverSchema = z.object({
   SANDBOX_IMAGE: z.string().default("troupe-sandbox:latest"),
   PYODIDE_POOL_SIZE: z.coerce.number().int().min(0).max(64).default(2),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  /** With REDIS_URL, whether the web process also executes runs (off when `npm run worker` processes do). */
+  RUN_WORKER_IN_WEB: z
+    .enum(["true", "false", "1", "0"])
+    .default("true")
+    .transform((v) => v === "true" || v === "1"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -9,8 +9,9 @@ import next from "next";
 import { Server as SocketServer } from "socket.io";
 import { env, mode } from "~/env";
 import { socketAuth } from "~/server/auth/socket-auth";
-import { startDatabase } from "~/server/db";
+import { db, startDatabase } from "~/server/db";
 import { logger } from "~/server/logger";
+import { startRuns } from "~/server/runs/start-runs";
 
 const SOCKET_PATH = "/socket.io";
 const dev = process.argv.includes("--dev") || env.NODE_ENV === "development";
@@ -37,9 +38,8 @@ async function main(): Promise<void> {
   // Socket.IO shares the port; other upgrades (Next's dev HMR) go to Next.
   const io = new SocketServer(server, { path: SOCKET_PATH, serveClient: false, destroyUpgrade: false });
   io.use((socket, nextFn) => void socketAuth(socket, nextFn));
-  // Seam for the runs issue: join run rooms here (after checking team membership) and attach the Redis
-  // adapter when mode.redis is set.
   io.on("connection", (socket) => logger.debug({ socketId: socket.id }, "socket connected"));
+  const runs = await startRuns({ io, db, logger });
   if (dev) {
     const upgrade = app.getUpgradeHandler();
     server.on("upgrade", (req, socket, head) => {
@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     // Closes every socket, then the HTTP server.
     io.close(async () => {
       try {
+        await runs.stop();
         await app.close();
       } finally {
         process.exit(0);

@@ -1,10 +1,12 @@
 import { createCallerFactory, createTRPCRouter } from "~/server/api/trpc";
+import { runRouter } from "./routers/run";
 import { teamRouter } from "./routers/team";
 import { userRouter } from "./routers/user";
 import { workflowRouter } from "./routers/workflow";
 
 /** Every router of the API, mounted by noun. */
 export const appRouter = createTRPCRouter({
+  run: runRouter,
   team: teamRouter,
   user: userRouter,
   workflow: workflowRouter,

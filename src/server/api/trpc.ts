@@ -102,3 +102,16 @@ export const workflowProcedure = protectedProcedure
       ctx: { workflowRef: workflow, team: membership.team, membership: { role: membership.role } },
     });
   });
+
+/**
+ * A procedure on one run named by `input.runId`, authorised against the run's team exactly like
+ * `workflowProcedure`: another team's run → NOT_FOUND.
+ */
+export const runProcedure = protectedProcedure
+  .input(z.object({ runId: z.string().min(1).max(64) }))
+  .use(async ({ ctx, input, next }) => {
+    const run = await ctx.db.run.findUnique({ where: { id: input.runId }, select: { id: true, teamId: true } });
+    const membership = run && (await loadMembership(ctx.db, run.teamId, ctx.session.user.id));
+    if (!run || !membership) throw notFound("Run");
+    return next({ ctx: { runRef: run, team: membership.team, membership: { role: membership.role } } });
+  });

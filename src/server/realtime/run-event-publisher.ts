@@ -1,0 +1,66 @@
+import { Emitter } from "@socket.io/redis-emitter";
+import { Redis } from "ioredis";
+import type { Server } from "socket.io";
+import type { RunEvent } from "~/agents/events";
+
+/** The Socket.IO room of one run; joining it is authorised against the run's team. */
+export const runRoom = (runId: string) => `run:${runId}`;
+
+/** Socket.IO event names of the run stream. */
+export const RUN_EVENTS = "run:events";
+export const RUN_STATUS = "run:status";
+
+export interface RunStatusUpdate {
+  runId: string;
+  status: string;
+  error?: string | null;
+}
+
+/**
+ * How a worker reaches browsers: straight into the Socket.IO server when they share a process
+ * (embedded mode), through the Redis emitter otherwise, so a worker process reaches clients of
+ * any web process behind the Socket.IO Redis adapter. Events are sent only after they are stored,
+ * so a client that reconnects and reads the store misses nothing.
+ */
+export interface RunEventPublisher {
+  publishEvents(runId: string, events: RunEvent[]): void;
+  publishStatus(update: RunStatusUpdate): void;
+  close(): Promise<void>;
+}
+
+export class SocketServerPublisher implements RunEventPublisher {
+  constructor(private readonly io: Server) {}
+  publishEvents(runId: string, events: RunEvent[]): void {
+    if (events.length > 0) this.io.to(runRoom(runId)).emit(RUN_EVENTS, events);
+  }
+  publishStatus(update: RunStatusUpdate): void {
+    this.io.to(runRoom(update.runId)).emit(RUN_STATUS, update);
+  }
+  async close(): Promise<void> {}
+}
+
+export class RedisEmitterPublisher implements RunEventPublisher {
+  private readonly redis: Redis;
+  private readonly emitter: Emitter;
+  constructor(redisUrl: string) {
+    this.redis = new Redis(redisUrl);
+    this.redis.on("error", () => undefined);
+    this.emitter = new Emitter(this.redis);
+  }
+  publishEvents(runId: string, events: RunEvent[]): void {
+    if (events.length > 0) this.emitter.to(runRoom(runId)).emit(RUN_EVENTS, events);
+  }
+  publishStatus(update: RunStatusUpdate): void {
+    this.emitter.to(runRoom(update.runId)).emit(RUN_STATUS, update);
+  }
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+}
+
+/** For a worker with nobody listening (tests, scripts). */
+export class NullPublisher implements RunEventPublisher {
+  publishEvents(): void {}
+  publishStatus(): void {}
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,54 @@
+import type { BuildAgentDeps } from "~/agents";
+import { createExecutor, PyodidePool } from "~/agents/executors";
+import { env } from "~/env";
+
+/**
+ * Provider keys the engine may ask for by name. Until team secrets exist they come from the
+ * environment; no other variable is reachable through an agent spec.
+ */
+const ENV_SECRETS: Record<string, string | undefined> = {
+  OPENAI_API_KEY: env.OPENAI_API_KEY,
+  HF_TOKEN: env.HF_TOKEN,
+};
+
+/** Which providers this installation can call (shown in the UI; never the values). */
+export function configuredProviders(): { openai: boolean; hf: boolean; openaiBaseUrl: string | null } {
+  return {
+    openai: env.OPENAI_API_KEY !== undefined || env.OPENAI_BASE_URL !== undefined,
+    hf: env.HF_TOKEN !== undefined,
+    openaiBaseUrl: env.OPENAI_BASE_URL ?? null,
+  };
+}
+
+/** `unix:///run/podman/podman.sock` or a bare path → socket path; `tcp://host:port` → host and port. */
+function dockerTarget(): { dockerSocketPath?: string; dockerHost?: string; dockerPort?: number } {
+  const value = env.DOCKER_HOST;
+  if (!value) return {};
+  if (value.startsWith("unix://")) return { dockerSocketPath: value.slice("unix://".length) };
+  if (value.startsWith("tcp://")) {
+    const url = new URL(value.replace(/^tcp:/, "http:"));
+    return { dockerHost: url.hostname, dockerPort: Number(url.port || 2375) };
+  }
+  return { dockerSocketPath: value };
+}
+
+/**
+ * The engine's host dependencies in a worker: secrets from the environment, sandboxes chosen by
+ * the agent spec (Pyodide from a warm pool by default; the local executor only when
+ * ALLOW_LOCAL_EXECUTOR is set).
+ */
+export function createAgentDeps(): { deps: BuildAgentDeps; close(): Promise<void> } {
+  const pool = env.PYODIDE_POOL_SIZE > 0 ? new PyodidePool({ size: env.PYODIDE_POOL_SIZE }) : undefined;
+  const deps: BuildAgentDeps = {
+    resolveSecret: async (name) => ENV_SECRETS[name],
+    createExecutor: (spec, options) =>
+      createExecutor(spec, {
+        ...options,
+        allowLocal: env.ALLOW_LOCAL_EXECUTOR,
+        pyodidePool: pool,
+        dockerImage: env.SANDBOX_IMAGE,
+        ...dockerTarget(),
+      }),
+  };
+  return { deps, close: async () => pool?.close() };
+}

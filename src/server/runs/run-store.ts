@@ -1,0 +1,156 @@
+import type { RunEvent } from "~/agents/events";
+import type { AgentSpec } from "~/graph/agent-spec";
+import type { Prisma, PrismaClient } from "~/server/db";
+import { accumulateUsage, emptyUsage, type ModelPrice, type RunUsage } from "./pricing";
+
+/**
+ * Persistence of runs and their events. Events are append-only and unique by (runId, seq), so a
+ * re-delivered batch changes nothing (BullMQ's idempotent-jobs pattern); each batch and the run's
+ * totals are written in one transaction.
+ */
+
+export const TERMINAL_STATUSES = ["succeeded", "failed", "cancelled", "timed_out"] as const;
+export type RunStatus = "queued" | "running" | "waiting_for_input" | (typeof TERMINAL_STATUSES)[number];
+
+export function isTerminal(status: RunStatus): boolean {
+  return (TERMINAL_STATUSES as readonly string[]).includes(status);
+}
+
+export interface CreateRunInput {
+  teamId: string;
+  workflowId?: string | null;
+  workflowVersionId?: string | null;
+  spec: AgentSpec;
+  task: string;
+  createdById?: string | null;
+  timeLimitSeconds?: number;
+  costCapUsd?: number | null;
+}
+
+export async function createRun(db: PrismaClient, input: CreateRunInput) {
+  return db.run.create({
+    data: {
+      teamId: input.teamId,
+      workflowId: input.workflowId ?? null,
+      workflowVersionId: input.workflowVersionId ?? null,
+      spec: input.spec as unknown as Prisma.InputJsonValue,
+      task: input.task,
+      createdById: input.createdById ?? null,
+      timeLimitSeconds: input.timeLimitSeconds ?? 900,
+      costCapUsd: input.costCapUsd ?? null,
+      usage: emptyUsage() as unknown as Prisma.InputJsonValue,
+    },
+  });
+}
+
+export async function teamPrices(db: PrismaClient, teamId: string): Promise<ModelPrice[]> {
+  return db.modelPrice.findMany({
+    where: { teamId },
+    select: { model: true, inputUsdPerMillion: true, outputUsdPerMillion: true },
+  });
+}
+
+/**
+ * Store a batch of events (in seq order) and fold their tokens into the run's totals. Events already
+ * stored are skipped, and only new ones count towards usage. Returns the updated usage.
+ */
+export async function appendEvents(
+  db: PrismaClient,
+  runId: string,
+  events: readonly RunEvent[],
+  prices: readonly ModelPrice[],
+): Promise<RunUsage> {
+  return db.$transaction(async (tx) => {
+    const run = await tx.run.findUniqueOrThrow({
+      where: { id: runId },
+      select: { lastSeq: true, usage: true },
+    });
+    const fresh = events.filter((event) => event.seq > run.lastSeq);
+    const stored = run.usage as unknown as Partial<RunUsage>;
+    const usage = stored.total ? (stored as RunUsage) : emptyUsage();
+    if (fresh.length === 0) return usage;
+    await tx.runEvent.createMany({
+      data: fresh.map((event) => ({
+        runId,
+        seq: event.seq,
+        type: event.type,
+        agentPath: event.agentPath.join("/"),
+        data: event as unknown as Prisma.InputJsonValue,
+      })),
+      skipDuplicates: true,
+    });
+    accumulateUsage(usage, fresh, prices);
+    await tx.run.update({
+      where: { id: runId },
+      data: {
+        lastSeq: fresh.at(-1)!.seq,
+        usage: usage as unknown as Prisma.InputJsonValue,
+        inputTokens: usage.total.inputTokens,
+        outputTokens: usage.total.outputTokens,
+        costUsd: usage.total.costUsd,
+      },
+    });
+    return usage;
+  });
+}
+
+/** Events after `afterSeq`, in order (what a reconnecting client or a replay reads). */
+export async function listEventsAfter(
+  db: PrismaClient,
+  runId: string,
+  afterSeq: number,
+  limit = 1000,
+): Promise<RunEvent[]> {
+  const rows = await db.runEvent.findMany({
+    where: { runId, seq: { gt: afterSeq } },
+    orderBy: { seq: "asc" },
+    take: limit,
+    select: { data: true },
+  });
+  return rows.map((row) => row.data as unknown as RunEvent);
+}
+
+/**
+ * Move a run between states, only from the states given (a compare-and-set): a run that was cancelled
+ * meanwhile is not marked running, and a finished run is never reopened. Returns whether it moved.
+ */
+export async function transitionRun(
+  db: PrismaClient,
+  runId: string,
+  from: readonly RunStatus[],
+  to: RunStatus,
+  extra: Omit<Prisma.RunUpdateManyMutationInput, "status"> = {},
+): Promise<boolean> {
+  const now = new Date();
+  const { count } = await db.run.updateMany({
+    where: { id: runId, status: { in: [...from] } },
+    data: {
+      status: to,
+      ...(to === "running" && from.includes("queued") ? { startedAt: now } : {}),
+      ...(isTerminal(to) ? { finishedAt: now } : {}),
+      ...extra,
+    },
+  });
+  return count === 1;
+}
+
+/**
+ * After an embedded-mode restart the in-process queue is empty: re-queue runs still waiting and end
+ * the ones a dead process was running, with the reason. Returns the ids to enqueue again.
+ */
+export async function recoverInterruptedRuns(db: PrismaClient): Promise<string[]> {
+  await db.run.updateMany({
+    where: { status: { in: ["running", "waiting_for_input"] } },
+    data: {
+      status: "failed",
+      finishedAt: new Date(),
+      error: "The server stopped while this run was in progress. Start it again.",
+    },
+  });
+  const queued = await db.run.findMany({
+    where: { status: "queued" },
+    select: { id: true },
+    orderBy: { createdAt: "asc" },
+  });
+  return queued.map((run) => run.id);
+}

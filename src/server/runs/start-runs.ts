@@ -1,0 +1,53 @@
+import { createAdapter } from "@socket.io/redis-adapter";
+import { Redis } from "ioredis";
+import type { Server } from "socket.io";
+import { env, mode } from "~/env";
+import type { PrismaClient } from "~/server/db";
+import type { Logger } from "~/server/logger";
+import { RedisEmitterPublisher, SocketServerPublisher } from "~/server/realtime/run-event-publisher";
+import { attachRunRooms } from "~/server/realtime/run-rooms";
+import { startWorker } from "~/server/worker/start-worker";
+import { closeRunServices, getRunServices } from "./run-services";
+import { recoverInterruptedRuns } from "./run-store";
+
+/**
+ * The runs side of the web process (src/server/main.ts): run rooms on Socket.IO and, with
+ * REDIS_URL, the Redis adapter so events from worker processes reach this process's clients.
+ * The web process also runs a worker in embedded mode, or when RUN_WORKER_IN_WEB is left on.
+ */
+export async function startRuns(options: { io: Server; db: PrismaClient; logger: Logger }) {
+  const { io, db, logger } = options;
+  const closers: Array<() => Promise<void>> = [];
+  if (mode.redis) {
+    const pub = new Redis(env.REDIS_URL!);
+    const sub = pub.duplicate();
+    for (const client of [pub, sub])
+      client.on("error", (err) => logger.warn({ err }, "socket.io redis adapter"));
+    io.adapter(createAdapter(pub, sub));
+    closers.push(async () => {
+      pub.disconnect();
+      sub.disconnect();
+    });
+  }
+  attachRunRooms(io, db);
+
+  const services = getRunServices();
+  if (!mode.redis || env.RUN_WORKER_IN_WEB) {
+    if (!mode.redis) {
+      // The in-process queue forgot everything when the last process stopped.
+      for (const runId of await recoverInterruptedRuns(db)) await services.queue.enqueue(runId);
+    }
+    const publisher = mode.redis ? new RedisEmitterPublisher(env.REDIS_URL!) : new SocketServerPublisher(io);
+    const worker = startWorker({ db, services, publisher, logger, concurrency: env.WORKER_CONCURRENCY });
+    closers.unshift(async () => {
+      await worker.stop(5_000);
+      await publisher.close();
+    });
+  }
+  closers.push(closeRunServices);
+  return {
+    async stop() {
+      for (const close of closers) await close();
+    },
+  };
+}

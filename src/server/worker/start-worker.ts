@@ -1,0 +1,40 @@
+import type { PrismaClient } from "~/server/db";
+import type { Logger } from "~/server/logger";
+import type { RunEventPublisher } from "~/server/realtime/run-event-publisher";
+import { createAgentDeps } from "~/server/runs/agent-deps";
+import { createRunProcessor } from "~/server/runs/process-run";
+import type { RunServices } from "~/server/runs/run-services";
+
+export interface StartWorkerOptions {
+  db: PrismaClient;
+  services: RunServices;
+  publisher: RunEventPublisher;
+  logger: Logger;
+  concurrency: number;
+}
+
+/**
+ * Consume the run queue in this process: the web process in embedded mode, `npm run worker`
+ * processes in production. Returns a function that stops taking runs and waits for active ones.
+ */
+export function startWorker(options: StartWorkerOptions): { stop(graceMs?: number): Promise<void> } {
+  const agent = createAgentDeps();
+  const processor = createRunProcessor({
+    db: options.db,
+    publisher: options.publisher,
+    control: options.services.control,
+    agentDeps: agent.deps,
+    logger: options.logger,
+  });
+  options.services.queue.work(processor, { concurrency: options.concurrency });
+  options.logger.info(
+    { queue: options.services.queue.kind, concurrency: options.concurrency },
+    "run worker started",
+  );
+  return {
+    async stop(graceMs = 10_000) {
+      await options.services.queue.close(graceMs);
+      await agent.close();
+    },
+  };
+}
