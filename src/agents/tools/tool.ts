@@ -135,7 +135,9 @@ export abstract class Tool {
     }
     const names = Object.keys(this.inputs);
     if (typeof args !== "object" || args === null || Array.isArray(args)) {
-      if (names.length === 1) return { [names[0] as string]: args };
+      const required = names.filter((name) => !this.inputs[name]?.nullable);
+      const target = names.length === 1 ? names[0] : required.length === 1 ? required[0] : undefined;
+      if (target !== undefined && args !== undefined) return { [target]: args };
       if (args === undefined || args === null) return {};
       throw new AgentToolCallError(
         `Tool '${this.name}' expects an object of arguments (${names.join(", ")}), got ${JSON.stringify(args)}`,
