@@ -194,21 +194,40 @@ function capWasmMemory(input, pages) {
   return bytes;
 }
 
-if (memoryMb) {
-  const pages = Math.floor((memoryMb * 1024 * 1024) / 65536);
-  const instantiate = WebAssembly.instantiate;
-  const isBytes = (value) => value instanceof ArrayBuffer || ArrayBuffer.isView(value);
-  WebAssembly.instantiate = (source, imports) =>
-    instantiate(
-      isBytes(source)
-        ? capWasmMemory(
-            new Uint8Array(source.buffer ?? source, source.byteOffset ?? 0, source.byteLength),
-            pages,
-          )
-        : source,
-      imports,
-    );
-}
+/** Host escapes in Emscripten's imports: `system()` spawns a host shell in Node; sockets reach the network. */
+const DENIED_IMPORTS = {
+  _emscripten_system: () => -1,
+  __syscall_socket: () => -63,
+  __syscall_connect: () => -63,
+  __syscall_bind: () => -63,
+  __syscall_listen: () => -63,
+  __syscall_accept4: () => -63,
+  __syscall_sendto: () => -63,
+  __syscall_sendmsg: () => -63,
+  __syscall_recvfrom: () => -63,
+  __syscall_recvmsg: () => -63,
+  getaddrinfo: () => -4,
+};
+
+const pages = memoryMb ? Math.floor((memoryMb * 1024 * 1024) / 65536) : 0;
+const instantiate = WebAssembly.instantiate;
+const isBytes = (value) => value instanceof ArrayBuffer || ArrayBuffer.isView(value);
+WebAssembly.instantiate = (source, imports) => {
+  let patchedImports = imports;
+  if (imports?.env && typeof imports.env._emscripten_system === "function") {
+    const env = { ...imports.env, ...DENIED_IMPORTS };
+    patchedImports = { ...imports, env };
+    if (imports.wasi_snapshot_preview1 === imports.env) patchedImports.wasi_snapshot_preview1 = env;
+  }
+  let bytes = source;
+  if (pages && isBytes(source)) {
+    const view = ArrayBuffer.isView(source)
+      ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength)
+      : new Uint8Array(source);
+    bytes = capWasmMemory(view, pages);
+  }
+  return instantiate(bytes, patchedImports);
+};
 
 /** Synchronous bridge from Python to the host: a string in, a string out, nothing else reachable. */
 function hostCall(line) {

@@ -42,7 +42,6 @@ SAFE_MODULES = frozenset(
         "copy",
         "textwrap",
         "enum",
-        "string",
     ]
 )
 
@@ -181,6 +180,11 @@ class _PolicyChecker(ast.NodeVisitor):
         check_attribute_name(node.attr)
         self.generic_visit(node)
 
+    def visit_MatchClass(self, node):
+        for name in node.kwd_attrs:
+            check_attribute_name(name)
+        self.generic_visit(node)
+
     def visit_Name(self, node):
         if node.id.startswith("__") and node.id.endswith("__") and node.id not in ("__name__", "__doc__"):
             raise InterpreterError("Forbidden access to dunder name: %s" % node.id)
@@ -188,6 +192,10 @@ class _PolicyChecker(ast.NodeVisitor):
 
 
 def check_attribute_name(name):
+    if type(name) is not str:
+        raise InterpreterError("Attribute names must be plain strings")
+    if name.startswith("_troupe"):
+        raise InterpreterError("Forbidden access to attribute: %s" % name)
     if name.startswith("__") and name.endswith("__") and name not in ALLOWED_DUNDERS:
         raise InterpreterError("Forbidden access to dunder attribute: %s" % name)
     if name in FORBIDDEN_ATTRIBUTES:
@@ -297,18 +305,15 @@ class Runner:
             return _SafeModule(module, policy)
 
         def safe_getattr(obj, name, *default):
-            if isinstance(name, str):
-                check_attribute_name(name)
+            check_attribute_name(name)
             return real_getattr(obj, name, *default)
 
         def safe_setattr(obj, name, value):
-            if isinstance(name, str):
-                check_attribute_name(name)
+            check_attribute_name(name)
             return setattr(obj, name, value)
 
         def safe_delattr(obj, name):
-            if isinstance(name, str):
-                check_attribute_name(name)
+            check_attribute_name(name)
             return delattr(obj, name)
 
         def safe_hasattr(obj, name):
