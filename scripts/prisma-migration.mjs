@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Usage: node scripts/prisma-migration.mjs <name> [--allow-empty]
-//        node scripts/prisma-migration.mjs --sql          (print the from-empty SQL of schema.prisma)
+//        node scripts/prisma-migration.mjs --sql [--schema=<file>]
+//          (print the SQL that builds an empty database to schema.prisma, or to <file>)
 //
 // Writes prisma/migrations/<UTC timestamp>_<name>/migration.sql: the SQL that takes the last migrated
 // schema (prisma/migrations/.schema-snapshot.prisma) to prisma/schema.prisma, computed offline by Prisma
@@ -92,7 +93,8 @@ function timestamp(date = new Date()) {
 
 function main(argv) {
   if (argv.includes("--sql")) {
-    process.stdout.write(diffSql(null, schemaPath));
+    const schema = argv.find((arg) => arg.startsWith("--schema="))?.slice("--schema=".length);
+    process.stdout.write(diffSql(null, schema ?? schemaPath));
     return;
   }
   const name = argv.find((arg) => !arg.startsWith("--"));
