@@ -30,6 +30,8 @@ export interface BuildAgentDeps {
   webSearchBackend?: WebSearchBackend;
   /** Use this model for every agent of the tree instead of their specs (e.g. `--model replay:...`). */
   modelOverride?: Model;
+  /** Wrap every built model (e.g. in a RecordingModel to export a transcript). */
+  wrapModel?: (model: Model) => Model;
 }
 
 const defaultExecutor: ExecutorSpec = { kind: "pyodide" };
@@ -137,7 +139,8 @@ async function build(spec: AgentSpec, deps: BuildAgentDeps, ancestors: string[])
     ...(executorSpec.memoryMb ? { memoryMb: executorSpec.memoryMb } : {}),
   };
   const executorFactory = () => deps.createExecutor(executorSpec, executorOptions);
-  const model = deps.modelOverride ?? (await createModel(spec.model, deps));
+  const built = deps.modelOverride ?? (await createModel(spec.model, deps));
+  const model = deps.wrapModel ? deps.wrapModel(built) : built;
   const toolSpecs: ToolSpec[] = [...spec.tools];
   if (spec.addBaseTools) {
     const base: ("web_search" | "visit_webpage" | "python_interpreter")[] = [

@@ -7,9 +7,11 @@ import type { ChatMessage, GenerateOptions, Model, ModelOutput, ModelStreamEvent
  */
 export class RecordingModel implements Model {
   readonly modelId: string;
-  readonly transcript: TranscriptItem[] = [];
-
-  constructor(private readonly inner: Model) {
+  /** Pass one array to several recorders (a managed-agent tree) to get one transcript in call order. */
+  constructor(
+    private readonly inner: Model,
+    readonly transcript: TranscriptItem[] = [],
+  ) {
     this.modelId = inner.modelId;
   }
 
