@@ -18,6 +18,7 @@ export interface ReplayModelOptions {
 }
 
 const tokenCache = new WeakMap<ChatMessage, number>();
+const toolTokenCache = new WeakMap<object, number>();
 
 /** Rough token count (4 characters a token), cached per message so long runs stay cheap. */
 export function estimateTokens(message: ChatMessage): number {
@@ -38,7 +39,7 @@ export function estimateTokens(message: ChatMessage): number {
 
 /**
  * Plays a recorded transcript in order (tests, the offline demo, exported runs). Token usage is
- * estimated from text length, labelled as such by the model id. Stop sequences are applied
+ * estimated from text length (messages plus tool definitions sent), 4 characters a token. Stop sequences are applied
  * client-side so code agents see the same text a real model would have stopped at.
  */
 export class ReplayModel implements Model {
@@ -77,6 +78,14 @@ export class ReplayModel implements Model {
           }));
     let inputTokens = 0;
     for (const message of messages) inputTokens += estimateTokens(message);
+    if (options.tools?.length) {
+      let toolTokens = toolTokenCache.get(options.tools);
+      if (toolTokens === undefined) {
+        toolTokens = Math.ceil(JSON.stringify(options.tools).length / 4);
+        toolTokenCache.set(options.tools, toolTokens);
+      }
+      inputTokens += toolTokens;
+    }
     const outputText = content + (toolCalls.length ? JSON.stringify(toolCalls) : "");
     return {
       content,
