@@ -4,8 +4,9 @@ import { Activity, LibraryBig, type LucideIcon, Settings, Workflow } from "lucid
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { cn } from "~/components/ui/cn";
+import type { RouterOutputs } from "~/trpc/react";
 import { Logo } from "./logo";
-import { useCurrentTeam } from "./team-context";
+import { TeamSwitcher } from "./team-switcher";
 import { UserMenu } from "./user-menu";
 
 const navigation: { href: string; label: string; icon: LucideIcon }[] = [
@@ -16,9 +17,14 @@ const navigation: { href: string; label: string; icon: LucideIcon }[] = [
 ];
 
 /** The app's left rail: brand, current team, navigation and the user menu. */
-export function AppSidebar({ user }: { user: { name: string | null; email: string | null } }) {
+export function AppSidebar({
+  user,
+  teams,
+}: {
+  user: { name: string | null; email: string | null };
+  teams: RouterOutputs["team"]["list"];
+}) {
   const pathname = usePathname();
-  const team = useCurrentTeam();
   return (
     <aside className="flex h-dvh w-60 shrink-0 flex-col border-r border-border bg-subtle">
       <div className="flex h-14 items-center px-4">
@@ -30,12 +36,7 @@ export function AppSidebar({ user }: { user: { name: string | null; email: strin
         </Link>
       </div>
       <div className="px-3 pb-3">
-        <div className="rounded-md border border-border bg-background px-3 py-2 shadow-card">
-          <p className="text-[11px] font-medium uppercase tracking-wide text-muted-foreground">Team</p>
-          <p className="truncate text-sm font-medium" data-testid="team-name">
-            {team.name}
-          </p>
-        </div>
+        <TeamSwitcher teams={teams} />
       </div>
       <nav aria-label="Main" className="flex flex-1 flex-col gap-0.5 px-3">
         {navigation.map(({ href, label, icon: Icon }) => {

@@ -4,6 +4,7 @@ import { PageHeader } from "~/components/layout/page-header";
 import { UserAvatar } from "~/components/layout/user-avatar";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
 import { api } from "~/trpc/server";
+import { currentTeam } from "../current-team";
 import { requireSession } from "../require-session";
 import { SignOutEverywhere } from "./sign-out-everywhere";
 
@@ -20,7 +21,7 @@ const roleStyles: Record<string, string> = {
 export default async function SettingsPage() {
   await requireSession();
   const caller = await api();
-  const [me, team] = await Promise.all([caller.user.me(), caller.team.current()]);
+  const [me, team] = await Promise.all([caller.user.me(), currentTeam()]);
   const members = team ? await caller.team.members({ teamId: team.id }) : [];
   return (
     <PageContainer>

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { PageContainer } from "~/components/layout/page-container";
-import { api, getQueryClient, HydrateClient, trpc } from "~/trpc/server";
+import { getQueryClient, HydrateClient, trpc } from "~/trpc/server";
+import { currentTeam } from "../current-team";
 import { requireSession } from "../require-session";
 import { WorkflowsList } from "./workflows-list";
 
@@ -9,7 +10,7 @@ export const metadata: Metadata = { title: "Workflows" };
 /** The team's workflows, fetched on the server so the list renders at once. */
 export default async function WorkflowsPage() {
   await requireSession();
-  const team = await (await api()).team.current();
+  const team = await currentTeam();
   if (team) await getQueryClient().prefetchQuery(trpc.workflow.list.queryOptions({ teamId: team.id }));
   return (
     <HydrateClient>
