@@ -30,6 +30,8 @@ export interface BuildAgentDeps {
   webSearchBackend?: WebSearchBackend;
   /** Use this model for every agent of the tree instead of their specs (e.g. `--model replay:...`). */
   modelOverride?: Model;
+  /** Stream model text as `model_delta` events (live dashboards); off by default. */
+  streamOutputs?: boolean;
   /** Wrap every built model (e.g. in a RecordingModel to export a transcript). */
   wrapModel?: (model: Model) => Model;
 }
@@ -171,6 +173,7 @@ async function build(spec: AgentSpec, deps: BuildAgentDeps, ancestors: string[])
     maxSteps: spec.maxSteps,
     planningInterval: spec.planningInterval,
     outputSchema: spec.outputSchema,
+    streamOutputs: deps.streamOutputs,
   };
   if (spec.type === "toolCalling") return new ToolCallingAgent(common);
   return new CodeAgent({

@@ -1,4 +1,4 @@
-import { Tool, type ToolContext, type ToolInput, type ToolValueType } from "./tool";
+import { Tool, type ToolContext, type ToolInput, type ToolValueType, timeoutSignal } from "./tool";
 
 export interface HttpToolOptions {
   name: string;
@@ -41,13 +41,20 @@ export class HttpTool extends Tool {
     const rest = Object.fromEntries(Object.entries(args).filter(([key]) => !used.has(key)));
     const hasBody = this.options.method !== "GET" && this.options.method !== "DELETE";
     if (!hasBody) for (const [key, value] of Object.entries(rest)) url.searchParams.set(key, String(value));
-    const response = await (this.options.fetch ?? fetch)(url, {
-      method: this.options.method,
-      headers: { ...(hasBody ? { "content-type": "application/json" } : {}), ...this.options.headers },
-      body: hasBody ? JSON.stringify(rest) : undefined,
-      signal: AbortSignal.any([context.signal, AbortSignal.timeout(this.options.timeoutMs ?? 30_000)]),
-    });
-    const text = (await response.text()).slice(0, this.options.maxChars ?? 50_000);
+    const timeout = timeoutSignal(context.signal, this.options.timeoutMs ?? 30_000);
+    let response: Response;
+    let text: string;
+    try {
+      response = await (this.options.fetch ?? fetch)(url, {
+        method: this.options.method,
+        headers: { ...(hasBody ? { "content-type": "application/json" } : {}), ...this.options.headers },
+        body: hasBody ? JSON.stringify(rest) : undefined,
+        signal: timeout.signal,
+      });
+      text = (await response.text()).slice(0, this.options.maxChars ?? 50_000);
+    } finally {
+      timeout.clear();
+    }
     if (!response.ok) throw new Error(`HTTP ${response.status}: ${text.slice(0, 500)}`);
     if (this.outputType === "string") return text;
     try {

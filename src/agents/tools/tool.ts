@@ -340,3 +340,26 @@ export function defineTool(definition: FunctionToolDefinition<Record<string, unk
 export function defineTool(definition: FunctionToolDefinition<never>): Tool {
   return new FunctionTool(definition);
 }
+
+/**
+ * A signal that fires when `signal` does or after `ms`, whichever is first (the timeout fires
+ * as a TimeoutError). Call `clear` when done. Node 20's AbortSignal.any with AbortSignal.timeout
+ * did not abort fetches reliably here, hence a plain timer.
+ */
+export function timeoutSignal(signal: AbortSignal, ms: number): { signal: AbortSignal; clear: () => void } {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal.reason);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener("abort", onAbort, { once: true });
+  const timer = setTimeout(
+    () => controller.abort(new DOMException("The operation timed out", "TimeoutError")),
+    ms,
+  );
+  return {
+    signal: controller.signal,
+    clear: () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+    },
+  };
+}

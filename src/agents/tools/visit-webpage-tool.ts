@@ -1,5 +1,5 @@
 import { NodeHtmlMarkdown } from "node-html-markdown";
-import { Tool, type ToolContext, type ToolInput, type ToolValueType } from "./tool";
+import { Tool, type ToolContext, type ToolInput, type ToolValueType, timeoutSignal } from "./tool";
 
 export interface VisitWebpageOptions {
   fetch?: typeof globalThis.fetch;
@@ -49,20 +49,23 @@ export class VisitWebpageTool extends Tool {
     const url = String(args.url);
     if (!/^https?:\/\//i.test(url)) return `Error: only http(s) URLs can be visited, got '${url}'`;
     const fetchImpl = this.options.fetch ?? globalThis.fetch;
+    const timeout = timeoutSignal(context.signal, this.options.timeoutMs ?? 20_000);
     let response: Response;
+    let body: string;
     try {
       response = await fetchImpl(url, {
         headers: { "User-Agent": "Mozilla/5.0 (compatible; TroupeAgent/1.0)" },
-        signal: AbortSignal.any([context.signal, AbortSignal.timeout(this.options.timeoutMs ?? 20_000)]),
+        signal: timeout.signal,
       });
+      if (!response.ok) return `Error fetching the webpage: HTTP ${response.status}`;
+      body = await readCapped(response, this.options.maxBytes ?? 5_000_000);
     } catch (error) {
       if (context.signal.aborted) throw error;
-      const name = error instanceof Error ? error.name : "";
-      if (name === "TimeoutError") return "The request timed out. Please try again later or check the URL.";
+      if (timeout.signal.aborted) return "The request timed out. Please try again later or check the URL.";
       return `Error fetching the webpage: ${error instanceof Error ? error.message : String(error)}`;
+    } finally {
+      timeout.clear();
     }
-    if (!response.ok) return `Error fetching the webpage: HTTP ${response.status}`;
-    const body = await readCapped(response, this.options.maxBytes ?? 5_000_000);
     const type = response.headers.get("content-type") ?? "";
     const markdown =
       type.includes("html") || /<html|<body|<p[\s>]/i.test(body) ? NodeHtmlMarkdown.translate(body) : body;

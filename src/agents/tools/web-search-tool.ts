@@ -1,4 +1,4 @@
-import { Tool, type ToolContext, type ToolInput, type ToolValueType } from "./tool";
+import { Tool, type ToolContext, type ToolInput, type ToolValueType, timeoutSignal } from "./tool";
 
 /** One search hit. */
 export interface SearchResult {
@@ -40,12 +40,18 @@ export class DuckDuckGoHtmlBackend implements WebSearchBackend {
     const url = new URL(this.options.baseUrl ?? "https://html.duckduckgo.com/html/");
     url.searchParams.set("q", query);
     const fetchImpl = this.options.fetch ?? globalThis.fetch;
-    const response = await fetchImpl(url, {
-      headers: { "User-Agent": "Mozilla/5.0 (compatible; TroupeAgent/1.0)" },
-      signal: AbortSignal.any([signal, AbortSignal.timeout(this.options.timeoutMs ?? 20_000)]),
-    });
-    if (!response.ok) throw new Error(`search backend answered ${response.status}`);
-    const html = await response.text();
+    const timeout = timeoutSignal(signal, this.options.timeoutMs ?? 20_000);
+    let html: string;
+    try {
+      const response = await fetchImpl(url, {
+        headers: { "User-Agent": "Mozilla/5.0 (compatible; TroupeAgent/1.0)" },
+        signal: timeout.signal,
+      });
+      if (!response.ok) throw new Error(`search backend answered ${response.status}`);
+      html = await response.text();
+    } finally {
+      timeout.clear();
+    }
     const results: SearchResult[] = [];
     const linkPattern = /<a[^>]*class="[^"]*result__a[^"]*"[^>]*href="([^"]*)"[^>]*>([\s\S]*?)<\/a>/g;
     const snippetPattern =
