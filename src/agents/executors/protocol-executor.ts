@@ -170,7 +170,8 @@ export class ProtocolExecutor implements PythonExecutor {
   /** The live transport, started and set up (again) when needed. */
   private async ensure(): Promise<RunnerTransport> {
     if (this.closed) throw new Error(`The ${this.kind} executor is closed`);
-    if (this.transport) return this.transport;
+    if (this.transport?.alive) return this.transport;
+    this.transport = null;
     this.starting ??= this.startAndSetUp().finally(() => {
       this.starting = null;
     });

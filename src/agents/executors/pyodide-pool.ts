@@ -47,7 +47,9 @@ export class PyodideWorkerTransport implements RunnerTransport {
     private readonly resultPort: MessagePort,
   ) {
     this.flag = new Int32Array(signalBuffer);
-    worker.on("message", (message: { type: string; line?: string }) => this.onMessage(message));
+    worker.on("message", (message: { type: string; line?: string; fatal?: boolean }) =>
+      this.onMessage(message),
+    );
     worker.on("error", (error: Error & { code?: string }) => {
       const oom = error.code === "ERR_WORKER_OUT_OF_MEMORY" || /out of memory/i.test(error.message);
       this.fail(
@@ -132,7 +134,11 @@ export class PyodideWorkerTransport implements RunnerTransport {
     pending?.reject(error);
   }
 
-  private onMessage(message: { type: string; line?: string }): void {
+  get alive(): boolean {
+    return this.dead === null;
+  }
+
+  private onMessage(message: { type: string; line?: string; fatal?: boolean }): void {
     if (this.dead || (message.type !== "call" && message.type !== "done")) return;
     const parsed = parseRunnerMessage(message.line ?? "");
     const pending = this.pending;
@@ -150,6 +156,7 @@ export class PyodideWorkerTransport implements RunnerTransport {
     }
     this.pending = null;
     pending.resolve(parsed);
+    if (message.fatal) void this.kill();
   }
 
   private reply(result: ResultMessage): void {

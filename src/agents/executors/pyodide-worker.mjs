@@ -275,17 +275,32 @@ parentPort.on("message", async (message) => {
   if (message?.type !== "request") return;
   const { handle } = await ready;
   let line;
+  let fatal = false;
   try {
     line = handle(message.line, hostCall);
   } catch (error) {
+    // An exception escaping the runner means the interpreter's state is unknown: answer, then retire.
+    fatal = true;
+    const text = String(error?.message ?? error);
+    const overflow = /Maximum call stack size exceeded/.test(text);
     line = JSON.stringify({
       type: "done",
       id: jsonParse(message.line).id ?? null,
       output: null,
       logs: "",
       isFinalAnswer: false,
-      error: { type: "SandboxError", message: String(error?.message ?? error).slice(0, 2000) },
+      error: overflow
+        ? {
+            type: "ExecutionError",
+            pythonType: "RecursionError",
+            message:
+              "RecursionError: maximum recursion depth exceeded (the sandbox was restarted: variables are lost)",
+          }
+        : {
+            type: "SandboxError",
+            message: `${text.slice(0, 2000)} (the sandbox was restarted: variables are lost)`,
+          },
     });
   }
-  post({ type: "done", line });
+  post({ type: "done", line, fatal });
 });

@@ -5,6 +5,8 @@ import type { CallMessage, DoneMessage, ResultMessage, RunnerRequest } from "./r
  * Executors own a transport for the length of a run and replace it after a timeout or a crash.
  */
 export interface RunnerTransport {
+  /** False once the runner died or was stopped; the executor then starts a new one. */
+  readonly alive: boolean;
   /** Send one request; tool calls arriving meanwhile are answered with `onCall`. Rejects with SandboxDiedError. */
   request(
     request: RunnerRequest,

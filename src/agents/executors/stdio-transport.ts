@@ -42,6 +42,10 @@ export class StdioTransport implements RunnerTransport {
     });
   }
 
+  get alive(): boolean {
+    return this.dead === null;
+  }
+
   /** Resolves once the runner announced itself. */
   ready(): Promise<void> {
     if (this.isReady) return Promise.resolve();
