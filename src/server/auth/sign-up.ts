@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { db } from "~/server/db";
+import { seedDemoWorkflow } from "~/server/runs/demo-workflow";
 import { hashPassword } from "./password";
 
 /** What the sign-up form sends; the same schema validates the server action and the tests. */
@@ -42,7 +43,8 @@ export function personalTeamName(name: string): string {
 }
 
 /**
- * Create a user with a password and their personal team (role owner) in one transaction.
+ * Create a user with a password and their personal team (role owner), seeded with the demo
+ * workflow, in one transaction.
  * Returns field issues instead of throwing for bad input or a taken e-mail.
  */
 export async function signUp(input: SignUpInput, client = db): Promise<SignUpResult> {
@@ -73,6 +75,7 @@ export async function signUp(input: SignUpInput, client = db): Promise<SignUpRes
           memberships: { create: { userId: created.id, role: "owner" } },
         },
       });
+      await seedDemoWorkflow(tx, { teamId: team.id, userId: created.id });
       return { userId: created.id, teamId: team.id };
     });
     return { ok: true, ...user };
