@@ -6,7 +6,7 @@ import type { RunControl, RunControlMessage } from "~/server/realtime/run-contro
 import type { RunEventPublisher } from "~/server/realtime/run-event-publisher";
 import { EventBatcher } from "./event-batcher";
 import type { RunProcessor } from "./run-queue";
-import { appendEvents, isTerminal, type RunStatus, teamPrices, transitionRun } from "./run-store";
+import { appendEvents, isTerminal, type RunStatus, tallyOf, teamPrices, transitionRun } from "./run-store";
 
 export interface RunProcessorDeps {
   db: PrismaClient;
@@ -80,8 +80,9 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
     );
 
     const prices = await teamPrices(db, run.teamId);
+    const tally = tallyOf(run);
     const batcher = new EventBatcher(async (batch: RunEvent[]) => {
-      const usage = await appendEvents(db, run.id, batch, prices);
+      const { usage } = await appendEvents(db, run.id, batch, tally, prices);
       publisher.publishEvents(run.id, batch);
       if (run.costCapUsd !== null && usage.total.costUsd !== null && usage.total.costUsd > run.costCapUsd) {
         stopRun({ kind: "cost", message: `Stopped at the cost cap of $${run.costCapUsd.toFixed(2)}.` });

@@ -22,7 +22,12 @@ const holder: Holder = ((globalThis as Record<symbol, Holder | undefined>)[key] 
 export function getRunServices(): RunServices {
   holder.services ??= mode.redis
     ? {
-        queue: new BullmqRunQueue({ redisUrl: env.REDIS_URL! }),
+        queue: new BullmqRunQueue({
+          redisUrl: env.REDIS_URL!,
+          name: env.RUN_QUEUE_NAME,
+          lockDurationMs: env.RUN_LOCK_DURATION_MS,
+          stalledIntervalMs: env.RUN_STALLED_INTERVAL_MS,
+        }),
         control: new RedisRunControl(env.REDIS_URL!),
       }
     : { queue: new InProcessRunQueue(), control: new InProcessRunControl() };

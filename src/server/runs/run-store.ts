@@ -50,26 +50,37 @@ export async function teamPrices(db: PrismaClient, teamId: string): Promise<Mode
   });
 }
 
+/** What a worker keeps in memory about the run it is storing events for. */
+export interface RunTally {
+  lastSeq: number;
+  usage: RunUsage;
+}
+
+/** The tally to continue from, read off a stored run. */
+export function tallyOf(run: { lastSeq: number; usage: unknown }): RunTally {
+  const stored = run.usage as Partial<RunUsage> | null;
+  return { lastSeq: run.lastSeq, usage: stored?.total ? (stored as RunUsage) : emptyUsage() };
+}
+
 /**
- * Store a batch of events (in seq order) and fold their tokens into the run's totals. Events already
- * stored are skipped, and only new ones count towards usage. Returns the updated usage.
+ * Store a batch of events (in seq order) and fold their tokens into the run's totals, in one short
+ * transaction. Events at or below the tally's lastSeq are skipped, and a duplicate (run, seq) is
+ * ignored by the database, so a re-delivered batch changes nothing. Updates `tally` in place.
+ * One writer per run: the worker that holds it (batches are serialised by EventBatcher).
  */
 export async function appendEvents(
   db: PrismaClient,
   runId: string,
   events: readonly RunEvent[],
+  tally: RunTally,
   prices: readonly ModelPrice[],
-): Promise<RunUsage> {
-  return db.$transaction(async (tx) => {
-    const run = await tx.run.findUniqueOrThrow({
-      where: { id: runId },
-      select: { lastSeq: true, usage: true },
-    });
-    const fresh = events.filter((event) => event.seq > run.lastSeq);
-    const stored = run.usage as unknown as Partial<RunUsage>;
-    const usage = stored.total ? (stored as RunUsage) : emptyUsage();
-    if (fresh.length === 0) return usage;
-    await tx.runEvent.createMany({
+): Promise<RunTally> {
+  const fresh = events.filter((event) => event.seq > tally.lastSeq);
+  if (fresh.length === 0) return tally;
+  accumulateUsage(tally.usage, fresh, prices);
+  tally.lastSeq = fresh.at(-1)!.seq;
+  await db.$transaction([
+    db.runEvent.createMany({
       data: fresh.map((event) => ({
         runId,
         seq: event.seq,
@@ -78,20 +89,19 @@ export async function appendEvents(
         data: event as unknown as Prisma.InputJsonValue,
       })),
       skipDuplicates: true,
-    });
-    accumulateUsage(usage, fresh, prices);
-    await tx.run.update({
+    }),
+    db.run.update({
       where: { id: runId },
       data: {
-        lastSeq: fresh.at(-1)!.seq,
-        usage: usage as unknown as Prisma.InputJsonValue,
-        inputTokens: usage.total.inputTokens,
-        outputTokens: usage.total.outputTokens,
-        costUsd: usage.total.costUsd,
+        lastSeq: tally.lastSeq,
+        usage: tally.usage as unknown as Prisma.InputJsonValue,
+        inputTokens: tally.usage.total.inputTokens,
+        outputTokens: tally.usage.total.outputTokens,
+        costUsd: tally.usage.total.costUsd,
       },
-    });
-    return usage;
-  });
+    }),
+  ]);
+  return tally;
 }
 
 /** Events after `afterSeq`, in order (what a reconnecting client or a replay reads). */
