@@ -39,8 +39,18 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Takes `<dataDir>/troupe.lock` for this process, replacing a lock left by a process that died. */
+/** Data dirs this process has open; on globalThis so a reloaded copy of this module sees them too. */
+const heldKey = Symbol.for("troupe.db.embedded-held");
+const heldHolder = globalThis as { [key: symbol]: Set<string> | undefined };
+heldHolder[heldKey] ??= new Set();
+const held: Set<string> = heldHolder[heldKey];
+
+/**
+ * Takes `<dataDir>/troupe.lock` for this process, replacing a lock left by a process that died. A lock
+ * naming our own pid that we do not hold is stale too: a restarted container often gets the same pid.
+ */
 function takeLock(dataDir: string): string {
+  if (held.has(dataDir)) throw new DataDirInUseError(dataDir, process.pid);
   const lockPath = join(dataDir, LOCK_NAME);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
@@ -51,7 +61,9 @@ function takeLock(dataDir: string): string {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const pid = Number.parseInt(readFileSync(lockPath, "utf8"), 10);
-      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) throw new DataDirInUseError(dataDir, pid);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new DataDirInUseError(dataDir, pid);
+      }
       rmSync(lockPath, { force: true });
     }
   }
@@ -82,6 +94,7 @@ export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDa
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true });
   const lockPath = takeLock(dir);
+  held.add(dir);
   let db: PGlite | undefined;
   let server: PGLiteSocketServer | undefined;
   const socketPath = join(dir, SOCKET_NAME);
@@ -110,6 +123,7 @@ export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDa
           await running.db.close();
           if (useSocket) rmSync(socketPath, { force: true });
           rmSync(lockPath, { force: true });
+          held.delete(dir);
         })();
         return stopped;
       },
@@ -118,6 +132,7 @@ export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDa
     await server?.stop().catch(() => undefined);
     await db?.close().catch(() => undefined);
     rmSync(lockPath, { force: true });
+    held.delete(dir);
     throw error;
   }
 }

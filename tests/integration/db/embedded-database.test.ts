@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
@@ -25,6 +25,7 @@ describe("embedded PGlite", () => {
     const first = await startEmbeddedDatabase(dataDir);
     expect(first.url).toContain(`host=${encodeURIComponent(dataDir)}`);
     expect(existsSync(join(dataDir, ".s.PGSQL.5432"))).toBe(true);
+    await expect(startEmbeddedDatabase(dataDir)).rejects.toBeInstanceOf(DataDirInUseError);
     expect(await migrate(first.url)).toEqual({ applied: names, alreadyApplied: [] });
     const client = createDatabaseClient(first.url, { maxConnections: 1 });
     const user = await client.user.create({ data: { email: "kept@troupe.test", name: "Kept" } });
@@ -37,6 +38,8 @@ describe("embedded PGlite", () => {
     expect(existsSync(join(dataDir, ".s.PGSQL.5432"))).toBe(false);
     expect(existsSync(join(dataDir, "troupe.lock"))).toBe(false);
 
+    // A lock naming our own pid that we do not hold (a restarted container reusing its pid) is stale.
+    writeFileSync(join(dataDir, "troupe.lock"), String(process.pid));
     const second = await startEmbeddedDatabase(dataDir);
     try {
       expect(await migrate(second.url)).toEqual({ applied: [], alreadyApplied: names });
