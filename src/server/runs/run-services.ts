@@ -12,7 +12,9 @@ export interface RunServices {
 
 const key = Symbol.for("troupe.runServices");
 type Holder = { services?: RunServices };
-const holder: Holder = ((globalThis as Record<symbol, Holder | undefined>)[key] ??= {});
+const globals = globalThis as Record<symbol, Holder | undefined>;
+globals[key] ??= {};
+const holder: Holder = globals[key];
 
 /**
  * The process's run services, shared through globalThis with the code Next bundles (same process).
