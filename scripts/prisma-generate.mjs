@@ -12,6 +12,11 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(join(root, "package.json"));
 
+if (!existsSync(join(root, "prisma/schema.prisma"))) {
+  console.log("prisma-generate: no prisma/schema.prisma yet (partial copy); skipping client generation.");
+  process.exit(0);
+}
+
 let cli;
 try {
   cli = require.resolve("prisma/build/index.js");
