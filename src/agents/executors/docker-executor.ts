@@ -28,6 +28,19 @@ export interface DockerExecutorOptions extends ExecutorOptions {
 }
 
 export const DEFAULT_SANDBOX_IMAGE = "troupe-sandbox:latest";
+
+/** Read a DOCKER_HOST value (unix:///path, /path, tcp://host:port) into dockerode connection options. */
+export function parseDockerHost(value: string | undefined): {
+  socketPath?: string;
+  host?: string;
+  port?: number;
+} {
+  if (!value) return {};
+  if (value.startsWith("unix://")) return { socketPath: value.slice("unix://".length) };
+  if (value.startsWith("/")) return { socketPath: value };
+  const url = new URL(value.replace(/^tcp:/, "http:"));
+  return { host: url.hostname, port: url.port ? Number(url.port) : 2375 };
+}
 const MIB = 1024 * 1024;
 
 /**

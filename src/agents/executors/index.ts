@@ -5,7 +5,12 @@ import { PyodideExecutor } from "./pyodide-executor";
 import type { PyodidePool } from "./pyodide-pool";
 import type { ExecutorOptions, PythonExecutor } from "./python-executor";
 
-export { DEFAULT_SANDBOX_IMAGE, DockerExecutor, type DockerExecutorOptions } from "./docker-executor";
+export {
+  DEFAULT_SANDBOX_IMAGE,
+  DockerExecutor,
+  type DockerExecutorOptions,
+  parseDockerHost,
+} from "./docker-executor";
 export { LocalExecutor, type LocalExecutorOptions } from "./local-executor";
 export { DEFAULT_MAX_OUTPUT_CHARS, DEFAULT_TIMEOUT_MS, ProtocolExecutor } from "./protocol-executor";
 export { PyodideExecutor, type PyodideExecutorOptions } from "./pyodide-executor";
