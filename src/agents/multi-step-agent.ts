@@ -220,8 +220,10 @@ export abstract class MultiStepAgent {
     const context = new RunContext({ runId: options.runId, signal, sink: (event) => push(event) });
     return new AgentRun(context, controller, async (sink) => {
       push = sink;
-      if (options.reset !== false) this.memory = new AgentMemory("");
-      const outcome = await this.exclusive(() => this.execute(task, context, [], this.memory, options));
+      const outcome = await this.exclusive(() => {
+        if (options.reset !== false) this.memory = new AgentMemory("");
+        return this.execute(task, context, [], this.memory, options);
+      });
       this.lastFatal = outcome.fatal;
       return {
         runId: context.runId,

@@ -1,5 +1,11 @@
 import { Tool, type ToolInput, type ToolValueType } from "./tool";
 
+function outputSchemaType(schema: Record<string, unknown> | undefined): ToolValueType {
+  const type = schema?.type;
+  const known: ToolValueType[] = ["string", "integer", "number", "boolean", "object", "array"];
+  return typeof type === "string" && known.includes(type as ToolValueType) ? (type as ToolValueType) : "any";
+}
+
 /** `final_answer(answer)`: ends the run with `answer` (the agent loop recognises it by name). */
 export class FinalAnswerTool extends Tool {
   readonly name = "final_answer";
@@ -12,7 +18,7 @@ export class FinalAnswerTool extends Tool {
     super();
     this.inputs = {
       answer: {
-        type: outputSchema ? "object" : "any",
+        type: outputSchemaType(outputSchema),
         description: "The final answer to the problem",
         schema: outputSchema,
       },
