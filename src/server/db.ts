@@ -8,8 +8,8 @@ import { migrate } from "./db/migrate";
 export type { PrismaClient } from "./db/generated/client";
 export { Prisma, Role } from "./db/generated/client";
 
-/** The database the process talks to, after migrations were applied. */
-export type StartedDatabase = { url: string; embedded: boolean; stop(): Promise<void> };
+/** The database the process talks to, after migrations were applied (`migrated` names those applied now). */
+export type StartedDatabase = { url: string; embedded: boolean; migrated: string[]; stop(): Promise<void> };
 
 /**
  * Process-wide state, kept on globalThis so that Next's dev reloads and the copy of this module that Next
@@ -49,14 +49,15 @@ export function startDatabase(): Promise<StartedDatabase> {
 async function open(): Promise<StartedDatabase> {
   if (env.DATABASE_URL !== undefined) {
     const url = env.DATABASE_URL;
-    await migrate(url);
+    const { applied } = await migrate(url);
     state.url = url;
     state.embedded = false;
-    return { url, embedded: false, stop: () => forget(url) };
+    return { url, embedded: false, migrated: applied, stop: () => forget(url) };
   }
   const embedded = await startEmbeddedDatabase(join(env.TROUPE_DATA_DIR, "pglite"));
+  let applied: string[];
   try {
-    await migrate(embedded.url);
+    ({ applied } = await migrate(embedded.url));
   } catch (error) {
     await embedded.stop();
     throw error;
@@ -66,6 +67,7 @@ async function open(): Promise<StartedDatabase> {
   return {
     url: embedded.url,
     embedded: true,
+    migrated: applied,
     async stop() {
       await forget(embedded.url);
       await embedded.stop();

@@ -1,4 +1,5 @@
 import {
+  chmodSync,
   closeSync,
   existsSync,
   mkdirSync,
@@ -106,6 +107,8 @@ export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDa
       await clearStaleSocket(socketPath);
       server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 16 });
       await server.start();
+      // Trust auth behind it: only this user may connect.
+      chmodSync(socketPath, 0o600);
       url = `postgresql://postgres@localhost/postgres?host=${encodeURIComponent(dir)}`;
     } else {
       server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 16 });
