@@ -1,4 +1,5 @@
 import { createCallerFactory, createTRPCRouter } from "~/server/api/trpc";
+import { pricingRouter } from "./routers/pricing";
 import { runRouter } from "./routers/run";
 import { teamRouter } from "./routers/team";
 import { userRouter } from "./routers/user";
@@ -6,6 +7,7 @@ import { workflowRouter } from "./routers/workflow";
 
 /** Every router of the API, mounted by noun. */
 export const appRouter = createTRPCRouter({
+  pricing: pricingRouter,
   run: runRouter,
   team: teamRouter,
   user: userRouter,

@@ -1,33 +1,28 @@
-import { Activity } from "lucide-react";
 import type { Metadata } from "next";
-import Link from "next/link";
-import { PageContainer } from "~/components/layout/page-container";
 import { PageHeader } from "~/components/layout/page-header";
-import { Button } from "~/components/ui/button";
-import { EmptyState } from "~/components/ui/empty-state";
+import { ProvidersNote } from "~/components/runs/providers-note";
+import { RunCharts } from "~/components/runs/run-charts";
+import { RunsList } from "~/components/runs/runs-list";
+import { api } from "~/trpc/server";
+import { requireSession } from "../require-session";
 
 export const metadata: Metadata = { title: "Runs" };
 
-/** Runs of the team's workflows; filled by the runs issue. */
-export default function RunsPage() {
+/** Runs of the team's workflows: cost charts, configured providers, and the filterable list. */
+export default async function RunsPage() {
+  await requireSession();
+  const team = await (await api()).team.current();
   return (
-    <PageContainer>
+    <div className="mx-auto w-full max-w-6xl px-8 py-10">
       <PageHeader
         title="Runs"
         description="Every time a workflow runs, step by step, with tokens, cost and timing."
       />
-      <section className="mt-8">
-        <EmptyState
-          icon={Activity}
-          title="No runs yet"
-          description="When you run a workflow, it appears here with its live status, each agent step, the tools it called and what it cost."
-          action={
-            <Button asChild variant="secondary">
-              <Link href="/workflows">Go to workflows</Link>
-            </Button>
-          }
-        />
-      </section>
-    </PageContainer>
+      <div className="mt-6 flex flex-col gap-6">
+        <ProvidersNote />
+        {team ? <RunCharts teamId={team.id} /> : null}
+        <RunsList />
+      </div>
+    </div>
   );
 }

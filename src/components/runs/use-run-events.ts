@@ -1,0 +1,76 @@
+"use client";
+
+import { useEffect, useRef, useState } from "react";
+import { io, type Socket } from "socket.io-client";
+import type { RunEvent } from "~/agents/events";
+import { mergeEvents } from "~/lib/run-timeline";
+
+type SubscribeAck = { ok: true; status: string; lastSeq: number } | { ok: false; error: string };
+type StatusUpdate = { runId: string; status: string; error?: string | null };
+
+export interface RunEventsState {
+  /** Every event of the run so far, by seq, no duplicates. */
+  events: RunEvent[];
+  /** The run's status as the server last reported it (undefined before the first answer). */
+  status?: string;
+  /** The reason a run failed, timed out or was cancelled, when pushed live. */
+  statusError?: string | null;
+  connected: boolean;
+  /** Why the subscription was refused (e.g. "Run not found."). */
+  error?: string;
+}
+
+/**
+ * The live event stream of one run over Socket.IO (same origin, cookie session). Subscribes with
+ * the last seq it holds, on the first connection and on every reconnection, so it ends with the
+ * complete ordered list; batches may overlap and are merged by seq.
+ */
+export function useRunEvents(runId: string): RunEventsState {
+  const [state, setState] = useState<RunEventsState>({ events: [], connected: false });
+  const lastSeq = useRef(-1);
+
+  useEffect(() => {
+    lastSeq.current = -1;
+    setState({ events: [], connected: false });
+    const socket: Socket = io({ path: "/socket.io", transports: ["websocket", "polling"] });
+
+    const subscribe = () => {
+      socket.emit("run:subscribe", { runId, afterSeq: lastSeq.current }, (ack: SubscribeAck) => {
+        setState((previous) =>
+          ack.ok
+            ? { ...previous, status: ack.status, connected: true, error: undefined }
+            : { ...previous, error: ack.error },
+        );
+      });
+    };
+    const onEvents = (batch: RunEvent[]) => {
+      const mine = batch.filter((event) => event.runId === runId);
+      if (mine.length === 0) return;
+      setState((previous) => {
+        const events = mergeEvents(previous.events, mine);
+        lastSeq.current = events.at(-1)?.seq ?? -1;
+        return events === previous.events ? previous : { ...previous, events };
+      });
+    };
+    const onStatus = (update: StatusUpdate) => {
+      if (update.runId !== runId) return;
+      setState((previous) => ({ ...previous, status: update.status, statusError: update.error }));
+    };
+    const onDisconnect = () => setState((previous) => ({ ...previous, connected: false }));
+    const onConnectError = (error: Error) =>
+      setState((previous) => ({ ...previous, connected: false, error: error.message }));
+
+    socket.on("connect", subscribe);
+    socket.on("run:events", onEvents);
+    socket.on("run:status", onStatus);
+    socket.on("disconnect", onDisconnect);
+    socket.on("connect_error", onConnectError);
+    return () => {
+      socket.emit("run:unsubscribe", { runId });
+      socket.removeAllListeners();
+      socket.disconnect();
+    };
+  }, [runId]);
+
+  return state;
+}

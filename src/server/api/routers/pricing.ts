@@ -1,0 +1,46 @@
+import { z } from "zod";
+import { createTRPCRouter, requireRole, teamProcedure } from "~/server/api/trpc";
+import { DEFAULT_MODEL_PRICES } from "~/server/runs/pricing";
+
+const modelIdSchema = z.string().trim().min(1, "Name the model.").max(200);
+const usdPerMillion = z.number().min(0).max(100_000);
+
+/**
+ * The price table that turns tokens into money: the built-in list prices, and the team's own rows,
+ * which win over them (and price models the list does not know). Changing it needs admin.
+ */
+export const pricingRouter = createTRPCRouter({
+  list: teamProcedure.query(async ({ ctx }) => {
+    const team = await ctx.db.modelPrice.findMany({
+      where: { teamId: ctx.team.id },
+      orderBy: { model: "asc" },
+      select: { model: true, inputUsdPerMillion: true, outputUsdPerMillion: true },
+    });
+    return { team, defaults: [...DEFAULT_MODEL_PRICES], role: ctx.membership.role };
+  }),
+
+  set: teamProcedure
+    .input(
+      z.object({
+        model: modelIdSchema,
+        inputUsdPerMillion: usdPerMillion,
+        outputUsdPerMillion: usdPerMillion,
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      requireRole(ctx.membership, "admin");
+      const { model, inputUsdPerMillion, outputUsdPerMillion } = input;
+      return ctx.db.modelPrice.upsert({
+        where: { teamId_model: { teamId: ctx.team.id, model } },
+        create: { teamId: ctx.team.id, model, inputUsdPerMillion, outputUsdPerMillion },
+        update: { inputUsdPerMillion, outputUsdPerMillion },
+        select: { model: true, inputUsdPerMillion: true, outputUsdPerMillion: true },
+      });
+    }),
+
+  remove: teamProcedure.input(z.object({ model: modelIdSchema })).mutation(async ({ ctx, input }) => {
+    requireRole(ctx.membership, "admin");
+    await ctx.db.modelPrice.deleteMany({ where: { teamId: ctx.team.id, model: input.model } });
+    return { model: input.model };
+  }),
+});
