@@ -10,3 +10,4 @@ export * from "./multi-step-agent";
 export * from "./run-context";
 export * from "./tool-calling-agent";
 export * from "./tools";
+export * from "./transcript";

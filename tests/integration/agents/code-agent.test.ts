@@ -7,8 +7,10 @@ import { createExecutor, PyodidePool } from "~/agents/executors";
 import type { PythonExecutor } from "~/agents/executors/python-executor";
 import type { ActionStep } from "~/agents/memory";
 import { OpenAICompatibleModel } from "~/agents/models/openai-compatible-model";
+import { ReplayModel } from "~/agents/models/replay-model";
 import { ToolCallingAgent } from "~/agents/tool-calling-agent";
 import { defineTool } from "~/agents/tools/tool";
+import { transcriptFromEvents } from "~/agents/transcript";
 import { type OpenAITestServer, startOpenAIServer } from "../../helpers/openai-server";
 
 /**
@@ -197,6 +199,32 @@ describe("CodeAgent", () => {
     const managerObservation = events.find((e) => e.type === "observation" && e.agentPath.length === 1);
     expect(managerObservation?.type === "observation" && managerObservation.observation).toContain(
       "Here is the final answer from your managed agent 'analyst'",
+    );
+
+    // The run exports as a transcript that re-runs the same tree offline with the same trace.
+    const replay = new ReplayModel(transcriptFromEvents(events));
+    const replayLeaf = new ToolCallingAgent({
+      model: replay,
+      tools: [add],
+      name: "calculator",
+      description: "Adds numbers",
+    });
+    const replayMiddle = codeAgent({
+      model: replay,
+      name: "analyst",
+      description: "Analyses",
+      managedAgents: [replayLeaf],
+    });
+    const replayed = codeAgent({ model: replay, name: "manager", managedAgents: [replayMiddle] }).run(
+      "What is 20 + 22?",
+      {
+        stream: true,
+      },
+    );
+    const replayedEvents = await collect(replayed);
+    expect((await replayed.result).output).toBe("the answer is 42");
+    expect(replayedEvents.map((e) => `${e.agentPath.join("/")}:${e.type}`)).toEqual(
+      events.map((e) => `${e.agentPath.join("/")}:${e.type}`),
     );
   });
 
