@@ -1,0 +1,175 @@
+"use client";
+
+import { useMutation } from "@tanstack/react-query";
+import { Loader2, Play } from "lucide-react";
+import { useRouter } from "next/navigation";
+import { useId, useState } from "react";
+import { Button } from "~/components/ui/button";
+import {
+  Dialog,
+  DialogContent,
+  DialogDescription,
+  DialogFooter,
+  DialogHeader,
+  DialogTitle,
+} from "~/components/ui/dialog";
+import { Input } from "~/components/ui/input";
+import { DEMO_TASK, DEMO_WORKFLOW_NAME } from "~/lib/demo-run";
+import { useTRPC } from "~/trpc/react";
+
+/**
+ * The canvas's Run button and its dialog: asks for the task (prefilled for the demo workflow), saves
+ * pending canvas edits, starts the run and opens its live page.
+ */
+export function StartRunDialog({
+  workflowId,
+  workflowName,
+  disabled,
+  beforeStart,
+}: {
+  workflowId: string;
+  workflowName: string;
+  disabled?: boolean;
+  /** Save the canvas first; a false result stops the start. */
+  beforeStart?: () => Promise<boolean | undefined | void>;
+}) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const ids = useId();
+  const [open, setOpen] = useState(false);
+  const [task, setTask] = useState(workflowName === DEMO_WORKFLOW_NAME ? DEMO_TASK : "");
+  const [timeLimit, setTimeLimit] = useState("");
+  const [costCap, setCostCap] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+
+  const start = useMutation(
+    trpc.run.start.mutationOptions({
+      onSuccess: ({ runId }) => {
+        setOpen(false);
+        router.push(`/runs/${runId}`);
+      },
+      onError: (failure) => setError(failure.message),
+    }),
+  );
+  const pending = saving || start.isPending || start.isSuccess;
+
+  const submit = async () => {
+    setError(null);
+    if (!task.trim()) return setError("Give the run a task.");
+    const seconds = timeLimit.trim() ? Number(timeLimit) : undefined;
+    if (seconds !== undefined && (!Number.isInteger(seconds) || seconds < 5 || seconds > 86_400)) {
+      return setError("The time limit is a whole number of seconds from 5 to 86,400.");
+    }
+    const cap = costCap.trim() ? Number(costCap) : undefined;
+    if (cap !== undefined && (!Number.isFinite(cap) || cap <= 0 || cap > 10_000)) {
+      return setError("The cost cap is an amount in USD above 0 and at most 10,000.");
+    }
+    setSaving(true);
+    try {
+      if ((await beforeStart?.()) === false)
+        return setError("The canvas could not be saved, so the run was not started.");
+    } finally {
+      setSaving(false);
+    }
+    start.mutate({
+      workflowId,
+      task: task.trim(),
+      ...(seconds !== undefined ? { timeLimitSeconds: seconds } : {}),
+      ...(cap !== undefined ? { costCapUsd: cap } : {}),
+    });
+  };
+
+  return (
+    <>
+      <Button size="sm" disabled={disabled} onClick={() => setOpen(true)} data-testid="run-button">
+        <Play /> Run
+      </Button>
+      <Dialog
+        open={open}
+        onOpenChange={(next) => {
+          setOpen(next);
+          if (!next) {
+            setError(null);
+            start.reset();
+          }
+        }}
+      >
+        <DialogContent className="max-w-lg">
+          <DialogHeader>
+            <DialogTitle>Run “{workflowName}”</DialogTitle>
+            <DialogDescription>
+              The run uses the canvas as it is now. Its steps, tokens and cost stream live on the run page.
+            </DialogDescription>
+          </DialogHeader>
+          <form
+            className="flex flex-col gap-4"
+            onSubmit={(event) => {
+              event.preventDefault();
+              void submit();
+            }}
+          >
+            <div className="flex flex-col gap-1.5">
+              <label htmlFor={`${ids}-task`} className="text-sm font-medium">
+                Task
+              </label>
+              <textarea
+                id={`${ids}-task`}
+                value={task}
+                onChange={(event) => setTask(event.currentTarget.value)}
+                rows={4}
+                maxLength={20_000}
+                placeholder="What should the agents do?"
+                className="rounded-md border border-input bg-background px-3 py-2 text-sm shadow-xs outline-none focus-visible:border-ring focus-visible:ring-2 focus-visible:ring-ring/30"
+              />
+              {workflowName === DEMO_WORKFLOW_NAME ? (
+                <p className="text-xs text-muted-foreground">
+                  The demo plays recorded model answers written for this task, so it runs without API keys.
+                </p>
+              ) : null}
+            </div>
+            <div className="grid grid-cols-2 gap-3">
+              <div className="flex flex-col gap-1.5">
+                <label htmlFor={`${ids}-limit`} className="text-sm font-medium">
+                  Time limit (s)
+                </label>
+                <Input
+                  id={`${ids}-limit`}
+                  inputMode="numeric"
+                  placeholder="900"
+                  value={timeLimit}
+                  onChange={(event) => setTimeLimit(event.currentTarget.value)}
+                />
+              </div>
+              <div className="flex flex-col gap-1.5">
+                <label htmlFor={`${ids}-cap`} className="text-sm font-medium">
+                  Cost cap (USD)
+                </label>
+                <Input
+                  id={`${ids}-cap`}
+                  inputMode="decimal"
+                  placeholder="none"
+                  value={costCap}
+                  onChange={(event) => setCostCap(event.currentTarget.value)}
+                />
+              </div>
+            </div>
+            {error ? (
+              <p role="alert" className="text-sm text-destructive">
+                {error}
+              </p>
+            ) : null}
+            <DialogFooter>
+              <Button type="button" variant="ghost" onClick={() => setOpen(false)}>
+                Cancel
+              </Button>
+              <Button type="submit" disabled={pending}>
+                {pending ? <Loader2 className="animate-spin" /> : <Play />} Start run
+              </Button>
+            </DialogFooter>
+          </form>
+        </DialogContent>
+      </Dialog>
+    </>
+  );
+}
