@@ -31,7 +31,7 @@ export function StartRunDialog({
   workflowName: string;
   disabled?: boolean;
   /** Save the canvas first; a false result stops the start. */
-  beforeStart?: () => Promise<boolean | undefined | void>;
+  beforeStart?: () => Promise<unknown>;
 }) {
   const trpc = useTRPC();
   const router = useRouter();
