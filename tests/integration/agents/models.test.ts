@@ -186,6 +186,62 @@ describe("HfInferenceModel through @huggingface/inference with an endpoint URL",
   });
 });
 
+describe("HfInferenceModel provider routing", () => {
+  /** The HF Hub and provider hosts are on the internet: this fetch answers the Hub's mapping
+   * lookup with a fixed mapping and sends provider calls to the local server instead. */
+  const hubAndProviders =
+    (seen: string[]): typeof fetch =>
+    async (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      seen.push(`${url.host}${url.pathname}`);
+      if (url.host === "huggingface.co") {
+        return new Response(
+          JSON.stringify({
+            inferenceProviderMapping: {
+              together: {
+                providerId: "meta-llama/Llama-3-8b-chat-hf",
+                status: "live",
+                task: "conversational",
+              },
+            },
+          }),
+          { headers: { "content-type": "application/json" } },
+        );
+      }
+      return fetch(`${server.origin}${url.pathname}`, init);
+    };
+
+  it("routes an HF token to a named provider through the HF router, with the provider model id", async () => {
+    server.enqueue("from together");
+    const seen: string[] = [];
+    const model = new HfInferenceModel({
+      model: "meta-llama/Meta-Llama-3-8B-Instruct",
+      provider: "together",
+      token: "hf_x",
+      fetch: hubAndProviders(seen),
+    });
+    expect((await model.generate(user)).content).toBe("from together");
+    expect(seen).toEqual([
+      "huggingface.co/api/models/meta-llama/Meta-Llama-3-8B-Instruct",
+      "router.huggingface.co/together/v1/chat/completions",
+    ]);
+    expect(server.requests[0]!.body.model).toBe("meta-llama/Llama-3-8b-chat-hf");
+  });
+
+  it("routes 'auto' through the HF router", async () => {
+    server.enqueue("from the router");
+    const seen: string[] = [];
+    const model = new HfInferenceModel({
+      model: "Qwen/Qwen3-8B",
+      token: "hf_x",
+      fetch: hubAndProviders(seen),
+    });
+    expect((await model.generate(user)).content).toBe("from the router");
+    expect(seen).toEqual(["router.huggingface.co/v1/chat/completions"]);
+    expect(server.requests[0]!.body.model).toBe("Qwen/Qwen3-8B");
+  });
+});
+
 describe("RecordingModel and ReplayModel", () => {
   it("records a real run's answers as a transcript that replays identically", async () => {
     server.enqueue("first answer", { content: "second", toolCalls: [{ name: "t", arguments: { k: 1 } }] });
