@@ -20,6 +20,22 @@ test("sign up, create and rename a workflow, reload, sign out and back in", asyn
 
   await signUp(page, account);
   await expect(page.getByTestId("team-name")).toHaveText("Ada Lovelace's team");
+  // New accounts may come with seeded workflows (the demo): delete them through the UI, which also
+  // exercises delete with its confirmation, until the empty state shows.
+  const rows = page.getByTestId("workflow-row");
+  await expect(page.getByRole("heading", { name: "Workflows" })).toBeVisible();
+  for (let left = await rows.count(); left > 0; left--) {
+    const name = (await rows.first().getByRole("link").innerText()).trim();
+    await rows
+      .first()
+      .getByRole("button", { name: `Actions for ${name}` })
+      .click();
+    await page.getByRole("menuitem", { name: "Delete" }).click();
+    const confirm = page.getByRole("dialog", { name: `Delete “${name}”?` });
+    await confirm.getByRole("button", { name: "Delete workflow" }).click();
+    await expect(confirm).toBeHidden();
+    await expect(rows).toHaveCount(left - 1);
+  }
   await expect(page.getByText("No workflows yet")).toBeVisible();
   await page.screenshot({ path: `${screenshots}/workflows-empty.png` });
 
@@ -40,7 +56,6 @@ test("sign up, create and rename a workflow, reload, sign out and back in", asyn
   await createWorkflow(page, "Pull request reviewer");
 
   await page.reload();
-  const rows = page.getByTestId("workflow-row");
   await expect(rows).toHaveCount(3);
   await expect(rows.filter({ hasText: "Market research crew" })).toBeVisible();
   await expect(rows.filter({ hasText: "Research assistant" })).toHaveCount(0);
