@@ -25,7 +25,7 @@ test("sign up, create and rename a workflow, reload, sign out and back in", asyn
   const rows = page.getByTestId("workflow-row");
   await expect(page.getByRole("heading", { name: "Workflows" })).toBeVisible();
   for (let left = await rows.count(); left > 0; left--) {
-    const name = (await rows.first().getByRole("link").innerText()).trim();
+    const name = ((await rows.first().getByRole("link").textContent()) ?? "").trim();
     await rows
       .first()
       .getByRole("button", { name: `Actions for ${name}` })
