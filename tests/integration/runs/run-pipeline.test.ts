@@ -114,7 +114,7 @@ async function waitForRuns(ids: string[], timeoutMs: number) {
   for (;;) {
     const runs = await db.run.findMany({
       where: { id: { in: ids } },
-      select: { id: true, status: true, error: true },
+      select: { id: true, status: true, error: true, output: true, hitStepLimit: true },
     });
     if (runs.every((run) => !["queued", "running", "waiting_for_input"].includes(run.status))) return runs;
     if (Date.now() > deadline)
@@ -140,12 +140,11 @@ beforeAll(async () => {
   openai = await startOpenAIServer();
   openai.fallback = (request) => {
     const messages = request.body.messages as Array<{ role: string; content?: unknown }>;
-    const toolReply = messages.find((m) => m.role === "tool");
-    if (toolReply) {
-      return {
-        delayMs: 200,
-        toolCalls: [{ name: "final_answer", arguments: { answer: String(toolReply.content) } }],
-      };
+    // The engine renders observations as user messages (smolagents' convention): answer after one.
+    if (messages.some((m) => m.role === "assistant")) {
+      const observation = JSON.stringify(messages.at(-1)?.content ?? "");
+      const definition = /definition of \w+/.exec(observation)?.[0] ?? "no definition";
+      return { delayMs: 200, toolCalls: [{ name: "final_answer", arguments: { answer: definition } }] };
     }
     return { delayMs: 200, toolCalls: [{ name: "lookup", arguments: { q: "troupe" } }] };
   };
@@ -248,7 +247,9 @@ describe("runs on BullMQ with two worker processes", () => {
 
     const runs = await waitForRuns(ids, 60_000);
     console.log(`20 runs on two workers: ${Date.now() - started} ms`);
-    expect(runs.map((r) => [r.status, r.error])).toEqual(ids.map(() => ["succeeded", null]));
+    expect(runs.map((r) => [r.status, r.error, r.hitStepLimit, r.output])).toEqual(
+      ids.map(() => ["succeeded", null, false, "definition of troupe"]),
+    );
 
     for (const id of ids) {
       const stored = await listEventsAfter(db, id, -1, 10_000);

@@ -1,0 +1,191 @@
+/**
+ * Runs bench: how many concurrent runs one worker process carries with a model that answers in
+ * 200 ms, the latency of a step event from the worker to a connected Socket.IO client, and database
+ * transactions per step. Real Postgres, Redis, BullMQ, one `npm run worker` process, Socket.IO with
+ * the Redis adapter. Run: `npx tsx bench/runs/runs-bench.ts [concurrency...]` (default 25 50 100).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { encode } from "@auth/core/jwt";
+import { createAdapter } from "@socket.io/redis-adapter";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { Server as SocketServer } from "socket.io";
+import { io as connect } from "socket.io-client";
+import type { RunEvent } from "~/agents/events";
+import { startOpenAIServer } from "../../tests/helpers/openai-server";
+
+const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
+const AUTH_SECRET = "runs-bench-secret-0123456789abcdef0123";
+const QUEUE = `bench-runs-${randomBytes(4).toString("hex")}`;
+const dbName = `troupe_bench_${randomBytes(4).toString("hex")}`;
+const dbUrl = new URL(ADMIN_URL);
+dbUrl.pathname = `/${dbName}`;
+const levels = process.argv.slice(2).map(Number).filter(Boolean);
+const concurrencies = levels.length ? levels : [25, 50, 100];
+const MODEL_MS = 200;
+
+async function admin<T>(sql: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  const result = await client.query(sql);
+  await client.end();
+  return result.rows as T[];
+}
+const commits = async () =>
+  Number(
+    (
+      await admin<{ n: string }>(`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = '${dbName}'`)
+    )[0]?.n ?? 0,
+  );
+const pct = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+};
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+await admin(`CREATE DATABASE "${dbName}"`);
+Object.assign(process.env, { DATABASE_URL: dbUrl.toString(), REDIS_URL, AUTH_SECRET, LOG_LEVEL: "warn" });
+const { db, startDatabase } = await import("~/server/db");
+const { signUp } = await import("~/server/auth/sign-up");
+const { socketAuth } = await import("~/server/auth/socket-auth");
+const { attachRunRooms } = await import("~/server/realtime/run-rooms");
+const { RUN_EVENTS } = await import("~/server/realtime/run-event-publisher");
+const { createRun } = await import("~/server/runs/run-store");
+const { BullmqRunQueue } = await import("~/server/runs/bullmq-queue");
+
+await startDatabase();
+await signUp({ name: "Bench", email: "bench@example.com", password: "benchmarking" });
+const user = await db.user.findUniqueOrThrow({ where: { email: "bench@example.com" } });
+const teamId = (await db.membership.findFirstOrThrow({ where: { userId: user.id } })).teamId;
+const cookie = `authjs.session-token=${await encode({
+  token: { sub: user.id, userId: user.id, sessionVersion: user.sessionVersion },
+  secret: AUTH_SECRET,
+  salt: "authjs.session-token",
+})}`;
+
+const openai = await startOpenAIServer();
+openai.fallback = (request) => {
+  const messages = request.body.messages as Array<{ role: string }>;
+  // Observations come back as user messages: answer once the tool has been called.
+  return messages.some((m) => m.role === "assistant")
+    ? { delayMs: MODEL_MS, toolCalls: [{ name: "final_answer", arguments: { answer: "done" } }] }
+    : { delayMs: MODEL_MS, toolCalls: [{ name: "lookup", arguments: { q: "x" } }] };
+};
+const toolServer = createServer((_req, res) => res.end("a definition"));
+await new Promise<void>((resolve) => toolServer.listen(0, "127.0.0.1", resolve));
+const toolUrl = `http://127.0.0.1:${(toolServer.address() as AddressInfo).port}`;
+
+const socketHttp = createServer();
+const io = new SocketServer(socketHttp, { path: "/socket.io" });
+const pub = new Redis(REDIS_URL);
+io.adapter(createAdapter(pub, pub.duplicate()));
+io.use((socket, next) => void socketAuth(socket, next));
+attachRunRooms(io, db);
+await new Promise<void>((resolve) => socketHttp.listen(0, "127.0.0.1", resolve));
+const socketUrl = `http://127.0.0.1:${(socketHttp.address() as AddressInfo).port}`;
+
+const maxConcurrency = Math.max(...concurrencies);
+const worker: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/server/worker/main.ts"], {
+  env: {
+    ...process.env,
+    RUN_QUEUE_NAME: QUEUE,
+    WORKER_CONCURRENCY: String(maxConcurrency),
+    OPENAI_API_KEY: "sk-bench",
+    PYODIDE_POOL_SIZE: "0",
+  },
+  stdio: ["ignore", "inherit", "inherit"],
+});
+const queue = new BullmqRunQueue({ redisUrl: REDIS_URL, name: QUEUE });
+
+const spec = {
+  type: "toolCalling",
+  name: "clerk",
+  model: { provider: "openai", model: "gpt-4o-mini", baseUrl: openai.url },
+  tools: [
+    {
+      kind: "http",
+      name: "lookup",
+      description: "Look a word up.",
+      method: "GET",
+      url: `${toolUrl}/lookup?q={q}`,
+      inputs: { q: { type: "string", description: "The word." } },
+    },
+  ],
+  maxSteps: 5,
+};
+
+async function round(concurrency: number) {
+  const ids: string[] = [];
+  for (let i = 0; i < concurrency; i++) {
+    ids.push((await createRun(db, { teamId, spec: spec as never, task: `word ${i}` })).id);
+  }
+  const socket = connect(socketUrl, {
+    path: "/socket.io",
+    transports: ["websocket"],
+    extraHeaders: { cookie },
+  });
+  await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+  const latencies: number[] = [];
+  socket.on(RUN_EVENTS, (batch: RunEvent[]) => {
+    const now = Date.now();
+    for (const event of batch) latencies.push(now - event.ts);
+  });
+  for (const id of ids)
+    await new Promise((resolve) => socket.emit("run:subscribe", { runId: id, afterSeq: -1 }, resolve));
+  const before = await commits();
+  const started = Date.now();
+  for (const id of ids) await queue.enqueue(id);
+  for (;;) {
+    const active = await db.run.count({ where: { id: { in: ids }, status: { in: ["queued", "running"] } } });
+    if (active === 0) break;
+    await sleep(20);
+  }
+  const wall = Date.now() - started;
+  await sleep(200);
+  const after = await commits();
+  const runs = await db.run.findMany({
+    where: { id: { in: ids } },
+    select: { status: true, startedAt: true, finishedAt: true },
+  });
+  const steps = await db.runEvent.count({ where: { runId: { in: ids }, type: "step_finished" } });
+  const events = await db.runEvent.count({ where: { runId: { in: ids } } });
+  socket.close();
+  const durations = runs.map((r) => (r.finishedAt?.getTime() ?? 0) - (r.startedAt?.getTime() ?? 0));
+  return {
+    concurrency,
+    succeeded: runs.filter((r) => r.status === "succeeded").length,
+    wallMs: wall,
+    idealMs: 2 * MODEL_MS,
+    runP50Ms: pct(durations, 50),
+    runP95Ms: pct(durations, 95),
+    eventLatencyP50Ms: pct(latencies, 50),
+    eventLatencyP95Ms: pct(latencies, 95),
+    events,
+    steps,
+    // Commits observed while the round ran, from pg_stat_database (includes status updates and reads).
+    dbCommitsPerStep: Number(((after - before) / Math.max(steps, 1)).toFixed(2)),
+  };
+}
+
+try {
+  await round(5); // warm-up: worker start, connections, JIT
+  const results = [];
+  for (const concurrency of concurrencies) results.push(await round(concurrency));
+  console.table(results);
+  console.log(JSON.stringify({ bench: "runs", modelMs: MODEL_MS, results }));
+} finally {
+  worker.kill("SIGTERM");
+  await new Promise((resolve) => worker.once("exit", resolve));
+  await queue.close(100);
+  io.close();
+  pub.disconnect();
+  toolServer.close();
+  await openai.close();
+  await db.$disconnect();
+  await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+  process.exit(0);
+}
