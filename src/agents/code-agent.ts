@@ -1,4 +1,10 @@
-import { AgentCancelledError, AgentError, AgentExecutionError, AgentParsingError } from "./errors";
+import {
+  AgentCancelledError,
+  AgentConfigError,
+  AgentError,
+  AgentExecutionError,
+  AgentParsingError,
+} from "./errors";
 import type { HostTool, PythonExecutor, PythonToolSource } from "./executors/python-executor";
 import { stringify } from "./memory";
 import { MultiStepAgent, type MultiStepAgentOptions, type StepContext } from "./multi-step-agent";
@@ -98,6 +104,12 @@ export class CodeAgent extends MultiStepAgent {
   private getExecutor(): Promise<PythonExecutor> {
     if (!this.executor) {
       const pending = this.createExecutor().then(async (executor) => {
+        if (executor.kind === "local" && this.authorizedImports.includes("*")) {
+          await executor.close();
+          throw new AgentConfigError(
+            `Agent '${this.name}' authorizes every import ("*"), which needs a real sandbox (pyodide or docker), not the local executor`,
+          );
+        }
         if (this.pythonTools.length) {
           await executor.definePythonTools(this.pythonTools.map(({ name, source }) => ({ name, source })));
         }
