@@ -45,7 +45,10 @@ const serverSchema = z.object({
   PYODIDE_POOL_SIZE: z.coerce.number().int().min(0).max(64).default(2),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   /** BullMQ queue name (tests and side-by-side installations use their own). */
-  RUN_QUEUE_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/).default("troupe-runs"),
+  RUN_QUEUE_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default("troupe-runs"),
   /** A worker that stops renewing a run's lock this long (killed, stuck) loses it. */
   RUN_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
   /** How often workers look for runs whose worker was lost. */
