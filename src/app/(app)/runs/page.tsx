@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { PageHeader } from "~/components/layout/page-header";
+import { PriceTable } from "~/components/runs/price-table";
 import { ProvidersNote } from "~/components/runs/providers-note";
 import { RunCharts } from "~/components/runs/run-charts";
 import { RunsList } from "~/components/runs/runs-list";
@@ -8,7 +9,7 @@ import { requireSession } from "../require-session";
 
 export const metadata: Metadata = { title: "Runs" };
 
-/** Runs of the team's workflows: cost charts, configured providers, and the filterable list. */
+/** Runs of the team's workflows: providers, cost charts, the filterable list and the price table. */
 export default async function RunsPage() {
   await requireSession();
   const team = await (await api()).team.current();
@@ -22,6 +23,7 @@ export default async function RunsPage() {
         <ProvidersNote />
         {team ? <RunCharts teamId={team.id} /> : null}
         <RunsList />
+        {team ? <PriceTable teamId={team.id} /> : null}
       </div>
     </div>
   );

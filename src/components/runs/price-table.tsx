@@ -1,0 +1,151 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Loader2, Trash2 } from "lucide-react";
+import { useState } from "react";
+import { Button } from "~/components/ui/button";
+import { Input } from "~/components/ui/input";
+import { toast } from "~/components/ui/toaster";
+import { useTRPC } from "~/trpc/react";
+
+const usd = (value: number) => `$${value.toLocaleString("en-US", { maximumFractionDigits: 4 })}`;
+
+/**
+ * The team's price table: list prices of common models, overridden or extended by the team's own
+ * rows (admins edit them). Runs of models in neither show tokens and "price unknown".
+ */
+export function PriceTable({ teamId }: { teamId: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const listOptions = trpc.pricing.list.queryOptions({ teamId });
+  const prices = useQuery(listOptions);
+  const [model, setModel] = useState("");
+  const [input, setInput] = useState("");
+  const [output, setOutput] = useState("");
+  const refresh = () => queryClient.invalidateQueries({ queryKey: listOptions.queryKey });
+  const set = useMutation(
+    trpc.pricing.set.mutationOptions({
+      onSuccess: async (row) => {
+        toast.success(`Priced ${row.model}.`);
+        setModel("");
+        setInput("");
+        setOutput("");
+        await refresh();
+      },
+      onError: (error) => toast.error(error.message),
+    }),
+  );
+  const remove = useMutation(
+    trpc.pricing.remove.mutationOptions({
+      onSuccess: refresh,
+      onError: (error) => toast.error(error.message),
+    }),
+  );
+  if (!prices.data) return null;
+  const admin = prices.data.role === "admin" || prices.data.role === "owner";
+  const overridden = new Set(prices.data.team.map((row) => row.model));
+  const rows = [
+    ...prices.data.team.map((row) => ({ ...row, source: "team" as const })),
+    ...prices.data.defaults
+      .filter((row) => !overridden.has(row.model))
+      .map((row) => ({ ...row, source: "list" as const })),
+  ];
+
+  return (
+    <details
+      data-testid="price-table"
+      className="group rounded-lg border border-border bg-background shadow-card"
+    >
+      <summary className="cursor-pointer select-none px-4 py-3 text-sm font-semibold">
+        Model prices{" "}
+        <span className="font-normal text-muted-foreground">
+          · USD per million tokens; {prices.data.team.length} set by your team
+        </span>
+      </summary>
+      <div className="border-t border-border px-4 py-3">
+        {admin ? (
+          <form
+            className="mb-3 flex flex-wrap items-end gap-2"
+            onSubmit={(event) => {
+              event.preventDefault();
+              set.mutate({
+                teamId,
+                model: model.trim(),
+                inputUsdPerMillion: Number(input),
+                outputUsdPerMillion: Number(output),
+              });
+            }}
+          >
+            <Input
+              aria-label="Model id"
+              placeholder="model id, e.g. my-org/llama-3-70b"
+              className="w-72"
+              value={model}
+              onChange={(event) => setModel(event.currentTarget.value)}
+            />
+            <Input
+              aria-label="Input price"
+              placeholder="input $/M"
+              inputMode="decimal"
+              className="w-28"
+              value={input}
+              onChange={(event) => setInput(event.currentTarget.value)}
+            />
+            <Input
+              aria-label="Output price"
+              placeholder="output $/M"
+              inputMode="decimal"
+              className="w-28"
+              value={output}
+              onChange={(event) => setOutput(event.currentTarget.value)}
+            />
+            <Button
+              type="submit"
+              size="sm"
+              disabled={set.isPending || !model.trim() || input === "" || output === ""}
+            >
+              {set.isPending ? <Loader2 className="animate-spin" /> : null} Set price
+            </Button>
+          </form>
+        ) : (
+          <p className="mb-3 text-xs text-muted-foreground">Team admins can change prices.</p>
+        )}
+        <table className="w-full text-sm">
+          <thead className="text-left text-xs text-muted-foreground">
+            <tr>
+              <th className="py-1 font-medium">Model</th>
+              <th className="py-1 text-right font-medium">Input</th>
+              <th className="py-1 text-right font-medium">Output</th>
+              <th className="py-1 pl-3 font-medium">Source</th>
+              <th className="sr-only">Actions</th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-border">
+            {rows.map((row) => (
+              <tr key={row.model}>
+                <td className="py-1.5 font-mono text-xs">{row.model}</td>
+                <td className="py-1.5 text-right tabular-nums">{usd(row.inputUsdPerMillion)}</td>
+                <td className="py-1.5 text-right tabular-nums">{usd(row.outputUsdPerMillion)}</td>
+                <td className="py-1.5 pl-3 text-xs text-muted-foreground">
+                  {row.source === "team" ? "your team" : "list price"}
+                </td>
+                <td className="w-8 py-1 text-right">
+                  {admin && row.source === "team" ? (
+                    <Button
+                      variant="ghost"
+                      size="icon"
+                      aria-label={`Remove the price of ${row.model}`}
+                      onClick={() => remove.mutate({ teamId, model: row.model })}
+                    >
+                      <Trash2 />
+                    </Button>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </details>
+  );
+}

@@ -1,0 +1,191 @@
+import { expect, type Page, test } from "@playwright/test";
+import { newAccount, signUp } from "./helpers/accounts";
+
+/**
+ * Runs, end to end on the embedded server (in-process queue and worker, Pyodide): the seeded demo
+ * workflow started from the canvas streams a complete run with tokens and cost; a slow run shows
+ * its steps while it is still running and is cancelled from the run page; the runs list and charts.
+ */
+
+const screenshots = "docs/screenshots";
+test.setTimeout(180_000);
+
+/** Call a tRPC procedure over HTTP with the page's session cookie (superjson envelope). */
+async function trpc<T>(
+  page: Page,
+  path: string,
+  input?: unknown,
+  method: "GET" | "POST" = "POST",
+): Promise<T> {
+  const response =
+    method === "GET"
+      ? await page.request.get(
+          `/api/trpc/${path}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`}`,
+        )
+      : await page.request.post(`/api/trpc/${path}`, { data: { json: input } });
+  const body = (await response.json()) as { result?: { data: { json: T } }; error?: unknown };
+  if (!response.ok() || !body.result) throw new Error(`${path} failed: ${JSON.stringify(body.error)}`);
+  return body.result.data.json;
+}
+
+const code = (thought: string, body: string) => `Thought: ${thought}\n<code>\n${body}\n</code>`;
+
+/** One CodeAgent on recorded answers whose second action sleeps for a minute in Pyodide. */
+function slowWorkflow() {
+  const handles = { model: ["model", "in"], sandbox: ["sandbox", "in"] } as const;
+  return {
+    version: 1,
+    nodes: [
+      {
+        id: "agent",
+        type: "agent",
+        position: { x: 200, y: 0 },
+        data: {
+          agentType: "code",
+          name: "sleeper",
+          description: "Counts slowly.",
+          instructions: "",
+          maxSteps: 5,
+          addBaseTools: false,
+          additionalAuthorizedImports: [],
+        },
+      },
+      {
+        id: "model",
+        type: "model",
+        position: { x: 0, y: 200 },
+        data: {
+          provider: "replay",
+          model: "gpt-4o-mini",
+          transcript: [
+            code("I warm up for a moment.", 'import time\ntime.sleep(2)\nprint("warmed up")'),
+            code("Now I wait for a long time.", "time.sleep(60)"),
+            code("Done.", 'final_answer("slept")'),
+          ],
+        },
+      },
+      { id: "sandbox", type: "sandbox", position: { x: 300, y: 200 }, data: { kind: "pyodide" } },
+    ],
+    edges: [
+      {
+        id: "agent-uses-model-model",
+        type: "uses-model",
+        source: "agent",
+        target: "model",
+        sourceHandle: handles.model[0],
+        targetHandle: handles.model[1],
+      },
+      {
+        id: "agent-runs-in-sandbox",
+        type: "runs-in",
+        source: "agent",
+        target: "sandbox",
+        sourceHandle: handles.sandbox[0],
+        targetHandle: handles.sandbox[1],
+      },
+    ],
+    viewport: { x: 0, y: 0, zoom: 1 },
+  };
+}
+
+test("the demo workflow runs from the canvas and streams a complete run with tokens and cost", async ({
+  page,
+}) => {
+  await signUp(page, newAccount("Run Demo"));
+  const demoRow = page.getByTestId("workflow-row").filter({ hasText: "Demo: research team" });
+  await expect(demoRow).toBeVisible();
+  await demoRow.getByRole("link").click();
+  await expect(page).toHaveURL(/\/workflows\/[a-z0-9]+$/);
+  await expect(page.locator(".react-flow__node")).toHaveCount(7);
+
+  await page.getByTestId("run-button").click();
+  const dialog = page.getByRole("dialog", { name: /Run “Demo: research team”/ });
+  await expect(dialog.getByLabel("Task")).toHaveValue(/Stockholm, Oslo and Copenhagen/);
+  await page.screenshot({ path: `${screenshots}/runs-start-dialog.png` });
+  await dialog.getByRole("button", { name: "Start run" }).click();
+  await expect(page).toHaveURL(/\/runs\/[a-z0-9]+$/);
+
+  const timeline = page.getByTestId("run-timeline");
+  await expect(timeline.getByTestId("code-action").first()).toBeVisible({ timeout: 60_000 });
+  await expect(timeline.getByTestId("observation").first()).toBeVisible({ timeout: 60_000 });
+  await expect(timeline.getByTestId("final-answer").last()).toContainText("Stockholm is the largest", {
+    timeout: 60_000,
+  });
+  await expect(page.getByTestId("run-status").first()).toHaveAttribute("data-status", "succeeded");
+  // The managed agents' runs are nested inside the manager's steps.
+  await expect(timeline.locator('[data-agent-path="manager/researcher"]')).toBeVisible();
+  await expect(timeline.locator('[data-agent-path="manager/analyst"]')).toBeVisible();
+  await expect(
+    timeline.locator('[data-agent-path="manager/researcher"]').getByTestId("tool-call"),
+  ).toContainText("final_answer");
+  await expect(timeline.getByTestId("plan")).toBeVisible();
+
+  const tokens = Number(((await page.getByTestId("counter-tokens").textContent()) ?? "").replace(/,/g, ""));
+  expect(tokens).toBeGreaterThan(0);
+  const cost = ((await page.getByTestId("counter-cost").textContent()) ?? "").trim();
+  expect(cost).toMatch(/^\$0\.\d{4}$/);
+  expect(Number(cost.slice(1))).toBeGreaterThan(0);
+  await expect(page.getByTestId("agent-usage")).toHaveCount(3);
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: `${screenshots}/runs-demo.png`, fullPage: true });
+
+  // Replay: the timeline restarts from nothing and plays back to the final answer.
+  const replayBar = page.getByTestId("replay-bar");
+  await replayBar.getByRole("button", { name: "×16" }).click();
+  await replayBar.getByRole("button", { name: "Replay" }).click();
+  await expect(timeline.getByTestId("final-answer")).toHaveCount(0);
+  await expect(timeline.getByTestId("final-answer")).toHaveCount(3, { timeout: 60_000 });
+  await expect(replayBar.getByRole("button", { name: "Play" })).toBeVisible({ timeout: 60_000 });
+
+  // The stored totals match what the page counted live.
+  await page.goto("/runs");
+  const row = page.getByTestId("run-row").filter({ hasText: "Demo: research team" });
+  await expect(row).toHaveCount(1);
+  await expect(row.getByTestId("run-status")).toHaveAttribute("data-status", "succeeded");
+  await expect(row).toContainText(cost);
+  await expect(row).toContainText(tokens.toLocaleString("en-US"));
+  await expect(page.getByTestId("providers")).toContainText("the demo workflow runs without keys");
+  await expect(page.getByTestId("run-charts").locator(".recharts-bar-rectangle").first()).toBeVisible();
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: `${screenshots}/runs-list.png`, fullPage: true });
+});
+
+test("a slow run shows its steps while running and is cancelled from the run page", async ({ page }) => {
+  await signUp(page, newAccount("Run Cancel"));
+  const team = await trpc<{ id: string }>(page, "team.current", undefined, "GET");
+  const workflow = await trpc<{ id: string }>(page, "workflow.create", {
+    teamId: team.id,
+    name: "Slow counter",
+  });
+  await trpc(page, "workflow.saveGraph", { workflowId: workflow.id, revision: 0, graph: slowWorkflow() });
+
+  await page.goto(`/workflows/${workflow.id}`);
+  await page.getByTestId("run-button").click();
+  const dialog = page.getByRole("dialog", { name: /Run “Slow counter”/ });
+  await dialog.getByLabel("Task").fill("Count slowly.");
+  await dialog.getByRole("button", { name: "Start run" }).click();
+  await expect(page).toHaveURL(/\/runs\/[a-z0-9]+$/);
+
+  const status = page.getByTestId("run-status").first();
+  const timeline = page.getByTestId("run-timeline");
+  // The first step's output arrives live while the run goes on into its long second step.
+  await expect(timeline.getByTestId("observation").first()).toContainText("warmed up", { timeout: 60_000 });
+  await expect(timeline.getByTestId("code-action").nth(1)).toContainText("time.sleep(60)");
+  await expect(status).toHaveAttribute("data-status", "running");
+  await expect(page.getByText("live", { exact: true })).toBeVisible();
+  await page.screenshot({ path: `${screenshots}/runs-live.png` });
+
+  await page.getByRole("button", { name: "Cancel run" }).click();
+  await expect(status).toHaveAttribute("data-status", "cancelled", { timeout: 10_000 });
+  await expect(page.getByRole("alert").filter({ hasText: "Cancelled" })).toBeVisible();
+  await expect(timeline.getByTestId("final-answer")).toHaveCount(0);
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: `${screenshots}/runs-cancelled.png` });
+
+  await page.goto("/runs");
+  await page.getByLabel("State").selectOption("cancelled");
+  await expect(page.getByTestId("run-row")).toHaveCount(1);
+  await expect(page.getByTestId("run-row")).toContainText("Slow counter");
+  await page.getByLabel("State").selectOption("succeeded");
+  await expect(page.getByText("No runs match these filters")).toBeVisible();
+});
