@@ -2,7 +2,7 @@ import ELK from "elkjs/lib/elk.bundled.js";
 import type { WorkflowEdge, WorkflowNode } from "~/graph";
 
 /** Fallback size of a node before React Flow has measured it. */
-export const defaultNodeSize = { width: 240, height: 110 };
+export const defaultNodeSize = { width: 224, height: 110 };
 
 const elk = new ELK();
 

@@ -65,7 +65,7 @@ export function Inspector({ readOnly = false }: { readOnly?: boolean }) {
     <aside
       aria-label="Inspector"
       data-testid="inspector"
-      className="flex h-full w-80 shrink-0 flex-col overflow-y-auto border-l border-border bg-background"
+      className="flex h-full w-72 shrink-0 flex-col overflow-y-auto border-l border-border bg-background"
     >
       {key === null ? (
         selectedEdges > 0 ? (

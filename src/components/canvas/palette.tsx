@@ -147,7 +147,7 @@ export function Palette({
   return (
     <nav
       aria-label="Palette"
-      className="flex h-full w-56 shrink-0 flex-col overflow-y-auto border-r border-border bg-subtle p-3"
+      className="flex h-full w-48 shrink-0 flex-col overflow-y-auto border-r border-border bg-subtle p-2"
     >
       {groups(library).map((group) => (
         <section key={group.title} className="mb-4">

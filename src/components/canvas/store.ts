@@ -53,6 +53,8 @@ export interface CanvasState {
   lastCommit: { key: string; at: number } | null;
 
   load(doc: WorkflowDocument): void;
+  /** Replace the whole graph as one undoable change (import, template). */
+  replaceDocument(doc: WorkflowDocument): void;
   toDocument(): WorkflowDocument;
   onNodesChange(changes: NodeChange<CanvasNode>[]): void;
   onEdgesChange(changes: EdgeChange<CanvasEdge>[]): void;
@@ -195,6 +197,13 @@ export function createCanvasStore(
           future: [],
           lastCommit: null,
           ...revalidate(nodes, edges),
+        });
+      },
+
+      replaceDocument(doc) {
+        commit({
+          nodes: doc.nodes.map((n) => toCanvasNode(n)),
+          edges: doc.edges.map((e) => toCanvasEdge(e)),
         });
       },
 

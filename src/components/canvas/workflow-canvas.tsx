@@ -65,7 +65,7 @@ function CanvasLayout({
       const center = box
         ? flow.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 3 })
         : { x: 0, y: 0 };
-      store.getState().addNode(item, { x: center.x - 120 + step, y: center.y - 50 + step });
+      store.getState().addNode(item, { x: center.x - 112 + step, y: center.y - 50 + step });
     },
     [flow, store],
   );
@@ -176,7 +176,7 @@ function Flow({
       const item = readPaletteDrop(event);
       if (!item) return;
       const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
-      store.getState().addNode(item, { x: at.x - 120, y: at.y - 30 });
+      store.getState().addNode(item, { x: at.x - 112, y: at.y - 30 });
     },
     [flow, readOnly, store],
   );
@@ -227,7 +227,7 @@ function Flow({
         className="!bottom-2 !right-2"
         ariaLabel="Minimap"
       />
-      <Controls showInteractive={false} position="bottom-left" />
+      <Controls showInteractive={false} showFitView={false} position="bottom-left" />
       <Panel
         position="top-left"
         className="!m-2 flex items-center gap-1 rounded-md border border-border bg-background/95 p-1 shadow-card"

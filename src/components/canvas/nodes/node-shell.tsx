@@ -53,7 +53,7 @@ export function NodeShell({
       data-node-id={id}
       data-validation={state}
       className={cn(
-        "w-60 rounded-lg border bg-background text-left shadow-card",
+        "w-56 rounded-lg border bg-background text-left shadow-card",
         selected ? "border-primary ring-2 ring-primary/30" : "border-border",
         state === "error" && !selected && "border-destructive/60",
       )}

@@ -212,3 +212,14 @@ describe("canvas store", () => {
     expect(s().issuesByNode[a]).toBe(first);
   });
 });
+
+describe("replaceDocument", () => {
+  it("swaps the whole graph as one undoable change", () => {
+    const { s } = setup("tool-calling-http");
+    s().replaceDocument(getTemplate("manager-researcher-analyst")!.document);
+    expect(s().nodes).toHaveLength(7);
+    expect(s().changeCount).toBe(1);
+    s().undo();
+    expect(s().nodes.map((n) => n.id)).toEqual(["agent", "model", "http"]);
+  });
+});

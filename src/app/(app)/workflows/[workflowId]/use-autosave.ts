@@ -1,0 +1,152 @@
+"use client";
+
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { TRPCClientError } from "@trpc/client";
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { CanvasStore } from "~/components/canvas";
+import { useTRPC } from "~/trpc/react";
+
+/** Where the working copy stands relative to the server. */
+export type SaveStatus =
+  | { state: "saved"; at: Date | null }
+  | { state: "dirty" }
+  | { state: "saving" }
+  | { state: "conflict"; message: string }
+  | { state: "error"; message: string };
+
+/** How long the canvas must be quiet before an autosave. */
+export const autosaveDelayMs = 800;
+
+function errorCode(error: unknown): string | undefined {
+  return error instanceof TRPCClientError ? (error.data as { code?: string } | undefined)?.code : undefined;
+}
+
+/**
+ * Debounced autosave of the canvas through `workflow.saveGraph`, with optimistic concurrency: a save
+ * from a stale tab gets CONFLICT, autosave stops, and the local edits stay on the canvas until the
+ * user reloads (takes the server's graph) or overwrites (saves theirs over it).
+ */
+export function useAutosave(
+  store: CanvasStore,
+  workflowId: string,
+  initialRevision: number,
+  enabled: boolean,
+) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const saveGraph = useMutation(trpc.workflow.saveGraph.mutationOptions());
+  const [status, setStatus] = useState<SaveStatus>({ state: "saved", at: null });
+  const revision = useRef(initialRevision);
+  const savedCount = useRef(store.getState().changeCount);
+  const inFlight = useRef<Promise<boolean> | null>(null);
+  const blocked = useRef(false);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const mutate = useRef(saveGraph.mutateAsync);
+  mutate.current = saveGraph.mutateAsync;
+
+  const save = useCallback(async (): Promise<boolean> => {
+    if (inFlight.current) {
+      await inFlight.current;
+    }
+    if (blocked.current) return false;
+    const state = store.getState();
+    const count = state.changeCount;
+    if (count === savedCount.current) return true;
+    setStatus({ state: "saving" });
+    const attempt = (async () => {
+      try {
+        const result = await mutate.current({
+          workflowId,
+          revision: revision.current,
+          graph: state.toDocument(),
+        });
+        revision.current = result.revision;
+        savedCount.current = count;
+        const dirty = store.getState().changeCount !== count;
+        setStatus(dirty ? { state: "dirty" } : { state: "saved", at: new Date() });
+        return true;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (errorCode(error) === "CONFLICT") {
+          blocked.current = true;
+          setStatus({ state: "conflict", message });
+        } else {
+          setStatus({ state: "error", message });
+        }
+        return false;
+      }
+    })();
+    inFlight.current = attempt;
+    const ok = await attempt;
+    inFlight.current = null;
+    if (ok && store.getState().changeCount !== savedCount.current) schedule.current();
+    return ok;
+  }, [store, workflowId]);
+
+  const schedule = useRef(() => {});
+  schedule.current = () => {
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = setTimeout(() => void save(), autosaveDelayMs);
+  };
+
+  useEffect(() => {
+    if (!enabled) return;
+    const unsubscribe = store.subscribe((state, previous) => {
+      if (state.changeCount === previous.changeCount || blocked.current) return;
+      setStatus((s) => (s.state === "saving" ? s : { state: "dirty" }));
+      schedule.current();
+    });
+    const beforeUnload = (event: BeforeUnloadEvent) => {
+      if (store.getState().changeCount !== savedCount.current) event.preventDefault();
+    };
+    window.addEventListener("beforeunload", beforeUnload);
+    return () => {
+      unsubscribe();
+      window.removeEventListener("beforeunload", beforeUnload);
+      if (timer.current) clearTimeout(timer.current);
+    };
+  }, [enabled, store]);
+
+  const fetchLatest = useCallback(
+    () => queryClient.fetchQuery({ ...trpc.workflow.load.queryOptions({ workflowId }), staleTime: 0 }),
+    [queryClient, trpc, workflowId],
+  );
+
+  /** Save now (before "Save version"); false when the save failed. */
+  const flush = useCallback(async () => {
+    if (timer.current) clearTimeout(timer.current);
+    return save();
+  }, [save]);
+
+  /** Take the server's graph, dropping local edits. */
+  const reload = useCallback(async () => {
+    const latest = await fetchLatest();
+    store.getState().load(latest.graph);
+    revision.current = latest.revision;
+    savedCount.current = store.getState().changeCount;
+    blocked.current = false;
+    setStatus({ state: "saved", at: new Date() });
+  }, [fetchLatest, store]);
+
+  /** Save the local graph over whatever the server has now. */
+  const overwrite = useCallback(async () => {
+    const latest = await fetchLatest();
+    revision.current = latest.revision;
+    blocked.current = false;
+    savedCount.current = -1;
+    return save();
+  }, [fetchLatest, save]);
+
+  /** After a server-side change made here (restore), adopt its revision without saving again. */
+  const adopt = useCallback(
+    (nextRevision: number) => {
+      revision.current = nextRevision;
+      savedCount.current = store.getState().changeCount;
+      blocked.current = false;
+      setStatus({ state: "saved", at: new Date() });
+    },
+    [store],
+  );
+
+  return { status, flush, reload, overwrite, adopt, revision };
+}

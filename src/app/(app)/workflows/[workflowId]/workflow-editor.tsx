@@ -1,0 +1,270 @@
+"use client";
+
+import { useMutation } from "@tanstack/react-query";
+import { ArrowLeft, Download, FileUp, History, LayoutTemplate, Play, Save } from "lucide-react";
+import Link from "next/link";
+import { type ChangeEvent, useRef, useState } from "react";
+import { CanvasStoreProvider, createCanvasStore, WorkflowCanvas } from "~/components/canvas";
+import { Button } from "~/components/ui/button";
+import {
+  Dialog,
+  DialogContent,
+  DialogDescription,
+  DialogFooter,
+  DialogHeader,
+  DialogTitle,
+} from "~/components/ui/dialog";
+import {
+  DropdownMenu,
+  DropdownMenuContent,
+  DropdownMenuItem,
+  DropdownMenuTrigger,
+} from "~/components/ui/dropdown-menu";
+import { Input } from "~/components/ui/input";
+import { toast } from "~/components/ui/toaster";
+import {
+  exportWorkflow,
+  type GraphIssue,
+  parseWorkflowFile,
+  workflowLimits,
+  workflowTemplates,
+} from "~/graph";
+import { type RouterOutputs, useTRPC } from "~/trpc/react";
+import { HistoryDialog } from "./history-dialog";
+import { SaveStatusLabel } from "./save-status";
+import { useAutosave } from "./use-autosave";
+
+type Loaded = RouterOutputs["workflow"]["load"];
+
+/** Tooltip of the Run button until the runs service exists. */
+export const runDisabledReason = "Runs arrive with the runs service";
+
+/** The workflow page: header (name, save state, versions, import/export, run) over the canvas builder. */
+export function WorkflowEditor({ initial }: { initial: Loaded }) {
+  const trpc = useTRPC();
+  const readOnly = initial.role === "viewer";
+  const [store] = useState(() => createCanvasStore(initial.graph));
+  const autosave = useAutosave(store, initial.id, initial.revision, !readOnly);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const [importError, setImportError] = useState<{ message: string; issues: GraphIssue[] } | null>(null);
+  const [historyOpen, setHistoryOpen] = useState(false);
+  const [versionOpen, setVersionOpen] = useState(false);
+  const [message, setMessage] = useState("");
+
+  const saveVersion = useMutation(
+    trpc.workflow.saveVersion.mutationOptions({
+      onSuccess: (version) => {
+        setVersionOpen(false);
+        setMessage("");
+        toast.success(`Saved version ${version.number}.`);
+      },
+      onError: (error) => toast.error(error.message),
+    }),
+  );
+
+  const onImport = async (event: ChangeEvent<HTMLInputElement>) => {
+    const file = event.target.files?.[0];
+    event.target.value = "";
+    if (!file) return;
+    if (file.size > workflowLimits.maxFileBytes) {
+      setImportError({
+        message: `The file is ${(file.size / 1024 / 1024).toFixed(1)} MB; the limit is 5 MB`,
+        issues: [],
+      });
+      return;
+    }
+    const result = parseWorkflowFile(await file.text(), { catalog: store.getState().catalog });
+    if (!result.ok) {
+      setImportError({ message: result.message, issues: result.issues });
+      return;
+    }
+    store.getState().replaceDocument(result.document);
+    toast.success(
+      `Imported ${result.name ? `"${result.name}"` : file.name}${result.migratedFrom !== undefined ? ` (migrated from version ${result.migratedFrom})` : ""}. Undo with Ctrl+Z.`,
+    );
+  };
+
+  const onExport = () => {
+    const file = exportWorkflow(store.getState().toDocument(), {
+      name: initial.name,
+      description: initial.description,
+    });
+    const blob = new Blob([`${JSON.stringify(file, null, 2)}\n`], { type: "application/json" });
+    const url = URL.createObjectURL(blob);
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = `${initial.name.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-|-$/g, "") || "workflow"}.troupe.json`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  };
+
+  const status = autosave.status;
+  return (
+    <CanvasStoreProvider store={store}>
+      <div className="flex h-full flex-col">
+        <header className="flex flex-wrap items-center gap-2 border-b border-border px-4 py-2">
+          <Button asChild variant="ghost" size="icon" aria-label="All workflows">
+            <Link href="/workflows">
+              <ArrowLeft />
+            </Link>
+          </Button>
+          <h1 className="max-w-72 truncate text-base font-semibold" title={initial.name}>
+            {initial.name}
+          </h1>
+          <SaveStatusLabel status={status} readOnly={readOnly} />
+          <div className="ml-auto flex flex-wrap items-center gap-1.5">
+            <DropdownMenu>
+              <DropdownMenuTrigger asChild>
+                <Button variant="ghost" size="sm" disabled={readOnly}>
+                  <LayoutTemplate /> Templates
+                </Button>
+              </DropdownMenuTrigger>
+              <DropdownMenuContent align="end" className="w-80">
+                {workflowTemplates.map((t) => (
+                  <DropdownMenuItem
+                    key={t.id}
+                    data-testid={`template-${t.id}`}
+                    onSelect={() => {
+                      store.getState().replaceDocument(structuredClone(t.document));
+                      toast.success(`Started from "${t.name}". Undo with Ctrl+Z.`);
+                    }}
+                  >
+                    <span>
+                      <span className="block text-sm font-medium">{t.name}</span>
+                      <span className="block text-xs text-muted-foreground">{t.description}</span>
+                    </span>
+                  </DropdownMenuItem>
+                ))}
+              </DropdownMenuContent>
+            </DropdownMenu>
+            <Button variant="ghost" size="sm" disabled={readOnly} onClick={() => fileInput.current?.click()}>
+              <FileUp /> Import
+            </Button>
+            <input
+              ref={fileInput}
+              type="file"
+              accept=".json,application/json"
+              className="hidden"
+              data-testid="import-input"
+              onChange={(e) => void onImport(e)}
+            />
+            <Button variant="ghost" size="sm" onClick={onExport} data-testid="export-button">
+              <Download /> Export
+            </Button>
+            <Button variant="ghost" size="sm" onClick={() => setHistoryOpen(true)}>
+              <History /> History
+            </Button>
+            <Button variant="secondary" size="sm" disabled={readOnly} onClick={() => setVersionOpen(true)}>
+              <Save /> Save version
+            </Button>
+            <span title={runDisabledReason} data-testid="run-button-wrapper">
+              <Button size="sm" disabled aria-label={`Run (${runDisabledReason})`}>
+                <Play /> Run
+              </Button>
+            </span>
+          </div>
+        </header>
+        {status.state === "conflict" || status.state === "error" ? (
+          <div
+            role="alert"
+            data-testid="save-problem"
+            className="flex flex-wrap items-center gap-3 border-b border-red-200 bg-red-50 px-4 py-2 text-sm text-red-900"
+          >
+            <span className="min-w-0 flex-1">{status.message}</span>
+            {status.state === "conflict" ? (
+              <>
+                <Button size="sm" variant="secondary" onClick={() => void autosave.reload()}>
+                  Reload theirs
+                </Button>
+                <Button size="sm" variant="destructive" onClick={() => void autosave.overwrite()}>
+                  Overwrite with mine
+                </Button>
+              </>
+            ) : (
+              <Button size="sm" variant="secondary" onClick={() => void autosave.flush()}>
+                Try again
+              </Button>
+            )}
+          </div>
+        ) : null}
+        <div className="flex min-h-0 flex-1">
+          <WorkflowCanvas readOnly={readOnly} />
+        </div>
+      </div>
+
+      <HistoryDialog
+        workflowId={initial.id}
+        open={historyOpen}
+        onOpenChange={setHistoryOpen}
+        readOnly={readOnly}
+        beforeRestore={autosave.flush}
+        revision={() => autosave.revision.current}
+        onRestored={(restored) => {
+          store.getState().load(restored.graph);
+          autosave.adopt(restored.revision);
+        }}
+      />
+
+      <Dialog open={versionOpen} onOpenChange={setVersionOpen}>
+        <DialogContent>
+          <form
+            className="grid gap-4"
+            onSubmit={async (event) => {
+              event.preventDefault();
+              if (!(await autosave.flush())) {
+                toast.error("Save the workflow first: the latest changes could not be saved.");
+                return;
+              }
+              saveVersion.mutate({ workflowId: initial.id, revision: autosave.revision.current, message });
+            }}
+          >
+            <DialogHeader>
+              <DialogTitle>Save version</DialogTitle>
+              <DialogDescription>
+                Freeze the current graph as an immutable version you can restore later.
+              </DialogDescription>
+            </DialogHeader>
+            <Input
+              autoFocus
+              aria-label="Version message"
+              placeholder="What changed?"
+              maxLength={500}
+              value={message}
+              onChange={(e) => setMessage(e.target.value)}
+            />
+            <DialogFooter>
+              <Button type="button" variant="ghost" onClick={() => setVersionOpen(false)}>
+                Cancel
+              </Button>
+              <Button type="submit" disabled={saveVersion.isPending}>
+                Save version
+              </Button>
+            </DialogFooter>
+          </form>
+        </DialogContent>
+      </Dialog>
+
+      <Dialog open={importError !== null} onOpenChange={(open) => !open && setImportError(null)}>
+        <DialogContent>
+          <DialogHeader>
+            <DialogTitle>Import failed</DialogTitle>
+            <DialogDescription>Nothing was changed.</DialogDescription>
+          </DialogHeader>
+          <p className="text-sm" data-testid="import-error">
+            {importError?.message}
+          </p>
+          {importError && importError.issues.length > 1 ? (
+            <ul className="max-h-40 list-disc overflow-y-auto pl-5 text-xs text-muted-foreground">
+              {importError.issues.slice(1, 8).map((issue) => (
+                <li key={`${issue.path.join(".")}-${issue.message}`}>{issue.message}</li>
+              ))}
+            </ul>
+          ) : null}
+          <DialogFooter>
+            <Button onClick={() => setImportError(null)}>OK</Button>
+          </DialogFooter>
+        </DialogContent>
+      </Dialog>
+    </CanvasStoreProvider>
+  );
+}
