@@ -256,15 +256,20 @@ function asStepless(run: TimelineAgentRun): TimelineStep {
   };
 }
 
-/** Insert a batch into an ordered event list by seq, dropping seqs already held. */
-export function mergeEvents(held: readonly RunEvent[], batch: readonly RunEvent[]): RunEvent[] {
+/** Insert a batch into an ordered event list by seq, dropping seqs already held; `held` itself when nothing is new. */
+export function mergeEvents(held: readonly RunEvent[], batch: readonly RunEvent[]): readonly RunEvent[] {
   const lastSeq = held.at(-1)?.seq ?? -1;
   const fresh = batch.filter((event) => event.seq > lastSeq);
-  if (fresh.length === batch.length && isSorted(fresh)) return fresh.length ? [...held, ...fresh] : [...held];
+  if (fresh.length === batch.length && isSorted(fresh)) return fresh.length ? [...held, ...fresh] : held;
   const bySeq = new Map<number, RunEvent>();
   for (const event of held) bySeq.set(event.seq, event);
-  for (const event of batch) if (!bySeq.has(event.seq)) bySeq.set(event.seq, event);
-  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+  let added = 0;
+  for (const event of batch) {
+    if (bySeq.has(event.seq)) continue;
+    bySeq.set(event.seq, event);
+    added++;
+  }
+  return added === 0 ? held : [...bySeq.values()].sort((a, b) => a.seq - b.seq);
 }
 
 function isSorted(events: readonly RunEvent[]): boolean {

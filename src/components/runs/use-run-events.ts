@@ -10,7 +10,7 @@ type StatusUpdate = { runId: string; status: string; error?: string | null };
 
 export interface RunEventsState {
   /** Every event of the run so far, by seq, no duplicates. */
-  events: RunEvent[];
+  events: readonly RunEvent[];
   /** The run's status as the server last reported it (undefined before the first answer). */
   status?: string;
   /** The reason a run failed, timed out or was cancelled, when pushed live. */

@@ -152,6 +152,7 @@ describe("mergeEvents", () => {
     expect(mergeEvents(managedRun.slice(0, 8), shuffled).map((e) => e.seq)).toEqual([
       0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
     ]);
-    expect(mergeEvents(held, [])).toEqual(held);
+    expect(mergeEvents(held, [])).toBe(held);
+    expect(mergeEvents(held, held.slice(1, 3))).toBe(held);
   });
 });
