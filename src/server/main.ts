@@ -22,7 +22,7 @@ async function main(): Promise<void> {
     { mode: mode.embeddedDatabase ? "embedded" : "production", dev, redis: mode.redis },
     "starting Troupe",
   );
-  await startDatabase();
+  const database = await startDatabase();
 
   const app = next({ dev, dir: root, hostname: env.HOST, port: env.PORT });
   const handle = app.getRequestHandler();
@@ -72,6 +72,7 @@ async function main(): Promise<void> {
       try {
         await runs.stop();
         await app.close();
+        await database.stop();
       } finally {
         process.exit(0);
       }

@@ -1,6 +1,7 @@
 import type { BuildAgentDeps } from "~/agents";
 import { createExecutor, PyodidePool } from "~/agents/executors";
 import { env } from "~/env";
+import type { AgentSpec } from "~/graph/agent-spec";
 
 /**
  * Provider keys the engine may ask for by name. Until team secrets exist they come from the
@@ -51,4 +52,17 @@ export function createAgentDeps(): { deps: BuildAgentDeps; close(): Promise<void
       }),
   };
   return { deps, close: async () => pool?.close() };
+}
+
+/**
+ * Fill installation-wide provider defaults into a spec before it runs: an OpenAI-compatible model
+ * with no base URL uses OPENAI_BASE_URL when that is set (a local Ollama or vLLM, a proxy).
+ */
+export function withProviderDefaults(spec: AgentSpec): AgentSpec {
+  const baseUrl = env.OPENAI_BASE_URL;
+  const model =
+    baseUrl && spec.model.provider === "openai" && !spec.model.baseUrl
+      ? { ...spec.model, baseUrl }
+      : spec.model;
+  return { ...spec, model, managedAgents: spec.managedAgents.map(withProviderDefaults) };
 }

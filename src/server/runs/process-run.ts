@@ -1,5 +1,5 @@
 import { type BuildAgentDeps, buildAgent, type RunEvent } from "~/agents";
-import { agentSpecSchema } from "~/graph/agent-spec";
+import { type AgentSpec, agentSpecSchema } from "~/graph/agent-spec";
 import type { PrismaClient } from "~/server/db";
 import type { Logger } from "~/server/logger";
 import type { RunControl, RunControlMessage } from "~/server/realtime/run-control";
@@ -15,6 +15,8 @@ export interface RunProcessorDeps {
   /** Secrets and sandboxes for the engine; the server fills them from env.ts and team secrets. */
   agentDeps: BuildAgentDeps;
   logger: Logger;
+  /** Installation defaults applied to the stored spec before it runs (e.g. a provider base URL). */
+  prepareSpec?: (spec: AgentSpec) => AgentSpec;
   batch?: { intervalMs: number; maxBatch: number };
 }
 
@@ -92,7 +94,8 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
     let agent: Awaited<ReturnType<typeof buildAgent>> | undefined;
     let unsubscribe: (() => Promise<void>) | undefined;
     try {
-      const spec = agentSpecSchema.parse(run.spec);
+      const stored = agentSpecSchema.parse(run.spec);
+      const spec = deps.prepareSpec ? deps.prepareSpec(stored) : stored;
       agent = await buildAgent(spec, deps.agentDeps);
       const agentRun = agent.run(run.task, { stream: true, signal: controller.signal, runId: run.id });
 

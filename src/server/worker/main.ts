@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     throw new Error("npm run worker needs REDIS_URL (embedded mode runs the worker inside npm start)");
   if (mode.embeddedDatabase)
     throw new Error("npm run worker needs DATABASE_URL (a database shared with the web process)");
-  await startDatabase();
+  const database = await startDatabase();
   const publisher = new RedisEmitterPublisher(env.REDIS_URL!);
   const worker = startWorker({
     db,
@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     await worker.stop();
     await closeRunServices();
     await publisher.close();
+    await database.stop();
     process.exit(0);
   };
   process.once("SIGINT", (s) => void shutdown(s));
