@@ -56,6 +56,9 @@ export class CodeAgent extends MultiStepAgent {
   private readonly pythonTools: (PythonToolSource & { description?: string })[];
   private readonly codePattern: RegExp;
   private executor: Promise<PythonExecutor> | undefined;
+  /** Step being executed (runs of one agent are serialised), for tool-call events from Python. */
+  private activeStep = 0;
+  private hostCallCount = 0;
 
   constructor(options: CodeAgentOptions) {
     super(options);
@@ -142,6 +145,15 @@ export class CodeAgent extends MultiStepAgent {
         name: tool.name,
         inputNames: Object.keys(tool.inputs),
         call: async (args, signal) => {
+          context.run.emit(context.path, {
+            type: "tool_call",
+            stepNumber: this.activeStep,
+            toolCall: {
+              id: `py_${this.activeStep}_${this.hostCallCount++}`,
+              name: tool.name,
+              arguments: args,
+            },
+          });
           const result = await tool.call(args, { ...toolContext, signal });
           return isToolImage(result) ? result.image : result;
         },
@@ -169,6 +181,8 @@ export class CodeAgent extends MultiStepAgent {
   }
 
   protected async executeStep({ run, path, memory, step }: StepContext): Promise<void> {
+    this.activeStep = step.stepNumber;
+    this.hostCallCount = 0;
     const messages = memory.toMessages();
     if (this.recordModelInputs) step.modelInputMessages = messages;
     const [open, close] = this.codeBlockTags;

@@ -69,6 +69,7 @@ export const modelRetryEventSchema = z.object({
   message: z.string(),
 });
 
+/** A tool call: native ones of a tool-calling agent, or a host tool (or managed agent) called from a code action (ids `py_<step>_<n>`). */
 export const toolCallEventSchema = z.object({
   type: z.literal("tool_call"),
   ...base,

@@ -188,6 +188,11 @@ describe("CodeAgent", () => {
       "manager/analyst/calculator": { inputTokens: 700, outputTokens: 70 },
     });
     expect(result.tokenUsage).toEqual({ inputTokens: 1500, outputTokens: 150 });
+    const managerCall = events.find((e) => e.type === "tool_call" && e.agentPath.join("/") === "manager");
+    expect(managerCall).toMatchObject({
+      stepNumber: 1,
+      toolCall: { id: "py_1_0", name: "analyst", arguments: { task: "add 20 and 22" } },
+    });
     const paths = new Set(events.map((e) => e.agentPath.join("/")));
     expect(paths).toEqual(new Set(["manager", "manager/analyst", "manager/analyst/calculator"]));
     const analystFinished = events.find(
@@ -209,20 +214,26 @@ describe("CodeAgent", () => {
       name: "calculator",
       description: "Adds numbers",
     });
+    // (on the local python3 executor, to spare this loaded machine two more Pyodide boots)
+    const local = () => createExecutor({ kind: "local" }, { allowLocal: true });
     const replayMiddle = codeAgent({
       model: replay,
       name: "analyst",
       description: "Analyses",
       managedAgents: [replayLeaf],
+      createExecutor: local,
     });
-    const replayed = codeAgent({ model: replay, name: "manager", managedAgents: [replayMiddle] }).run(
-      "What is 20 + 22?",
-      {
-        stream: true,
-      },
-    );
+    const replayManager = codeAgent({
+      model: replay,
+      name: "manager",
+      managedAgents: [replayMiddle],
+      createExecutor: local,
+    });
+    const replayed = replayManager.run("What is 20 + 22?", { stream: true });
     const replayedEvents = await collect(replayed);
-    expect((await replayed.result).output).toBe("the answer is 42");
+    const replayedResult = await replayed.result;
+    expect(replayedResult.errors).toEqual([]);
+    expect(replayedResult.output).toBe("the answer is 42");
     expect(replayedEvents.map((e) => `${e.agentPath.join("/")}:${e.type}`)).toEqual(
       events.map((e) => `${e.agentPath.join("/")}:${e.type}`),
     );
