@@ -12,15 +12,6 @@ const ENV_SECRETS: Record<string, string | undefined> = {
   HF_TOKEN: env.HF_TOKEN,
 };
 
-/** Which providers this installation can call (shown in the UI; never the values). */
-export function configuredProviders(): { openai: boolean; hf: boolean; openaiBaseUrl: string | null } {
-  return {
-    openai: env.OPENAI_API_KEY !== undefined || env.OPENAI_BASE_URL !== undefined,
-    hf: env.HF_TOKEN !== undefined,
-    openaiBaseUrl: env.OPENAI_BASE_URL ?? null,
-  };
-}
-
 /** `unix:///run/podman/podman.sock` or a bare path → socket path; `tcp://host:port` → host and port. */
 function dockerTarget(): { dockerSocketPath?: string; dockerHost?: string; dockerPort?: number } {
   const value = env.DOCKER_HOST;

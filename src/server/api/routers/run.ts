@@ -9,7 +9,7 @@ import {
   teamProcedure,
   workflowProcedure,
 } from "~/server/api/trpc";
-import { configuredProviders } from "~/server/runs/agent-deps";
+import { configuredProviders } from "~/server/runs/providers";
 import { getRunServices } from "~/server/runs/run-services";
 import {
   createRun,
