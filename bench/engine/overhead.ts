@@ -79,6 +79,7 @@ async function once(
   const result = await run.result;
   const elapsed = performance.now() - started;
   const used = process.cpuUsage(cpu);
+  if (events < steps * 5) throw new Error(`expected at least ${steps * 5} events, consumed ${events}`);
   if (result.state !== "success" || result.steps.filter((s) => s.type === "action").length !== steps) {
     throw new Error(`bench run did not complete ${steps} steps: ${result.state}`);
   }
