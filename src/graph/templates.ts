@@ -43,7 +43,7 @@ const codeAgentWithSearch: WorkflowTemplate = {
       {
         id: "agent",
         type: "agent",
-        position: { x: 240, y: 40 },
+        position: { x: 375, y: 40 },
         data: {
           agentType: "code",
           name: "web_agent",
@@ -57,16 +57,16 @@ const codeAgentWithSearch: WorkflowTemplate = {
       {
         id: "search",
         type: "tool",
-        position: { x: 200, y: 260 },
+        position: { x: 250, y: 260 },
         data: { kind: "builtin", name: "web_search" },
       },
       {
         id: "visit",
         type: "tool",
-        position: { x: 400, y: 260 },
+        position: { x: 500, y: 260 },
         data: { kind: "builtin", name: "visit_webpage" },
       },
-      { id: "sandbox", type: "sandbox", position: { x: 600, y: 260 }, data: { kind: "pyodide" } },
+      { id: "sandbox", type: "sandbox", position: { x: 750, y: 260 }, data: { kind: "pyodide" } },
     ],
     [
       edge("uses-model", "agent", "model"),
@@ -86,7 +86,7 @@ const managerTeam: WorkflowTemplate = {
       {
         id: "manager",
         type: "agent",
-        position: { x: 300, y: 0 },
+        position: { x: 260, y: 0 },
         data: {
           agentType: "code",
           name: "manager",
@@ -99,13 +99,13 @@ const managerTeam: WorkflowTemplate = {
       {
         id: "manager_model",
         type: "model",
-        position: { x: 0, y: 0 },
+        position: { x: 0, y: 240 },
         data: { ...openaiModel, model: "gpt-4o" },
       },
       {
         id: "researcher",
         type: "agent",
-        position: { x: 100, y: 240 },
+        position: { x: 260, y: 240 },
         data: {
           agentType: "toolCalling",
           name: "researcher",
@@ -117,7 +117,7 @@ const managerTeam: WorkflowTemplate = {
       {
         id: "analyst",
         type: "agent",
-        position: { x: 500, y: 240 },
+        position: { x: 520, y: 240 },
         data: {
           agentType: "code",
           name: "analyst",
@@ -127,14 +127,14 @@ const managerTeam: WorkflowTemplate = {
           additionalAuthorizedImports: ["statistics", "math"],
         },
       },
-      { id: "worker_model", type: "model", position: { x: 300, y: 480 }, data: openaiModel },
+      { id: "worker_model", type: "model", position: { x: 390, y: 480 }, data: openaiModel },
       {
         id: "search",
         type: "tool",
-        position: { x: 0, y: 480 },
+        position: { x: 130, y: 480 },
         data: { kind: "builtin", name: "web_search" },
       },
-      { id: "sandbox", type: "sandbox", position: { x: 600, y: 480 }, data: { kind: "pyodide" } },
+      { id: "sandbox", type: "sandbox", position: { x: 650, y: 480 }, data: { kind: "pyodide" } },
     ],
     [
       edge("uses-model", "manager", "manager_model"),
@@ -157,7 +157,7 @@ const toolCallingHttp: WorkflowTemplate = {
       {
         id: "agent",
         type: "agent",
-        position: { x: 200, y: 40 },
+        position: { x: 150, y: 40 },
         data: {
           agentType: "toolCalling",
           name: "weather_agent",
@@ -170,7 +170,7 @@ const toolCallingHttp: WorkflowTemplate = {
       {
         id: "http",
         type: "tool",
-        position: { x: 360, y: 260 },
+        position: { x: 300, y: 260 },
         data: {
           kind: "http",
           name: "get_forecast",

@@ -53,6 +53,11 @@ test("build a workflow by drag and drop, validate, undo/redo, autosave, export a
   await expect(agent).toHaveCount(1);
   await expect(agent.getByTestId("node-agent")).toHaveAttribute("data-validation", "error");
   await expect(agent.getByTestId("node-issue")).toHaveText("Connect a model to this agent");
+  await expect(page.getByTestId("run-button")).toBeDisabled();
+  await expect(page.getByTestId("run-button-wrapper")).toHaveAttribute(
+    "title",
+    /Fix 1 problem before running/,
+  );
   await dragFromPalette(page, "openai-model", 150, 400);
   const model = nodeOf(page, "model");
   await expect(model).toHaveCount(1);
@@ -95,11 +100,7 @@ test("build a workflow by drag and drop, validate, undo/redo, autosave, export a
   await expect(agent.getByTestId("node-agent")).toHaveAttribute("data-validation", "ok");
   await expect(agent).toContainText("Search the web and cite sources.");
 
-  await expect(page.getByTestId("run-button-wrapper")).toHaveAttribute(
-    "title",
-    "Runs arrive with the runs service",
-  );
-  await expect(page.getByRole("button", { name: /^Run/ })).toBeDisabled();
+  await expect(page.getByTestId("run-button")).toBeEnabled();
   await saved(page);
   await page.screenshot({ path: `${screenshots}/canvas-editing.png` });
 
@@ -159,7 +160,7 @@ test("templates, versions and restore; a stale tab gets a conflict and keeps its
   context,
 }) => {
   await signUp(page, newAccount("Version Tester"));
-  await openNewWorkflow(page, "Team");
+  await openNewWorkflow(page, "Versioned crew");
   await page.getByRole("button", { name: "Templates" }).click();
   await page.getByTestId("template-manager-researcher-analyst").click();
   await expect(page.locator(".react-flow__node")).toHaveCount(7);

@@ -84,8 +84,17 @@ const labels: Record<string, string> = {
   model: "Model id",
 };
 
+/** Display names of enum values that are not words. */
+const optionLabels: Record<string, string> = {
+  code: "CodeAgent (writes Python)",
+  toolCalling: "ToolCallingAgent (JSON tool calls)",
+  pyodide: "Pyodide (WebAssembly, no network)",
+  docker: "Docker container",
+  local: "Local process (unsafe)",
+};
+
 const help: Record<string, string> = {
-  description: "Shown to a manager agent that can call this one, or to the agent using this tool.",
+  description: "One or two sentences; the agent or manager that calls this reads it.",
   instructions: "Added to the agent's system prompt.",
   apiKeySecret: "The name of a team secret; its value never leaves the server.",
   url: "{name} placeholders are filled from the tool's inputs.",
@@ -211,7 +220,7 @@ function Field({
             {field.optional ? <option value="">—</option> : null}
             {field.options?.map((o) => (
               <option key={o} value={o}>
-                {o}
+                {optionLabels[o] ?? o}
               </option>
             ))}
           </select>

@@ -221,6 +221,7 @@ function Flow({
     >
       <Background variant={BackgroundVariant.Dots} gap={18} size={1} />
       <MiniMap<CanvasNode>
+        style={{ width: 150, height: 100 }}
         pannable
         zoomable
         nodeColor={minimapColor}

@@ -152,9 +152,9 @@ describe("canvas store", () => {
     const newEdges = s().edges.filter((e) => ids.has(e.source));
     expect(newEdges.map((e) => e.type).sort()).toEqual(["manages", "uses-tool"]);
     expect(newEdges.every((e) => ids.has(e.target))).toBe(true);
-    expect(pasted[0]!.position).toEqual({ x: 340, y: 40 });
+    expect(pasted[0]!.position).toEqual({ x: 300, y: 40 });
     s().paste();
-    expect(s().nodes.filter((n) => n.selected)[0]!.position).toEqual({ x: 380, y: 80 });
+    expect(s().nodes.filter((n) => n.selected)[0]!.position).toEqual({ x: 340, y: 80 });
     expect(validateDocument(s().toDocument()).ok).toBe(true);
   });
 

@@ -1,10 +1,12 @@
 "use client";
 
 import { useMutation } from "@tanstack/react-query";
-import { ArrowLeft, Download, FileUp, History, LayoutTemplate, Play, Save } from "lucide-react";
+import { ArrowLeft, Download, FileUp, History, LayoutTemplate, Save } from "lucide-react";
 import Link from "next/link";
 import { type ChangeEvent, useRef, useState } from "react";
+import { useStore } from "zustand";
 import { CanvasStoreProvider, createCanvasStore, WorkflowCanvas } from "~/components/canvas";
+import { StartRunDialog } from "~/components/runs/start-run-dialog";
 import { Button } from "~/components/ui/button";
 import {
   Dialog,
@@ -36,9 +38,6 @@ import { useAutosave } from "./use-autosave";
 
 type Loaded = RouterOutputs["workflow"]["load"];
 
-/** Tooltip of the Run button until the runs service exists. */
-export const runDisabledReason = "Runs arrive with the runs service";
-
 /** The workflow page: header (name, save state, versions, import/export, run) over the canvas builder. */
 export function WorkflowEditor({ initial }: { initial: Loaded }) {
   const trpc = useTRPC();
@@ -50,6 +49,7 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
   const [historyOpen, setHistoryOpen] = useState(false);
   const [versionOpen, setVersionOpen] = useState(false);
   const [message, setMessage] = useState("");
+  const blocking = useStore(store, (s) => s.issues.filter((i) => i.severity !== "warning").length);
 
   const saveVersion = useMutation(
     trpc.workflow.saveVersion.mutationOptions({
@@ -99,6 +99,11 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
   };
 
   const status = autosave.status;
+  const runBlocker = readOnly
+    ? "Viewers cannot start runs"
+    : blocking > 0
+      ? `Fix ${blocking} problem${blocking === 1 ? "" : "s"} before running (see the inspector)`
+      : null;
   return (
     <CanvasStoreProvider store={store}>
       <div className="flex h-full flex-col">
@@ -115,8 +120,14 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
           <div className="ml-auto flex flex-wrap items-center gap-1.5">
             <DropdownMenu>
               <DropdownMenuTrigger asChild>
-                <Button variant="ghost" size="sm" disabled={readOnly}>
-                  <LayoutTemplate /> Templates
+                <Button
+                  variant="ghost"
+                  size="sm"
+                  disabled={readOnly}
+                  aria-label="Templates"
+                  title="Start from a template"
+                >
+                  <LayoutTemplate /> <span className="hidden 2xl:inline">Templates</span>
                 </Button>
               </DropdownMenuTrigger>
               <DropdownMenuContent align="end" className="w-80">
@@ -137,8 +148,15 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
                 ))}
               </DropdownMenuContent>
             </DropdownMenu>
-            <Button variant="ghost" size="sm" disabled={readOnly} onClick={() => fileInput.current?.click()}>
-              <FileUp /> Import
+            <Button
+              variant="ghost"
+              size="sm"
+              disabled={readOnly}
+              aria-label="Import"
+              title="Import a workflow JSON file"
+              onClick={() => fileInput.current?.click()}
+            >
+              <FileUp /> <span className="hidden 2xl:inline">Import</span>
             </Button>
             <input
               ref={fileInput}
@@ -148,19 +166,35 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
               data-testid="import-input"
               onChange={(e) => void onImport(e)}
             />
-            <Button variant="ghost" size="sm" onClick={onExport} data-testid="export-button">
-              <Download /> Export
+            <Button
+              variant="ghost"
+              size="sm"
+              onClick={onExport}
+              data-testid="export-button"
+              aria-label="Export"
+              title="Export as JSON (secret values are never included)"
+            >
+              <Download /> <span className="hidden 2xl:inline">Export</span>
             </Button>
-            <Button variant="ghost" size="sm" onClick={() => setHistoryOpen(true)}>
-              <History /> History
+            <Button
+              variant="ghost"
+              size="sm"
+              aria-label="History"
+              title="Versions"
+              onClick={() => setHistoryOpen(true)}
+            >
+              <History /> <span className="hidden 2xl:inline">History</span>
             </Button>
             <Button variant="secondary" size="sm" disabled={readOnly} onClick={() => setVersionOpen(true)}>
               <Save /> Save version
             </Button>
-            <span title={runDisabledReason} data-testid="run-button-wrapper">
-              <Button size="sm" disabled aria-label={`Run (${runDisabledReason})`}>
-                <Play /> Run
-              </Button>
+            <span title={runBlocker ?? "Run this workflow"} data-testid="run-button-wrapper">
+              <StartRunDialog
+                workflowId={initial.id}
+                workflowName={initial.name}
+                disabled={runBlocker !== null}
+                beforeStart={autosave.flush}
+              />
             </span>
           </div>
         </header>
