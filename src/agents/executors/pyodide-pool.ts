@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
@@ -10,6 +11,7 @@ import {
   readRunnerSource,
 } from "./runner-protocol";
 import { type RunnerTransport, SandboxDiedError } from "./runner-transport";
+import { capWasmMemory } from "./wasm-memory-cap.mjs";
 
 /** Options of a pool of ready Pyodide worker threads. */
 export interface PyodidePoolOptions {
@@ -26,6 +28,78 @@ const WORKER_URL = new URL("./pyodide-worker.mjs", import.meta.url);
 function defaultIndexURL(): string {
   const require = createRequire(import.meta.url);
   return `${dirname(require.resolve("pyodide/package.json"))}/`;
+}
+
+const compiled = new Map<string, Promise<WebAssembly.Module | null>>();
+
+/**
+ * Pyodide's wasm module compiled once per (package, memory cap) and shared with every worker, so a
+ * boot instantiates instead of compiling ~10 MB of wasm. Null (workers compile) if it fails.
+ */
+export function getPyodideWasmModule(
+  indexURL: string,
+  memoryMb?: number,
+): Promise<WebAssembly.Module | null> {
+  const key = `${indexURL}:${memoryMb ?? ""}`;
+  let module = compiled.get(key);
+  if (!module) {
+    module = readFile(`${indexURL}pyodide.asm.wasm`)
+      .then((file) => {
+        const bytes = new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
+        const pages = memoryMb ? Math.floor((memoryMb * 1024 * 1024) / 65536) : 0;
+        const source = pages ? capWasmMemory(bytes, pages) : bytes;
+        return WebAssembly.compile(source as Uint8Array<ArrayBuffer>);
+      })
+      .catch(() => null);
+    compiled.set(key, module);
+  }
+  return module;
+}
+
+let snapshotPromise: Promise<Uint8Array | null> | null = null;
+
+/**
+ * A memory snapshot of a booted Pyodide with the runner defined and the safe modules imported, made
+ * once per process in a throwaway worker; workers restoring it boot several times faster. Resolves
+ * to null (plain boots) if it cannot be made.
+ */
+export function getPyodideSnapshot(indexURL?: string): Promise<Uint8Array | null> {
+  snapshotPromise ??= new Promise<Uint8Array | null>((resolve) => {
+    // Kept in shared memory so each worker gets it without a 30 MB copy on the host thread.
+    const channel = new MessageChannel();
+    const worker = new Worker(WORKER_URL, {
+      workerData: {
+        mode: "snapshot",
+        indexURL: indexURL ?? defaultIndexURL(),
+        runnerSource: readRunnerSource(),
+        signal: new SharedArrayBuffer(4),
+        resultPort: channel.port2,
+      },
+      transferList: [channel.port2],
+      stdout: true,
+      stderr: true,
+      env: {},
+    });
+    worker.stdout.resume();
+    worker.stderr.resume();
+    const finish = (snapshot: Uint8Array | null) => {
+      if (snapshot) {
+        const shared = new Uint8Array(new SharedArrayBuffer(snapshot.byteLength));
+        shared.set(snapshot);
+        resolve(shared);
+      } else {
+        resolve(null);
+      }
+      channel.port1.close();
+      void worker.terminate();
+    };
+    worker.on("message", (message: { type: string; snapshot?: Uint8Array }) => {
+      finish(message.type === "snapshot" && message.snapshot ? message.snapshot : null);
+    });
+    worker.on("error", () => finish(null));
+    worker.on("exit", () => finish(null));
+  });
+  return snapshotPromise;
 }
 
 /** A booted Pyodide worker speaking the runner protocol (one run, then terminated). */
@@ -63,14 +137,28 @@ export class PyodideWorkerTransport implements RunnerTransport {
   }
 
   /** Start a worker and wait until Pyodide is loaded and locked down. */
-  static start(options: { memoryMb?: number; indexURL?: string }): Promise<PyodideWorkerTransport> {
+  static async start(options: {
+    memoryMb?: number;
+    indexURL?: string;
+    snapshot?: boolean;
+  }): Promise<PyodideWorkerTransport> {
+    const useSnapshot =
+      options.snapshot !== false && (options.memoryMb === undefined || options.memoryMb >= 64);
+    const indexURL = options.indexURL ?? defaultIndexURL();
+    const [snapshot, wasmModule] = await Promise.all([
+      useSnapshot ? getPyodideSnapshot(options.indexURL) : null,
+      getPyodideWasmModule(indexURL, options.memoryMb),
+    ]);
     const signal = new SharedArrayBuffer(4);
     const channel = new MessageChannel();
     const worker = new Worker(WORKER_URL, {
       workerData: {
-        indexURL: options.indexURL ?? defaultIndexURL(),
+        indexURL,
         runnerSource: readRunnerSource(),
         memoryMb: options.memoryMb,
+        mode: "run",
+        snapshot,
+        wasmModule,
         signal,
         resultPort: channel.port2,
       },
@@ -167,6 +255,8 @@ export class PyodideWorkerTransport implements RunnerTransport {
   }
 }
 
+const REFILL_DELAY_MS = 100;
+
 /**
  * Keeps `size` Pyodide workers booted so a run starts without the ~1.5 s cold start. Each worker
  * serves one run and is then terminated (no state crosses runs); the pool boots a replacement.
@@ -175,6 +265,7 @@ export class PyodidePool {
   private readonly ready: PyodideWorkerTransport[] = [];
   private booting = 0;
   private closed = false;
+  private refillTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: PyodidePoolOptions) {
     this.refill();
@@ -195,8 +286,13 @@ export class PyodidePool {
   /** Take a booted worker (or boot one now if none is waiting). */
   acquire(): Promise<PyodideWorkerTransport> {
     if (this.closed) return Promise.reject(new Error("The Pyodide pool is closed"));
-    const transport = this.ready.shift();
-    this.refill();
+    let transport = this.ready.shift();
+    while (transport && !transport.alive) transport = this.ready.shift();
+    // Boot replacements a moment later, so the run that just started is not slowed by them.
+    this.refillTimer ??= setTimeout(() => {
+      this.refillTimer = undefined;
+      this.refill();
+    }, REFILL_DELAY_MS);
     if (transport) return Promise.resolve(transport);
     return this.boot();
   }
@@ -204,6 +300,7 @@ export class PyodidePool {
   /** Terminate waiting workers and stop refilling. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.refillTimer);
     const idle = this.ready.splice(0);
     await Promise.all(idle.map((transport) => transport.kill()));
   }

@@ -8,8 +8,18 @@
 // result on the MessagePort it gave us and notifies; the result is then read with receiveMessageOnPort.
 import { pathToFileURL } from "node:url";
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
+import { capWasmMemory } from "./wasm-memory-cap.mjs";
 
-const { indexURL, runnerSource, signal: signalBuffer, resultPort, memoryMb } = workerData;
+const {
+  indexURL,
+  runnerSource,
+  signal: signalBuffer,
+  resultPort,
+  memoryMb,
+  mode,
+  snapshot,
+  wasmModule,
+} = workerData;
 const signal = new Int32Array(signalBuffer);
 const post = parentPort.postMessage.bind(parentPort);
 const receive = receiveMessageOnPort;
@@ -129,71 +139,6 @@ function lockdownJs(pyodide) {
   pyodide.registerJsModule = deny;
 }
 
-function readLeb(bytes, offset) {
-  let result = 0;
-  let shift = 0;
-  let pos = offset;
-  for (;;) {
-    const byte = bytes[pos++];
-    result += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-    if ((byte & 0x80) === 0) return [result, pos];
-  }
-}
-
-function writeLeb(value) {
-  const out = [];
-  let rest = value;
-  do {
-    let byte = rest % 128;
-    rest = Math.floor(rest / 128);
-    if (rest > 0) byte |= 0x80;
-    out.push(byte);
-  } while (rest > 0);
-  return out;
-}
-
-/**
- * Rewrite the maximum of a wasm module's own linear memory so Python gets MemoryError past `pages`
- * (Pyodide exports its memory, so the cap has to live in the binary). Modules without a memory
- * section (side modules importing memory) are returned unchanged.
- */
-function capWasmMemory(input, pages) {
-  const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
-  let pos = 8;
-  while (pos < bytes.length) {
-    const id = bytes[pos];
-    const [size, start] = readLeb(bytes, pos + 1);
-    const end = start + size;
-    if (id === 5) {
-      let [count, p] = readLeb(bytes, start);
-      const entries = [...writeLeb(count)];
-      while (count-- > 0) {
-        const flags = bytes[p++];
-        if (flags & 0x04) return bytes; // memory64: leave alone
-        const [initial, afterInitial] = readLeb(bytes, p);
-        p = afterInitial;
-        let maximum = pages;
-        if (flags & 0x01) {
-          const [max, afterMax] = readLeb(bytes, p);
-          p = afterMax;
-          maximum = Math.min(max, pages);
-        }
-        maximum = Math.max(maximum, initial);
-        entries.push(flags | 0x01, ...writeLeb(initial), ...writeLeb(maximum));
-      }
-      const section = [5, ...writeLeb(entries.length), ...entries];
-      const out = new Uint8Array(pos + section.length + (bytes.length - end));
-      out.set(bytes.subarray(0, pos), 0);
-      out.set(section, pos);
-      out.set(bytes.subarray(end), pos + section.length);
-      return out;
-    }
-    pos = end;
-  }
-  return bytes;
-}
-
 /** Host escapes in Emscripten's imports: `system()` spawns a host shell in Node; sockets reach the network. */
 const DENIED_IMPORTS = {
   _emscripten_system: () => -1,
@@ -219,6 +164,10 @@ WebAssembly.instantiate = (source, imports) => {
     patchedImports = { ...imports, env };
     if (imports.wasi_snapshot_preview1 === imports.env) patchedImports.wasi_snapshot_preview1 = env;
   }
+  if (wasmModule && patchedImports !== imports && isBytes(source)) {
+    // The host compiled (and memory-capped) Pyodide's module once; instantiate that instead.
+    return instantiate(wasmModule, patchedImports).then((instance) => ({ module: wasmModule, instance }));
+  }
   let bytes = source;
   if (pages && isBytes(source)) {
     const view = ArrayBuffer.isView(source)
@@ -239,37 +188,71 @@ function hostCall(line) {
   return message.message;
 }
 
-async function boot() {
-  const started = performance.now();
+/** Modules imported before a snapshot is taken, so runs do not pay for loading them. */
+const PRELOAD = `
+import ast, json, re, collections, datetime, itertools, math, queue, random, stat, statistics, time
+import unicodedata, functools, fractions, decimal, heapq, bisect, copy, textwrap, enum, typing
+`;
+
+async function loadRuntime(extra) {
   const { loadPyodide } = await import(pathToFileURL(`${indexURL}pyodide.mjs`).href);
-  const pyodide = await loadPyodide({
+  return loadPyodide({
     indexURL,
     jsglobals: Object.create(null),
     env: { HOME: "/home/sandbox" },
     stdout: () => {},
     stderr: () => {},
     checkAPIVersion: true,
+    ...extra,
   });
+}
+
+/**
+ * Snapshot mode: boot once, define the runner and preload the safe modules, and hand the memory
+ * snapshot to the host; run-mode workers then restore it instead of initialising CPython again.
+ */
+async function makeSnapshot() {
+  const pyodide = await loadRuntime({ _makeSnapshot: true });
+  pyodide.runPython(runnerSource);
+  pyodide.runPython(BOOT);
+  pyodide.runPython(PRELOAD);
+  const bytes = pyodide.makeMemorySnapshot();
+  post({ type: "snapshot", snapshot: bytes }, [bytes.buffer]);
+}
+
+async function boot() {
+  const started = performance.now();
+  const pyodide = await loadRuntime(snapshot ? { _loadSnapshot: new Uint8Array(snapshot) } : {});
   pyodide.setStdout({ write: (buf) => buf.length });
   pyodide.setStderr({ write: (buf) => buf.length });
   pyodide.setStdin({ stdin: () => null });
   const globals = pyodide.globals;
-  pyodide.runPython(runnerSource, { globals });
-  pyodide.runPython(BOOT, { globals });
+  if (!snapshot) {
+    pyodide.runPython(runnerSource, { globals });
+    pyodide.runPython(BOOT, { globals });
+  }
   const handle = globals.get("_troupe_handle");
   pyodide.runPython(LOCKDOWN, { globals });
   pyodide.unregisterJsModule("js");
   pyodide.unregisterJsModule("pyodide_js");
   lockdownJs(pyodide);
+  // Prime the exec path (parse, compile, JSON) so a run's first step is as fast as the others.
+  handle('{"type":"exec","id":"warm","code":"1 + 1"}', hostCall);
   return { handle, bootMs: performance.now() - started };
 }
 
-const ready = boot();
+if (mode === "snapshot") {
+  makeSnapshot().catch((error) => post({ type: "fatal", message: String(error?.stack ?? error) }));
+}
 
-ready.then(
-  ({ bootMs }) => post({ type: "ready", bootMs }),
-  (error) => post({ type: "fatal", message: String(error?.stack ?? error) }),
-);
+const ready = mode === "snapshot" ? new Promise(() => {}) : boot();
+
+if (mode !== "snapshot") {
+  ready.then(
+    ({ bootMs }) => post({ type: "ready", bootMs }),
+    (error) => post({ type: "fatal", message: String(error?.stack ?? error) }),
+  );
+}
 
 parentPort.on("message", async (message) => {
   if (message?.type !== "request") return;

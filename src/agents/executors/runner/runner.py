@@ -599,5 +599,5 @@ def main():
         send(runner.handle(msg, call_host))
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and sys.platform != "emscripten":
     main()
