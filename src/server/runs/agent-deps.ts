@@ -33,6 +33,8 @@ export function createAgentDeps(): { deps: BuildAgentDeps; close(): Promise<void
   const pool = env.PYODIDE_POOL_SIZE > 0 ? new PyodidePool({ size: env.PYODIDE_POOL_SIZE }) : undefined;
   const deps: BuildAgentDeps = {
     resolveSecret: async (name) => ENV_SECRETS[name],
+    // The dashboard shows model text as it is generated.
+    streamOutputs: true,
     createExecutor: (spec, options) =>
       createExecutor(spec, {
         ...options,
