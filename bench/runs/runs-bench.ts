@@ -6,15 +6,16 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { encode } from "@auth/core/jwt";
-import { createAdapter } from "@socket.io/redis-adapter";
-import { Redis } from "ioredis";
 import pg from "pg";
-import { Server as SocketServer } from "socket.io";
 import { io as connect } from "socket.io-client";
 import type { RunEvent } from "~/agents/events";
+import {
+  lookupClerkSpec,
+  scriptLookupClerk,
+  sessionCookie,
+  startLookupToolServer,
+  startRunSocketServer,
+} from "../../tests/helpers/lookup-clerk";
 import { startOpenAIServer } from "../../tests/helpers/openai-server";
 
 const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -61,32 +62,12 @@ await startDatabase();
 await signUp({ name: "Bench", email: "bench@example.com", password: "benchmarking" });
 const user = await db.user.findUniqueOrThrow({ where: { email: "bench@example.com" } });
 const teamId = (await db.membership.findFirstOrThrow({ where: { userId: user.id } })).teamId;
-const cookie = `authjs.session-token=${await encode({
-  token: { sub: user.id, userId: user.id, sessionVersion: user.sessionVersion },
-  secret: AUTH_SECRET,
-  salt: "authjs.session-token",
-})}`;
-
+const cookie = await sessionCookie(user, AUTH_SECRET);
 const openai = await startOpenAIServer();
-openai.fallback = (request) => {
-  const messages = request.body.messages as Array<{ role: string }>;
-  // Observations come back as user messages: answer once the tool has been called.
-  return messages.some((m) => m.role === "assistant")
-    ? { delayMs: MODEL_MS, toolCalls: [{ name: "final_answer", arguments: { answer: "done" } }] }
-    : { delayMs: MODEL_MS, toolCalls: [{ name: "lookup", arguments: { q: "x" } }] };
-};
-const toolServer = createServer((_req, res) => res.end("a definition"));
-await new Promise<void>((resolve) => toolServer.listen(0, "127.0.0.1", resolve));
-const toolUrl = `http://127.0.0.1:${(toolServer.address() as AddressInfo).port}`;
-
-const socketHttp = createServer();
-const io = new SocketServer(socketHttp, { path: "/socket.io" });
-const pub = new Redis(REDIS_URL);
-io.adapter(createAdapter(pub, pub.duplicate()));
-io.use((socket, next) => void socketAuth(socket, next));
-attachRunRooms(io, db);
-await new Promise<void>((resolve) => socketHttp.listen(0, "127.0.0.1", resolve));
-const socketUrl = `http://127.0.0.1:${(socketHttp.address() as AddressInfo).port}`;
+scriptLookupClerk(openai, MODEL_MS);
+const tool = await startLookupToolServer();
+const sockets = await startRunSocketServer({ db, redisUrl: REDIS_URL, socketAuth, attachRunRooms });
+const socketUrl = sockets.url;
 
 const maxConcurrency = Math.max(...concurrencies);
 const worker: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/server/worker/main.ts"], {
@@ -101,22 +82,7 @@ const worker: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/se
 });
 const queue = new BullmqRunQueue({ redisUrl: REDIS_URL, name: QUEUE });
 
-const spec = {
-  type: "toolCalling",
-  name: "clerk",
-  model: { provider: "openai", model: "gpt-4o-mini", baseUrl: openai.url },
-  tools: [
-    {
-      kind: "http",
-      name: "lookup",
-      description: "Look a word up.",
-      method: "GET",
-      url: `${toolUrl}/lookup?q={q}`,
-      inputs: { q: { type: "string", description: "The word." } },
-    },
-  ],
-  maxSteps: 5,
-};
+const spec = lookupClerkSpec(openai.url, tool.url);
 
 async function round(concurrency: number) {
   const ids: string[] = [];
@@ -181,9 +147,8 @@ try {
   worker.kill("SIGTERM");
   await new Promise((resolve) => worker.once("exit", resolve));
   await queue.close(100);
-  io.close();
-  pub.disconnect();
-  toolServer.close();
+  sockets.close();
+  tool.server.close();
   await openai.close();
   await db.$disconnect();
   await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);

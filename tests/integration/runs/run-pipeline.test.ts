@@ -1,16 +1,17 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createServer, type Server as HttpServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { encode } from "@auth/core/jwt";
-import { createAdapter } from "@socket.io/redis-adapter";
-import { Redis } from "ioredis";
+import type { Server as HttpServer } from "node:http";
 import pg from "pg";
-import { Server as SocketServer } from "socket.io";
 import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunEvent } from "~/agents/events";
-import type { AgentSpecInput } from "~/graph/agent-spec";
+import {
+  lookupClerkSpec,
+  scriptLookupClerk,
+  sessionCookie,
+  startLookupToolServer,
+  startRunSocketServer,
+} from "../../helpers/lookup-clerk";
 import { type OpenAITestServer, startOpenAIServer } from "../../helpers/openai-server";
 
 /**
@@ -54,8 +55,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let openai: OpenAITestServer;
 let toolServer: HttpServer;
 let toolUrl: string;
-let socketHttp: HttpServer;
-let io: SocketServer;
+let sockets: { url: string; close(): void };
 let socketUrl: string;
 let cookie: string;
 let teamId: string;
@@ -70,7 +70,7 @@ function startWorkerProcess(): ChildProcess {
       DATABASE_URL: dbUrl.toString(),
       REDIS_URL,
       RUN_QUEUE_NAME: QUEUE,
-      RUN_LOCK_DURATION_MS: "3000",
+      RUN_LOCK_DURATION_MS: "10000",
       RUN_STALLED_INTERVAL_MS: "1000",
       WORKER_CONCURRENCY: "50",
       OPENAI_API_KEY: "sk-test",
@@ -89,24 +89,8 @@ function startWorkerProcess(): ChildProcess {
   return child;
 }
 
-function spec(tag: string): AgentSpecInput {
-  return {
-    type: "toolCalling",
-    name: "clerk",
-    model: { provider: "openai", model: "gpt-4o-mini", baseUrl: openai.url },
-    tools: [
-      {
-        kind: "http",
-        name: "lookup",
-        description: "Look a word up.",
-        method: "GET",
-        url: `${toolUrl}/lookup?q={q}`,
-        inputs: { q: { type: "string", description: "The word." } },
-      },
-    ],
-    maxSteps: 5,
-    description: tag,
-  };
+function spec(tag: string) {
+  return lookupClerkSpec(openai.url, toolUrl, tag);
 }
 
 async function waitForRuns(ids: string[], timeoutMs: number) {
@@ -129,42 +113,14 @@ beforeAll(async () => {
   if (!account.ok) throw new Error("sign-up failed");
   const user = await db.user.findUniqueOrThrow({ where: { email: "grace@example.com" } });
   teamId = (await db.membership.findFirstOrThrow({ where: { userId: user.id } })).teamId;
-  const token = await encode({
-    token: { sub: user.id, userId: user.id, sessionVersion: user.sessionVersion },
-    secret: AUTH_SECRET,
-    salt: "authjs.session-token",
-  });
-  cookie = `authjs.session-token=${token}`;
+  cookie = await sessionCookie(user, AUTH_SECRET);
 
   // The model: look the word up once, then answer with what the tool said.
   openai = await startOpenAIServer();
-  openai.fallback = (request) => {
-    const messages = request.body.messages as Array<{ role: string; content?: unknown }>;
-    // The engine renders observations as user messages (smolagents' convention): answer after one.
-    if (messages.some((m) => m.role === "assistant")) {
-      const observation = JSON.stringify(messages.at(-1)?.content ?? "");
-      const definition = /definition of \w+/.exec(observation)?.[0] ?? "no definition";
-      return { delayMs: 200, toolCalls: [{ name: "final_answer", arguments: { answer: definition } }] };
-    }
-    return { delayMs: 200, toolCalls: [{ name: "lookup", arguments: { q: "troupe" } }] };
-  };
-  toolServer = createServer((req, res) => {
-    res
-      .writeHead(200, { "content-type": "text/plain" })
-      .end(`definition of ${new URL(req.url ?? "/", "http://x").searchParams.get("q")}`);
-  });
-  await new Promise<void>((resolve) => toolServer.listen(0, "127.0.0.1", resolve));
-  toolUrl = `http://127.0.0.1:${(toolServer.address() as AddressInfo).port}`;
-
-  // A web process's Socket.IO: Redis adapter, real cookie auth, run rooms.
-  socketHttp = createServer();
-  io = new SocketServer(socketHttp, { path: "/socket.io" });
-  const pub = new Redis(REDIS_URL);
-  io.adapter(createAdapter(pub, pub.duplicate()));
-  io.use((socket, next) => void socketAuth(socket, next));
-  attachRunRooms(io, db);
-  await new Promise<void>((resolve) => socketHttp.listen(0, "127.0.0.1", resolve));
-  socketUrl = `http://127.0.0.1:${(socketHttp.address() as AddressInfo).port}`;
+  scriptLookupClerk(openai, 200);
+  ({ url: toolUrl, server: toolServer } = await startLookupToolServer());
+  sockets = await startRunSocketServer({ db, redisUrl: REDIS_URL, socketAuth, attachRunRooms });
+  socketUrl = sockets.url;
 
   queue = new BullmqRunQueue({ redisUrl: REDIS_URL, name: QUEUE });
   startWorkerProcess();
@@ -180,7 +136,7 @@ afterAll(async () => {
     ),
   );
   await queue?.close(100);
-  io?.close();
+  sockets?.close();
   toolServer?.close();
   await openai?.close();
   await db.$disconnect();
@@ -312,8 +268,8 @@ describe("runs on BullMQ with two worker processes", () => {
     }
     for (const worker of workers) if (worker.exitCode === null) worker.kill("SIGKILL");
     startWorkerProcess();
-    const [finished] = await waitForRuns([run.id], 30_000);
+    const [finished] = await waitForRuns([run.id], 60_000);
     expect(finished?.status).toBe("failed");
     expect(finished?.error).toMatch(/worker running this run stopped unexpectedly/);
-  }, 60_000);
+  }, 100_000);
 });
