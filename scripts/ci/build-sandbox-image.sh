@@ -37,7 +37,7 @@ if [ ! -s "$TARBALL" ]; then
   echo "build-sandbox-image: rootfs cached at $TARBALL ($(du -h "$TARBALL" | cut -f1), $(ms) ms)"
 fi
 
-podman import \
+podman import --quiet \
   --change 'CMD ["python3"]' \
   --change 'USER 65534:65534' \
   --change 'WORKDIR /tmp' \

@@ -2,7 +2,7 @@ import type { ExecutorSpec } from "~/graph/agent-spec";
 import { DockerExecutor, type DockerExecutorOptions } from "./docker-executor";
 import { LocalExecutor } from "./local-executor";
 import { PyodideExecutor } from "./pyodide-executor";
-import type { PyodidePool } from "./pyodide-pool";
+import { PyodidePool } from "./pyodide-pool";
 import type { ExecutorOptions, PythonExecutor } from "./python-executor";
 
 export {
@@ -14,7 +14,7 @@ export {
 export { LocalExecutor, type LocalExecutorOptions } from "./local-executor";
 export { DEFAULT_MAX_OUTPUT_CHARS, DEFAULT_TIMEOUT_MS, ProtocolExecutor } from "./protocol-executor";
 export { PyodideExecutor, type PyodideExecutorOptions } from "./pyodide-executor";
-export { PyodidePool, type PyodidePoolOptions } from "./pyodide-pool";
+export { getPyodideSnapshot, PyodidePool, type PyodidePoolOptions } from "./pyodide-pool";
 export type * from "./python-executor";
 export { RUNNER_PATH, readRunnerSource } from "./runner-protocol";
 
@@ -92,11 +92,10 @@ export async function createExecutor(
 const pools = new Map<string, PyodidePool>();
 
 /** A process-wide warm Pyodide pool per (size, memory cap), created on first use. */
-export async function getPyodidePool(size: number, memoryMb?: number): Promise<PyodidePool> {
+export function getPyodidePool(size: number, memoryMb?: number): PyodidePool {
   const key = `${size}:${memoryMb ?? ""}`;
   let pool = pools.get(key);
   if (!pool) {
-    const { PyodidePool } = await import("./pyodide-pool");
     pool = new PyodidePool({ size, memoryMb });
     pools.set(key, pool);
   }
