@@ -127,7 +127,13 @@ test("the demo workflow runs from the canvas and streams a complete run with tok
   expect(Number(cost.slice(1))).toBeGreaterThan(0);
   await expect(page.getByTestId("agent-usage")).toHaveCount(3);
   await page.mouse.move(0, 0);
-  await page.screenshot({ path: `${screenshots}/runs-demo.png`, fullPage: true });
+  await page.screenshot({ path: `${screenshots}/runs-demo.png` });
+  await timeline
+    .locator('[data-agent-path="manager/analyst"]')
+    .getByTestId("code-action")
+    .first()
+    .scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${screenshots}/runs-demo-steps.png` });
 
   // Replay: the timeline restarts from nothing and plays back to the final answer.
   const replayBar = page.getByTestId("replay-bar");
@@ -147,7 +153,7 @@ test("the demo workflow runs from the canvas and streams a complete run with tok
   await expect(page.getByTestId("providers")).toContainText("the demo workflow runs without keys");
   await expect(page.getByTestId("run-charts").locator(".recharts-bar-rectangle").first()).toBeVisible();
   await page.mouse.move(0, 0);
-  await page.screenshot({ path: `${screenshots}/runs-list.png`, fullPage: true });
+  await page.screenshot({ path: `${screenshots}/runs-list.png` });
 });
 
 test("a slow run shows its steps while running and is cancelled from the run page", async ({ page }) => {

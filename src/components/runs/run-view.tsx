@@ -316,7 +316,8 @@ function ReplayBar({
   total: number;
   onChange: (replay: Replay | null) => void;
 }) {
-  const speed = replay?.speed ?? 1;
+  const [idleSpeed, setIdleSpeed] = useState<ReplaySpeed>(1);
+  const speed = replay?.speed ?? idleSpeed;
   return (
     <div
       data-testid="replay-bar"
@@ -347,13 +348,10 @@ function ReplayBar({
             key={option}
             type="button"
             aria-pressed={speed === option}
-            onClick={() =>
-              onChange({
-                playing: replay?.playing ?? false,
-                elapsedMs: replay?.elapsedMs ?? 0,
-                speed: option,
-              })
-            }
+            onClick={() => {
+              setIdleSpeed(option);
+              if (replay) onChange({ ...replay, speed: option });
+            }}
             className={cn(
               "rounded px-2 py-0.5 text-xs font-medium",
               speed === option ? "bg-foreground text-background" : "text-muted-foreground hover:bg-muted",
