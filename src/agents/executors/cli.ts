@@ -70,6 +70,7 @@ async function main(): Promise<void> {
         dockerHost: docker.host,
         dockerPort: docker.port,
         dockerImage: env.SANDBOX_IMAGE,
+        pyodideSnapshot: false,
       },
     );
     const result = await executor.run(code);

@@ -26,6 +26,8 @@ export interface CreateExecutorOptions extends ExecutorOptions {
   pyodidePool?: PyodidePool;
   /** Memory cap the pool's workers use (MiB), so a run with another cap boots its own worker. */
   pyodidePoolMemoryMb?: number;
+  /** Pool-less Pyodide boots from the process-wide snapshot (default true; false for one-shot use). */
+  pyodideSnapshot?: boolean;
   /** Docker API: a socket path (Docker, or podman's compatible socket) or a TCP host. */
   dockerSocketPath?: string;
   dockerHost?: string;
@@ -68,6 +70,7 @@ export async function createExecutor(
         ...base,
         pool: options.pyodidePool,
         poolMemoryMb: options.pyodidePoolMemoryMb,
+        snapshot: options.pyodideSnapshot,
       });
     case "docker": {
       const docker: DockerExecutorOptions = {

@@ -9,6 +9,8 @@ export interface PyodideExecutorOptions extends ExecutorOptions {
   /** Memory cap the pool's workers were started with, to tell whether they fit this run. */
   poolMemoryMb?: number;
   indexURL?: string;
+  /** Boot from the process-wide memory snapshot (default true; false for one-shot use like the CLI). */
+  snapshot?: boolean;
 }
 
 /**
@@ -25,7 +27,11 @@ export class PyodideExecutor extends ProtocolExecutor {
       () =>
         usePool && options.pool
           ? options.pool.acquire()
-          : PyodideWorkerTransport.start({ memoryMb: options.memoryMb, indexURL: options.indexURL }),
+          : PyodideWorkerTransport.start({
+              memoryMb: options.memoryMb,
+              indexURL: options.indexURL,
+              snapshot: options.snapshot,
+            }),
       options,
     );
   }

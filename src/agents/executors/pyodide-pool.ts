@@ -137,6 +137,7 @@ export class PyodideWorkerTransport implements RunnerTransport {
   }
 
   /** Start a worker and wait until Pyodide is loaded and locked down. */
+  /** Boot a worker; `snapshot: false` skips the process-wide snapshot (one-shot use such as the CLI). */
   static async start(options: {
     memoryMb?: number;
     indexURL?: string;
@@ -230,7 +231,9 @@ export class PyodideWorkerTransport implements RunnerTransport {
     if (this.dead || (message.type !== "call" && message.type !== "done")) return;
     const parsed = parseRunnerMessage(message.line ?? "");
     const pending = this.pending;
-    if (parsed.type === "invalid" || parsed.type === "ready" || !pending) {
+    // A `done` smuggled through the tool-call bridge (or a reply to another request) is a protocol error.
+    const mismatched = parsed.type !== message.type || (parsed.type === "done" && parsed.id !== pending?.id);
+    if (parsed.type === "invalid" || parsed.type === "ready" || !pending || mismatched) {
       this.fail(new SandboxDiedError("Protocol error from the Pyodide worker", "SandboxError"));
       void this.worker.terminate();
       return;
