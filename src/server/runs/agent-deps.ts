@@ -1,5 +1,5 @@
 import type { BuildAgentDeps } from "~/agents";
-import { createExecutor, PyodidePool } from "~/agents/executors";
+import { createExecutor, PyodidePool, parseDockerHost } from "~/agents/executors";
 import { env } from "~/env";
 import type { AgentSpec } from "~/graph/agent-spec";
 
@@ -12,24 +12,18 @@ const ENV_SECRETS: Record<string, string | undefined> = {
   HF_TOKEN: env.HF_TOKEN,
 };
 
-/** `unix:///run/podman/podman.sock` or a bare path → socket path; `tcp://host:port` → host and port. */
-function dockerTarget(): { dockerSocketPath?: string; dockerHost?: string; dockerPort?: number } {
-  const value = env.DOCKER_HOST;
-  if (!value) return {};
-  if (value.startsWith("unix://")) return { dockerSocketPath: value.slice("unix://".length) };
-  if (value.startsWith("tcp://")) {
-    const url = new URL(value.replace(/^tcp:/, "http:"));
-    return { dockerHost: url.hostname, dockerPort: Number(url.port || 2375) };
-  }
-  return { dockerSocketPath: value };
-}
-
 /**
  * The engine's host dependencies in a worker: secrets from the environment, sandboxes chosen by
  * the agent spec (Pyodide from a warm pool by default; the local executor only when
  * ALLOW_LOCAL_EXECUTOR is set).
  */
 export function createAgentDeps(): { deps: BuildAgentDeps; close(): Promise<void> } {
+  const docker = parseDockerHost(env.DOCKER_HOST);
+  const dockerConnection = {
+    dockerSocketPath: docker.socketPath,
+    dockerHost: docker.host,
+    dockerPort: docker.port,
+  };
   const pool = env.PYODIDE_POOL_SIZE > 0 ? new PyodidePool({ size: env.PYODIDE_POOL_SIZE }) : undefined;
   const deps: BuildAgentDeps = {
     resolveSecret: async (name) => ENV_SECRETS[name],
@@ -41,21 +35,28 @@ export function createAgentDeps(): { deps: BuildAgentDeps; close(): Promise<void
         allowLocal: env.ALLOW_LOCAL_EXECUTOR,
         pyodidePool: pool,
         dockerImage: env.SANDBOX_IMAGE,
-        ...dockerTarget(),
+        ...dockerConnection,
       }),
   };
   return { deps, close: async () => pool?.close() };
 }
 
 /**
- * Fill installation-wide provider defaults into a spec before it runs: an OpenAI-compatible model
- * with no base URL uses OPENAI_BASE_URL when that is set (a local Ollama or vLLM, a proxy).
+ * Fill installation-wide defaults into a spec before it runs: an OpenAI-compatible model with no
+ * base URL uses OPENAI_BASE_URL when set (a local Ollama or vLLM, a proxy), and a code agent with
+ * no sandbox on the canvas runs in SANDBOX_EXECUTOR.
  */
-export function withProviderDefaults(spec: AgentSpec): AgentSpec {
+export function withInstallationDefaults(spec: AgentSpec): AgentSpec {
   const baseUrl = env.OPENAI_BASE_URL;
   const model =
     baseUrl && spec.model.provider === "openai" && !spec.model.baseUrl
       ? { ...spec.model, baseUrl }
       : spec.model;
-  return { ...spec, model, managedAgents: spec.managedAgents.map(withProviderDefaults) };
+  const executor = spec.executor ?? (spec.type === "code" ? { kind: env.SANDBOX_EXECUTOR } : undefined);
+  return {
+    ...spec,
+    model,
+    ...(executor ? { executor } : {}),
+    managedAgents: spec.managedAgents.map(withInstallationDefaults),
+  };
 }

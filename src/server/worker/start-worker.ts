@@ -1,7 +1,7 @@
 import type { PrismaClient } from "~/server/db";
 import type { Logger } from "~/server/logger";
 import type { RunEventPublisher } from "~/server/realtime/run-event-publisher";
-import { createAgentDeps, withProviderDefaults } from "~/server/runs/agent-deps";
+import { createAgentDeps, withInstallationDefaults } from "~/server/runs/agent-deps";
 import { createRunProcessor } from "~/server/runs/process-run";
 import type { RunServices } from "~/server/runs/run-services";
 
@@ -24,7 +24,7 @@ export function startWorker(options: StartWorkerOptions): { stop(graceMs?: numbe
     publisher: options.publisher,
     control: options.services.control,
     agentDeps: agent.deps,
-    prepareSpec: withProviderDefaults,
+    prepareSpec: withInstallationDefaults,
     logger: options.logger,
   });
   options.services.queue.work(processor, { concurrency: options.concurrency });
