@@ -7,7 +7,15 @@ set -euo pipefail
 IMAGE="${SANDBOX_TEST_IMAGE:-troupe-sandbox:test}"
 CACHE_DIR="${TROUPE_CACHE_DIR:-/var/cache/troupe}"
 SUITE="${DEBIAN_SUITE:-bookworm}"
-MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+# The Debian mirror this machine's apt already uses (first non-security URI), unless DEBIAN_MIRROR says.
+apt_mirror() {
+  { grep -hE '^[[:space:]]*URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}'
+    grep -hE '^[[:space:]]*deb[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+      awk '{for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; break }}'
+  } | grep -v -- '-security' | head -n 1
+}
+MIRROR="${DEBIAN_MIRROR:-$(apt_mirror)}"
+[ -n "$MIRROR" ] || { echo "build-sandbox-image: no Debian mirror in apt sources; set DEBIAN_MIRROR" >&2; exit 1; }
 TARBALL="$CACHE_DIR/sandbox-rootfs-$SUITE.tar"
 start=$(date +%s%N)
 ms() { echo $(( ($(date +%s%N) - start) / 1000000 )); }
