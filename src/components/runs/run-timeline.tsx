@@ -202,9 +202,7 @@ const StepView = memo(function StepView({
           <Label icon={Wrench} className="text-teal-800">
             Tool call <span className="font-mono">{call.name}</span>
           </Label>
-          <pre className="mt-1 overflow-x-auto whitespace-pre-wrap font-mono text-xs text-zinc-700">
-            {showValue(call.arguments)}
-          </pre>
+          <ToolArguments value={call.arguments} />
         </div>
       ))}
 
@@ -240,6 +238,25 @@ const StepView = memo(function StepView({
     </article>
   );
 });
+
+/** Tool-call arguments: one line per argument, strings shown as written (newlines kept). */
+function ToolArguments({ value }: { value: unknown }) {
+  const entries =
+    value !== null && typeof value === "object" && !Array.isArray(value) ? Object.entries(value) : undefined;
+  if (!entries) {
+    return <pre className="mt-1 whitespace-pre-wrap font-mono text-xs text-zinc-700">{showValue(value)}</pre>;
+  }
+  return (
+    <dl className="mt-1 flex flex-col gap-1 text-xs">
+      {entries.map(([name, argument]) => (
+        <div key={name}>
+          <dt className="inline font-mono font-semibold text-teal-900">{name}: </dt>
+          <dd className="inline whitespace-pre-wrap font-mono text-zinc-700">{showValue(argument)}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
 
 function ErrorBox({ message, type }: { message: string; type: string }) {
   return (

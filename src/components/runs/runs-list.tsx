@@ -146,16 +146,16 @@ export function RunsList() {
         />
       ) : (
         <div className="overflow-x-auto rounded-lg border border-border shadow-card">
-          <table className="w-full min-w-[760px] text-sm">
+          <table className="w-full min-w-[760px] table-fixed text-sm">
             <thead className="border-b border-border bg-subtle text-left text-xs font-medium text-muted-foreground">
               <tr>
-                <th className="px-4 py-2.5 font-medium">Workflow</th>
+                <th className="w-[20%] px-4 py-2.5 font-medium">Workflow</th>
                 <th className="px-3 py-2.5 font-medium">Task</th>
-                <th className="px-3 py-2.5 font-medium">State</th>
-                <th className="px-3 py-2.5 font-medium">Started</th>
-                <th className="px-3 py-2.5 text-right font-medium">Duration</th>
-                <th className="px-3 py-2.5 text-right font-medium">Tokens</th>
-                <th className="px-4 py-2.5 text-right font-medium">Cost</th>
+                <th className="w-36 px-3 py-2.5 font-medium">State</th>
+                <th className="w-44 px-3 py-2.5 font-medium">Started</th>
+                <th className="w-24 px-3 py-2.5 text-right font-medium">Duration</th>
+                <th className="w-20 px-3 py-2.5 text-right font-medium">Tokens</th>
+                <th className="w-28 px-4 py-2.5 text-right font-medium">Cost</th>
               </tr>
             </thead>
             <tbody className="divide-y divide-border">
@@ -187,12 +187,12 @@ function RunRow({ run }: { run: RunSummary }) {
   const href = `/runs/${run.id}`;
   return (
     <tr data-testid="run-row" className="group transition-colors hover:bg-subtle">
-      <td className="max-w-48 px-4 py-2.5">
+      <td className="px-4 py-2.5">
         <Link href={href} className="block truncate font-medium group-hover:text-primary">
           {run.workflow?.name ?? "Deleted workflow"}
         </Link>
       </td>
-      <td className="max-w-72 px-3 py-2.5">
+      <td className="px-3 py-2.5">
         <Link href={href} className="block truncate text-muted-foreground" title={run.task}>
           {run.task}
         </Link>
