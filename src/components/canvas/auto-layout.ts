@@ -1,8 +1,6 @@
 import ELK from "elkjs/lib/elk.bundled.js";
 import type { WorkflowEdge, WorkflowNode } from "~/graph";
-
-/** Fallback size of a node before React Flow has measured it. */
-export const defaultNodeSize = { width: 224, height: 110 };
+import { defaultNodeSize } from "./canvas-types";
 
 const elk = new ELK();
 

@@ -10,6 +10,9 @@ export type CanvasNode = {
 }[WorkflowNodeType];
 export type CanvasEdge = Edge<Record<string, never>, EdgeKind> & { type: EdgeKind };
 
+/** A node's size before React Flow has measured it (the node components are this wide). */
+export const defaultNodeSize = { width: 224, height: 110 };
+
 /** The graph part of the canvas state, as stored in an undo snapshot. */
 export interface GraphSnapshot {
   nodes: WorkflowNode[];
@@ -24,6 +27,8 @@ export function toCanvasNode(node: WorkflowNode, selected = false): CanvasNode {
     position: { ...node.position },
     data: node.data,
     selected,
+    initialWidth: defaultNodeSize.width,
+    initialHeight: defaultNodeSize.height,
   } as CanvasNode;
 }
 

@@ -17,15 +17,18 @@ import "@xyflow/react/dist/style.css";
 import { LayoutGrid, Maximize, Redo2, Undo2 } from "lucide-react";
 import { type DragEvent, type ReactNode, useCallback, useEffect, useRef, useState } from "react";
 import { Button } from "~/components/ui/button";
-import type { PaletteItem } from "~/graph";
+import { getRootAgents, type PaletteItem } from "~/graph";
 import { computeLayout } from "./auto-layout";
 import { useCanvas, useCanvasStore } from "./canvas-store-context";
-import type { CanvasEdge, CanvasNode } from "./canvas-types";
+import { type CanvasEdge, type CanvasNode, toWorkflowEdge, toWorkflowNode } from "./canvas-types";
 import { Inspector } from "./inspector";
 import { commandForKey, isTypingTarget, shortcutLabels } from "./keyboard-shortcuts";
 import { canvasNodeTypes } from "./nodes";
 import { type LibraryPaletteItem, Palette, readPaletteDrop } from "./palette";
 import { canvasEdgeTypes, edgeColors } from "./workflow-edge";
+
+/** Above this many nodes the canvas renders only what is on screen and opens on the top agent. */
+const largeGraph = 200;
 
 const minimapColor = (node: CanvasNode) =>
   ({ agent: "#8b5cf6", model: "#0ea5e9", tool: "#10b981", mcp: "#14b8a6", sandbox: "#f59e0b" })[node.type];
@@ -181,7 +184,7 @@ function Flow({
     [flow, readOnly, store],
   );
 
-  const large = nodes.length > 200;
+  const large = nodes.length > largeGraph;
 
   return (
     <ReactFlow<CanvasNode, CanvasEdge>
@@ -197,9 +200,24 @@ function Flow({
       onMoveEnd={(_, viewport) => store.getState().setViewport(viewport)}
       onInit={(instance) => {
         const v = initialViewport.current;
-        if (v.x === 0 && v.y === 0 && v.zoom === 1 && store.getState().nodes.length > 0) {
+        const { nodes: all, edges: links } = store.getState();
+        if (v.x !== 0 || v.y !== 0 || v.zoom !== 1 || all.length === 0) return;
+        if (all.length <= largeGraph) {
           void instance.fitView({ padding: 0.15, maxZoom: 1 });
+          return;
         }
+        // A large graph fitted whole is unreadable and renders every node: start at the top agent
+        // and what it connects to; the minimap and fit view show the rest.
+        const root = getRootAgents({ nodes: all.map(toWorkflowNode), edges: links.map(toWorkflowEdge) })[0];
+        const near = new Set(
+          root ? [root.id, ...links.filter((e) => e.source === root.id).map((e) => e.target)] : [],
+        );
+        void instance.fitView({
+          padding: 0.15,
+          maxZoom: 1,
+          minZoom: 0.5,
+          nodes: all.filter((n) => near.has(n.id)),
+        });
       }}
       defaultViewport={initialViewport.current}
       onDragOver={(event) => {

@@ -1,0 +1,207 @@
+/**
+ * Canvas bench (issue 6): in Chromium, a 500-node / 600-edge workflow — time to interactive after
+ * navigation, and frame times while dragging a node and while panning (p50/p95).
+ *
+ *   BASE_URL=http://127.0.0.1:3201 npx tsx bench/canvas/run.ts
+ *
+ * Needs a running Troupe (`npm start`); signs up a fresh account, saves the workflow through tRPC
+ * (which validates it server-side), then measures. Results go to bench/canvas/results.json.
+ */
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { chromium, type Page } from "@playwright/test";
+import { validateDocument } from "~/graph";
+import { largeWorkflow } from "./large-workflow";
+
+const baseURL = process.env.BASE_URL ?? "http://127.0.0.1:3201";
+const runs = Number(process.env.RUNS ?? 3);
+
+async function trpc<T>(page: Page, path: string, input: unknown): Promise<T> {
+  const response = await page.request.post(`${baseURL}/api/trpc/${path}`, { data: { json: input } });
+  const body = (await response.json()) as { result?: { data: { json: T } }; error?: unknown };
+  if (!response.ok() || !body.result) throw new Error(`${path} failed: ${JSON.stringify(body.error)}`);
+  return body.result.data.json;
+}
+
+const quantile = (values: number[], q: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+};
+const round = (n: number) => Math.round(n * 10) / 10;
+
+/** Record rAF-to-rAF intervals in the page until `stop` is called. */
+async function startFrames(page: Page) {
+  // A string, so the bundler's helpers (tsx adds `__name`) do not leak into the page.
+  await page.evaluate(`(() => {
+    window.__frames = [];
+    window.__recording = true;
+    let last = performance.now();
+    const tick = (now) => {
+      window.__frames.push(now - last);
+      last = now;
+      if (window.__recording) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame((now) => { last = now; requestAnimationFrame(tick); });
+  })()`);
+}
+async function stopFrames(page: Page): Promise<number[]> {
+  return page.evaluate(() => {
+    const w = window as unknown as { __frames: number[]; __recording: boolean };
+    w.__recording = false;
+    return w.__frames;
+  });
+}
+
+async function findEmptyPanePoint(page: Page): Promise<{ x: number; y: number }> {
+  const b = (await page.locator(".react-flow__pane").boundingBox())!;
+  return page.evaluate(`(() => {
+    for (let y = ${b.y} + 20; y < ${b.y + b.height} - 20; y += 15) {
+      for (let x = ${b.x} + 20; x < ${b.x + b.width} - 200; x += 15) {
+        const el = document.elementFromPoint(x, y);
+        if (el && el.classList.contains("react-flow__pane")) return { x, y };
+      }
+    }
+    throw new Error("no empty pane point");
+  })()`);
+}
+
+/** Drag the first rendered node along a wavy path for 60 pointer moves; returns frame intervals. */
+async function dragFrames(page: Page): Promise<number[]> {
+  const box = (await page.locator(".react-flow__node").first().boundingBox())!;
+  const start = { x: box.x + box.width / 2, y: box.y + Math.min(8, box.height / 2) };
+  await startFrames(page);
+  await page.mouse.move(start.x, start.y);
+  await page.mouse.down();
+  for (let i = 1; i <= 60; i++) {
+    await page.mouse.move(start.x + Math.sin(i / 6) * 120, start.y + i * 2);
+    await page.evaluate("new Promise((r) => requestAnimationFrame(r))");
+  }
+  await page.mouse.up();
+  return (await stopFrames(page)).slice(1);
+}
+
+/** Pan by dragging empty canvas for 60 pointer moves; returns frame intervals. */
+async function panFrames(page: Page): Promise<number[]> {
+  const from = await findEmptyPanePoint(page);
+  await startFrames(page);
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  for (let i = 1; i <= 60; i++) {
+    await page.mouse.move(from.x + i * 4, from.y + Math.cos(i / 8) * 60);
+    await page.evaluate("new Promise((r) => requestAnimationFrame(r))");
+  }
+  await page.mouse.up();
+  return (await stopFrames(page)).slice(1);
+}
+
+async function main() {
+  const doc = largeWorkflow();
+  const check = validateDocument(doc);
+  if (!check.ok) throw new Error(`bench workflow invalid: ${check.issues[0]?.message}`);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  const email = `bench-${randomBytes(4).toString("hex")}@example.com`;
+  await page.goto(`${baseURL}/sign-up`);
+  await page.getByLabel("Name").fill("Bench");
+  await page.getByLabel("E-mail").fill(email);
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL(/\/workflows$/);
+  const team = await page.request
+    .get(`${baseURL}/api/trpc/team.current`)
+    .then(async (r) => (await r.json()).result.data.json as { id: string });
+  const saveMs: number[] = [];
+
+  const tti: number[] = [];
+  const drag: number[] = [];
+  const pan: number[] = [];
+  const fittedDrag: number[] = [];
+  const fittedPan: number[] = [];
+  const phases: Record<string, number>[] = [];
+  for (let run = 0; run < runs; run++) {
+    // A fresh copy per run, so every navigation opens the same saved state.
+    const workflow = await trpc<{ id: string }>(page, "workflow.create", {
+      teamId: team.id,
+      name: `Bench 500 #${run + 1}`,
+    });
+    const saveStart = performance.now();
+    await trpc(page, "workflow.saveGraph", { workflowId: workflow.id, revision: 0, graph: doc });
+    saveMs.push(performance.now() - saveStart);
+    await page.goto(`${baseURL}/workflows/${workflow.id}`);
+    await page.waitForSelector(".react-flow__node", { timeout: 60_000 }).catch(async (error) => {
+      await page.screenshot({ path: "/tmp/canvas-bench-failure.png" });
+      throw error;
+    });
+    // Interactive: nodes are on screen and the main thread answers two animation frames.
+    const ready = await page.evaluate(
+      () =>
+        new Promise<number>((resolve) =>
+          requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now()))),
+        ),
+    );
+    tti.push(ready);
+    const nav = (await page.evaluate(`(() => {
+      const n = performance.getEntriesByType("navigation")[0];
+      return { ttfb: n.responseStart, response: n.responseEnd, domContentLoaded: n.domContentLoadedEventEnd, load: n.loadEventEnd };
+    })()`)) as Record<string, number>;
+    phases.push(nav);
+    await page.waitForTimeout(500);
+    // Zoom in a little so nodes are big enough to grab, as a user would.
+    const rendered = await page.locator(".react-flow__node").count();
+
+    drag.push(...(await dragFrames(page)));
+    pan.push(...(await panFrames(page)));
+    // The whole graph on screen: every node rendered.
+    await page.getByRole("button", { name: "Fit view", exact: true }).first().click();
+    await page.waitForTimeout(1500);
+    const all = await page.locator(".react-flow__node").count();
+    fittedDrag.push(...(await dragFrames(page)));
+    fittedPan.push(...(await panFrames(page)));
+    console.log(`  fitted: ${all} nodes rendered`);
+    // The drag is autosaved; let it land before navigating again.
+    await page.waitForSelector('[data-testid="save-status"][data-state="saved"]', { timeout: 30_000 });
+    console.log(`run ${run + 1}: interactive ${round(ready)} ms, ${rendered} nodes rendered`, nav);
+  }
+  await browser.close();
+
+  const result = {
+    date: new Date().toISOString(),
+    workflow: { nodes: doc.nodes.length, edges: doc.edges.length },
+    runs,
+    saveGraphMs: saveMs.map(round),
+    loadAverage: (await import("node:os")).loadavg().map(round),
+    timeToInteractiveMs: {
+      p50: round(quantile(tti, 0.5)),
+      max: round(Math.max(...tti)),
+      all: tti.map(round),
+    },
+    dragFrameMs: { p50: round(quantile(drag, 0.5)), p95: round(quantile(drag, 0.95)), frames: drag.length },
+    panFrameMs: { p50: round(quantile(pan, 0.5)), p95: round(quantile(pan, 0.95)), frames: pan.length },
+    fittedDragFrameMs: {
+      p50: round(quantile(fittedDrag, 0.5)),
+      p95: round(quantile(fittedDrag, 0.95)),
+      frames: fittedDrag.length,
+    },
+    fittedPanFrameMs: {
+      p50: round(quantile(fittedPan, 0.5)),
+      p95: round(quantile(fittedPan, 0.95)),
+      frames: fittedPan.length,
+    },
+  };
+  writeFileSync(new URL("./results.json", import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(JSON.stringify(result, null, 2));
+}
+
+await main();
