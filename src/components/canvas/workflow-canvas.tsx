@@ -238,14 +238,16 @@ function Flow({
       proOptions={{ hideAttribution: true }}
     >
       <Background variant={BackgroundVariant.Dots} gap={18} size={1} />
-      <MiniMap<CanvasNode>
-        style={{ width: 150, height: 100 }}
-        pannable
-        zoomable
-        nodeColor={minimapColor}
-        className="!bottom-2 !right-2"
-        ariaLabel="Minimap"
-      />
+      {nodes.length > 0 ? (
+        <MiniMap<CanvasNode>
+          style={{ width: 150, height: 100 }}
+          pannable
+          zoomable
+          nodeColor={minimapColor}
+          className="!bottom-2 !right-2"
+          ariaLabel="Minimap"
+        />
+      ) : null}
       <Controls showInteractive={false} showFitView={false} position="bottom-left" />
       <Panel
         position="top-left"
@@ -309,7 +311,7 @@ function Flow({
         ) : nodes.length === 0 ? (
           <div className="rounded-md border border-dashed border-border bg-background px-3 py-1.5 text-xs text-muted-foreground">
             Drag a CodeAgent from the palette to start, then connect a model to its{" "}
-            <span style={{ color: edgeColors["uses-model"] }}>model</span> port.
+            <span style={{ color: edgeColors["uses-model"] }}>model</span> port, or start from a template.
           </div>
         ) : null}
       </Panel>
