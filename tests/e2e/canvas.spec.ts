@@ -111,6 +111,16 @@ test("build a workflow by drag and drop, validate, undo/redo, autosave, export a
   await expect(page.locator(".react-flow__node")).toHaveCount(3);
   await expect(edges(page)).toHaveCount(2);
 
+  // Copy and paste an agent (fresh name), then undo the paste.
+  await nodeOf(page, "agent").click();
+  await page.keyboard.press("Control+c");
+  await page.keyboard.press("Control+v");
+  await expect(page.locator(".react-flow__node")).toHaveCount(4);
+  await expect(nodeOf(page, "agent").filter({ hasText: "researcher_2" })).toHaveCount(1);
+  await page.keyboard.press("Control+z");
+  await expect(page.locator(".react-flow__node")).toHaveCount(3);
+  await saved(page);
+
   // Export, clear the canvas, re-import the same graph.
   const downloading = page.waitForEvent("download");
   await page.getByTestId("export-button").click();
