@@ -108,7 +108,7 @@ async function round(concurrency: number) {
   for (;;) {
     const active = await db.run.count({ where: { id: { in: ids }, status: { in: ["queued", "running"] } } });
     if (active === 0) break;
-    await sleep(20);
+    await sleep(100);
   }
   const wall = Date.now() - started;
   await sleep(200);

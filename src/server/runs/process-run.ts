@@ -38,8 +38,14 @@ const ACTIVE: readonly RunStatus[] = ["running", "waiting_for_input"];
 export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
   const { db, publisher, logger } = deps;
 
-  const setStatus = async (runId: string, from: readonly RunStatus[], to: RunStatus, error?: string) => {
-    const moved = await transitionRun(db, runId, from, to, error === undefined ? {} : { error });
+  const setStatus = async (
+    runId: string,
+    from: readonly RunStatus[],
+    to: RunStatus,
+    error?: string,
+    extra: Parameters<typeof transitionRun>[4] = {},
+  ) => {
+    const moved = await transitionRun(db, runId, from, to, error === undefined ? extra : { ...extra, error });
     if (moved) publisher.publishStatus({ runId, status: to, error: error ?? null });
     return moved;
   };
@@ -65,8 +71,7 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
       await setStatus(run.id, ["queued"], "cancelled", "Cancelled before it started.");
       return;
     }
-    if (!(await setStatus(run.id, ["queued"], "running"))) return;
-    await db.run.update({ where: { id: run.id }, data: { attempt: { increment: 1 } } });
+    if (!(await setStatus(run.id, ["queued"], "running", undefined, { attempt: { increment: 1 } }))) return;
 
     const controller = new AbortController();
     let stop: StopReason | undefined;
