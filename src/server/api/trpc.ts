@@ -110,7 +110,10 @@ export const workflowProcedure = protectedProcedure
 export const runProcedure = protectedProcedure
   .input(z.object({ runId: z.string().min(1).max(64) }))
   .use(async ({ ctx, input, next }) => {
-    const run = await ctx.db.run.findUnique({ where: { id: input.runId }, select: { id: true, teamId: true } });
+    const run = await ctx.db.run.findUnique({
+      where: { id: input.runId },
+      select: { id: true, teamId: true },
+    });
     const membership = run && (await loadMembership(ctx.db, run.teamId, ctx.session.user.id));
     if (!run || !membership) throw notFound("Run");
     return next({ ctx: { runRef: run, team: membership.team, membership: { role: membership.role } } });
