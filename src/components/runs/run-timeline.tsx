@@ -17,7 +17,8 @@ export function thoughtOf(modelOutput: string): string {
 export function showValue(value: unknown): string {
   if (typeof value === "string") return value;
   if (value === undefined) return "";
-  return JSON.stringify(value, null, 2);
+  // Display only: long strings inside objects read better with their line breaks.
+  return JSON.stringify(value, null, 2).replace(/\\n/g, "\n");
 }
 
 /** The live timeline: the root agent's run, with managed agents nested in the steps that called them. */
