@@ -12,7 +12,7 @@ apt_mirror() {
   { grep -hE '^[[:space:]]*URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}'
     grep -hE '^[[:space:]]*deb[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
       awk '{for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; break }}'
-  } | grep -v -- '-security' | head -n 1
+  } | grep -v -- '-security' | head -n 1 || true
 }
 MIRROR="${DEBIAN_MIRROR:-$(apt_mirror)}"
 [ -n "$MIRROR" ] || { echo "build-sandbox-image: no Debian mirror in apt sources; set DEBIAN_MIRROR" >&2; exit 1; }
