@@ -194,4 +194,19 @@ test("a slow run shows its steps while running and is cancelled from the run pag
   await expect(page.getByTestId("run-row")).toContainText("Slow counter");
   await page.getByLabel("State").selectOption("succeeded");
   await expect(page.getByText("No runs match these filters")).toBeVisible();
+
+  // The team's price table: an owner prices a model of their own, then removes it.
+  const prices = page.getByTestId("price-table");
+  await prices.locator("summary").click();
+  await expect(prices.getByRole("row").filter({ hasText: "gpt-4o-mini" })).toContainText("list price");
+  await prices.getByLabel("Model id").fill("acme/local-llm");
+  await prices.getByLabel("Input price").fill("0.5");
+  await prices.getByLabel("Output price").fill("1.5");
+  await prices.getByRole("button", { name: "Set price" }).click();
+  const own = prices.getByRole("row").filter({ hasText: "acme/local-llm" });
+  await expect(own).toContainText("your team");
+  await expect(own).toContainText("$1.5");
+  await expect(prices.locator("summary")).toContainText("1 set by your team");
+  await own.getByRole("button", { name: "Remove the price of acme/local-llm" }).click();
+  await expect(own).toHaveCount(0);
 });
