@@ -62,6 +62,8 @@ export const modelSpecSchema = z.discriminatedUnion("provider", [
     model: z.string().default("replay"),
     /** Recorded answers, played in order. */
     transcript: z.array(transcriptItemSchema),
+    /** Pause before each answer (ms), so a replayed run unfolds at a watchable pace. */
+    latencyMs: z.number().int().min(0).max(60_000).optional(),
   }),
 ]);
 export type ModelSpec = z.infer<typeof modelSpecSchema>;

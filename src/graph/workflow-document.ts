@@ -77,6 +77,8 @@ export const modelNodeDataSchema = z.discriminatedUnion("provider", [
         ]),
       )
       .default([]),
+    /** Pause before each answer (ms), so a replayed run unfolds at a watchable pace. */
+    latencyMs: z.number().int().min(0).max(60_000).optional(),
   }),
 ]);
 export type ModelNodeData = z.infer<typeof modelNodeDataSchema>;

@@ -51,6 +51,6 @@ export async function createModel(spec: ModelSpec, deps: ModelDeps): Promise<Mod
         fetch: deps.fetch,
       });
     case "replay":
-      return new ReplayModel(spec.transcript, { modelId: `replay:${spec.model}` });
+      return new ReplayModel(spec.transcript, { modelId: `replay:${spec.model}`, latencyMs: spec.latencyMs });
   }
 }

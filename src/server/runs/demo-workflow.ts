@@ -19,7 +19,9 @@ export const DEMO_WORKFLOW_DESCRIPTION =
   "A manager with a researcher and an analyst, on recorded model answers: runs offline, without keys.";
 export { DEMO_TASK, DEMO_WORKFLOW_NAME };
 /** The model the recordings stand in for, which prices the demo's tokens. */
-export const DEMO_MODEL = "gpt-4o-mini";
+export /** Replayed answers arrive at about a real model's pace, so the first run visibly unfolds. */
+const DEMO_LATENCY_MS = 600;
+const DEMO_MODEL = "gpt-4o-mini";
 
 const code = (thought: string, body: string) => `Thought: ${thought}\n<code>\n${body}\n</code>`;
 
@@ -126,7 +128,12 @@ export function demoWorkflowDocument(): WorkflowDocument {
         id: "manager_model",
         type: "model",
         position: { x: 0, y: 0 },
-        data: { provider: "replay", model: DEMO_MODEL, transcript: managerTranscript },
+        data: {
+          provider: "replay",
+          model: DEMO_MODEL,
+          transcript: managerTranscript,
+          latencyMs: DEMO_LATENCY_MS,
+        },
       },
       {
         id: "researcher",
@@ -145,7 +152,12 @@ export function demoWorkflowDocument(): WorkflowDocument {
         id: "researcher_model",
         type: "model",
         position: { x: 0, y: 500 },
-        data: { provider: "replay", model: DEMO_MODEL, transcript: researcherTranscript },
+        data: {
+          provider: "replay",
+          model: DEMO_MODEL,
+          transcript: researcherTranscript,
+          latencyMs: DEMO_LATENCY_MS,
+        },
       },
       {
         id: "analyst",
@@ -165,7 +177,12 @@ export function demoWorkflowDocument(): WorkflowDocument {
         id: "analyst_model",
         type: "model",
         position: { x: 420, y: 500 },
-        data: { provider: "replay", model: DEMO_MODEL, transcript: analystTranscript },
+        data: {
+          provider: "replay",
+          model: DEMO_MODEL,
+          transcript: analystTranscript,
+          latencyMs: DEMO_LATENCY_MS,
+        },
       },
       { id: "sandbox", type: "sandbox", position: { x: 720, y: 500 }, data: { kind: "pyodide" } },
     ],
