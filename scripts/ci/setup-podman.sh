@@ -31,7 +31,8 @@ fi
 
 mkdir -p "$(dirname "$SOCKET")"
 rm -f "$SOCKET"
-nohup podman system service --time=0 "unix://$SOCKET" >/var/log/podman-service.log 2>&1 &
+# From /: the service (and conmon) keep its working directory, which may be a checkout deleted later.
+(cd / && nohup podman system service --time=0 "unix://$SOCKET" >/var/log/podman-service.log 2>&1 &)
 for _ in $(seq 1 100); do
   if curl -sf --unix-socket "$SOCKET" http://d/_ping >/dev/null 2>&1; then
     echo "setup-podman: socket $SOCKET up ($(ms) ms)"
