@@ -1,7 +1,7 @@
 import { AgentParsingError, AgentToolCallError, toAgentError } from "./errors";
 import { stringify } from "./memory";
+import { parseArguments } from "./models/chat-completion-stream";
 import type { ToolCall } from "./models/model";
-import { parseArguments } from "./models/openai-compatible-model";
 import { MultiStepAgent, type StepContext } from "./multi-step-agent";
 import { renderPrompt } from "./prompts";
 import { raceAbort } from "./run-context";

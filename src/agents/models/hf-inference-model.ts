@@ -1,4 +1,5 @@
 import { InferenceClient } from "@huggingface/inference";
+import { ChatCompletionStreamAccumulator, parseArguments } from "./chat-completion-stream";
 import {
   type ChatMessage,
   cutAtStop,
@@ -9,7 +10,6 @@ import {
   normaliseMessages,
   type ToolCall,
 } from "./model";
-import { parseArguments } from "./openai-compatible-model";
 import { defaultRetryPolicy, type RetryPolicy, withRetries } from "./retry";
 
 export interface HfInferenceModelOptions {
@@ -111,30 +111,11 @@ export class HfInferenceModel implements Model {
     const args = { ...this.args(messages, options), stream_options: { include_usage: true } };
     // biome-ignore lint/suspicious/noExplicitAny: the client's argument union is too wide to spell here
     const stream = this.client.chatCompletionStream(args as any, { signal: options.signal });
-    let content = "";
-    const calls: { id: string; name: string; arguments: string }[] = [];
-    let usage = { inputTokens: 0, outputTokens: 0 };
+    const accumulator = new ChatCompletionStreamAccumulator(started);
     try {
       for await (const chunk of stream) {
-        if (chunk.usage) {
-          usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
-        }
-        const delta = chunk.choices?.[0]?.delta;
-        if (!delta) continue;
-        if (typeof delta.content === "string" && delta.content) {
-          content += delta.content;
-          yield { type: "delta", text: delta.content };
-        }
-        for (const call of delta.tool_calls ?? []) {
-          let slot = calls[call.index];
-          if (!slot) {
-            slot = { id: "", name: "", arguments: "" };
-            calls[call.index] = slot;
-          }
-          if (call.id) slot.id = call.id;
-          if (call.function?.name) slot.name += call.function.name;
-          if (call.function?.arguments) slot.arguments += call.function.arguments;
-        }
+        const text = accumulator.add(chunk);
+        if (text) yield { type: "delta", text };
       }
     } catch (error) {
       // Streams are not retried mid-way; surface the failure as a generation error.
@@ -147,21 +128,7 @@ export class HfInferenceModel implements Model {
         },
       );
     }
-    yield {
-      type: "done",
-      output: {
-        content: cutAtStop(content, options.stopSequences),
-        toolCalls: calls
-          .filter((call) => call !== undefined)
-          .map((call, index) => ({
-            id: call.id || `call_${index}`,
-            name: call.name,
-            arguments: parseArguments(call.arguments),
-          })),
-        tokenUsage: usage,
-        durationMs: performance.now() - started,
-      },
-    };
+    yield { type: "done", output: accumulator.output(options.stopSequences) };
   }
 }
 

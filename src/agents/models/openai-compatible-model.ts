@@ -3,6 +3,7 @@ import type {
   ChatCompletionCreateParamsBase,
   ChatCompletionMessageParam,
 } from "openai/resources/chat/completions";
+import { ChatCompletionStreamAccumulator, parseArguments } from "./chat-completion-stream";
 import {
   type ChatMessage,
   cutAtStop,
@@ -125,55 +126,12 @@ export class OpenAICompatibleModel implements Model {
       this.retry,
       { signal: options.signal, onRetry: options.onRetry, provider: "OpenAI-compatible" },
     );
-    let content = "";
-    const calls: { id: string; name: string; arguments: string }[] = [];
-    let usage = { inputTokens: 0, outputTokens: 0 };
+    const accumulator = new ChatCompletionStreamAccumulator(started);
     for await (const chunk of stream) {
-      if (chunk.usage) {
-        usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
-      }
-      const delta = chunk.choices[0]?.delta;
-      if (!delta) continue;
-      if (delta.content) {
-        content += delta.content;
-        yield { type: "delta", text: delta.content };
-      }
-      for (const call of delta.tool_calls ?? []) {
-        let slot = calls[call.index];
-        if (!slot) {
-          slot = { id: "", name: "", arguments: "" };
-          calls[call.index] = slot;
-        }
-        if (call.id) slot.id = call.id;
-        if (call.function?.name) slot.name += call.function.name;
-        if (call.function?.arguments) slot.arguments += call.function.arguments;
-      }
+      const text = accumulator.add(chunk);
+      if (text) yield { type: "delta", text };
     }
-    yield {
-      type: "done",
-      output: {
-        content: cutAtStop(content, options.stopSequences),
-        toolCalls: calls
-          .filter((call) => call !== undefined)
-          .map((call, index) => ({
-            id: call.id || `call_${index}`,
-            name: call.name,
-            arguments: parseArguments(call.arguments),
-          })),
-        tokenUsage: usage,
-        durationMs: performance.now() - started,
-      },
-    };
-  }
-}
-
-/** Tool-call arguments arrive as a JSON string; keep the raw string when it is not JSON. */
-export function parseArguments(raw: string): unknown {
-  if (raw.trim() === "") return {};
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
+    yield { type: "done", output: accumulator.output(options.stopSequences) };
   }
 }
 
