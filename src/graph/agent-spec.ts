@@ -78,25 +78,8 @@ export const builtinToolNames = [
 ] as const;
 export type BuiltinToolName = (typeof builtinToolNames)[number];
 
-/** JSON Schema of one tool input, as smolagents declares them. */
-export const toolInputSchema = z.object({
-  type: z.enum([
-    "string",
-    "integer",
-    "number",
-    "boolean",
-    "object",
-    "array",
-    "image",
-    "audio",
-    "any",
-    "null",
-  ]),
-  description: z.string().default(""),
-  nullable: z.boolean().optional(),
-  enum: z.array(z.union([z.string(), z.number()])).optional(),
-});
-export const toolOutputTypes = [
+/** Value types of tool inputs and outputs, as smolagents names them. */
+export const toolValueTypes = [
   "string",
   "integer",
   "number",
@@ -108,6 +91,17 @@ export const toolOutputTypes = [
   "any",
   "null",
 ] as const;
+export type ToolValueType = (typeof toolValueTypes)[number];
+
+/** JSON Schema of one tool input, as smolagents declares them. */
+export const toolInputSchema = z.object({
+  type: z.enum(toolValueTypes),
+  description: z.string().default(""),
+  nullable: z.boolean().optional(),
+  enum: z.array(z.union([z.string(), z.number()])).optional(),
+});
+/** A tool's output may be any value type. */
+export const toolOutputTypes = toolValueTypes;
 
 export const toolSpecSchema = z.discriminatedUnion("kind", [
   z.object({

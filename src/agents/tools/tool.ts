@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type ToolValueType, toolValueTypes } from "~/graph/agent-spec";
 import { AgentError, AgentToolCallError, AgentToolExecutionError, isAbortError } from "../errors";
 import type { ToolDefinition } from "../models/model";
 
@@ -10,19 +11,8 @@ import type { ToolDefinition } from "../models/model";
  * `Tool` (state set up once in `setup()`), or `defineTool` with a zod object or JSON Schema.
  */
 
-export const toolInputTypes = [
-  "string",
-  "integer",
-  "number",
-  "boolean",
-  "object",
-  "array",
-  "image",
-  "audio",
-  "any",
-  "null",
-] as const;
-export type ToolValueType = (typeof toolInputTypes)[number];
+/** The value types tools declare; defined once, beside the agent spec. */
+export type { ToolValueType };
 
 export interface ToolInput {
   type: ToolValueType;
@@ -98,7 +88,7 @@ export abstract class Tool {
     for (const [name, input] of Object.entries(this.inputs)) {
       if (!identifier.test(name))
         throw new AgentError(`Tool ${this.name}: input '${name}' is not an identifier`, "user");
-      if (!toolInputTypes.includes(input.type)) {
+      if (!toolValueTypes.includes(input.type)) {
         throw new AgentError(`Tool ${this.name}: input '${name}' has unknown type '${input.type}'`, "user");
       }
     }
@@ -270,7 +260,7 @@ function jsonTypeToToolType(schema: Record<string, unknown>): { type: ToolValueT
     return { type: first?.type ?? "any", nullable: options.some((option) => option.type === "null") };
   }
   return {
-    type: (toolInputTypes as readonly string[]).includes(main ?? "") ? (main as ToolValueType) : "any",
+    type: (toolValueTypes as readonly string[]).includes(main ?? "") ? (main as ToolValueType) : "any",
     nullable,
   };
 }
