@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import pg from "pg";
 import { io as connect } from "socket.io-client";
 import type { RunEvent } from "~/agents/events";
@@ -17,6 +18,7 @@ import {
   startRunSocketServer,
 } from "../../tests/helpers/lookup-clerk";
 import { startOpenAIServer } from "../../tests/helpers/openai-server";
+import { startStatementCounter } from "./statement-counter";
 
 const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
@@ -36,25 +38,37 @@ async function admin<T>(sql: string): Promise<T[]> {
   await client.end();
   return result.rows as T[];
 }
-const commits = async () =>
-  Number(
-    (
-      await admin<{ n: string }>(`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = '${dbName}'`)
-    )[0]?.n ?? 0,
-  );
 const pct = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** CPU time (user + system, ms) of processes whose command name matches, from /proc. */
+function cpuMs(match: (pid: number, comm: string) => boolean): number {
+  let ticks = 0;
+  for (const entry of readdirSync("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      if (!match(pid, comm)) continue;
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // the process ended while we read
+    }
+  }
+  return ticks * 10;
+}
 
 await admin(`CREATE DATABASE "${dbName}"`);
+if (process.env.BENCH_LOG_SQL) await admin(`ALTER DATABASE "${dbName}" SET log_statement = 'all'`);
 Object.assign(process.env, { DATABASE_URL: dbUrl.toString(), REDIS_URL, AUTH_SECRET, LOG_LEVEL: "warn" });
 const { db, startDatabase } = await import("~/server/db");
 const { signUp } = await import("~/server/auth/sign-up");
 const { socketAuth } = await import("~/server/auth/socket-auth");
 const { attachRunRooms } = await import("~/server/realtime/run-rooms");
-const { RUN_EVENTS } = await import("~/server/realtime/run-event-publisher");
+const { RUN_EVENTS, RUN_STATUS } = await import("~/server/realtime/run-event-publisher");
 const { createRun } = await import("~/server/runs/run-store");
 const { BullmqRunQueue } = await import("~/server/runs/bullmq-queue");
 
@@ -69,17 +83,36 @@ const tool = await startLookupToolServer();
 const sockets = await startRunSocketServer({ db, redisUrl: REDIS_URL, socketAuth, attachRunRooms });
 const socketUrl = sockets.url;
 
-const maxConcurrency = Math.max(...concurrencies);
-const worker: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/server/worker/main.ts"], {
-  env: {
-    ...process.env,
-    RUN_QUEUE_NAME: QUEUE,
-    WORKER_CONCURRENCY: String(maxConcurrency),
-    OPENAI_API_KEY: "sk-bench",
-    PYODIDE_POOL_SIZE: "0",
-  },
-  stdio: ["ignore", "inherit", "inherit"],
+// The worker reaches Postgres through a relay that counts its statements.
+const statementCounter = await startStatementCounter({
+  host: dbUrl.hostname,
+  port: Number(dbUrl.port || 5432),
 });
+const workerDbUrl = new URL(dbUrl);
+workerDbUrl.port = String(statementCounter.port);
+const maxConcurrency = Math.max(...concurrencies);
+const worker: ChildProcess = spawn(
+  process.execPath,
+  [
+    ...(process.env.BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] : []),
+    "--import",
+    "tsx",
+    "src/server/worker/main.ts",
+  ],
+  {
+    env: {
+      ...process.env,
+      DATABASE_URL: workerDbUrl.toString(),
+      RUN_QUEUE_NAME: QUEUE,
+      WORKER_CONCURRENCY: String(maxConcurrency),
+      OPENAI_API_KEY: "sk-bench",
+      PYODIDE_POOL_SIZE: "0",
+    },
+    stdio: ["ignore", "inherit", "inherit"],
+  },
+);
+const workerCpu = () => cpuMs((pid) => pid === worker.pid);
+const postgresCpu = () => cpuMs((_pid, comm) => comm === "postgres");
 const queue = new BullmqRunQueue({ redisUrl: REDIS_URL, name: QUEUE });
 
 const spec = lookupClerkSpec(openai.url, tool.url);
@@ -96,23 +129,33 @@ async function round(concurrency: number) {
   });
   await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
   const latencies: number[] = [];
+  const byType: Record<string, number[]> = {};
   socket.on(RUN_EVENTS, (batch: RunEvent[]) => {
     const now = Date.now();
-    for (const event of batch) latencies.push(now - event.ts);
+    for (const event of batch) {
+      latencies.push(now - event.ts);
+      if (process.env.BENCH_BY_TYPE) (byType[event.type] ??= []).push(now - event.ts);
+    }
+  });
+  // Completion comes from the run:status stream, not from polling the database, so the commit
+  // count below holds only what the worker and the socket server did.
+  const open = new Set(ids);
+  const allDone = new Promise<void>((resolve) => {
+    socket.on(RUN_STATUS, (update: { runId: string; status: string }) => {
+      if (!["queued", "running", "waiting_for_input"].includes(update.status)) open.delete(update.runId);
+      if (open.size === 0) resolve();
+    });
   });
   for (const id of ids)
     await new Promise((resolve) => socket.emit("run:subscribe", { runId: id, afterSeq: -1 }, resolve));
-  const before = await commits();
+  const statementsBefore = statementCounter.count();
+  const cpuBefore = { worker: workerCpu(), postgres: postgresCpu() };
   const started = Date.now();
   for (const id of ids) await queue.enqueue(id);
-  for (;;) {
-    const active = await db.run.count({ where: { id: { in: ids }, status: { in: ["queued", "running"] } } });
-    if (active === 0) break;
-    await sleep(100);
-  }
+  await allDone;
   const wall = Date.now() - started;
-  await sleep(200);
-  const after = await commits();
+  const cpu = { worker: workerCpu() - cpuBefore.worker, postgres: postgresCpu() - cpuBefore.postgres };
+  const statements = statementCounter.count() - statementsBefore;
   const runs = await db.run.findMany({
     where: { id: { in: ids } },
     select: { status: true, startedAt: true, finishedAt: true },
@@ -120,6 +163,8 @@ async function round(concurrency: number) {
   const steps = await db.runEvent.count({ where: { runId: { in: ids }, type: "step_finished" } });
   const events = await db.runEvent.count({ where: { runId: { in: ids } } });
   socket.close();
+  if (process.env.BENCH_BY_TYPE)
+    console.log(Object.entries(byType).map(([t, v]) => `${t} p50 ${pct(v, 50)} p95 ${pct(v, 95)} n ${v.length}`).join("\n"));
   const durations = runs.map((r) => (r.finishedAt?.getTime() ?? 0) - (r.startedAt?.getTime() ?? 0));
   return {
     concurrency,
@@ -132,8 +177,10 @@ async function round(concurrency: number) {
     eventLatencyP95Ms: pct(latencies, 95),
     events,
     steps,
-    // Commits observed while the round ran, from pg_stat_database (includes status updates and reads).
-    dbCommitsPerStep: Number(((after - before) / Math.max(steps, 1)).toFixed(2)),
+    // Statements the worker sent to Postgres while the round ran (reads count too).
+    dbStatementsPerStep: Number((statements / Math.max(steps, 1)).toFixed(2)),
+    workerCpuMsPerStep: Number((cpu.worker / Math.max(steps, 1)).toFixed(2)),
+    postgresCpuMsPerStep: Number((cpu.postgres / Math.max(steps, 1)).toFixed(2)),
   };
 }
 
@@ -143,14 +190,18 @@ try {
   for (const concurrency of concurrencies) results.push(await round(concurrency));
   console.table(results);
   console.log(JSON.stringify({ bench: "runs", modelMs: MODEL_MS, results }));
+} catch (error) {
+  console.error(error);
+  process.exitCode = 1;
 } finally {
   worker.kill("SIGTERM");
   await new Promise((resolve) => worker.once("exit", resolve));
   await queue.close(100);
   sockets.close();
+  await statementCounter.close();
   tool.server.close();
   await openai.close();
   await db.$disconnect();
   await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-  process.exit(0);
+  process.exit();
 }

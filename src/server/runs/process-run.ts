@@ -1,12 +1,21 @@
-import { type BuildAgentDeps, buildAgent, type RunEvent } from "~/agents";
+import { type AgentRun, type BuildAgentDeps, buildAgent } from "~/agents";
 import { type AgentSpec, agentSpecSchema } from "~/graph/agent-spec";
 import type { PrismaClient } from "~/server/db";
 import type { Logger } from "~/server/logger";
 import type { RunControl, RunControlMessage } from "~/server/realtime/run-control";
 import type { RunEventPublisher } from "~/server/realtime/run-event-publisher";
-import { EventBatcher } from "./event-batcher";
+import { RunEventWriter } from "./event-writer";
+import type { ModelPrice } from "./pricing";
 import type { RunProcessor } from "./run-queue";
-import { appendEvents, isTerminal, type RunStatus, tallyOf, teamPrices, transitionRun } from "./run-store";
+import {
+  appendEvents,
+  claimRun,
+  isTerminal,
+  type RunStatus,
+  type RunTally,
+  tallyOf,
+  transitionRun,
+} from "./run-store";
 
 export interface RunProcessorDeps {
   db: PrismaClient;
@@ -17,7 +26,8 @@ export interface RunProcessorDeps {
   logger: Logger;
   /** Installation defaults applied to the stored spec before it runs (e.g. a provider base URL). */
   prepareSpec?: (spec: AgentSpec) => AgentSpec;
-  batch?: { intervalMs: number; maxBatch: number };
+  /** Event write batching (RunEventWriter's defaults: 20 ms, 500 events). */
+  batch?: { intervalMs?: number; maxEvents?: number };
 }
 
 /** Why a run was stopped from outside the engine; decides its final state and message. */
@@ -29,14 +39,44 @@ type StopReason =
 
 const ACTIVE: readonly RunStatus[] = ["running", "waiting_for_input"];
 
+/** What the processor keeps about each run it carries, for the shared event writer. */
+interface ActiveRun {
+  tally: RunTally;
+  prices: readonly ModelPrice[];
+  costCapUsd: number | null;
+  stopRun: (reason: StopReason) => void;
+}
+
 /**
- * The worker's processor (BullMQ's "one async function"): load the run, build its agents, stream
- * the engine's events into the store (batched, in order) and out to browsers, and end the run in
- * exactly one terminal state with a reason. Cancellation, the time limit, the cost cap and worker
- * shutdown all abort the same signal, which the engine threads to the model call and the sandbox.
+ * The worker's processor (BullMQ's "one async function"): claim the run, build its agents, stream
+ * the engine's events into the store and out to browsers, and end the run in exactly one terminal
+ * state with a reason. The events of all the runs a worker carries go through one RunEventWriter
+ * (a group commit: one statement per flush, however many runs). Cancellation, the time limit, the
+ * cost cap and worker shutdown all abort the same signal, which the engine threads to the model
+ * call and the sandbox.
  */
 export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
   const { db, publisher, logger } = deps;
+  const active = new Map<string, ActiveRun>();
+  const writer = new RunEventWriter({
+    ...deps.batch,
+    store: (batches) =>
+      appendEvents(
+        db,
+        batches.map(({ runId, events }) => {
+          const run = active.get(runId)!;
+          return { runId, events, tally: run.tally, prices: run.prices };
+        }),
+      ),
+    onStored: ({ runId, events }) => {
+      publisher.publishEvents(runId, events);
+      const run = active.get(runId);
+      const cost = run?.tally.usage.total.costUsd;
+      if (run && run.costCapUsd !== null && cost != null && cost > run.costCapUsd) {
+        run.stopRun({ kind: "cost", message: `Stopped at the cost cap of $${run.costCapUsd.toFixed(2)}.` });
+      }
+    },
+  });
 
   const setStatus = async (
     runId: string,
@@ -50,16 +90,15 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
     return moved;
   };
 
-  return async function processRun(job, jobSignal) {
-    const log = logger.child({ runId: job.runId, attempt: job.attempt });
-    const run = await db.run.findUnique({ where: { id: job.runId } });
+  /** A run that could not be claimed: already over, cancelled while queued, or lost by another worker. */
+  const settleUnclaimed = async (runId: string, log: Logger) => {
+    const run = await db.run.findUnique({ where: { id: runId }, select: { status: true } });
     if (!run || isTerminal(run.status)) return;
-
     if (ACTIVE.includes(run.status)) {
       // Delivered again: the worker that held it was lost mid-run. Its events are stored but its
       // sandbox and memory are gone, so end the run honestly rather than replay side effects.
       await setStatus(
-        run.id,
+        runId,
         ACTIVE,
         "failed",
         "The worker running this run stopped unexpectedly (it was killed or lost its lock). Start it again.",
@@ -67,71 +106,68 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
       log.warn("run was active on a lost worker; marked failed");
       return;
     }
-    if (run.cancelRequestedAt) {
-      await setStatus(run.id, ["queued"], "cancelled", "Cancelled before it started.");
-      return;
-    }
-    if (!(await setStatus(run.id, ["queued"], "running", undefined, { attempt: { increment: 1 } }))) return;
+    await setStatus(runId, ["queued"], "cancelled", "Cancelled before it started.");
+  };
 
+  return async function processRun(job, jobSignal) {
+    const log = logger.child({ runId: job.runId, attempt: job.attempt });
     const controller = new AbortController();
     let stop: StopReason | undefined;
     const stopRun = (reason: StopReason) => {
       stop ??= reason;
       controller.abort(new Error(reason.message));
     };
+    let agentRun: AgentRun | undefined;
+    // Listen before claiming: a cancel sent from now on reaches this handler, and one requested
+    // earlier is in the row the claim reads.
+    const unsubscribe = await deps.control.subscribe((message: RunControlMessage) => {
+      if (message.runId !== job.runId) return;
+      if (message.type === "cancel") stopRun({ kind: "cancel", message: message.reason });
+      else if (agentRun?.provideUserInput(message.requestId, message.text)) {
+        void setStatus(job.runId, ["waiting_for_input"], "running");
+      }
+    });
+    const run = await claimRun(db, job.runId).catch(async (error: unknown) => {
+      await unsubscribe();
+      throw error;
+    });
+    if (!run) {
+      await unsubscribe();
+      return settleUnclaimed(job.runId, log);
+    }
+    publisher.publishStatus({ runId: run.id, status: "running", error: null });
+
     const onJobAbort = () => stopRun({ kind: "shutdown", message: "The worker shut down during this run." });
     jobSignal.addEventListener("abort", onJobAbort, { once: true });
     const timer = setTimeout(
       () => stopRun({ kind: "timeout", message: `Stopped at the time limit of ${run.timeLimitSeconds} s.` }),
       run.timeLimitSeconds * 1000,
     );
-
-    const prices = await teamPrices(db, run.teamId);
-    const tally = tallyOf(run);
-    const batcher = new EventBatcher(async (batch: RunEvent[]) => {
-      const { usage } = await appendEvents(db, run.id, batch, tally, prices);
-      publisher.publishEvents(run.id, batch);
-      if (run.costCapUsd !== null && usage.total.costUsd !== null && usage.total.costUsd > run.costCapUsd) {
-        stopRun({ kind: "cost", message: `Stopped at the cost cap of $${run.costCapUsd.toFixed(2)}.` });
-      }
-    }, deps.batch);
+    active.set(run.id, { tally: tallyOf(run), prices: run.prices, costCapUsd: run.costCapUsd, stopRun });
 
     let agent: Awaited<ReturnType<typeof buildAgent>> | undefined;
-    let unsubscribe: (() => Promise<void>) | undefined;
     try {
       const stored = agentSpecSchema.parse(run.spec);
       const spec = deps.prepareSpec ? deps.prepareSpec(stored) : stored;
       agent = await buildAgent(spec, deps.agentDeps);
-      const agentRun = agent.run(run.task, { stream: true, signal: controller.signal, runId: run.id });
-
-      unsubscribe = await deps.control.subscribe((message: RunControlMessage) => {
-        if (message.runId !== run.id) return;
-        if (message.type === "cancel") stopRun({ kind: "cancel", message: message.reason });
-        else if (agentRun.provideUserInput(message.requestId, message.text)) {
-          void setStatus(run.id, ["waiting_for_input"], "running");
-        }
-      });
-      // A cancel requested between loading the run and subscribing is not lost.
-      const fresh = await db.run.findUnique({ where: { id: run.id }, select: { cancelRequestedAt: true } });
-      if (fresh?.cancelRequestedAt) stopRun({ kind: "cancel", message: "Cancelled by a user." });
+      agentRun = agent.run(run.task, { stream: true, signal: controller.signal, runId: run.id });
 
       for await (const event of agentRun) {
-        batcher.push(event);
+        writer.push(run.id, event);
         if (event.type === "user_input_request") {
-          await batcher.drain();
+          await writer.drain(run.id);
           await setStatus(run.id, ["running"], "waiting_for_input");
         }
       }
       const result = await agentRun.result;
-      await batcher.drain();
+      await writer.drain(run.id);
 
       const output = result.output === undefined ? undefined : JSON.parse(JSON.stringify(result.output));
       if (result.state === "success" || result.state === "max_steps") {
-        await transitionRun(db, run.id, ACTIVE, "succeeded", {
+        await setStatus(run.id, ACTIVE, "succeeded", undefined, {
           output,
           hitStepLimit: result.state === "max_steps",
         });
-        publisher.publishStatus({ runId: run.id, status: "succeeded" });
       } else if (stop) {
         const status: RunStatus =
           stop.kind === "timeout" ? "timed_out" : stop.kind === "cancel" ? "cancelled" : "failed";
@@ -141,14 +177,16 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
         await setStatus(run.id, ACTIVE, result.state === "cancelled" ? "cancelled" : "failed", message);
       }
     } catch (error) {
-      await batcher.drain().catch(() => undefined);
+      await writer.drain(run.id).catch(() => undefined);
       const message = error instanceof Error ? error.message : String(error);
       log.error({ err: error }, "run failed outside the engine");
       await setStatus(run.id, ACTIVE, "failed", message);
     } finally {
       clearTimeout(timer);
       jobSignal.removeEventListener("abort", onJobAbort);
-      await unsubscribe?.();
+      active.delete(run.id);
+      writer.forget(run.id);
+      await unsubscribe();
       await agent?.close().catch((error: unknown) => log.warn({ err: error }, "closing the agent failed"));
     }
   };

@@ -43,11 +43,39 @@ export async function createRun(db: PrismaClient, input: CreateRunInput) {
   });
 }
 
-export async function teamPrices(db: PrismaClient, teamId: string): Promise<ModelPrice[]> {
-  return db.modelPrice.findMany({
-    where: { teamId },
-    select: { model: true, inputUsdPerMillion: true, outputUsdPerMillion: true },
-  });
+/** What a worker needs of a run it has claimed. */
+export interface ClaimedRun {
+  id: string;
+  teamId: string;
+  spec: unknown;
+  task: string;
+  timeLimitSeconds: number;
+  costCapUsd: number | null;
+  lastSeq: number;
+  usage: unknown;
+  /** The team's own prices (the built-in table covers the rest). */
+  prices: ModelPrice[];
+}
+
+/**
+ * Take a queued run for this worker: mark it running (attempt + 1) and read what the run needs,
+ * the team's prices included, in one statement. Null when the run is not queued or a cancel was
+ * requested; the caller reads the run to tell why.
+ */
+export async function claimRun(db: PrismaClient, runId: string): Promise<ClaimedRun | null> {
+  const rows = await db.$queryRaw<ClaimedRun[]>`
+    WITH claimed AS (
+      UPDATE "Run" SET "status" = 'running', "startedAt" = ${new Date()}, "attempt" = "attempt" + 1
+      WHERE "id" = ${runId} AND "status" = 'queued' AND "cancelRequestedAt" IS NULL
+      RETURNING "id", "teamId", "spec", "task", "timeLimitSeconds", "costCapUsd", "lastSeq", "usage"
+    )
+    SELECT claimed.*, COALESCE(
+      (SELECT jsonb_agg(jsonb_build_object('model', p."model", 'inputUsdPerMillion', p."inputUsdPerMillion",
+         'outputUsdPerMillion', p."outputUsdPerMillion"))
+       FROM "ModelPrice" AS p WHERE p."teamId" = claimed."teamId"),
+      '[]'::jsonb) AS "prices"
+    FROM claimed`;
+  return rows[0] ?? null;
 }
 
 /** What a worker keeps in memory about the run it is storing events for. */
@@ -62,47 +90,67 @@ export function tallyOf(run: { lastSeq: number; usage: unknown }): RunTally {
   return { lastSeq: run.lastSeq, usage: stored?.total ? (stored as RunUsage) : emptyUsage() };
 }
 
+/** One run's events to store, with what the worker knows of the run. */
+export interface RunEventWrite {
+  runId: string;
+  /** In seq order. */
+  events: readonly RunEvent[];
+  tally: RunTally;
+  prices: readonly ModelPrice[];
+}
+
 /**
- * Store a batch of events (in seq order) and fold their tokens into the run's totals. Events at or
- * below the tally's lastSeq are skipped, and a duplicate (run, seq) is ignored by the database, so a
- * re-delivered batch changes nothing. Updates `tally` in place. One writer per run: the worker that
- * holds it (batches are serialised by EventBatcher).
+ * Store the events of one or more runs and fold their tokens into each run's totals. Events at or
+ * below a tally's lastSeq are skipped, and a duplicate (run, seq) is ignored by the database, so a
+ * re-delivered batch changes nothing. Tallies are updated in place once the write succeeded. One
+ * writer per run: the worker that holds it (RunEventWriter serialises its flushes).
  *
- * This is the hot path of a run (a few batches per step), so it is one SQL statement — the insert
- * and the run's totals together, atomic — instead of a transaction of several round trips.
+ * This is the hot path of every run, so it is one SQL statement whatever the number of runs: the
+ * inserts and the runs' totals together, atomic, instead of a transaction of several round trips.
  */
-export async function appendEvents(
-  db: PrismaClient,
-  runId: string,
-  events: readonly RunEvent[],
-  tally: RunTally,
-  prices: readonly ModelPrice[],
-): Promise<RunTally> {
-  const fresh = events.filter((event) => event.seq > tally.lastSeq);
-  if (fresh.length === 0) return tally;
-  accumulateUsage(tally.usage, fresh, prices);
-  tally.lastSeq = fresh.at(-1)!.seq;
-  const rows = JSON.stringify(
-    fresh.map((event) => ({
-      seq: event.seq,
-      type: event.type,
-      agentPath: event.agentPath.join("/"),
-      data: event,
-    })),
-  );
-  const { total } = tally.usage;
+export async function appendEvents(db: PrismaClient, writes: readonly RunEventWrite[]): Promise<void> {
+  const events: { runId: string; seq: number; type: string; agentPath: string; data: RunEvent }[] = [];
+  const runs: {
+    id: string;
+    lastSeq: number;
+    usage: RunUsage;
+    inputTokens: number;
+    outputTokens: number;
+    costUsd: number | null;
+  }[] = [];
+  const next = new Map<RunTally, RunTally>();
+  for (const { runId, events: batch, tally, prices } of writes) {
+    const fresh = batch.filter((event) => event.seq > tally.lastSeq);
+    if (fresh.length === 0) continue;
+    const usage = accumulateUsage(structuredClone(tally.usage), fresh, prices);
+    const lastSeq = fresh.at(-1)!.seq;
+    next.set(tally, { lastSeq, usage });
+    for (const event of fresh)
+      events.push({
+        runId,
+        seq: event.seq,
+        type: event.type,
+        agentPath: event.agentPath.join("/"),
+        data: event,
+      });
+    runs.push({ id: runId, lastSeq, usage, ...usage.total });
+  }
+  if (runs.length === 0) return;
   await db.$executeRaw`
     WITH inserted AS (
       INSERT INTO "RunEvent" ("runId", "seq", "type", "agentPath", "data")
-      SELECT ${runId}, e."seq", e."type", e."agentPath", e."data"
-      FROM jsonb_to_recordset(${rows}::jsonb) AS e("seq" int, "type" text, "agentPath" text, "data" jsonb)
+      SELECT e."runId", e."seq", e."type", e."agentPath", e."data"
+      FROM jsonb_to_recordset(${JSON.stringify(events)}::jsonb)
+        AS e("runId" text, "seq" int, "type" text, "agentPath" text, "data" jsonb)
       ON CONFLICT DO NOTHING
     )
-    UPDATE "Run"
-    SET "lastSeq" = ${tally.lastSeq}, "usage" = ${JSON.stringify(tally.usage)}::jsonb,
-        "inputTokens" = ${total.inputTokens}, "outputTokens" = ${total.outputTokens}, "costUsd" = ${total.costUsd}
-    WHERE "id" = ${runId}`;
-  return tally;
+    UPDATE "Run" AS r
+    SET "lastSeq" = u."lastSeq", "usage" = u."usage",
+        "inputTokens" = u."inputTokens", "outputTokens" = u."outputTokens", "costUsd" = u."costUsd"
+    FROM jsonb_to_recordset(${JSON.stringify(runs)}::jsonb)
+      AS u("id" text, "lastSeq" int, "usage" jsonb, "inputTokens" int, "outputTokens" int, "costUsd" float8)
+    WHERE r."id" = u."id"`;
+  for (const [tally, updated] of next) Object.assign(tally, updated);
 }
 
 /** Events after `afterSeq`, in order (what a reconnecting client or a replay reads). */
