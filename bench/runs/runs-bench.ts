@@ -129,12 +129,14 @@ async function round(concurrency: number) {
   });
   await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
   const latencies: number[] = [];
-  const byType: Record<string, number[]> = {};
+  const startLatencies: number[] = [];
+  const stepLatencies: number[] = [];
   socket.on(RUN_EVENTS, (batch: RunEvent[]) => {
     const now = Date.now();
     for (const event of batch) {
       latencies.push(now - event.ts);
-      if (process.env.BENCH_BY_TYPE) (byType[event.type] ??= []).push(now - event.ts);
+      // A run's first two events (run_started, the first step_started) come out of its start.
+      (event.seq <= 1 ? startLatencies : stepLatencies).push(now - event.ts);
     }
   });
   // Completion comes from the run:status stream, not from polling the database, so the commit
@@ -163,8 +165,6 @@ async function round(concurrency: number) {
   const steps = await db.runEvent.count({ where: { runId: { in: ids }, type: "step_finished" } });
   const events = await db.runEvent.count({ where: { runId: { in: ids } } });
   socket.close();
-  if (process.env.BENCH_BY_TYPE)
-    console.log(Object.entries(byType).map(([t, v]) => `${t} p50 ${pct(v, 50)} p95 ${pct(v, 95)} n ${v.length}`).join("\n"));
   const durations = runs.map((r) => (r.finishedAt?.getTime() ?? 0) - (r.startedAt?.getTime() ?? 0));
   return {
     concurrency,
@@ -175,6 +175,8 @@ async function round(concurrency: number) {
     runP95Ms: pct(durations, 95),
     eventLatencyP50Ms: pct(latencies, 50),
     eventLatencyP95Ms: pct(latencies, 95),
+    startEventsP95Ms: pct(startLatencies, 95),
+    laterEventsP95Ms: pct(stepLatencies, 95),
     events,
     steps,
     // Statements the worker sent to Postgres while the round ran (reads count too).
