@@ -11,6 +11,8 @@ export interface RunEventWriterOptions {
   store: (batches: readonly RunEventBatch[]) => Promise<void>;
   /** Called for each run's batch once it is stored, in order: publish it, check the cost cap. */
   onStored?: (batch: RunEventBatch) => void;
+  /** Called once when a run's events can no longer be stored, so the run can be stopped at once. */
+  onFailed?: (runId: string, error: unknown) => void;
   /** How long the first event of a flush waits for others to join it. */
   intervalMs?: number;
   /** Flush at once when this many events are waiting. */
@@ -123,14 +125,14 @@ export class RunEventWriter {
     } catch (error) {
       // Find the run(s) the statement failed for; the others are stored one by one.
       stored = [];
-      if (batches.length === 1) this.failures.set(batches[0]!.runId, error);
+      if (batches.length === 1) this.fail(batches[0]!.runId, error);
       else {
         for (const batch of batches) {
           try {
             await this.options.store([batch]);
             stored.push(batch);
           } catch (runError) {
-            this.failures.set(batch.runId, runError);
+            this.fail(batch.runId, runError);
           }
         }
       }
@@ -139,8 +141,14 @@ export class RunEventWriter {
       try {
         this.options.onStored?.(batch);
       } catch (error) {
-        this.failures.set(batch.runId, error);
+        this.fail(batch.runId, error);
       }
     }
+  }
+
+  private fail(runId: string, error: unknown): void {
+    if (this.failures.has(runId)) return;
+    this.failures.set(runId, error);
+    this.options.onFailed?.(runId, error);
   }
 }

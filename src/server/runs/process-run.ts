@@ -10,7 +10,9 @@ import type { RunProcessor } from "./run-queue";
 import {
   appendEvents,
   claimRun,
+  databaseErrorMessage,
   isTerminal,
+  jsonForPostgres,
   type RunStatus,
   type RunTally,
   tallyOf,
@@ -35,7 +37,8 @@ type StopReason =
   | { kind: "cancel"; message: string }
   | { kind: "timeout"; message: string }
   | { kind: "cost"; message: string }
-  | { kind: "shutdown"; message: string };
+  | { kind: "shutdown"; message: string }
+  | { kind: "storage"; message: string };
 
 const ACTIVE: readonly RunStatus[] = ["running", "waiting_for_input"];
 
@@ -68,6 +71,13 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
           return { runId, events, tally: run.tally, prices: run.prices };
         }),
       ),
+    // A run whose events cannot be stored must not go on calling models and tools unseen.
+    onFailed: (runId, error) => {
+      active.get(runId)?.stopRun({
+        kind: "storage",
+        message: `The run's events could not be stored: ${databaseErrorMessage(error)}`,
+      });
+    },
     onStored: ({ runId, events }) => {
       publisher.publishEvents(runId, events);
       const run = active.get(runId);
@@ -85,7 +95,9 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
     error?: string,
     extra: Parameters<typeof transitionRun>[4] = {},
   ) => {
-    const moved = await transitionRun(db, runId, from, to, error === undefined ? extra : { ...extra, error });
+    // Postgres text refuses NUL, which a provider's or tool's error message can carry.
+    const fields = error === undefined ? extra : { ...extra, error: error.replaceAll("\u0000", "\ufffd") };
+    const moved = await transitionRun(db, runId, from, to, fields);
     if (moved) publisher.publishStatus({ runId, status: to, error: error ?? null });
     return moved;
   };
@@ -124,7 +136,9 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
       if (message.runId !== job.runId) return;
       if (message.type === "cancel") stopRun({ kind: "cancel", message: message.reason });
       else if (agentRun?.provideUserInput(message.requestId, message.text)) {
-        void setStatus(job.runId, ["waiting_for_input"], "running");
+        setStatus(job.runId, ["waiting_for_input"], "running").catch((error: unknown) =>
+          log.error({ err: error }, "could not mark the run running again after a reply"),
+        );
       }
     });
     const run = await claimRun(db, job.runId).catch(async (error: unknown) => {
@@ -155,14 +169,16 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
       for await (const event of agentRun) {
         writer.push(run.id, event);
         if (event.type === "user_input_request") {
-          await writer.drain(run.id);
+          // Waiting before the question is published: a reply can only come after it, and the
+          // reply endpoint accepts it only from a run that is waiting.
           await setStatus(run.id, ["running"], "waiting_for_input");
+          await writer.drain(run.id);
         }
       }
       const result = await agentRun.result;
       await writer.drain(run.id);
 
-      const output = result.output === undefined ? undefined : JSON.parse(JSON.stringify(result.output));
+      const output = result.output === undefined ? undefined : JSON.parse(jsonForPostgres(result.output));
       if (result.state === "success" || result.state === "max_steps") {
         await setStatus(run.id, ACTIVE, "succeeded", undefined, {
           output,
@@ -178,7 +194,8 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
       }
     } catch (error) {
       await writer.drain(run.id).catch(() => undefined);
-      const message = error instanceof Error ? error.message : String(error);
+      const message =
+        stop?.kind === "storage" ? stop.message : error instanceof Error ? error.message : String(error);
       log.error({ err: error }, "run failed outside the engine");
       await setStatus(run.id, ACTIVE, "failed", message);
     } finally {

@@ -140,17 +140,35 @@ export async function appendEvents(db: PrismaClient, writes: readonly RunEventWr
     WITH inserted AS (
       INSERT INTO "RunEvent" ("runId", "seq", "type", "agentPath", "data")
       SELECT e."runId", e."seq", e."type", e."agentPath", e."data"
-      FROM jsonb_to_recordset(${JSON.stringify(events)}::jsonb)
+      FROM jsonb_to_recordset(${jsonForPostgres(events)}::jsonb)
         AS e("runId" text, "seq" int, "type" text, "agentPath" text, "data" jsonb)
       ON CONFLICT DO NOTHING
     )
     UPDATE "Run" AS r
     SET "lastSeq" = u."lastSeq", "usage" = u."usage",
         "inputTokens" = u."inputTokens", "outputTokens" = u."outputTokens", "costUsd" = u."costUsd"
-    FROM jsonb_to_recordset(${JSON.stringify(runs)}::jsonb)
+    FROM jsonb_to_recordset(${jsonForPostgres(runs)}::jsonb)
       AS u("id" text, "lastSeq" int, "usage" jsonb, "inputTokens" int, "outputTokens" int, "costUsd" float8)
     WHERE r."id" = u."id"`;
   for (const [tally, updated] of next) Object.assign(tally, updated);
+}
+
+/**
+ * JSON text Postgres accepts as jsonb: it refuses the NUL character (which a tool or a web page can
+ * return), so an escaped NUL becomes U+FFFD, the replacement character. An escaped backslash
+ * followed by "u0000" is text, not a NUL, and is left alone.
+ */
+export function jsonForPostgres(value: unknown): string {
+  return JSON.stringify(value).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, "$1\\ufffd");
+}
+
+/**
+ * What the database said, without Prisma's framing ("Invalid `prisma.$executeRaw()` invocation: …
+ * Raw query failed. Code: … Message: `…`"), for a message a user reads.
+ */
+export function databaseErrorMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return /Message: `([^`]*)`/.exec(text)?.[1] ?? text.trim().split("\n").at(-1) ?? text;
 }
 
 /** Events after `afterSeq`, in order (what a reconnecting client or a replay reads). */
