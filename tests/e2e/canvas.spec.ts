@@ -176,6 +176,7 @@ test("templates, versions and restore; a stale tab gets a conflict and keeps its
   await expect(page.locator(".react-flow__node")).toHaveCount(7);
   await saved(page);
   await page.getByRole("button", { name: "Fit view" }).click();
+  await page.waitForTimeout(400); // the fit is animated (200 ms)
   await page.screenshot({ path: `${screenshots}/canvas-template.png` });
 
   await page.getByRole("button", { name: "Save version" }).click();
@@ -213,4 +214,41 @@ test("templates, versions and restore; a stale tab gets a conflict and keeps its
   await expect(page.locator(".react-flow__node")).toHaveCount(7);
   await page.reload();
   await expect(page.locator(".react-flow__node")).toHaveCount(7);
+});
+
+test("zoomed out, nodes show only their names, large; zoomed back in, their details return", async ({
+  page,
+}) => {
+  await signUp(page, newAccount("Zoom Tester"));
+  await openNewWorkflow(page, "Zoomed crew");
+  await page.getByRole("button", { name: "Templates" }).click();
+  await page.getByTestId("template-manager-researcher-analyst").click();
+  await expect(page.locator(".react-flow__node")).toHaveCount(7);
+  await saved(page);
+  const flow = page.locator(".react-flow");
+  const manager = nodeOf(page, "agent").filter({ hasText: "manager" }).first();
+  const details = manager.locator(".node-detail").first();
+  const label = manager.locator(".node-overview-label");
+  await expect(flow).not.toHaveClass(/canvas-overview/);
+  await expect(details).toBeVisible();
+  await expect(label).toBeHidden();
+  const edgeCount = await edges(page).count();
+
+  // Zoom out with the canvas's own control until text would be too small to read.
+  for (let i = 0; i < 8 && !(await flow.getAttribute("class"))?.includes("canvas-overview"); i++) {
+    await page.getByRole("button", { name: "Zoom Out" }).click();
+  }
+  await expect(flow).toHaveClass(/canvas-overview/);
+  await expect(label).toBeVisible();
+  await expect(label).toHaveText("manager");
+  await expect(details).toBeHidden();
+  // Same graph, same edges, nodes the same size (nothing is measured again).
+  await expect(page.locator(".react-flow__node")).toHaveCount(7);
+  await expect(edges(page)).toHaveCount(edgeCount);
+  await page.screenshot({ path: `${screenshots}/canvas-overview.png` });
+
+  await page.getByRole("button", { name: "Fit view" }).click();
+  await expect(flow).not.toHaveClass(/canvas-overview/);
+  await expect(details).toBeVisible();
+  await expect(label).toBeHidden();
 });

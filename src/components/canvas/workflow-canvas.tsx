@@ -6,16 +6,31 @@ import {
   type Connection,
   ConnectionLineType,
   Controls,
+  type EdgeChange,
   type FinalConnectionState,
   MiniMap,
+  type NodeChange,
   Panel,
   ReactFlow,
+  type ReactFlowInstance,
   ReactFlowProvider,
+  type ReactFlowState,
   useReactFlow,
+  useStore,
+  type Viewport,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { LayoutGrid, Maximize, Redo2, Undo2 } from "lucide-react";
-import { type DragEvent, type ReactNode, useCallback, useEffect, useRef, useState } from "react";
+import {
+  type DragEvent,
+  memo,
+  type ReactNode,
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from "react";
 import { Button } from "~/components/ui/button";
 import { getRootAgents, type PaletteItem } from "~/graph";
 import { computeLayout } from "./auto-layout";
@@ -29,6 +44,9 @@ import { canvasEdgeTypes, edgeColors } from "./workflow-edge";
 
 /** Above this many nodes the canvas renders only what is on screen and opens on the top agent. */
 const largeGraph = 200;
+/** Below this zoom node text is too small to read: nodes show their name only (see NodeShell). */
+export const overviewZoom = 0.45;
+const isOverview = (s: ReactFlowState) => s.transform[2] < overviewZoom;
 
 const minimapColor = (node: CanvasNode) =>
   ({ agent: "#8b5cf6", model: "#0ea5e9", tool: "#10b981", mcp: "#14b8a6", sandbox: "#f59e0b" })[node.type];
@@ -82,6 +100,20 @@ function CanvasLayout({
   }, [flow, store]);
 
   useEffect(() => {
+    // A pan captures the pointer on the pane: its moves then go straight to the pane instead of
+    // being hit-tested through every node and edge under it (15 ms a move with 500 on screen).
+    const element = wrapper.current;
+    const capture = (event: PointerEvent) => {
+      const target = event.target as Element | null;
+      if (event.button === 0 && target?.classList.contains("react-flow__pane")) {
+        target.setPointerCapture(event.pointerId);
+      }
+    };
+    element?.addEventListener("pointerdown", capture, true);
+    return () => element?.removeEventListener("pointerdown", capture, true);
+  }, []);
+
+  useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (isTypingTarget(event.target)) return;
       if ((event.target as HTMLElement | null)?.closest?.("[role='dialog']")) return;
@@ -118,6 +150,21 @@ function CanvasLayout({
   );
 }
 
+/** Props handed to React Flow that never change: new identities per render would reach its store. */
+const proOptions = { hideAttribution: true };
+const multiSelectionKeys = ["Meta", "Control", "Shift"];
+const minimapStyle = { width: 150, height: 100 };
+const onDragOver = (event: DragEvent) => {
+  event.preventDefault();
+  event.dataTransfer.dropEffect = "copy";
+};
+
+/**
+ * The React Flow canvas. It re-renders on every drag frame (the nodes are controlled), so
+ * everything it passes down keeps its identity between renders — React Flow copies each changed
+ * prop into its store, and every store update runs the selectors of every mounted node, handle and
+ * edge — and the panels are memoised components that subscribe to what they show.
+ */
 function Flow({
   readOnly,
   toolbar,
@@ -131,8 +178,6 @@ function Flow({
   const flow = useReactFlow<CanvasNode, CanvasEdge>();
   const nodes = useCanvas((s) => s.nodes);
   const edges = useCanvas((s) => s.edges);
-  const canUndo = useCanvas((s) => s.past.length > 0);
-  const canRedo = useCanvas((s) => s.future.length > 0);
   const refusal = useCanvas((s) => s.lastRefusal);
   const [hint, setHint] = useState<string | null>(null);
   const initialViewport = useRef(store.getState().viewport);
@@ -144,8 +189,14 @@ function Flow({
     return () => clearTimeout(timer);
   }, [refusal]);
 
-  const isValidConnection = useCallback(
-    (c: Connection | CanvasEdge) => store.getState().checkConnection(c).ok,
+  const handlers = useMemo(
+    () => ({
+      onNodesChange: (changes: NodeChange<CanvasNode>[]) => store.getState().onNodesChange(changes),
+      onEdgesChange: (changes: EdgeChange<CanvasEdge>[]) => store.getState().onEdgesChange(changes),
+      onConnect: (connection: Connection) => void store.getState().connect(connection),
+      onMoveEnd: (_: unknown, viewport: Viewport) => store.getState().setViewport(viewport),
+      isValidConnection: (c: Connection | CanvasEdge) => store.getState().checkConnection(c).ok,
+    }),
     [store],
   );
 
@@ -184,7 +235,34 @@ function Flow({
     [flow, readOnly, store],
   );
 
+  const onInit = useCallback(
+    (instance: ReactFlowInstance<CanvasNode, CanvasEdge>) => {
+      const v = initialViewport.current;
+      const { nodes: all, edges: links } = store.getState();
+      if (v.x !== 0 || v.y !== 0 || v.zoom !== 1 || all.length === 0) return;
+      if (all.length <= largeGraph) {
+        void instance.fitView({ padding: 0.15, maxZoom: 1 });
+        return;
+      }
+      // A large graph fitted whole is unreadable and renders every node: start at the top agent
+      // and what it connects to; the minimap and fit view show the rest.
+      const root = getRootAgents({ nodes: all.map(toWorkflowNode), edges: links.map(toWorkflowEdge) })[0];
+      const near = new Set(
+        root ? [root.id, ...links.filter((e) => e.source === root.id).map((e) => e.target)] : [],
+      );
+      void instance.fitView({
+        padding: 0.15,
+        maxZoom: 1,
+        minZoom: 0.5,
+        nodes: all.filter((n) => near.has(n.id)),
+      });
+    },
+    [store],
+  );
+
   const large = nodes.length > largeGraph;
+  const empty = nodes.length === 0;
+  const overview = useStore(isOverview);
 
   return (
     <ReactFlow<CanvasNode, CanvasEdge>
@@ -192,42 +270,19 @@ function Flow({
       edges={edges}
       nodeTypes={canvasNodeTypes}
       edgeTypes={canvasEdgeTypes}
-      onNodesChange={(changes) => store.getState().onNodesChange(changes)}
-      onEdgesChange={(changes) => store.getState().onEdgesChange(changes)}
-      onConnect={(c) => store.getState().connect(c)}
+      onNodesChange={handlers.onNodesChange}
+      onEdgesChange={handlers.onEdgesChange}
+      onConnect={handlers.onConnect}
       onConnectEnd={onConnectEnd}
-      isValidConnection={isValidConnection}
-      onMoveEnd={(_, viewport) => store.getState().setViewport(viewport)}
-      onInit={(instance) => {
-        const v = initialViewport.current;
-        const { nodes: all, edges: links } = store.getState();
-        if (v.x !== 0 || v.y !== 0 || v.zoom !== 1 || all.length === 0) return;
-        if (all.length <= largeGraph) {
-          void instance.fitView({ padding: 0.15, maxZoom: 1 });
-          return;
-        }
-        // A large graph fitted whole is unreadable and renders every node: start at the top agent
-        // and what it connects to; the minimap and fit view show the rest.
-        const root = getRootAgents({ nodes: all.map(toWorkflowNode), edges: links.map(toWorkflowEdge) })[0];
-        const near = new Set(
-          root ? [root.id, ...links.filter((e) => e.source === root.id).map((e) => e.target)] : [],
-        );
-        void instance.fitView({
-          padding: 0.15,
-          maxZoom: 1,
-          minZoom: 0.5,
-          nodes: all.filter((n) => near.has(n.id)),
-        });
-      }}
+      isValidConnection={handlers.isValidConnection}
+      onMoveEnd={handlers.onMoveEnd}
+      onInit={onInit}
       defaultViewport={initialViewport.current}
-      onDragOver={(event) => {
-        event.preventDefault();
-        event.dataTransfer.dropEffect = "copy";
-      }}
+      onDragOver={onDragOver}
       onDrop={onDrop}
       deleteKeyCode={null}
       selectionKeyCode="Shift"
-      multiSelectionKeyCode={["Meta", "Control", "Shift"]}
+      multiSelectionKeyCode={multiSelectionKeys}
       nodesDraggable={!readOnly}
       nodesConnectable={!readOnly}
       edgesReconnectable={false}
@@ -235,19 +290,45 @@ function Flow({
       onlyRenderVisibleElements={large}
       minZoom={0.05}
       maxZoom={2}
-      proOptions={{ hideAttribution: true }}
+      proOptions={proOptions}
+      className={overview ? "canvas-overview" : undefined}
     >
+      <CanvasChrome readOnly={readOnly} toolbar={toolbar} onLayout={onLayout} hint={hint} empty={empty} />
+    </ReactFlow>
+  );
+}
+
+/** Background, minimap, zoom controls and panels: memoised, so a drag frame does not redraw them. */
+const CanvasChrome = memo(function CanvasChrome({
+  readOnly,
+  toolbar,
+  onLayout,
+  hint,
+  empty,
+}: {
+  readOnly: boolean;
+  toolbar?: ReactNode;
+  onLayout: () => void;
+  hint: string | null;
+  empty: boolean;
+}) {
+  const store = useCanvasStore();
+  const flow = useReactFlow<CanvasNode, CanvasEdge>();
+  const canUndo = useCanvas((s) => s.past.length > 0);
+  const canRedo = useCanvas((s) => s.future.length > 0);
+  return (
+    <>
       <Background variant={BackgroundVariant.Dots} gap={18} size={1} />
-      {nodes.length > 0 ? (
+      {empty ? null : (
         <MiniMap<CanvasNode>
-          style={{ width: 150, height: 100 }}
+          style={minimapStyle}
           pannable
           zoomable
           nodeColor={minimapColor}
           className="!bottom-2 !right-2"
           ariaLabel="Minimap"
         />
-      ) : null}
+      )}
       <Controls showInteractive={false} showFitView={false} position="bottom-left" />
       <Panel
         position="top-left"
@@ -308,13 +389,13 @@ function Flow({
           >
             {hint}
           </div>
-        ) : nodes.length === 0 ? (
+        ) : empty ? (
           <div className="rounded-md border border-dashed border-border bg-background px-3 py-1.5 text-xs text-muted-foreground">
             Drag a CodeAgent from the palette to start, then connect a model to its{" "}
             <span style={{ color: edgeColors["uses-model"] }}>model</span> port, or start from a template.
           </div>
         ) : null}
       </Panel>
-    </ReactFlow>
+    </>
   );
-}
+});

@@ -20,7 +20,12 @@ export interface SourcePort {
   label: string;
 }
 
-/** The frame every node kind shares: accent bar, title, key settings, ports and validation state. */
+/**
+ * The frame every node kind shares: accent bar, title, key settings, ports and validation state.
+ * Below the overview zoom (`.canvas-overview` on the canvas, see workflow-canvas.tsx) the details,
+ * unreadable at that size, are hidden without changing the node's size and only the name shows,
+ * large: a zoomed-out graph of hundreds of nodes then paints a fraction of the layers per frame.
+ */
 export function NodeShell({
   id,
   kind,
@@ -53,7 +58,7 @@ export function NodeShell({
       data-node-id={id}
       data-validation={state}
       className={cn(
-        "w-56 rounded-lg border bg-background text-left shadow-card",
+        "relative w-56 rounded-lg border bg-background text-left shadow-card",
         selected ? "border-primary ring-2 ring-primary/30" : "border-border",
         state === "error" && !selected && "border-destructive/60",
       )}
@@ -63,10 +68,10 @@ export function NodeShell({
         position={Position.Top}
         id={targetHandle.id}
         title={targetHandle.label}
-        className="!h-2.5 !w-2.5 !border-2 !border-background !bg-zinc-400"
+        className="port-in !h-2.5 !w-2.5 !border-2 !border-background !bg-zinc-400"
       />
       <div className={cn("h-1 rounded-t-lg", accent)} />
-      <div className="flex items-start gap-2 px-3 pt-2 pb-1">
+      <div className="node-detail flex items-start gap-2 px-3 pt-2 pb-1">
         <span className="mt-0.5 text-muted-foreground [&_svg]:size-4">{icon}</span>
         <div className="min-w-0 flex-1">
           <div className="truncate text-sm font-semibold" title={title}>
@@ -85,10 +90,10 @@ export function NodeShell({
         ) : null}
       </div>
       {children ? (
-        <div className="space-y-0.5 px-3 pb-2 text-xs text-muted-foreground">{children}</div>
+        <div className="node-detail space-y-0.5 px-3 pb-2 text-xs text-muted-foreground">{children}</div>
       ) : null}
       {issues.length > 0 ? (
-        <ul className="border-t border-border px-3 py-1.5 text-xs">
+        <ul className="node-detail border-t border-border px-3 py-1.5 text-xs">
           {issues.slice(0, 2).map((issue) => (
             <li
               key={`${issue.code}-${issue.message}`}
@@ -101,11 +106,14 @@ export function NodeShell({
           {issues.length > 2 ? <li className="text-muted-foreground">+{issues.length - 2} more</li> : null}
         </ul>
       ) : null}
+      <div aria-hidden className="node-overview-label">
+        {title}
+      </div>
       {sourcePorts.length > 0 ? (
         <div className="relative flex h-6 justify-around border-t border-border text-[10px] uppercase tracking-wide text-muted-foreground">
           {sourcePorts.map((port, i) => (
             <div key={port.id} className="relative flex flex-1 items-center justify-center">
-              {port.label}
+              <span className="node-detail">{port.label}</span>
               <Handle
                 type="source"
                 position={Position.Bottom}
@@ -113,7 +121,10 @@ export function NodeShell({
                 title={`Drag to connect: ${port.label}`}
                 data-testid={`handle-${port.id}`}
                 style={{ left: `${50}%` }}
-                className={cn("!h-3 !w-3 !border-2 !border-background", portColor[i % portColor.length])}
+                className={cn(
+                  "port-out !h-3 !w-3 !border-2 !border-background",
+                  portColor[i % portColor.length],
+                )}
               />
             </div>
           ))}
