@@ -8,13 +8,15 @@
  * (which validates it server-side), then measures. Results go to bench/canvas/results.json.
  */
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { chromium, type Page } from "@playwright/test";
 import { validateDocument } from "~/graph";
 import { largeWorkflow } from "./large-workflow";
 
 const baseURL = process.env.BASE_URL ?? "http://127.0.0.1:3201";
 const runs = Number(process.env.RUNS ?? 3);
+/** When set, each interaction's CPU profile and trace (Chrome DevTools formats) are written here. */
+const profileDir = process.env.PROFILE_DIR;
 
 async function trpc<T>(page: Page, path: string, input: unknown): Promise<T> {
   const response = await page.request.post(`${baseURL}/api/trpc/${path}`, { data: { json: input } });
@@ -28,6 +30,15 @@ const quantile = (values: number[], q: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 };
 const round = (n: number) => Math.round(n * 10) / 10;
+/** Frame intervals summarised: quantiles, and the share of frames over the 33 ms budget. */
+const frameStats = (frames: number[]) => ({
+  p50: round(quantile(frames, 0.5)),
+  p90: round(quantile(frames, 0.9)),
+  p95: round(quantile(frames, 0.95)),
+  max: round(Math.max(...frames)),
+  over33ms: `${round((100 * frames.filter((f) => f > 34).length) / frames.length)}%`,
+  frames: frames.length,
+});
 
 /** Record rAF-to-rAF intervals in the page until `stop` is called. */
 async function startFrames(page: Page) {
@@ -65,9 +76,24 @@ async function findEmptyPanePoint(page: Page): Promise<{ x: number; y: number }>
   })()`);
 }
 
-/** Drag the first rendered node along a wavy path for 60 pointer moves; returns frame intervals. */
+/** The bounding box of the rendered node nearest the middle of the canvas (a third of the way down). */
+async function middleNode(page: Page): Promise<{ x: number; y: number; width: number; height: number }> {
+  return page.evaluate(`(() => {
+    const pane = document.querySelector(".react-flow__pane").getBoundingClientRect();
+    const cx = pane.x + pane.width / 2, cy = pane.y + pane.height / 3;
+    let best = null, bestDistance = Infinity;
+    for (const el of document.querySelectorAll(".react-flow__node")) {
+      const r = el.getBoundingClientRect();
+      const distance = Math.hypot(r.x + r.width / 2 - cx, r.y + r.height / 2 - cy);
+      if (distance < bestDistance) { bestDistance = distance; best = { x: r.x, y: r.y, width: r.width, height: r.height }; }
+    }
+    return best;
+  })()`);
+}
+
+/** Drag the node nearest the middle along a wavy path for 60 pointer moves; returns frame intervals. */
 async function dragFrames(page: Page): Promise<number[]> {
-  const box = (await page.locator(".react-flow__node").first().boundingBox())!;
+  const box = await middleNode(page);
   const start = { x: box.x + box.width / 2, y: box.y + Math.min(8, box.height / 2) };
   await startFrames(page);
   await page.mouse.move(start.x, start.y);
@@ -76,6 +102,27 @@ async function dragFrames(page: Page): Promise<number[]> {
     await page.mouse.move(start.x + Math.sin(i / 6) * 120, start.y + i * 2);
     await page.evaluate("new Promise((r) => requestAnimationFrame(r))");
   }
+  await page.mouse.up();
+  return (await stopFrames(page)).slice(1);
+}
+
+/**
+ * Drag the middle node to the canvas's left edge and hold it there for 60 frames while React Flow
+ * auto-pans (the view and the node move together every frame); returns frame intervals.
+ */
+async function autoPanFrames(page: Page): Promise<number[]> {
+  const box = await middleNode(page);
+  const pane = (await page.locator(".react-flow__pane").boundingBox())!;
+  const start = { x: box.x + box.width / 2, y: box.y + Math.min(8, box.height / 2) };
+  const edge = { x: pane.x + 10, y: start.y };
+  await startFrames(page);
+  await page.mouse.move(start.x, start.y);
+  await page.mouse.down();
+  for (let i = 1; i <= 20; i++) {
+    await page.mouse.move(start.x + ((edge.x - start.x) * i) / 20, start.y);
+    await page.evaluate("new Promise((r) => requestAnimationFrame(r))");
+  }
+  for (let i = 0; i < 60; i++) await page.evaluate("new Promise((r) => requestAnimationFrame(r))");
   await page.mouse.up();
   return (await stopFrames(page)).slice(1);
 }
@@ -92,6 +139,27 @@ async function panFrames(page: Page): Promise<number[]> {
   }
   await page.mouse.up();
   return (await stopFrames(page)).slice(1);
+}
+
+/** Run `interaction`, recording a CPU profile of the page into PROFILE_DIR when it is set. */
+async function profiled<T>(page: Page, name: string, interaction: () => Promise<T>): Promise<T> {
+  if (!profileDir) return interaction();
+  mkdirSync(profileDir, { recursive: true });
+  const browser = page.context().browser()!;
+  await browser.startTracing(page, {
+    path: `${profileDir}/${name}.trace.json`,
+    categories: ["devtools.timeline", "disabled-by-default-devtools.timeline"],
+  });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+  await cdp.send("Profiler.start");
+  const result = await interaction();
+  const { profile } = await cdp.send("Profiler.stop");
+  await browser.stopTracing();
+  writeFileSync(`${profileDir}/${name}.cpuprofile`, JSON.stringify(profile));
+  await cdp.detach();
+  return result;
 }
 
 async function main() {
@@ -129,6 +197,7 @@ async function main() {
   const pan: number[] = [];
   const fittedDrag: number[] = [];
   const fittedPan: number[] = [];
+  const autoPan: number[] = [];
   const phases: Record<string, number>[] = [];
   for (let run = 0; run < runs; run++) {
     // A fresh copy per run, so every navigation opens the same saved state.
@@ -158,17 +227,17 @@ async function main() {
     })()`)) as Record<string, number>;
     phases.push(nav);
     await page.waitForTimeout(500);
-    // Zoom in a little so nodes are big enough to grab, as a user would.
     const rendered = await page.locator(".react-flow__node").count();
 
-    drag.push(...(await dragFrames(page)));
-    pan.push(...(await panFrames(page)));
+    drag.push(...(await profiled(page, `drag-${run + 1}`, () => dragFrames(page))));
+    pan.push(...(await profiled(page, `pan-${run + 1}`, () => panFrames(page))));
     // The whole graph on screen: every node rendered.
     await page.getByRole("button", { name: "Fit view", exact: true }).first().click();
     await page.waitForTimeout(1500);
     const all = await page.locator(".react-flow__node").count();
-    fittedDrag.push(...(await dragFrames(page)));
-    fittedPan.push(...(await panFrames(page)));
+    fittedDrag.push(...(await profiled(page, `fitted-drag-${run + 1}`, () => dragFrames(page))));
+    fittedPan.push(...(await profiled(page, `fitted-pan-${run + 1}`, () => panFrames(page))));
+    autoPan.push(...(await profiled(page, `auto-pan-${run + 1}`, () => autoPanFrames(page))));
     console.log(`  fitted: ${all} nodes rendered`);
     // The drag is autosaved; let it land before navigating again.
     await page.waitForSelector('[data-testid="save-status"][data-state="saved"]', { timeout: 30_000 });
@@ -187,18 +256,11 @@ async function main() {
       max: round(Math.max(...tti)),
       all: tti.map(round),
     },
-    dragFrameMs: { p50: round(quantile(drag, 0.5)), p95: round(quantile(drag, 0.95)), frames: drag.length },
-    panFrameMs: { p50: round(quantile(pan, 0.5)), p95: round(quantile(pan, 0.95)), frames: pan.length },
-    fittedDragFrameMs: {
-      p50: round(quantile(fittedDrag, 0.5)),
-      p95: round(quantile(fittedDrag, 0.95)),
-      frames: fittedDrag.length,
-    },
-    fittedPanFrameMs: {
-      p50: round(quantile(fittedPan, 0.5)),
-      p95: round(quantile(fittedPan, 0.95)),
-      frames: fittedPan.length,
-    },
+    dragFrameMs: frameStats(drag),
+    panFrameMs: frameStats(pan),
+    fittedDragFrameMs: frameStats(fittedDrag),
+    fittedPanFrameMs: frameStats(fittedPan),
+    autoPanDragFrameMs: frameStats(autoPan),
   };
   writeFileSync(new URL("./results.json", import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
   console.log(JSON.stringify(result, null, 2));

@@ -1,8 +1,10 @@
 /**
  * Runs bench: how many concurrent runs one worker process carries with a model that answers in
- * 200 ms, the latency of a step event from the worker to a connected Socket.IO client, and database
- * transactions per step. Real Postgres, Redis, BullMQ, one `npm run worker` process, Socket.IO with
- * the Redis adapter. Run: `npx tsx bench/runs/runs-bench.ts [concurrency...]` (default 25 50 100).
+ * 200 ms, the latency of an event from the worker to a connected Socket.IO client, database
+ * statements and CPU per step. Real Postgres, Redis, BullMQ, one `npm run worker` process,
+ * Socket.IO with the Redis adapter in this process (the web process), the model and tool servers
+ * in another (outside-world.ts). Each round starts all its runs in the same instant.
+ * Run: `npx tsx bench/runs/runs-bench.ts [concurrency...]` (default 25 50 100).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -10,14 +12,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import pg from "pg";
 import { io as connect } from "socket.io-client";
 import type { RunEvent } from "~/agents/events";
-import {
-  lookupClerkSpec,
-  scriptLookupClerk,
-  sessionCookie,
-  startLookupToolServer,
-  startRunSocketServer,
-} from "../../tests/helpers/lookup-clerk";
-import { startOpenAIServer } from "../../tests/helpers/openai-server";
+import { lookupClerkSpec, sessionCookie, startRunSocketServer } from "../../tests/helpers/lookup-clerk";
 import { startStatementCounter } from "./statement-counter";
 
 const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -77,9 +72,16 @@ await signUp({ name: "Bench", email: "bench@example.com", password: "benchmarkin
 const user = await db.user.findUniqueOrThrow({ where: { email: "bench@example.com" } });
 const teamId = (await db.membership.findFirstOrThrow({ where: { userId: user.id } })).teamId;
 const cookie = await sessionCookie(user, AUTH_SECRET);
-const openai = await startOpenAIServer();
-scriptLookupClerk(openai, MODEL_MS);
-const tool = await startLookupToolServer();
+const world: ChildProcess = spawn(process.execPath, ["--import", "tsx", "bench/runs/outside-world.ts"], {
+  env: { ...process.env, MODEL_MS: String(MODEL_MS) },
+  stdio: ["ignore", "pipe", "inherit"],
+});
+const { openaiUrl, toolUrl } = await new Promise<{ openaiUrl: string; toolUrl: string }>(
+  (resolve, reject) => {
+    world.stdout!.once("data", (line: Buffer) => resolve(JSON.parse(line.toString())));
+    world.once("exit", (code) => reject(new Error(`the outside-world process exited (${code})`)));
+  },
+);
 const sockets = await startRunSocketServer({ db, redisUrl: REDIS_URL, socketAuth, attachRunRooms });
 const socketUrl = sockets.url;
 
@@ -113,9 +115,10 @@ const worker: ChildProcess = spawn(
 );
 const workerCpu = () => cpuMs((pid) => pid === worker.pid);
 const postgresCpu = () => cpuMs((_pid, comm) => comm === "postgres");
+const worldCpu = () => cpuMs((pid) => pid === world.pid);
 const queue = new BullmqRunQueue({ redisUrl: REDIS_URL, name: QUEUE });
 
-const spec = lookupClerkSpec(openai.url, tool.url);
+const spec = lookupClerkSpec(openaiUrl, toolUrl);
 
 async function round(concurrency: number) {
   const ids: string[] = [];
@@ -151,12 +154,16 @@ async function round(concurrency: number) {
   for (const id of ids)
     await new Promise((resolve) => socket.emit("run:subscribe", { runId: id, afterSeq: -1 }, resolve));
   const statementsBefore = statementCounter.count();
-  const cpuBefore = { worker: workerCpu(), postgres: postgresCpu() };
+  const cpuBefore = { worker: workerCpu(), postgres: postgresCpu(), world: worldCpu() };
   const started = Date.now();
   for (const id of ids) await queue.enqueue(id);
   await allDone;
   const wall = Date.now() - started;
-  const cpu = { worker: workerCpu() - cpuBefore.worker, postgres: postgresCpu() - cpuBefore.postgres };
+  const cpu = {
+    worker: workerCpu() - cpuBefore.worker,
+    postgres: postgresCpu() - cpuBefore.postgres,
+    world: worldCpu() - cpuBefore.world,
+  };
   const statements = statementCounter.count() - statementsBefore;
   const runs = await db.run.findMany({
     where: { id: { in: ids } },
@@ -183,6 +190,7 @@ async function round(concurrency: number) {
     dbStatementsPerStep: Number((statements / Math.max(steps, 1)).toFixed(2)),
     workerCpuMsPerStep: Number((cpu.worker / Math.max(steps, 1)).toFixed(2)),
     postgresCpuMsPerStep: Number((cpu.postgres / Math.max(steps, 1)).toFixed(2)),
+    modelServerCpuMsPerStep: Number((cpu.world / Math.max(steps, 1)).toFixed(2)),
   };
 }
 
@@ -201,8 +209,7 @@ try {
   await queue.close(100);
   sockets.close();
   await statementCounter.close();
-  tool.server.close();
-  await openai.close();
+  world.kill("SIGTERM");
   await db.$disconnect();
   await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
   process.exit();
