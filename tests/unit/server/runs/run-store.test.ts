@@ -30,7 +30,9 @@ describe("databaseErrorMessage", () => {
   });
 
   it("falls back to the last line, where Prisma puts the cause", () => {
-    const error = new Error("\nInvalid `prisma.run.update()` invocation:\n\n\nCan't reach database server at 127.0.0.1:5432\n");
+    const error = new Error(
+      "\nInvalid `prisma.run.update()` invocation:\n\n\nCan't reach database server at 127.0.0.1:5432\n",
+    );
     expect(databaseErrorMessage(error)).toBe("Can't reach database server at 127.0.0.1:5432");
     expect(databaseErrorMessage("plain")).toBe("plain");
   });
