@@ -682,25 +682,30 @@ describe("run processor", () => {
     ]);
   });
 
-  it("stops the run whose row was deleted mid-run at once, with no further model call; another run sharing its event writes succeeds in full", async () => {
-    // Both first model calls answer at the same moment, so their events share one statement. Left to
-    // go on, the doomed run would then wait 1.5 s for its tool and 2 s for its second model call.
+  /**
+   * Two runs on one processor whose first model calls answer at the same moment (`releaseAt`), so
+   * their events share one statement. Left to go on, the `failing` one would then wait 1.5 s for its
+   * tool and 2 s for its second model call; the `healthy` one goes on at once.
+   */
+  async function twoRunsAnsweredTogether(failingWord: string, healthyWord: string) {
     const releaseAt = Date.now() + 1500;
     scriptClerk((word, first) =>
-      first ? Math.max(0, releaseAt - Date.now()) : word === "doomed" ? 2000 : 50,
+      first ? Math.max(0, releaseAt - Date.now()) : word === failingWord ? 2000 : 50,
     );
-    tool.reply = (word) => ({ text: `definition of ${word}`, delayMs: word === "doomed" ? 1500 : 0 });
+    tool.reply = (word) => ({ text: `definition of ${word}`, delayMs: word === failingWord ? 1500 : 0 });
     const worker = startProcessor({ batch: { intervalMs: 50 } });
-    const doomed = await createRun(db, {
-      teamId,
-      spec: scriptedToolClerkSpec() as never,
-      task: "Define the word doomed.",
-    });
-    const sturdy = await createRun(db, {
-      teamId,
-      spec: scriptedToolClerkSpec() as never,
-      task: "Define the word sturdy.",
-    });
+    const runFor = (word: string) =>
+      createRun(db, { teamId, spec: scriptedToolClerkSpec() as never, task: `Define the word ${word}.` });
+    return { releaseAt, worker, failing: await runFor(failingWord), healthy: await runFor(healthyWord) };
+  }
+
+  it("stops the run whose row was deleted mid-run at once, with no further model call; another run sharing its event writes succeeds in full", async () => {
+    const {
+      releaseAt,
+      worker,
+      failing: doomed,
+      healthy: sturdy,
+    } = await twoRunsAnsweredTogether("doomed", "sturdy");
 
     let doomedDoneAt = 0;
     const processing = [
@@ -783,22 +788,12 @@ describe("run processor", () => {
     // A trigger refuses this run's events from its model's first answer on (seq 2); everything else
     // is stored as usual. Both first model calls answer together, so the refused events first go
     // out in a statement shared with the other run's.
-    const releaseAt = Date.now() + 1500;
-    scriptClerk((word, first) =>
-      first ? Math.max(0, releaseAt - Date.now()) : word === "refused" ? 2000 : 50,
-    );
-    tool.reply = (word) => ({ text: `definition of ${word}`, delayMs: word === "refused" ? 1500 : 0 });
-    const worker = startProcessor({ batch: { intervalMs: 50 } });
-    const refused = await createRun(db, {
-      teamId,
-      spec: scriptedToolClerkSpec() as never,
-      task: "Define the word refused.",
-    });
-    const beside = await createRun(db, {
-      teamId,
-      spec: scriptedToolClerkSpec() as never,
-      task: "Define the word beside.",
-    });
+    const {
+      releaseAt,
+      worker,
+      failing: refused,
+      healthy: beside,
+    } = await twoRunsAnsweredTogether("refused", "beside");
     await db.$executeRawUnsafe(`
       CREATE FUNCTION refuse_run_events() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
