@@ -159,6 +159,17 @@ function clerkSpec(): AgentSpecInput {
   return lookupClerkSpec(openai.url, toolUrl, "Looks words up.");
 }
 
+/** A ToolCallingAgent that can ask the user a question (the engine's `user_input` tool). */
+function userInputHostSpec(): AgentSpecInput {
+  return {
+    type: "toolCalling",
+    name: "host",
+    model: { provider: "openai", model: "gpt-4o-mini", baseUrl: openai.url },
+    tools: [{ kind: "builtin", name: "user_input" }],
+    maxSteps: 4,
+  };
+}
+
 /** The lookup clerk, using the scripted tool server (`tool.reply`) instead of the plain one. */
 function scriptedToolClerkSpec(): AgentSpecInput {
   return lookupClerkSpec(openai.url, tool.url, "Looks words up.");
@@ -570,13 +581,7 @@ describe("run processor", () => {
       };
     };
     const worker = startProcessor();
-    const spec: AgentSpecInput = {
-      type: "toolCalling",
-      name: "host",
-      model: { provider: "openai", model: "gpt-4o-mini", baseUrl: openai.url },
-      tools: [{ kind: "builtin", name: "user_input" }],
-      maxSteps: 4,
-    };
+    const spec = userInputHostSpec();
     const { id } = await createRun(db, {
       teamId,
       spec: spec as never,
@@ -650,13 +655,7 @@ describe("run processor", () => {
       toolCalls: [{ name: "user_input", arguments: { question: "Are you there?" } }],
     });
     const worker = startProcessor();
-    const spec: AgentSpecInput = {
-      type: "toolCalling",
-      name: "host",
-      model: { provider: "openai", model: "gpt-4o-mini", baseUrl: openai.url },
-      tools: [{ kind: "builtin", name: "user_input" }],
-      maxSteps: 4,
-    };
+    const spec = userInputHostSpec();
     const { id } = await createRun(db, { teamId, spec: spec as never, task: "Wait for me." });
 
     const processing = worker.run(id);
@@ -951,13 +950,7 @@ describe("run processor", () => {
             toolCalls: [{ name: "user_input", arguments: { question: "What is your name?" } }],
           };
     const worker = startProcessor();
-    const spec: AgentSpecInput = {
-      type: "toolCalling",
-      name: "host",
-      model: { provider: "openai", model: "gpt-4o-mini", baseUrl: openai.url },
-      tools: [{ kind: "builtin", name: "user_input" }],
-      maxSteps: 4,
-    };
+    const spec = userInputHostSpec();
     // A short time limit, so a reply refused as too early fails the test instead of hanging it.
     const { id } = await createRun(db, {
       teamId,
