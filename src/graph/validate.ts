@@ -6,7 +6,7 @@ import { getAgentModel, getAgentTools, getManagedAgents, getRootAgents } from ".
 import { type WorkflowDocument, type WorkflowNode, workflowDocumentSchema } from "./workflow-document";
 
 export interface ValidateOptions {
-  /** Names of the team's secrets; when given, references to other names are errors. */
+  /** Names of the secrets that are set (today: provider keys in the server's environment); when given, references to other names are errors. */
   knownSecrets?: readonly string[];
   catalog?: ToolCatalog;
 }
@@ -261,11 +261,7 @@ function checkSecrets(n: WorkflowNode, known: Set<string> | undefined, report: F
     if (!secretPattern.test(ref.name)) {
       report("invalid-secret-name", `Secret names are UPPER_SNAKE_CASE ("${ref.name}")`, ref.field);
     } else if (known && !known.has(ref.name)) {
-      report(
-        "missing-secret",
-        `The secret ${ref.name} does not exist in this team; add it under Secrets`,
-        ref.field,
-      );
+      report("missing-secret", `The secret ${ref.name} is not set on this server`, ref.field);
     }
   }
 }

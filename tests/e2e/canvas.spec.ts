@@ -100,7 +100,13 @@ test("build a workflow by drag and drop, validate, undo/redo, autosave, export a
   await expect(agent.getByTestId("node-agent")).toHaveAttribute("data-validation", "ok");
   await expect(agent).toContainText("Search the web and cite sources.");
 
-  await expect(page.getByTestId("run-button")).toBeEnabled();
+  // The model names OPENAI_API_KEY, which this server does not have: its node says so, and Run
+  // waits for it instead of starting a run that would stop at its first model call.
+  await expect(model.getByTestId("node-model")).toHaveAttribute("data-validation", "error");
+  await expect(model.getByTestId("node-issue")).toHaveText(
+    "The secret OPENAI_API_KEY is not set on this server",
+  );
+  await expect(page.getByTestId("run-button")).toBeDisabled();
   await saved(page);
   await page.screenshot({ path: `${screenshots}/canvas-editing.png` });
 

@@ -2,15 +2,7 @@ import type { BuildAgentDeps } from "~/agents";
 import { createExecutor, PyodidePool, parseDockerHost } from "~/agents/executors";
 import { env } from "~/env";
 import type { AgentSpec } from "~/graph/agent-spec";
-
-/**
- * Provider keys the engine may ask for by name. Until team secrets exist they come from the
- * environment; no other variable is reachable through an agent spec.
- */
-const ENV_SECRETS: Record<string, string | undefined> = {
-  OPENAI_API_KEY: env.OPENAI_API_KEY,
-  HF_TOKEN: env.HF_TOKEN,
-};
+import { environmentSecret } from "./providers";
 
 /**
  * The engine's host dependencies in a worker: secrets from the environment, sandboxes chosen by
@@ -26,7 +18,7 @@ export function createAgentDeps(): { deps: BuildAgentDeps; close(): Promise<void
   };
   const pool = env.PYODIDE_POOL_SIZE > 0 ? new PyodidePool({ size: env.PYODIDE_POOL_SIZE }) : undefined;
   const deps: BuildAgentDeps = {
-    resolveSecret: async (name) => ENV_SECRETS[name],
+    resolveSecret: async (name) => environmentSecret(name),
     // The dashboard shows model text as it is generated.
     streamOutputs: true,
     createExecutor: (spec, options) =>

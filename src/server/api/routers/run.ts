@@ -77,7 +77,10 @@ export const runRouter = createTRPCRouter({
       if (!source) throw new TRPCError({ code: "NOT_FOUND", message: "Workflow version not found." });
       const migrated = migrate(source.graph);
       if (!migrated.ok) throw new TRPCError({ code: "BAD_REQUEST", message: migrated.message });
-      const compiled = compile(migrated.document);
+      // Authoritative: a run whose secrets are not set would only stop at its first model call.
+      const compiled = compile(migrated.document, undefined, {
+        knownSecrets: configuredProviders().secretNames,
+      });
       if (!compiled.ok) {
         const first = compiled.issues[0]?.message ?? "the graph is incomplete";
         const more = compiled.issues.length > 1 ? ` (and ${compiled.issues.length - 1} more)` : "";

@@ -1,9 +1,9 @@
 "use client";
 
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { ArrowLeft, Download, FileUp, History, LayoutTemplate, Save } from "lucide-react";
 import Link from "next/link";
-import { type ChangeEvent, useRef, useState } from "react";
+import { type ChangeEvent, useEffect, useRef, useState } from "react";
 import { useStore } from "zustand";
 import { CanvasStoreProvider, createCanvasStore, WorkflowCanvas } from "~/components/canvas";
 import { StartRunDialog } from "~/components/runs/start-run-dialog";
@@ -50,6 +50,12 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
   const [versionOpen, setVersionOpen] = useState(false);
   const [message, setMessage] = useState("");
   const blocking = useStore(store, (s) => s.issues.filter((i) => i.severity !== "warning").length);
+  // Validation knows which secrets are set (names only), so a missing key shows on its node.
+  const providers = useQuery(trpc.run.providers.queryOptions(undefined, { staleTime: 60_000 }));
+  const secretNames = providers.data?.secretNames;
+  useEffect(() => {
+    if (secretNames) store.getState().setKnownSecrets(secretNames);
+  }, [secretNames, store]);
 
   const saveVersion = useMutation(
     trpc.workflow.saveVersion.mutationOptions({
