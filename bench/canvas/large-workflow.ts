@@ -1,8 +1,7 @@
 import {
   createEmptyWorkflow,
   type EdgeKind,
-  sourceHandleByKind,
-  targetHandleByKind,
+  edgeOfKind,
   type WorkflowDocument,
   type WorkflowNode,
 } from "~/graph";
@@ -15,14 +14,7 @@ export function largeWorkflow(): WorkflowDocument {
   const nodes: WorkflowNode[] = [];
   const edges: WorkflowDocument["edges"] = [];
   const edge = (type: EdgeKind, source: string, target: string) =>
-    edges.push({
-      id: `e${edges.length}`,
-      type,
-      source,
-      target,
-      sourceHandle: sourceHandleByKind[type],
-      targetHandle: targetHandleByKind[type],
-    });
+    edges.push(edgeOfKind(type, source, target, `e${edges.length}`));
   const at = (i: number, row: number) => ({ x: (i % 25) * 260, y: row * 160 + Math.floor(i / 25) * 900 });
   for (let a = 0; a < 100; a++) {
     nodes.push({

@@ -1,4 +1,4 @@
-import type { EdgeKind, WorkflowNodeType } from "./workflow-document";
+import type { EdgeKind, WorkflowEdge, WorkflowNodeType } from "./workflow-document";
 
 /**
  * Handle (port) ids. Every edge leaves an agent from the source handle of its kind and enters
@@ -18,6 +18,23 @@ export const targetHandleByKind = {
   "uses-model": "in",
   "runs-in": "in",
 } as const satisfies Record<EdgeKind, string>;
+
+/** An edge of this kind from an agent to a node, through the ports its kind uses. */
+export function edgeOfKind(
+  type: EdgeKind,
+  source: string,
+  target: string,
+  id = `${source}-${type}-${target}`,
+): WorkflowEdge {
+  return {
+    id,
+    type,
+    source,
+    target,
+    sourceHandle: sourceHandleByKind[type],
+    targetHandle: targetHandleByKind[type],
+  };
+}
 
 /** The edge kind a connection from an agent into a node of this type has. */
 export const edgeKindByTargetType = {

@@ -1,7 +1,6 @@
-import { sourceHandleByKind, targetHandleByKind } from "./handles";
+import { edgeOfKind } from "./handles";
 import {
   CURRENT_WORKFLOW_VERSION,
-  type EdgeKind,
   type WorkflowDocument,
   type WorkflowEdge,
   type WorkflowNode,
@@ -14,15 +13,6 @@ export interface WorkflowTemplate {
   description: string;
   document: WorkflowDocument;
 }
-
-const edge = (type: EdgeKind, source: string, target: string): WorkflowEdge => ({
-  id: `${source}-${type}-${target}`,
-  type,
-  source,
-  target,
-  sourceHandle: sourceHandleByKind[type],
-  targetHandle: targetHandleByKind[type],
-});
 
 const doc = (nodes: WorkflowNode[], edges: WorkflowEdge[]): WorkflowDocument => ({
   version: CURRENT_WORKFLOW_VERSION,
@@ -69,10 +59,10 @@ const codeAgentWithSearch: WorkflowTemplate = {
       { id: "sandbox", type: "sandbox", position: { x: 750, y: 260 }, data: { kind: "pyodide" } },
     ],
     [
-      edge("uses-model", "agent", "model"),
-      edge("uses-tool", "agent", "search"),
-      edge("uses-tool", "agent", "visit"),
-      edge("runs-in", "agent", "sandbox"),
+      edgeOfKind("uses-model", "agent", "model"),
+      edgeOfKind("uses-tool", "agent", "search"),
+      edgeOfKind("uses-tool", "agent", "visit"),
+      edgeOfKind("runs-in", "agent", "sandbox"),
     ],
   ),
 };
@@ -137,13 +127,13 @@ const managerTeam: WorkflowTemplate = {
       { id: "sandbox", type: "sandbox", position: { x: 650, y: 480 }, data: { kind: "pyodide" } },
     ],
     [
-      edge("uses-model", "manager", "manager_model"),
-      edge("manages", "manager", "researcher"),
-      edge("manages", "manager", "analyst"),
-      edge("uses-model", "researcher", "worker_model"),
-      edge("uses-tool", "researcher", "search"),
-      edge("uses-model", "analyst", "worker_model"),
-      edge("runs-in", "analyst", "sandbox"),
+      edgeOfKind("uses-model", "manager", "manager_model"),
+      edgeOfKind("manages", "manager", "researcher"),
+      edgeOfKind("manages", "manager", "analyst"),
+      edgeOfKind("uses-model", "researcher", "worker_model"),
+      edgeOfKind("uses-tool", "researcher", "search"),
+      edgeOfKind("uses-model", "analyst", "worker_model"),
+      edgeOfKind("runs-in", "analyst", "sandbox"),
     ],
   ),
 };
@@ -185,7 +175,7 @@ const toolCallingHttp: WorkflowTemplate = {
         },
       },
     ],
-    [edge("uses-model", "agent", "model"), edge("uses-tool", "agent", "http")],
+    [edgeOfKind("uses-model", "agent", "model"), edgeOfKind("uses-tool", "agent", "http")],
   ),
 };
 

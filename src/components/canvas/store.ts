@@ -7,11 +7,10 @@ import {
   createEmptyWorkflow,
   createNode,
   defaultCatalog,
+  edgeOfKind,
   type GraphIssue,
   type PaletteItem,
-  sourceHandleByKind,
   type ToolCatalog,
-  targetHandleByKind,
   uniqueName,
   type Viewport,
   validate,
@@ -272,14 +271,7 @@ export function createCanvasStore(
           set({ lastRefusal: result.reason });
           return result;
         }
-        const edge: CanvasEdge = {
-          id: newId("edge"),
-          type: result.kind,
-          source: candidate.source,
-          target: candidate.target,
-          sourceHandle: sourceHandleByKind[result.kind],
-          targetHandle: targetHandleByKind[result.kind],
-        };
+        const edge: CanvasEdge = edgeOfKind(result.kind, candidate.source, candidate.target, newId("edge"));
         set({ lastRefusal: null });
         commit({ nodes: state.nodes, edges: [...state.edges, edge] });
         return result;

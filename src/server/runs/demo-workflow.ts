@@ -1,11 +1,4 @@
-import {
-  CURRENT_WORKFLOW_VERSION,
-  type EdgeKind,
-  sourceHandleByKind,
-  targetHandleByKind,
-  type WorkflowDocument,
-  type WorkflowEdge,
-} from "~/graph";
+import { CURRENT_WORKFLOW_VERSION, edgeOfKind, type WorkflowDocument } from "~/graph";
 import { DEMO_TASK, DEMO_WORKFLOW_NAME } from "~/lib/demo-run";
 import type { Prisma } from "~/server/db";
 
@@ -95,15 +88,6 @@ const analystTranscript = [
   ),
 ];
 
-const edge = (type: EdgeKind, source: string, target: string): WorkflowEdge => ({
-  id: `${source}-${type}-${target}`,
-  type,
-  source,
-  target,
-  sourceHandle: sourceHandleByKind[type],
-  targetHandle: targetHandleByKind[type],
-});
-
 /** A fresh copy of the demo workflow document (src/graph schema). */
 export function demoWorkflowDocument(): WorkflowDocument {
   const defaults = { addBaseTools: false, additionalAuthorizedImports: [] as string[] };
@@ -187,13 +171,13 @@ export function demoWorkflowDocument(): WorkflowDocument {
       { id: "sandbox", type: "sandbox", position: { x: 720, y: 500 }, data: { kind: "pyodide" } },
     ],
     edges: [
-      edge("uses-model", "manager", "manager_model"),
-      edge("manages", "manager", "researcher"),
-      edge("manages", "manager", "analyst"),
-      edge("runs-in", "manager", "sandbox"),
-      edge("uses-model", "researcher", "researcher_model"),
-      edge("uses-model", "analyst", "analyst_model"),
-      edge("runs-in", "analyst", "sandbox"),
+      edgeOfKind("uses-model", "manager", "manager_model"),
+      edgeOfKind("manages", "manager", "researcher"),
+      edgeOfKind("manages", "manager", "analyst"),
+      edgeOfKind("runs-in", "manager", "sandbox"),
+      edgeOfKind("uses-model", "researcher", "researcher_model"),
+      edgeOfKind("uses-model", "analyst", "analyst_model"),
+      edgeOfKind("runs-in", "analyst", "sandbox"),
     ],
     viewport: { x: 0, y: 0, zoom: 1 },
   };
