@@ -118,20 +118,7 @@ export function buildTimeline(events: readonly RunEvent[]): Timeline {
 
     switch (event.type) {
       case "step_started": {
-        const created: TimelineStep = {
-          kind: "step",
-          key,
-          stepNumber: event.stepNumber,
-          startedAt: event.ts,
-          streamText: "",
-          toolCalls: [],
-          codeActions: [],
-          observations: [],
-          errors: [],
-          retries: [],
-          children: [],
-          isFinalAnswer: false,
-        };
+        const created = emptyStep(key, event.stepNumber, event.ts);
         run.entries.push(created);
         open.set(pathKey, created);
         break;
@@ -238,22 +225,29 @@ export function buildTimeline(events: readonly RunEvent[]): Timeline {
   return timeline;
 }
 
-/** A managed run that started outside any open step of its parent: shown as a one-child step. */
-function asStepless(run: TimelineAgentRun): TimelineStep {
+/** A step with nothing in it yet. */
+function emptyStep(key: string, stepNumber: number, startedAt: number): TimelineStep {
   return {
     kind: "step",
-    key: `${run.key}-call`,
-    stepNumber: 0,
-    startedAt: run.startedAt,
+    key,
+    stepNumber,
+    startedAt,
     streamText: "",
     toolCalls: [],
     codeActions: [],
     observations: [],
     errors: [],
     retries: [],
-    children: [run],
+    children: [],
     isFinalAnswer: false,
   };
+}
+
+/** A managed run that started outside any open step of its parent: shown as a one-child step. */
+function asStepless(run: TimelineAgentRun): TimelineStep {
+  const step = emptyStep(`${run.key}-call`, 0, run.startedAt);
+  step.children.push(run);
+  return step;
 }
 
 /** Insert a batch into an ordered event list by seq, dropping seqs already held; `held` itself when nothing is new. */
