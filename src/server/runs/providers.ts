@@ -4,16 +4,14 @@ import { env } from "~/env";
  * The secrets an agent spec can name, until team secrets exist: provider keys from the
  * environment. No other variable is reachable through a spec.
  */
-const environmentSecrets = {
-  OPENAI_API_KEY: () => env.OPENAI_API_KEY,
-  HF_TOKEN: () => env.HF_TOKEN,
-} as const satisfies Record<string, () => string | undefined>;
+const environmentSecrets: Readonly<Record<string, string | undefined>> = {
+  OPENAI_API_KEY: env.OPENAI_API_KEY,
+  HF_TOKEN: env.HF_TOKEN,
+};
 
 /** The value of a secret a spec names, or undefined when it is not set (or not a secret). */
 export function environmentSecret(name: string): string | undefined {
-  return Object.hasOwn(environmentSecrets, name)
-    ? environmentSecrets[name as keyof typeof environmentSecrets]()
-    : undefined;
+  return Object.hasOwn(environmentSecrets, name) ? environmentSecrets[name] : undefined;
 }
 
 /**
