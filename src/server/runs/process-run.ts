@@ -96,9 +96,15 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
     extra: Parameters<typeof transitionRun>[4] = {},
   ) => {
     // Postgres text refuses NUL, which a provider's or tool's error message can carry.
-    const fields = error === undefined ? extra : { ...extra, error: error.replaceAll("\u0000", "\ufffd") };
-    const moved = await transitionRun(db, runId, from, to, fields);
-    if (moved) publisher.publishStatus({ runId, status: to, error: error ?? null });
+    const reason = error?.replaceAll("\u0000", "\ufffd");
+    const moved = await transitionRun(
+      db,
+      runId,
+      from,
+      to,
+      reason === undefined ? extra : { ...extra, error: reason },
+    );
+    if (moved) publisher.publishStatus({ runId, status: to, error: reason ?? null });
     return moved;
   };
 
