@@ -18,6 +18,14 @@ export interface ChatCompletionChunk {
   }>;
 }
 
+/** Token counts of an OpenAI-style `usage` object (zero when the provider sent none). */
+export function tokenUsageOf(usage: ChatCompletionChunk["usage"] | undefined): {
+  inputTokens: number;
+  outputTokens: number;
+} {
+  return { inputTokens: usage?.prompt_tokens ?? 0, outputTokens: usage?.completion_tokens ?? 0 };
+}
+
 /** Tool-call arguments arrive as a JSON string; keep the raw string when it is not JSON. */
 export function parseArguments(raw: string): unknown {
   if (raw.trim() === "") return {};
@@ -39,9 +47,7 @@ export class ChatCompletionStreamAccumulator {
 
   /** Take one chunk in; returns the text it added, if any (to stream as a delta). */
   add(chunk: ChatCompletionChunk): string | undefined {
-    if (chunk.usage) {
-      this.usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
-    }
+    if (chunk.usage) this.usage = tokenUsageOf(chunk.usage);
     const delta = chunk.choices?.[0]?.delta;
     if (!delta) return undefined;
     for (const call of delta.tool_calls ?? []) {

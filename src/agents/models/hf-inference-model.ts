@@ -1,5 +1,5 @@
 import { InferenceClient } from "@huggingface/inference";
-import { ChatCompletionStreamAccumulator, parseArguments } from "./chat-completion-stream";
+import { ChatCompletionStreamAccumulator, parseArguments, tokenUsageOf } from "./chat-completion-stream";
 import {
   type ChatMessage,
   cutAtStop,
@@ -95,10 +95,7 @@ export class HfInferenceModel implements Model {
     return {
       content: cutAtStop(typeof message?.content === "string" ? message.content : "", options.stopSequences),
       toolCalls,
-      tokenUsage: {
-        inputTokens: result.usage?.prompt_tokens ?? 0,
-        outputTokens: result.usage?.completion_tokens ?? 0,
-      },
+      tokenUsage: tokenUsageOf(result.usage),
       durationMs: performance.now() - started,
     };
   }

@@ -3,7 +3,7 @@ import type {
   ChatCompletionCreateParamsBase,
   ChatCompletionMessageParam,
 } from "openai/resources/chat/completions";
-import { ChatCompletionStreamAccumulator, parseArguments } from "./chat-completion-stream";
+import { ChatCompletionStreamAccumulator, parseArguments, tokenUsageOf } from "./chat-completion-stream";
 import {
   type ChatMessage,
   cutAtStop,
@@ -103,10 +103,7 @@ export class OpenAICompatibleModel implements Model {
     return {
       content: cutAtStop(message?.content ?? "", options.stopSequences),
       toolCalls,
-      tokenUsage: {
-        inputTokens: completion.usage?.prompt_tokens ?? 0,
-        outputTokens: completion.usage?.completion_tokens ?? 0,
-      },
+      tokenUsage: tokenUsageOf(completion.usage),
       durationMs: performance.now() - started,
     };
   }
