@@ -103,6 +103,30 @@ export const toolInputSchema = z.object({
 /** A tool's output may be any value type. */
 export const toolOutputTypes = toolValueTypes;
 
+/** A Python function tool: its whole definition is this spec. */
+export const pythonToolSpecSchema = z.object({
+  kind: z.literal("python"),
+  name: identifierSchema,
+  description: z.string().max(4000).default(""),
+  /** A Python function named `name`, with type hints and a docstring; runs in the sandbox. */
+  source: z.string().min(1).max(100_000),
+});
+
+/** An HTTP API tool: its whole definition is this spec. */
+export const httpToolSpecSchema = z.object({
+  kind: z.literal("http"),
+  name: identifierSchema,
+  description: z.string().max(4000).default(""),
+  method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]).default("GET"),
+  /** URL template; `{arg}` placeholders are filled from inputs. */
+  url: z.string().min(1).max(2000),
+  headers: z.record(z.string(), z.string()).optional(),
+  /** Header name → secret name, resolved at run time. */
+  secretHeaders: z.record(z.string(), secretRefSchema).optional(),
+  inputs: z.record(identifierSchema, toolInputSchema).default({}),
+  outputType: z.enum(toolOutputTypes).default("string"),
+});
+
 export const toolSpecSchema = z.discriminatedUnion("kind", [
   z.object({
     kind: z.literal("builtin"),
@@ -110,26 +134,8 @@ export const toolSpecSchema = z.discriminatedUnion("kind", [
     /** Tool-specific settings, e.g. { backend: "duckduckgo" } for web_search. */
     config: z.record(z.string(), z.unknown()).optional(),
   }),
-  z.object({
-    kind: z.literal("python"),
-    name: identifierSchema,
-    description: z.string().max(4000).default(""),
-    /** A Python function named `name`, with type hints and a docstring; runs in the sandbox. */
-    source: z.string().min(1).max(100_000),
-  }),
-  z.object({
-    kind: z.literal("http"),
-    name: identifierSchema,
-    description: z.string().max(4000).default(""),
-    method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]).default("GET"),
-    /** URL template; `{arg}` placeholders are filled from inputs. */
-    url: z.string().min(1).max(2000),
-    headers: z.record(z.string(), z.string()).optional(),
-    /** Header name → secret name, resolved at run time. */
-    secretHeaders: z.record(z.string(), secretRefSchema).optional(),
-    inputs: z.record(identifierSchema, toolInputSchema).default({}),
-    outputType: z.enum(toolOutputTypes).default("string"),
-  }),
+  pythonToolSpecSchema,
+  httpToolSpecSchema,
   z.object({
     kind: z.literal("mcp"),
     name: identifierSchema,

@@ -17,7 +17,10 @@ export interface ToolCatalog {
   libraryTools: readonly LibraryToolEntry[];
 }
 
-/** Every builtin tool and an empty library (until the library issue lands). */
+/**
+ * Every builtin tool and no library: for a document checked outside any team (tests, an import
+ * before the team's library has loaded). The server passes `teamToolCatalog(db, teamId)`.
+ */
 export const defaultCatalog: ToolCatalog = { builtinTools: builtinToolNames, libraryTools: [] };
 
 /** The library entry a library tool node points at. */

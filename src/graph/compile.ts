@@ -75,7 +75,15 @@ function toToolSpec(node: ToolNode | McpNode, catalog: ToolCatalog): ToolSpec {
   if (node.type === "mcp") {
     return stripEmpty({ kind: "mcp" as const, ...node.data });
   }
-  const d = node.data;
+  return toolDataSpec(node.data, catalog);
+}
+
+/**
+ * A tool node's data as the engine's tool spec, before `toolSpecSchema` checks it: a library
+ * reference resolves through the catalog, the other kinds are their data. The team library
+ * stores what this returns for a shared python or http tool (`shareableTool` in ./library).
+ */
+export function toolDataSpec(d: ToolNode["data"], catalog: ToolCatalog = defaultCatalog): ToolSpec {
   if (d.kind === "library") {
     const entry = findLibraryTool(catalog, d.itemId, d.version);
     // validate() has already reported a missing entry; this keeps the types honest.

@@ -3,7 +3,12 @@ import { canConnect } from "./can-connect";
 import { defaultCatalog, findLibraryTool, type ToolCatalog } from "./catalog";
 import type { GraphIssue, IssueSeverity } from "./graph-issue";
 import { getAgentModel, getAgentTools, getManagedAgents, getRootAgents } from "./queries";
-import { type WorkflowDocument, type WorkflowNode, workflowDocumentSchema } from "./workflow-document";
+import {
+  type ToolNodeData,
+  type WorkflowDocument,
+  type WorkflowNode,
+  workflowDocumentSchema,
+} from "./workflow-document";
 
 export interface ValidateOptions {
   /** Names of the secrets that are set (today: provider keys in the server's environment); when given, references to other names are errors. */
@@ -173,7 +178,9 @@ export function validate(doc: WorkflowDocument, options: ValidateOptions = {}): 
         }
         break;
       case "tool":
-        checkTool(n, catalog, (code, message, field) => add("error", code, message, at("data", ...field)));
+        checkTool(n.data, catalog, (code, message, field) =>
+          add("error", code, message, at("data", ...field)),
+        );
         break;
       case "mcp": {
         const problem = identifierProblem(n.data.name);
@@ -199,12 +206,26 @@ export function validate(doc: WorkflowDocument, options: ValidateOptions = {}): 
 
 type FieldReport = (code: GraphIssue["code"], message: string, field: (string | number)[]) => void;
 
-function checkTool(
-  n: Extract<WorkflowNode, { type: "tool" }>,
-  catalog: ToolCatalog,
-  report: FieldReport,
-): void {
-  const d = n.data;
+/** A problem of one tool's data on its own; `path` is inside the data. */
+export interface ToolProblem {
+  code: GraphIssue["code"];
+  message: string;
+  path: (string | number)[];
+}
+
+/**
+ * The problems `validate` reports for one tool node's data, without a graph around it: name,
+ * Python source, URL, input names, secret-name format, and (library) the catalog entry.
+ */
+export function toolProblems(data: ToolNodeData, catalog: ToolCatalog = defaultCatalog): ToolProblem[] {
+  const problems: ToolProblem[] = [];
+  const report: FieldReport = (code, message, path) => problems.push({ code, message, path });
+  checkSecrets({ id: "tool", type: "tool", position: { x: 0, y: 0 }, data }, undefined, report);
+  checkTool(data, catalog, report);
+  return problems;
+}
+
+function checkTool(d: ToolNodeData, catalog: ToolCatalog, report: FieldReport): void {
   switch (d.kind) {
     case "builtin":
       if (!catalog.builtinTools.includes(d.name)) {
