@@ -1,4 +1,5 @@
 import { createCallerFactory, createTRPCRouter } from "~/server/api/trpc";
+import { libraryRouter } from "./routers/library";
 import { pricingRouter } from "./routers/pricing";
 import { runRouter } from "./routers/run";
 import { teamRouter } from "./routers/team";
@@ -7,6 +8,7 @@ import { workflowRouter } from "./routers/workflow";
 
 /** Every router of the API, mounted by noun. */
 export const appRouter = createTRPCRouter({
+  library: libraryRouter,
   pricing: pricingRouter,
   run: runRouter,
   team: teamRouter,

@@ -9,6 +9,7 @@ import {
   teamProcedure,
   workflowProcedure,
 } from "~/server/api/trpc";
+import { teamToolCatalog } from "~/server/library/catalog";
 import { configuredProviders } from "~/server/runs/providers";
 import { getRunServices } from "~/server/runs/run-services";
 import {
@@ -78,7 +79,8 @@ export const runRouter = createTRPCRouter({
       const migrated = migrate(source.graph);
       if (!migrated.ok) throw new TRPCError({ code: "BAD_REQUEST", message: migrated.message });
       // Authoritative: a run whose secrets are not set would only stop at its first model call.
-      const compiled = compile(migrated.document, undefined, {
+      const catalog = await teamToolCatalog(ctx.db, ctx.team.id, { for: migrated.document });
+      const compiled = compile(migrated.document, catalog, {
         knownSecrets: configuredProviders().secretNames,
       });
       if (!compiled.ok) {

@@ -1,8 +1,19 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { type GraphIssue, migrate, validateDocument, type WorkflowDocument, workflowLimits } from "~/graph";
-import { requireRole, workflowProcedure } from "~/server/api/trpc";
+import {
+  type GraphIssue,
+  migrate,
+  schemaIssues,
+  validate,
+  type WorkflowDocument,
+  workflowDocumentSchema,
+  workflowLimits,
+} from "~/graph";
+import { requireRole, type TRPCContext, workflowProcedure } from "~/server/api/trpc";
 import type { Prisma } from "~/server/db";
+import { teamToolCatalog } from "~/server/library/catalog";
+
+type Db = TRPCContext["db"];
 
 /**
  * The canvas's procedures on one workflow, spread into the `workflow` router: load, saveGraph
@@ -34,15 +45,29 @@ const conflict = (revision: number) =>
     message: `This workflow was changed elsewhere (now at revision ${revision}). Your edits are kept here: reload to see the other changes, or overwrite them with yours.`,
   });
 
-/** Parse and check a graph the client sent: size first, then schema and structure. */
-function checkGraph(graph: unknown): { document: WorkflowDocument; issues: GraphIssue[] } {
+/**
+ * Parse and check a graph the client sent: size first, then schema and structure. Library tool
+ * nodes are checked against the team's library (`teamToolCatalog`).
+ */
+async function checkGraph(
+  db: Db,
+  teamId: string,
+  graph: unknown,
+): Promise<{ document: WorkflowDocument; issues: GraphIssue[] }> {
   const size = JSON.stringify(graph ?? null).length;
   if (size > workflowLimits.maxFileBytes) {
     throw new TRPCError({ code: "PAYLOAD_TOO_LARGE", message: "The workflow graph is over 5 MB." });
   }
-  const result = validateDocument(graph);
-  if (!result.ok) throw badGraph(result.issues);
-  return { document: result.document, issues: result.issues };
+  const parsed = workflowDocumentSchema.safeParse(graph);
+  if (!parsed.success) throw badGraph(schemaIssues(parsed.error));
+  const issues = await issuesOf(db, teamId, parsed.data);
+  if (issues.some((i) => i.severity === "structural")) throw badGraph(issues);
+  return { document: parsed.data, issues };
+}
+
+/** A stored graph's issues, its library nodes checked against the team's library. */
+async function issuesOf(db: Db, teamId: string, graph: WorkflowDocument): Promise<GraphIssue[]> {
+  return validate(graph, { catalog: await teamToolCatalog(db, teamId, { for: graph }) });
 }
 
 /** A stored graph brought to the current version; a stored graph that cannot be is a server bug. */
@@ -75,8 +100,8 @@ export const workflowGraphProcedures = {
       },
     });
     const graph = loadStored(row.graph);
-    const checked = validateDocument(graph);
-    return { ...row, graph, issues: checked.issues, role: ctx.membership.role };
+    const issues = await issuesOf(ctx.db, ctx.team.id, graph);
+    return { ...row, graph, issues, role: ctx.membership.role };
   }),
 
   /** Store the working copy if `revision` is still current; returns the new revision and the draft's issues. */
@@ -84,7 +109,7 @@ export const workflowGraphProcedures = {
     .input(z.object({ revision: revisionSchema, graph: z.unknown() }))
     .mutation(async ({ ctx, input }) => {
       requireRole(ctx.membership, "editor");
-      const { document, issues } = checkGraph(input.graph);
+      const { document, issues } = await checkGraph(ctx.db, ctx.team.id, input.graph);
       const updated = await ctx.db.workflow.updateMany({
         where: { id: ctx.workflowRef.id, teamId: ctx.team.id, revision: input.revision },
         data: { graph: asJson(document), revision: { increment: 1 } },
@@ -185,7 +210,7 @@ export const workflowGraphProcedures = {
         revision: input.revision + 1,
         graph,
         number: version.number,
-        issues: validateDocument(graph).issues,
+        issues: await issuesOf(ctx.db, ctx.team.id, graph),
       };
     }),
 };
