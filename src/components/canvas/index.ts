@@ -1,4 +1,5 @@
 export * from "./canvas-store-context";
 export * from "./canvas-types";
+export * from "./library-context";
 export * from "./store";
 export * from "./workflow-canvas";

@@ -15,6 +15,7 @@ import {
   type WorkflowNode,
 } from "~/graph";
 import { useCanvas, useCanvasStore } from "./canvas-store-context";
+import { LibraryToolDetails, ShareToLibrary } from "./library-panels";
 import { useNodeIssues } from "./nodes/node-shell";
 import { SchemaForm } from "./schema-form";
 
@@ -174,17 +175,29 @@ function NodeInspector({ id, readOnly }: { id: string; readOnly: boolean }) {
                 : "Calls an HTTP API; inputs fill {placeholders} in the URL."}
         </p>
       ) : null}
-      <SchemaForm
-        key={id}
-        schema={dataSchemaOf(node)}
-        value={data as Record<string, unknown>}
-        onChange={update}
-        issues={issues}
-        hidden={node.type === "model" ? ["provider"] : node.type === "tool" ? ["kind"] : []}
-        codeFields={{ instructions: "text", source: "python" }}
-        readOnly={readOnly || (node.type === "tool" && node.data.kind === "library")}
-        secretNames={secrets}
-      />
+      {node.type === "tool" && node.data.kind === "library" ? (
+        <LibraryToolDetails
+          id={id}
+          itemId={node.data.itemId}
+          version={node.data.version}
+          readOnly={readOnly}
+        />
+      ) : (
+        <SchemaForm
+          key={id}
+          schema={dataSchemaOf(node)}
+          value={data as Record<string, unknown>}
+          onChange={update}
+          issues={issues}
+          hidden={node.type === "model" ? ["provider"] : node.type === "tool" ? ["kind"] : []}
+          codeFields={{ instructions: "text", source: "python" }}
+          readOnly={readOnly}
+          secretNames={secrets}
+        />
+      )}
+      {node.type === "tool" && (node.data.kind === "python" || node.data.kind === "http") ? (
+        <ShareToLibrary data={node.data} readOnly={readOnly} />
+      ) : null}
     </div>
   );
 }

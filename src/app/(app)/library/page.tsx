@@ -1,23 +1,22 @@
-import { LibraryBig } from "lucide-react";
 import type { Metadata } from "next";
 import { PageContainer } from "~/components/layout/page-container";
-import { PageHeader } from "~/components/layout/page-header";
-import { EmptyState } from "~/components/ui/empty-state";
+import { getQueryClient, HydrateClient, trpc } from "~/trpc/server";
+import { currentTeam } from "../current-team";
+import { requireSession } from "../require-session";
+import { LibraryList } from "./library-list";
 
 export const metadata: Metadata = { title: "Library" };
 
-/** Shared, versioned tools and agents of the team; filled by the library issue. */
-export default function LibraryPage() {
+/** The team's shared, versioned tools, fetched on the server so the list renders at once. */
+export default async function LibraryPage() {
+  await requireSession();
+  const team = await currentTeam();
+  if (team) await getQueryClient().prefetchQuery(trpc.library.list.queryOptions({ teamId: team.id }));
   return (
-    <PageContainer>
-      <PageHeader title="Library" description="Tools and agents your team shares across workflows." />
-      <section className="mt-8">
-        <EmptyState
-          icon={LibraryBig}
-          title="Your library is empty"
-          description="Tools and agents you share from a workflow's canvas appear here, versioned, ready to drop into any workflow of your team."
-        />
-      </section>
-    </PageContainer>
+    <HydrateClient>
+      <PageContainer>
+        <LibraryList />
+      </PageContainer>
+    </HydrateClient>
   );
 }

@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { api } from "~/trpc/server";
+import { api, getQueryClient, HydrateClient, trpc } from "~/trpc/server";
 import { requireSession } from "../../require-session";
 import { WorkflowEditor } from "./workflow-editor";
 
@@ -16,5 +16,11 @@ export default async function WorkflowPage({ params }: { params: Promise<{ workf
       notFound();
     throw error;
   });
-  return <WorkflowEditor initial={loaded} />;
+  // The team library renders with the canvas: palette items, and library nodes validated at once.
+  await getQueryClient().prefetchQuery(trpc.library.list.queryOptions({ teamId: loaded.teamId }));
+  return (
+    <HydrateClient>
+      <WorkflowEditor initial={loaded} />
+    </HydrateClient>
+  );
 }

@@ -1,11 +1,19 @@
 "use client";
 
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ArrowLeft, Download, FileUp, History, LayoutTemplate, Save } from "lucide-react";
 import Link from "next/link";
-import { type ChangeEvent, useEffect, useRef, useState } from "react";
+import { type ChangeEvent, useEffect, useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
-import { CanvasStoreProvider, createCanvasStore, WorkflowCanvas } from "~/components/canvas";
+import {
+  type CanvasLibrary,
+  CanvasLibraryProvider,
+  CanvasStoreProvider,
+  createCanvasStore,
+  libraryCatalog,
+  libraryPaletteItems,
+  WorkflowCanvas,
+} from "~/components/canvas";
 import { StartRunDialog } from "~/components/runs/start-run-dialog";
 import { Button } from "~/components/ui/button";
 import {
@@ -41,8 +49,34 @@ type Loaded = RouterOutputs["workflow"]["load"];
 /** The workflow page: header (name, save state, versions, import/export, run) over the canvas builder. */
 export function WorkflowEditor({ initial }: { initial: Loaded }) {
   const trpc = useTRPC();
+  const queryClient = useQueryClient();
   const readOnly = initial.role === "viewer";
-  const [store] = useState(() => createCanvasStore(initial.graph));
+  // The team library: palette items, the catalog that validates library nodes, and sharing.
+  const libraryOptions = trpc.library.list.queryOptions({ teamId: initial.teamId });
+  const libraryItems = useQuery(libraryOptions).data?.items;
+  const [store] = useState(() => {
+    const created = createCanvasStore(initial.graph);
+    if (libraryItems) created.getState().setCatalog(libraryCatalog(libraryItems));
+    return created;
+  });
+  useEffect(() => {
+    if (libraryItems) store.getState().setCatalog(libraryCatalog(libraryItems));
+  }, [libraryItems, store]);
+  const paletteLibrary = useMemo(() => libraryPaletteItems(libraryItems ?? []), [libraryItems]);
+  const share = useMutation(
+    trpc.library.share.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: libraryOptions.queryKey }),
+    }),
+  );
+  const shareAsync = share.mutateAsync;
+  const library = useMemo<CanvasLibrary>(
+    () => ({
+      items: libraryItems ?? [],
+      canShare: !readOnly,
+      share: (tool, message) => shareAsync({ teamId: initial.teamId, tool, message }),
+    }),
+    [libraryItems, readOnly, shareAsync, initial.teamId],
+  );
   const autosave = useAutosave(store, initial.id, initial.revision, !readOnly);
   const fileInput = useRef<HTMLInputElement>(null);
   const [importError, setImportError] = useState<{ message: string; issues: GraphIssue[] } | null>(null);
@@ -112,125 +146,127 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
       : null;
   return (
     <CanvasStoreProvider store={store}>
-      <div className="flex h-full flex-col">
-        <header className="flex flex-wrap items-center gap-2 border-b border-border px-4 py-2">
-          <Button asChild variant="ghost" size="icon" aria-label="All workflows">
-            <Link href="/workflows">
-              <ArrowLeft />
-            </Link>
-          </Button>
-          <h1 className="max-w-72 truncate text-base font-semibold" title={initial.name}>
-            {initial.name}
-          </h1>
-          <SaveStatusLabel status={status} readOnly={readOnly} />
-          <div className="ml-auto flex flex-wrap items-center gap-1.5">
-            <DropdownMenu>
-              <DropdownMenuTrigger asChild>
-                <Button
-                  variant="ghost"
-                  size="sm"
-                  disabled={readOnly}
-                  aria-label="Templates"
-                  title="Start from a template"
-                >
-                  <LayoutTemplate /> <span className="hidden 2xl:inline">Templates</span>
-                </Button>
-              </DropdownMenuTrigger>
-              <DropdownMenuContent align="end" className="w-80">
-                {workflowTemplates.map((t) => (
-                  <DropdownMenuItem
-                    key={t.id}
-                    data-testid={`template-${t.id}`}
-                    onSelect={() => {
-                      store.getState().replaceDocument(structuredClone(t.document));
-                      toast.success(`Started from "${t.name}". Undo with Ctrl+Z.`);
-                    }}
+      <CanvasLibraryProvider library={library}>
+        <div className="flex h-full flex-col">
+          <header className="flex flex-wrap items-center gap-2 border-b border-border px-4 py-2">
+            <Button asChild variant="ghost" size="icon" aria-label="All workflows">
+              <Link href="/workflows">
+                <ArrowLeft />
+              </Link>
+            </Button>
+            <h1 className="max-w-72 truncate text-base font-semibold" title={initial.name}>
+              {initial.name}
+            </h1>
+            <SaveStatusLabel status={status} readOnly={readOnly} />
+            <div className="ml-auto flex flex-wrap items-center gap-1.5">
+              <DropdownMenu>
+                <DropdownMenuTrigger asChild>
+                  <Button
+                    variant="ghost"
+                    size="sm"
+                    disabled={readOnly}
+                    aria-label="Templates"
+                    title="Start from a template"
                   >
-                    <span>
-                      <span className="block text-sm font-medium">{t.name}</span>
-                      <span className="block text-xs text-muted-foreground">{t.description}</span>
-                    </span>
-                  </DropdownMenuItem>
-                ))}
-              </DropdownMenuContent>
-            </DropdownMenu>
-            <Button
-              variant="ghost"
-              size="sm"
-              disabled={readOnly}
-              aria-label="Import"
-              title="Import a workflow JSON file"
-              onClick={() => fileInput.current?.click()}
-            >
-              <FileUp /> <span className="hidden 2xl:inline">Import</span>
-            </Button>
-            <input
-              ref={fileInput}
-              type="file"
-              accept=".json,application/json"
-              className="hidden"
-              data-testid="import-input"
-              onChange={(e) => void onImport(e)}
-            />
-            <Button
-              variant="ghost"
-              size="sm"
-              onClick={onExport}
-              data-testid="export-button"
-              aria-label="Export"
-              title="Export as JSON (secret values are never included)"
-            >
-              <Download /> <span className="hidden 2xl:inline">Export</span>
-            </Button>
-            <Button
-              variant="ghost"
-              size="sm"
-              aria-label="History"
-              title="Versions"
-              onClick={() => setHistoryOpen(true)}
-            >
-              <History /> <span className="hidden 2xl:inline">History</span>
-            </Button>
-            <Button variant="secondary" size="sm" disabled={readOnly} onClick={() => setVersionOpen(true)}>
-              <Save /> Save version
-            </Button>
-            <span title={runBlocker ?? "Run this workflow"} data-testid="run-button-wrapper">
-              <StartRunDialog
-                workflowId={initial.id}
-                workflowName={initial.name}
-                disabled={runBlocker !== null}
-                beforeStart={autosave.flush}
-              />
-            </span>
-          </div>
-        </header>
-        {status.state === "conflict" || status.state === "error" ? (
-          <div
-            role="alert"
-            data-testid="save-problem"
-            className="flex flex-wrap items-center gap-3 border-b border-red-200 bg-red-50 px-4 py-2 text-sm text-red-900"
-          >
-            <span className="min-w-0 flex-1">{status.message}</span>
-            {status.state === "conflict" ? (
-              <>
-                <Button size="sm" variant="secondary" onClick={() => void autosave.reload()}>
-                  Reload theirs
-                </Button>
-                <Button size="sm" variant="destructive" onClick={() => void autosave.overwrite()}>
-                  Overwrite with mine
-                </Button>
-              </>
-            ) : (
-              <Button size="sm" variant="secondary" onClick={() => void autosave.flush()}>
-                Try again
+                    <LayoutTemplate /> <span className="hidden 2xl:inline">Templates</span>
+                  </Button>
+                </DropdownMenuTrigger>
+                <DropdownMenuContent align="end" className="w-80">
+                  {workflowTemplates.map((t) => (
+                    <DropdownMenuItem
+                      key={t.id}
+                      data-testid={`template-${t.id}`}
+                      onSelect={() => {
+                        store.getState().replaceDocument(structuredClone(t.document));
+                        toast.success(`Started from "${t.name}". Undo with Ctrl+Z.`);
+                      }}
+                    >
+                      <span>
+                        <span className="block text-sm font-medium">{t.name}</span>
+                        <span className="block text-xs text-muted-foreground">{t.description}</span>
+                      </span>
+                    </DropdownMenuItem>
+                  ))}
+                </DropdownMenuContent>
+              </DropdownMenu>
+              <Button
+                variant="ghost"
+                size="sm"
+                disabled={readOnly}
+                aria-label="Import"
+                title="Import a workflow JSON file"
+                onClick={() => fileInput.current?.click()}
+              >
+                <FileUp /> <span className="hidden 2xl:inline">Import</span>
               </Button>
-            )}
+              <input
+                ref={fileInput}
+                type="file"
+                accept=".json,application/json"
+                className="hidden"
+                data-testid="import-input"
+                onChange={(e) => void onImport(e)}
+              />
+              <Button
+                variant="ghost"
+                size="sm"
+                onClick={onExport}
+                data-testid="export-button"
+                aria-label="Export"
+                title="Export as JSON (secret values are never included)"
+              >
+                <Download /> <span className="hidden 2xl:inline">Export</span>
+              </Button>
+              <Button
+                variant="ghost"
+                size="sm"
+                aria-label="History"
+                title="Versions"
+                onClick={() => setHistoryOpen(true)}
+              >
+                <History /> <span className="hidden 2xl:inline">History</span>
+              </Button>
+              <Button variant="secondary" size="sm" disabled={readOnly} onClick={() => setVersionOpen(true)}>
+                <Save /> Save version
+              </Button>
+              <span title={runBlocker ?? "Run this workflow"} data-testid="run-button-wrapper">
+                <StartRunDialog
+                  workflowId={initial.id}
+                  workflowName={initial.name}
+                  disabled={runBlocker !== null}
+                  beforeStart={autosave.flush}
+                />
+              </span>
+            </div>
+          </header>
+          {status.state === "conflict" || status.state === "error" ? (
+            <div
+              role="alert"
+              data-testid="save-problem"
+              className="flex flex-wrap items-center gap-3 border-b border-red-200 bg-red-50 px-4 py-2 text-sm text-red-900"
+            >
+              <span className="min-w-0 flex-1">{status.message}</span>
+              {status.state === "conflict" ? (
+                <>
+                  <Button size="sm" variant="secondary" onClick={() => void autosave.reload()}>
+                    Reload theirs
+                  </Button>
+                  <Button size="sm" variant="destructive" onClick={() => void autosave.overwrite()}>
+                    Overwrite with mine
+                  </Button>
+                </>
+              ) : (
+                <Button size="sm" variant="secondary" onClick={() => void autosave.flush()}>
+                  Try again
+                </Button>
+              )}
+            </div>
+          ) : null}
+          <div className="flex min-h-0 flex-1">
+            <WorkflowCanvas readOnly={readOnly} library={paletteLibrary} />
           </div>
-        ) : null}
-        <div className="flex min-h-0 flex-1">
-          <WorkflowCanvas readOnly={readOnly} />
         </div>
-      </div>
+      </CanvasLibraryProvider>
 
       <HistoryDialog
         workflowId={initial.id}

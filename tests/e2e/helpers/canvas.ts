@@ -1,0 +1,37 @@
+import { expect, type Locator, type Page } from "@playwright/test";
+
+/** Create a workflow from the workflows page and open its canvas. */
+export async function openNewWorkflow(page: Page, name: string): Promise<void> {
+  await page.getByRole("button", { name: "New workflow" }).first().click();
+  const dialog = page.getByRole("dialog", { name: "New workflow" });
+  await dialog.getByLabel("Name").fill(name);
+  await dialog.getByRole("button", { name: "Create workflow" }).click();
+  await expect(dialog).toBeHidden();
+  await page.getByTestId("workflow-row").filter({ hasText: name }).getByRole("link").first().click();
+  await expect(page).toHaveURL(/\/workflows\/[a-z0-9]+$/);
+  await expect(page.getByTestId("canvas")).toBeVisible();
+}
+
+/** Drag a palette entry onto the canvas at (x, y) of the canvas box. */
+export async function dragOntoCanvas(page: Page, entry: Locator, x: number, y: number): Promise<void> {
+  await entry.dragTo(page.getByTestId("canvas"), { targetPosition: { x, y } });
+}
+
+async function center(locator: Locator) {
+  const box = await locator.boundingBox();
+  if (!box) throw new Error("not visible");
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+/** Draw a connection from an agent's port to another node's input, with the mouse. */
+export async function connect(page: Page, from: Locator, port: string, to: Locator): Promise<void> {
+  const start = await center(from.locator(`.react-flow__handle[data-handleid="${port}"]`));
+  const end = await center(to.locator(".react-flow__handle.target"));
+  await page.mouse.move(start.x, start.y);
+  await page.mouse.down();
+  await page.mouse.move(end.x, end.y, { steps: 12 });
+  await page.mouse.up();
+}
+
+/** The React Flow nodes of one kind. */
+export const nodeOf = (page: Page, kind: string): Locator => page.locator(`.react-flow__node-${kind}`);
