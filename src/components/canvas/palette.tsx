@@ -23,7 +23,7 @@ const builtinHints: Record<(typeof builtinToolNames)[number], string> = {
   speech_to_text: "Transcribes audio",
 };
 
-/** A library tool offered in the palette (empty until the library issue lands). */
+/** A team library tool offered in the palette, at the version a new node pins. */
 export interface LibraryPaletteItem {
   itemId: string;
   version: number;
