@@ -8,7 +8,7 @@
  * (which validates it server-side), then measures. Results go to bench/canvas/results.json.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { chromium, type Page } from "@playwright/test";
 import { validateDocument } from "~/graph";
 import { largeWorkflow } from "./large-workflow";
@@ -17,6 +17,8 @@ const baseURL = process.env.BASE_URL ?? "http://127.0.0.1:3201";
 const runs = Number(process.env.RUNS ?? 3);
 /** When set, each interaction's CPU profile and trace (Chrome DevTools formats) are written here. */
 const profileDir = process.env.PROFILE_DIR;
+/** Extra CSS injected into the canvas page (for trying a rendering change without a rebuild). */
+const extraCss = process.env.BENCH_CSS;
 
 async function trpc<T>(page: Page, path: string, input: unknown): Promise<T> {
   const response = await page.request.post(`${baseURL}/api/trpc/${path}`, { data: { json: input } });
@@ -141,6 +143,73 @@ async function panFrames(page: Page): Promise<number[]> {
   return (await stopFrames(page)).slice(1);
 }
 
+/** CPU time (ms) used so far by the browser process and every process under it (renderer, GPU, …). */
+function browserCpuMs(rootPid: number): number {
+  const children = new Map<number, number[]>();
+  const times = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const ppid = Number(fields[1]);
+      times.set(Number(entry), Number(fields[11]) + Number(fields[12]));
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // The process ended while we read.
+    }
+  }
+  let ticks = 0;
+  const stack = [rootPid];
+  while (stack.length > 0) {
+    const pid = stack.pop()!;
+    ticks += times.get(pid) ?? 0;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return (ticks * 1000) / clockTicksPerSecond;
+}
+const clockTicksPerSecond = 100;
+
+/** The pid of the Chromium that Playwright started as a child of this process. */
+function chromiumPid(): number {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === process.pid && readFileSync(`/proc/${entry}/comm`, "utf8").includes("chrom"))
+        return Number(entry);
+    } catch {
+      // The process ended while we read.
+    }
+  }
+  throw new Error("Chromium's process was not found");
+}
+
+/**
+ * Chromium CPU milliseconds per step (a pointer move or a held frame) of each interaction kind, all
+ * its processes and threads (main, compositor, raster, GPU): less sensitive to a busy machine than
+ * frame times.
+ */
+const cpuPerFrame: Record<string, number[]> = {};
+
+/** Run `interaction` (which returns its frame intervals), recording Chromium's CPU per frame. */
+async function measured(page: Page, name: string, interaction: () => Promise<number[]>): Promise<number[]> {
+  const pid = chromiumPid();
+  const before = browserCpuMs(pid);
+  const wallStart = performance.now();
+  const frames = await profiled(page, name, interaction);
+  if (process.env.BENCH_VERBOSE) {
+    console.log(
+      `  ${name}: ${round(browserCpuMs(pid) - before)} ms CPU in ${round(performance.now() - wallStart)} ms, ${frames.length} frames`,
+    );
+  }
+  const kind = name.replace(/-\d+$/, "");
+  const steps = kind === "auto-pan" ? 80 : 60;
+  (cpuPerFrame[kind] ??= []).push((browserCpuMs(pid) - before) / steps);
+  return frames;
+}
+
 /** Run `interaction`, recording a CPU profile of the page into PROFILE_DIR when it is set. */
 async function profiled<T>(page: Page, name: string, interaction: () => Promise<T>): Promise<T> {
   if (!profileDir) return interaction();
@@ -148,7 +217,11 @@ async function profiled<T>(page: Page, name: string, interaction: () => Promise<
   const browser = page.context().browser()!;
   await browser.startTracing(page, {
     path: `${profileDir}/${name}.trace.json`,
-    categories: ["devtools.timeline", "disabled-by-default-devtools.timeline"],
+    categories: [
+      "devtools.timeline",
+      "disabled-by-default-devtools.timeline",
+      ...(process.env.BENCH_TRACE_CATEGORIES?.split(",") ?? []),
+    ],
   });
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Profiler.enable");
@@ -226,18 +299,19 @@ async function main() {
       return { ttfb: n.responseStart, response: n.responseEnd, domContentLoaded: n.domContentLoadedEventEnd, load: n.loadEventEnd };
     })()`)) as Record<string, number>;
     phases.push(nav);
+    if (extraCss) await page.addStyleTag({ content: extraCss });
     await page.waitForTimeout(500);
     const rendered = await page.locator(".react-flow__node").count();
 
-    drag.push(...(await profiled(page, `drag-${run + 1}`, () => dragFrames(page))));
-    pan.push(...(await profiled(page, `pan-${run + 1}`, () => panFrames(page))));
+    drag.push(...(await measured(page, `drag-${run + 1}`, () => dragFrames(page))));
+    pan.push(...(await measured(page, `pan-${run + 1}`, () => panFrames(page))));
     // The whole graph on screen: every node rendered.
     await page.getByRole("button", { name: "Fit view", exact: true }).first().click();
     await page.waitForTimeout(1500);
     const all = await page.locator(".react-flow__node").count();
-    fittedDrag.push(...(await profiled(page, `fitted-drag-${run + 1}`, () => dragFrames(page))));
-    fittedPan.push(...(await profiled(page, `fitted-pan-${run + 1}`, () => panFrames(page))));
-    autoPan.push(...(await profiled(page, `auto-pan-${run + 1}`, () => autoPanFrames(page))));
+    fittedDrag.push(...(await measured(page, `fitted-drag-${run + 1}`, () => dragFrames(page))));
+    fittedPan.push(...(await measured(page, `fitted-pan-${run + 1}`, () => panFrames(page))));
+    autoPan.push(...(await measured(page, `auto-pan-${run + 1}`, () => autoPanFrames(page))));
     console.log(`  fitted: ${all} nodes rendered`);
     // The drag is autosaved; let it land before navigating again.
     await page.waitForSelector('[data-testid="save-status"][data-state="saved"]', { timeout: 30_000 });
@@ -261,6 +335,9 @@ async function main() {
     fittedDragFrameMs: frameStats(fittedDrag),
     fittedPanFrameMs: frameStats(fittedPan),
     autoPanDragFrameMs: frameStats(autoPan),
+    chromiumCpuMsPerStep: Object.fromEntries(
+      Object.entries(cpuPerFrame).map(([kind, values]) => [kind, values.map(round)]),
+    ),
   };
   writeFileSync(new URL("./results.json", import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
   console.log(JSON.stringify(result, null, 2));
