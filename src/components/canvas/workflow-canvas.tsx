@@ -1,8 +1,6 @@
 "use client";
 
 import {
-  Background,
-  BackgroundVariant,
   type Connection,
   ConnectionLineType,
   Controls,
@@ -36,6 +34,7 @@ import { getRootAgents, type PaletteItem } from "~/graph";
 import { computeLayout } from "./auto-layout";
 import { useCanvas, useCanvasStore } from "./canvas-store-context";
 import { type CanvasEdge, type CanvasNode, toWorkflowEdge, toWorkflowNode } from "./canvas-types";
+import { DotBackground } from "./dot-background";
 import { Inspector } from "./inspector";
 import { commandForKey, isTypingTarget, shortcutLabels } from "./keyboard-shortcuts";
 import { canvasNodeTypes } from "./nodes";
@@ -318,7 +317,7 @@ const CanvasChrome = memo(function CanvasChrome({
   const canRedo = useCanvas((s) => s.future.length > 0);
   return (
     <>
-      <Background variant={BackgroundVariant.Dots} gap={18} size={1} />
+      <DotBackground gap={18} size={1} />
       {empty ? null : (
         <MiniMap<CanvasNode>
           style={minimapStyle}
