@@ -6,7 +6,6 @@ import {
   Controls,
   type EdgeChange,
   type FinalConnectionState,
-  MiniMap,
   type NodeChange,
   Panel,
   ReactFlow,
@@ -32,6 +31,7 @@ import {
 import { Button } from "~/components/ui/button";
 import { getRootAgents, type PaletteItem } from "~/graph";
 import { computeLayout } from "./auto-layout";
+import { CanvasMinimap } from "./canvas-minimap";
 import { useCanvas, useCanvasStore } from "./canvas-store-context";
 import { type CanvasEdge, type CanvasNode, toWorkflowEdge, toWorkflowNode } from "./canvas-types";
 import { DotBackground } from "./dot-background";
@@ -152,7 +152,6 @@ function CanvasLayout({
 /** Props handed to React Flow that never change: new identities per render would reach its store. */
 const proOptions = { hideAttribution: true };
 const multiSelectionKeys = ["Meta", "Control", "Shift"];
-const minimapStyle = { width: 150, height: 100 };
 const onDragOver = (event: DragEvent) => {
   event.preventDefault();
   event.dataTransfer.dropEffect = "copy";
@@ -318,16 +317,7 @@ const CanvasChrome = memo(function CanvasChrome({
   return (
     <>
       <DotBackground gap={18} size={1} />
-      {empty ? null : (
-        <MiniMap<CanvasNode>
-          style={minimapStyle}
-          pannable
-          zoomable
-          nodeColor={minimapColor}
-          className="!bottom-2 !right-2"
-          ariaLabel="Minimap"
-        />
-      )}
+      {empty ? null : <CanvasMinimap color={minimapColor} />}
       <Controls showInteractive={false} showFitView={false} position="bottom-left" />
       <Panel
         position="top-left"
