@@ -1,6 +1,6 @@
 import ELK from "elkjs/lib/elk.bundled.js";
 import type { WorkflowEdge, WorkflowNode } from "~/graph";
-import { defaultNodeSize } from "./canvas-types";
+import { defaultNodeSize } from "./node-geometry";
 
 const elk = new ELK();
 

@@ -1,5 +1,6 @@
 import type { Edge, Node } from "@xyflow/react";
 import type { EdgeKind, WorkflowEdge, WorkflowNode, WorkflowNodeType } from "~/graph";
+import { estimatedGeometry } from "./node-geometry";
 
 /**
  * Canvas node and edge types are React Flow's `Node`/`Edge` over the graph schema's own types:
@@ -10,25 +11,25 @@ export type CanvasNode = {
 }[WorkflowNodeType];
 export type CanvasEdge = Edge<Record<string, never>, EdgeKind> & { type: EdgeKind };
 
-/** A node's size before React Flow has measured it (the node components are this wide). */
-export const defaultNodeSize = { width: 224, height: 110 };
-
 /** The graph part of the canvas state, as stored in an undo snapshot. */
 export interface GraphSnapshot {
   nodes: WorkflowNode[];
   edges: WorkflowEdge[];
 }
 
-/** A graph node as a canvas node (plain copy; React Flow adds its own fields later). */
-export function toCanvasNode(node: WorkflowNode, selected = false): CanvasNode {
+/**
+ * A graph node as a canvas node. A node the canvas has already measured (`previous`, the same id)
+ * keeps its measured size, and React Flow its measured ports; a new one starts from the estimate.
+ */
+export function toCanvasNode(node: WorkflowNode, selected = false, previous?: CanvasNode): CanvasNode {
+  const geometry = previous?.measured?.width ? { measured: previous.measured } : estimatedGeometry(node);
   return {
     id: node.id,
     type: node.type,
     position: { ...node.position },
     data: node.data,
     selected,
-    initialWidth: defaultNodeSize.width,
-    initialHeight: defaultNodeSize.height,
+    ...geometry,
   } as CanvasNode;
 }
 

@@ -119,6 +119,16 @@ function issuesPerNode(
 }
 
 /**
+ * Once React Flow has measured a node, its port estimate (`handles`, see node-geometry.ts) goes:
+ * React Flow otherwise puts the estimate back over the measured ports whenever the node changes.
+ */
+function withoutEstimatedPorts(nodes: CanvasNode[], changes: NodeChange<CanvasNode>[]): CanvasNode[] {
+  const measured = new Set(changes.flatMap((c) => (c.type === "dimensions" ? [c.id] : [])));
+  if (measured.size === 0) return nodes;
+  return nodes.map((n) => (measured.has(n.id) && n.handles ? { ...n, handles: undefined } : n));
+}
+
+/**
  * The canvas store: nodes, edges, selection, clipboard and undo behind named actions (STYLE §3, §6).
  * Framework-free (zustand vanilla), so it is tested in Node without a React tree.
  */
@@ -160,7 +170,8 @@ export function createCanvasStore(
     };
 
     const restore = (snapshot: GraphSnapshot) => {
-      const nodes = snapshot.nodes.map((n) => toCanvasNode(n));
+      const current = new Map(get().nodes.map((n) => [n.id, n]));
+      const nodes = snapshot.nodes.map((n) => toCanvasNode(n, false, current.get(n.id)));
       const edges = snapshot.edges.map((e) => toCanvasEdge(e));
       return { nodes, edges, ...revalidate(nodes, edges) };
     };
@@ -222,7 +233,7 @@ export function createCanvasStore(
           (c) => c.type === "add" || c.type === "remove" || c.type === "replace",
         );
         const positions = changes.filter((c) => c.type === "position");
-        const nodes = applyNodeChanges(changes, state.nodes);
+        const nodes = withoutEstimatedPorts(applyNodeChanges(changes, state.nodes), changes);
         if (structural) {
           const removed = new Set(changes.flatMap((c) => (c.type === "remove" ? [c.id] : [])));
           const edges = state.edges.filter((e) => !removed.has(e.source) && !removed.has(e.target));

@@ -4,17 +4,10 @@ import type { NodeProps } from "@xyflow/react";
 import { Bot } from "lucide-react";
 import { memo } from "react";
 import type { CanvasNode } from "../canvas-types";
+import { agentPorts } from "../node-geometry";
 import { NodeRow, NodeShell } from "./node-shell";
 
 type AgentCanvasNode = Extract<CanvasNode, { type: "agent" }>;
-
-const codePorts = [
-  { id: "model", label: "model" },
-  { id: "tools", label: "tools" },
-  { id: "managed", label: "agents" },
-  { id: "sandbox", label: "sandbox" },
-];
-const toolCallingPorts = codePorts.slice(0, 3);
 
 /** A CodeAgent or ToolCallingAgent: name, type, steps, instructions preview; ports for model, tools, agents, sandbox. */
 export const AgentNode = memo(function AgentNode({ id, data, selected }: NodeProps<AgentCanvasNode>) {
@@ -29,7 +22,7 @@ export const AgentNode = memo(function AgentNode({ id, data, selected }: NodePro
       subtitle={isCode ? "CodeAgent" : "ToolCallingAgent"}
       selected={selected}
       targetHandle={{ id: "manager", label: "Managed by" }}
-      sourcePorts={isCode ? codePorts : toolCallingPorts}
+      sourcePorts={agentPorts(data.agentType)}
     >
       <NodeRow label="max steps" value={data.maxSteps} />
       {data.planningInterval ? (

@@ -6,18 +6,13 @@ import type { ReactNode } from "react";
 import { cn } from "~/components/ui/cn";
 import type { GraphIssue } from "~/graph";
 import { useCanvas } from "../canvas-store-context";
+import type { SourcePort } from "../node-geometry";
 
 const noIssues: GraphIssue[] = [];
 
 /** The issues `validate` reports for one node (stable array while unchanged). */
 export function useNodeIssues(id: string): GraphIssue[] {
   return useCanvas((s) => s.issuesByNode[id] ?? noIssues);
-}
-
-/** An outgoing port of an agent, labelled with what it connects to. */
-export interface SourcePort {
-  id: string;
-  label: string;
 }
 
 /**
