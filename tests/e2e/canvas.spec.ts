@@ -1,41 +1,16 @@
 import { readFileSync } from "node:fs";
-import { expect, type Locator, type Page, test } from "@playwright/test";
+import { expect, type Page, test } from "@playwright/test";
+import { estimatedGeometry } from "../../src/components/canvas/node-geometry";
+import { type EdgeKind, edgeOfKind, type WorkflowDocument, type WorkflowNode } from "../../src/graph";
 import { newAccount, signUp } from "./helpers/accounts";
+import { connect, dragOntoCanvas, nodeOf, openNewWorkflow } from "./helpers/canvas";
 
 const screenshots = "docs/screenshots";
 
-async function openNewWorkflow(page: Page, name: string) {
-  await page.getByRole("button", { name: "New workflow" }).first().click();
-  const dialog = page.getByRole("dialog", { name: "New workflow" });
-  await dialog.getByLabel("Name").fill(name);
-  await dialog.getByRole("button", { name: "Create workflow" }).click();
-  await expect(dialog).toBeHidden();
-  await page.getByTestId("workflow-row").filter({ hasText: name }).getByRole("link").first().click();
-  await expect(page).toHaveURL(/\/workflows\/[a-z0-9]+$/);
-  await expect(page.getByTestId("canvas")).toBeVisible();
-}
-
 async function dragFromPalette(page: Page, item: string, x: number, y: number) {
-  await page.getByTestId(`palette-${item}`).dragTo(page.getByTestId("canvas"), { targetPosition: { x, y } });
+  await dragOntoCanvas(page, page.getByTestId(`palette-${item}`), x, y);
 }
 
-async function center(locator: Locator) {
-  const box = await locator.boundingBox();
-  if (!box) throw new Error("not visible");
-  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-}
-
-/** Draw a connection from an agent's port to another node's input, with the mouse. */
-async function connect(page: Page, from: Locator, port: string, to: Locator) {
-  const start = await center(from.locator(`.react-flow__handle[data-handleid="${port}"]`));
-  const end = await center(to.locator(".react-flow__handle.target"));
-  await page.mouse.move(start.x, start.y);
-  await page.mouse.down();
-  await page.mouse.move(end.x, end.y, { steps: 12 });
-  await page.mouse.up();
-}
-
-const nodeOf = (page: Page, kind: string) => page.locator(`.react-flow__node-${kind}`);
 const edges = (page: Page) => page.locator(".react-flow__edge");
 const saved = (page: Page) => expect(page.getByTestId("save-status")).toHaveAttribute("data-state", "saved");
 
@@ -257,4 +232,124 @@ test("zoomed out, nodes show only their names, large; zoomed back in, their deta
   await expect(flow).not.toHaveClass(/canvas-overview/);
   await expect(details).toBeVisible();
   await expect(label).toBeHidden();
+});
+
+/** One node of each shape NodeShell draws: agents with and without rows, every tool kind, models, sandboxes. */
+function geometryWorkflow(): WorkflowDocument {
+  const at = (i: number) => ({ x: (i % 4) * 260, y: Math.floor(i / 4) * 200 });
+  const nodes = [
+    {
+      type: "agent",
+      data: {
+        name: "planner",
+        agentType: "code",
+        maxSteps: 10,
+        planningInterval: 3,
+        instructions: "Plan the work in small steps, check every answer twice and cite sources.",
+      },
+    },
+    {
+      type: "agent",
+      data: { name: "caller", agentType: "toolCalling", maxSteps: 5, instructions: "Be brief." },
+    },
+    { type: "agent", data: { name: "bare", agentType: "code", maxSteps: 20 } },
+    { type: "model", data: { provider: "openai", model: "gpt-4o-mini", baseUrl: "http://127.0.0.1:9/v1" } },
+    { type: "model", data: { provider: "hf", model: "Qwen/Qwen2.5-72B-Instruct", hfProvider: "together" } },
+    { type: "tool", data: { kind: "builtin", name: "web_search" } },
+    {
+      type: "tool",
+      data: {
+        kind: "python",
+        name: "add",
+        description: "Adds.",
+        source: "def add(a: int, b: int) -> int:\n    return a + b\n",
+      },
+    },
+    { type: "tool", data: { kind: "http", name: "weather", method: "GET", url: "https://example.com/w" } },
+    { type: "mcp", data: { name: "files", url: "https://example.com/mcp" } },
+    { type: "sandbox", data: { kind: "pyodide" } },
+    { type: "sandbox", data: { kind: "docker", image: "python:3.12-slim" } },
+  ];
+  const edges: [EdgeKind, number, number][] = [
+    ["manages", 0, 1],
+    ["manages", 0, 2],
+    ["uses-model", 0, 3],
+    ["uses-model", 1, 4],
+    ["uses-model", 2, 3],
+    ["uses-tool", 1, 5],
+    ["uses-tool", 1, 6],
+    ["uses-tool", 1, 7],
+    ["uses-tool", 2, 8],
+    ["runs-in", 0, 9],
+    ["runs-in", 2, 10],
+  ];
+  return {
+    version: 1,
+    nodes: nodes.map((n, i) => ({ id: `n${i}`, position: at(i), ...n })) as WorkflowNode[],
+    edges: edges.map(([kind, from, to]) => edgeOfKind(kind, `n${from}`, `n${to}`)),
+    viewport: { x: 0, y: 0, zoom: 1 },
+  } as unknown as WorkflowDocument;
+}
+
+test("nodes are drawn where their estimated size and ports said, so unrendered nodes' edges are right", async ({
+  page,
+}) => {
+  await signUp(page, newAccount("Geometry Tester"));
+  const call = async <T>(path: string, input: unknown): Promise<T> => {
+    const response = await page.request.post(`/api/trpc/${path}`, { data: { json: input } });
+    expect(response.ok(), await response.text()).toBe(true);
+    return (await response.json()).result.data.json as T;
+  };
+  const team = (await (await page.request.get("/api/trpc/team.current")).json()).result.data.json as {
+    id: string;
+  };
+  const workflow = await call<{ id: string }>("workflow.create", { teamId: team.id, name: "Shapes" });
+  const doc = geometryWorkflow();
+  await call("workflow.saveGraph", { workflowId: workflow.id, revision: 0, graph: doc });
+  await page.goto(`/workflows/${workflow.id}`);
+  await expect(page.locator(".react-flow__node")).toHaveCount(doc.nodes.length);
+  // A valid graph: a node's issue list (a node with problems) makes it taller than estimated until measured.
+  await expect(page.locator('[data-validation="ok"]')).toHaveCount(doc.nodes.length);
+
+  for (const node of doc.nodes) {
+    const drawn = await page.locator(`.react-flow__node[data-id="${node.id}"]`).evaluate((element) => {
+      const box = element.getBoundingClientRect();
+      const zoom = box.width / (element as HTMLElement).offsetWidth;
+      return {
+        width: (element as HTMLElement).offsetWidth,
+        height: (element as HTMLElement).offsetHeight,
+        ports: [...element.querySelectorAll<HTMLElement>(".react-flow__handle")].map((handle) => {
+          const b = handle.getBoundingClientRect();
+          return {
+            id: handle.dataset.handleid,
+            x: (b.x - box.x) / zoom,
+            y: (b.y - box.y) / zoom,
+            size: b.width / zoom,
+          };
+        }),
+      };
+    });
+    const estimate = estimatedGeometry(node);
+    const label = `${node.type} ${node.id}`;
+    expect(drawn.width, label).toBe(estimate.measured.width);
+    // Ports decide where edges start and end: they must be exact (to rounding).
+    expect(
+      drawn.ports.map((p) => p.id),
+      label,
+    ).toEqual(estimate.handles.map((h) => h.id));
+    for (const [i, handle] of estimate.handles.entries()) {
+      const port = drawn.ports[i]!;
+      expect(Math.abs(port.x - handle.x), `${label} port ${handle.id} x`).toBeLessThanOrEqual(1);
+      expect(Math.abs(port.y - handle.y), `${label} port ${handle.id} y`).toBeLessThanOrEqual(1);
+      expect(
+        Math.abs(port.size - (handle.width ?? 0)),
+        `${label} port ${handle.id} size`,
+      ).toBeLessThanOrEqual(1);
+    }
+    // Other nodes' heights only size an unrendered node for culling, the minimap and fit view: a row or so.
+    expect(
+      Math.abs(drawn.height - estimate.measured.height),
+      `${label} height ${drawn.height}`,
+    ).toBeLessThanOrEqual(node.type === "agent" ? 1 : 20);
+  }
 });

@@ -22,30 +22,56 @@ export function agentPorts(agentType: "code" | "toolCalling"): SourcePort[] {
 
 /*
  * Node geometry as NodeShell lays it out (w-56, a 1 px border, a 10 px target port centred on the top
- * edge, 12 px source ports spread evenly along the bottom edge, text-xs rows 16 px high).
+ * edge, 12 px source ports spread evenly along the bottom edge, text-xs rows 16 px high, 2 px apart).
  * e2e: tests/e2e/canvas.spec.ts compares these estimates with the measured DOM.
  */
 const width = 224;
 const border = 1;
 const targetPortSize = 10;
 const sourcePortSize = 12;
-const rowHeight = 16;
+const lineHeight = 16;
 /** A node's size when nothing better is known (auto-layout of nodes given without a size). */
 export const defaultNodeSize = { width, height: 110 } as const;
-const baseHeight = { model: 62, tool: 62, mcp: 78, sandbox: 62, agent: 104 } as const;
+/** Tailwind's space-y-0.5 between the rows of a node's key settings. */
+const rowGap = 2;
+/** Heights of nodes as they usually are: an agent with only its steps row, others with one row (sandboxes none). */
+const typicalHeight = { model: 78, tool: 78, mcp: 78, sandbox: 62, agent: 102 } as const;
 
-/** A node's height estimated from the rows NodeShell shows for its data. */
+/** Characters of text-xs that fit a line of a node's settings (198 px). */
+const charactersPerLine = 30;
+
+/** Lines a `line-clamp-2`, pre-wrapped text block takes: words wrapped greedily, at most two. */
+function clampedLines(text: string): number {
+  let lines = 0;
+  for (const paragraph of text.split("\n")) {
+    let used = 0;
+    lines++;
+    for (const word of paragraph.split(" ")) {
+      const needed = used === 0 ? word.length : used + 1 + word.length;
+      if (needed > charactersPerLine && used > 0) {
+        lines++;
+        used = word.length;
+      } else used = needed;
+    }
+  }
+  return Math.min(2, lines);
+}
+
+/**
+ * A node's height estimated from its data. Exact for an agent (its ports are on the bottom edge)
+ * but for its issue list; for the other kinds a typical height.
+ */
 function estimatedHeight(node: WorkflowNode): number {
   switch (node.type) {
     case "agent": {
       const d = node.data;
-      const instructionLines = d.instructions ? Math.min(2, Math.ceil(d.instructions.length / 40)) : 0;
-      return baseHeight.agent + (d.planningInterval ? rowHeight : 0) + instructionLines * rowHeight;
+      const planning = d.planningInterval ? rowGap + lineHeight : 0;
+      const instructions = d.instructions ? rowGap + clampedLines(d.instructions) * lineHeight : 0;
+      return typicalHeight.agent + planning + instructions;
     }
-    case "tool":
-      return baseHeight.tool + (node.data.kind === "builtin" ? 0 : rowHeight);
     default:
-      return baseHeight[node.type];
+      // Only the top port, whatever the height: the height just sizes an unrendered node's box.
+      return typicalHeight[node.type];
   }
 }
 

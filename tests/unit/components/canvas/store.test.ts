@@ -122,6 +122,36 @@ describe("canvas store", () => {
     expect(s().nodes[0]!.selected).toBe(true);
   });
 
+  it("gives unmeasured nodes estimated sizes and ports, and drops the port estimate once measured", () => {
+    const { s } = setup("manager-researcher-analyst");
+    const manager = s().nodes.find((n) => n.type === "agent" && n.data.name === "manager")!;
+    // A CodeAgent: its "Managed by" port on top, four ports along the bottom edge, React Flow's shape.
+    expect(manager.measured?.width).toBe(224);
+    expect(manager.handles?.map((h) => [h.id, h.type, h.position])).toEqual([
+      ["manager", "target", "top"],
+      ["model", "source", "bottom"],
+      ["tools", "source", "bottom"],
+      ["managed", "source", "bottom"],
+      ["sandbox", "source", "bottom"],
+    ]);
+    const bottom = manager.handles!.filter((h) => h.type === "source");
+    expect(new Set(bottom.map((h) => h.y))).toEqual(new Set([manager.measured!.height! - 7]));
+    expect(bottom.map((h) => h.x)).toEqual([...bottom.map((h) => h.x)].sort((a, b) => a - b));
+
+    s().onNodesChange([{ type: "dimensions", id: manager.id, dimensions: { width: 224, height: 152 } }]);
+    const measured = s().nodes.find((n) => n.id === manager.id)!;
+    expect(measured.measured).toEqual({ width: 224, height: 152 });
+    expect(measured.handles).toBeUndefined();
+    expect(s().nodes.filter((n) => n.handles).length).toBe(s().nodes.length - 1);
+
+    // Undo and redo rebuild nodes from the graph; a measured node keeps its size and measured ports.
+    s().updateNodeData(manager.id, { maxSteps: 7 });
+    s().undo();
+    const restored = s().nodes.find((n) => n.id === manager.id)!;
+    expect(restored.measured).toEqual({ width: 224, height: 152 });
+    expect(restored.handles).toBeUndefined();
+  });
+
   it("multi-selects and deletes nodes with their edges in one step", () => {
     const { s } = setup("code-agent-web-search");
     s().selectOnly(["search", "visit"]);
