@@ -1,7 +1,6 @@
-import { TRPCError } from "@trpc/server";
-import type { Session } from "next-auth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentSpec, getTemplate, type WorkflowDocument } from "~/graph";
+import { apiPeople, rejection } from "./api-people";
 import { createTestDatabase } from "./test-database";
 
 /**
@@ -12,28 +11,8 @@ import { createTestDatabase } from "./test-database";
 const database = await createTestDatabase("library");
 Object.assign(process.env, { DATABASE_URL: database.url, REDIS_URL: "" });
 const { db, startDatabase } = await import("~/server/db");
-const { createCaller } = await import("~/server/api/root");
-const { signUp } = await import("~/server/auth/sign-up");
+const { person } = await apiPeople();
 const { teamToolCatalog } = await import("~/server/library/catalog");
-
-async function person(name: string, email: string) {
-  const result = await signUp({ name, email, password: "a long enough password" });
-  if (!result.ok) throw new Error(JSON.stringify(result.issues));
-  const session: Session = {
-    user: { id: result.userId, name, email },
-    expires: new Date(Date.now() + 3_600_000).toISOString(),
-  };
-  return { ...result, caller: createCaller({ db, session, headers: new Headers() }) };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<TRPCError> {
-  const error = await promise.then(
-    () => null,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(TRPCError);
-  return error as TRPCError;
-}
 
 type Person = Awaited<ReturnType<typeof person>>;
 let alice: Person; // owner of her team

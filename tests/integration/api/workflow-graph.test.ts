@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { TRPCError } from "@trpc/server";
-import type { Session } from "next-auth";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getTemplate, type WorkflowDocument } from "~/graph";
+import { apiPeople, rejection } from "./api-people";
 
 /**
  * The canvas's graph procedures through `createCaller` against real Postgres: optimistic concurrency,
@@ -20,29 +19,7 @@ url.pathname = `/${dbName}`;
 process.env.DATABASE_URL = url.toString();
 
 const { db, startDatabase } = await import("~/server/db");
-const { createCaller } = await import("~/server/api/root");
-const { signUp } = await import("~/server/auth/sign-up");
-
-type Caller = ReturnType<typeof createCaller>;
-
-async function person(name: string, email: string) {
-  const result = await signUp({ name, email, password: "a long enough password" });
-  if (!result.ok) throw new Error(JSON.stringify(result.issues));
-  const session: Session = {
-    user: { id: result.userId, name, email },
-    expires: new Date(Date.now() + 3_600_000).toISOString(),
-  };
-  return { ...result, caller: createCaller({ db, session, headers: new Headers() }) as Caller };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<TRPCError> {
-  const error = await promise.then(
-    () => null,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(TRPCError);
-  return error as TRPCError;
-}
+const { person } = await apiPeople();
 
 let alice: Awaited<ReturnType<typeof person>>;
 let bob: Awaited<ReturnType<typeof person>>;

@@ -1,6 +1,5 @@
-import { TRPCError } from "@trpc/server";
-import type { Session } from "next-auth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiPeople, expectCode } from "./api-people";
 import { createTestDatabase } from "./test-database";
 
 /**
@@ -10,33 +9,8 @@ import { createTestDatabase } from "./test-database";
 const database = await createTestDatabase("router");
 process.env.DATABASE_URL = database.url;
 const { db, startDatabase } = await import("~/server/db");
-const { createCaller } = await import("~/server/api/root");
-const { signUp } = await import("~/server/auth/sign-up");
-
-type Caller = ReturnType<typeof createCaller>;
-type Person = { userId: string; teamId: string; caller: Caller };
-
-function callerFor(user: { id: string; name: string; email: string } | null): Caller {
-  const session: Session | null = user
-    ? { user, expires: new Date(Date.now() + 3_600_000).toISOString() }
-    : null;
-  return createCaller({ db, session, headers: new Headers() });
-}
-
-async function person(name: string, email: string): Promise<Person> {
-  const result = await signUp({ name, email, password: "a long enough password" });
-  if (!result.ok) throw new Error(JSON.stringify(result.issues));
-  return { ...result, caller: callerFor({ id: result.userId, name, email }) };
-}
-
-async function expectCode(promise: Promise<unknown>, code: TRPCError["code"]) {
-  const error = await promise.then(
-    () => null,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(TRPCError);
-  expect((error as TRPCError).code).toBe(code);
-}
+const { callerFor, person } = await apiPeople();
+type Person = Awaited<ReturnType<typeof person>>;
 
 let alice: Person;
 let bob: Person;
