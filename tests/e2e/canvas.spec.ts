@@ -353,3 +353,42 @@ test("nodes are drawn where their estimated size and ports said, so unrendered n
     ).toBeLessThanOrEqual(node.type === "agent" ? 1 : 20);
   }
 });
+
+test("autosave waits while a pointer is held (no save mid-gesture) and saves on release", async ({
+  page,
+}) => {
+  await signUp(page, newAccount("Gesture Tester"));
+  await openNewWorkflow(page, "Held pointer");
+  await page.getByRole("button", { name: "Templates" }).click();
+  await page.getByTestId("template-code-agent-web-search").click();
+  await saved(page);
+  const status = page.getByTestId("save-status");
+
+  // A change (a node moved), then at once a pan held well past the autosave delay.
+  const agent = nodeOf(page, "agent").first();
+  const box = (await agent.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + 12);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + 60, box.y + 40, { steps: 5 });
+  await page.mouse.up();
+  await expect(status).toHaveAttribute("data-state", "dirty");
+  const pane = (await page.locator(".react-flow__pane").boundingBox())!;
+  await page.mouse.move(pane.x + 30, pane.y + pane.height - 30);
+  await page.mouse.down();
+  for (let i = 0; i < 8; i++) {
+    await page.mouse.move(pane.x + 30 + i * 5, pane.y + pane.height - 30 - i * 3);
+    await page.waitForTimeout(250);
+  }
+  await expect(status).toHaveAttribute("data-state", "dirty");
+  await page.mouse.up();
+  await saved(page);
+  // What was saved is the moved node.
+  const workflowId = page.url().split("/").pop()!;
+  const input = encodeURIComponent(JSON.stringify({ json: { workflowId } }));
+  const stored = (await (await page.request.get(`/api/trpc/workflow.load?input=${input}`)).json()).result.data
+    .json;
+  const template = (await import("../../src/graph")).getTemplate("code-agent-web-search")!.document;
+  const before = template.nodes.find((n) => n.type === "agent")!.position;
+  const after = (stored.graph as WorkflowDocument).nodes.find((n) => n.type === "agent")!.position;
+  expect(after.x - before.x).toBeGreaterThan(20);
+});

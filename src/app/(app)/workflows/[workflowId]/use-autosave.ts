@@ -22,7 +22,8 @@ function errorCode(error: unknown): string | undefined {
 }
 
 /**
- * Debounced autosave of the canvas through `workflow.saveGraph`, with optimistic concurrency: a save
+ * Debounced autosave of the canvas through `workflow.saveGraph` (never while a pointer button is held:
+ * a save due mid-gesture waits for the release), with optimistic concurrency: a save
  * from a stale tab gets CONFLICT, autosave stops, and the local edits stay on the canvas until the
  * user reloads (takes the server's graph) or overwrites (saves theirs over it).
  */
@@ -83,10 +84,18 @@ export function useAutosave(
     return ok;
   }, [store, workflowId]);
 
+  /** A pointer button is held (a drag, pan or selection under way): saves wait for its release. */
+  const pointerHeld = useRef(false);
+  const waitingForRelease = useRef(false);
   const schedule = useRef(() => {});
   schedule.current = () => {
     if (timer.current) clearTimeout(timer.current);
-    timer.current = setTimeout(() => void save(), autosaveDelayMs);
+    timer.current = setTimeout(() => {
+      // Serialising and sending a large graph takes tens of milliseconds of main thread: not in the
+      // middle of a gesture, where it would drop frames.
+      if (pointerHeld.current) waitingForRelease.current = true;
+      else void save();
+    }, autosaveDelayMs);
   };
 
   useEffect(() => {
@@ -99,10 +108,25 @@ export function useAutosave(
     const beforeUnload = (event: BeforeUnloadEvent) => {
       if (store.getState().changeCount !== savedCount.current) event.preventDefault();
     };
+    const press = () => {
+      pointerHeld.current = true;
+    };
+    const release = () => {
+      pointerHeld.current = false;
+      if (!waitingForRelease.current) return;
+      waitingForRelease.current = false;
+      schedule.current();
+    };
     window.addEventListener("beforeunload", beforeUnload);
+    window.addEventListener("pointerdown", press, true);
+    window.addEventListener("pointerup", release, true);
+    window.addEventListener("pointercancel", release, true);
     return () => {
       unsubscribe();
       window.removeEventListener("beforeunload", beforeUnload);
+      window.removeEventListener("pointerdown", press, true);
+      window.removeEventListener("pointerup", release, true);
+      window.removeEventListener("pointercancel", release, true);
       if (timer.current) clearTimeout(timer.current);
     };
   }, [enabled, store]);
