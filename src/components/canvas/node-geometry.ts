@@ -15,6 +15,11 @@ const codeAgentPorts: SourcePort[] = [
 ];
 const toolCallingAgentPorts = codeAgentPorts.slice(0, 3);
 
+/** The centre of source port `index` of `count`, as a fraction of the node's width inside its border. */
+export function sourcePortFraction(index: number, count: number): number {
+  return (2 * index + 1) / (2 * count);
+}
+
 /** The ports along an agent's bottom edge, left to right (a ToolCallingAgent has no sandbox). */
 export function agentPorts(agentType: "code" | "toolCalling"): SourcePort[] {
   return agentType === "code" ? codeAgentPorts : toolCallingAgentPorts;
@@ -26,7 +31,9 @@ export function agentPorts(agentType: "code" | "toolCalling"): SourcePort[] {
  * e2e: tests/e2e/canvas.spec.ts compares these estimates with the measured DOM.
  */
 const width = 224;
-const border = 1;
+/** The node frame's border width. */
+export const nodeBorder = 1;
+const border = nodeBorder;
 const targetPortSize = 10;
 const sourcePortSize = 12;
 const lineHeight = 16;
@@ -92,7 +99,7 @@ export function estimatedGeometry(node: WorkflowNode): {
       type: "target",
       position: Position.Top,
       x: width / 2 - targetPortSize / 2,
-      y: border - targetPortSize / 2,
+      y: -targetPortSize / 2,
       width: targetPortSize,
       height: targetPortSize,
     },
@@ -105,8 +112,8 @@ export function estimatedGeometry(node: WorkflowNode): {
         id: port.id,
         type: "source",
         position: Position.Bottom,
-        x: border + (inner * (2 * i + 1)) / (2 * ports.length) - sourcePortSize / 2,
-        y: height - border - sourcePortSize / 2,
+        x: border + inner * sourcePortFraction(i, ports.length) - sourcePortSize / 2,
+        y: height - sourcePortSize / 2,
         width: sourcePortSize,
         height: sourcePortSize,
       });

@@ -6,7 +6,7 @@ import type { ReactNode } from "react";
 import { cn } from "~/components/ui/cn";
 import type { GraphIssue } from "~/graph";
 import { useCanvas } from "../canvas-store-context";
-import type { SourcePort } from "../node-geometry";
+import { nodeBorder, type SourcePort, sourcePortFraction } from "../node-geometry";
 
 const noIssues: GraphIssue[] = [];
 
@@ -20,6 +20,9 @@ export function useNodeIssues(id: string): GraphIssue[] {
  * Below the overview zoom (`.canvas-overview` on the canvas, see workflow-canvas.tsx) the details,
  * unreadable at that size, are hidden without changing the node's size and only the name shows,
  * large: a zoomed-out graph of hundreds of nodes then paints a fraction of the layers per frame.
+ * No box inside is positioned but the ports and that label (React Flow's node box is their
+ * containing block): Chromium walks every positioned box on each hit test and layer update, and
+ * with 500 nodes the positioned frames, port rows and cells were half of them (bench/canvas).
  */
 export function NodeShell({
   id,
@@ -53,7 +56,7 @@ export function NodeShell({
       data-node-id={id}
       data-validation={state}
       className={cn(
-        "relative w-56 rounded-lg border bg-background text-left shadow-card",
+        "w-56 rounded-lg border bg-background text-left shadow-card",
         selected ? "border-primary ring-2 ring-primary/30" : "border-border",
         state === "error" && !selected && "border-destructive/60",
       )}
@@ -105,9 +108,9 @@ export function NodeShell({
         {title}
       </div>
       {sourcePorts.length > 0 ? (
-        <div className="relative flex h-6 justify-around border-t border-border text-[10px] uppercase tracking-wide text-muted-foreground">
+        <div className="flex h-6 justify-around border-t border-border text-[10px] uppercase tracking-wide text-muted-foreground">
           {sourcePorts.map((port, i) => (
-            <div key={port.id} className="relative flex flex-1 items-center justify-center">
+            <div key={port.id} className="flex flex-1 items-center justify-center">
               <span className="node-detail">{port.label}</span>
               <Handle
                 type="source"
@@ -115,7 +118,7 @@ export function NodeShell({
                 id={port.id}
                 title={`Drag to connect: ${port.label}`}
                 data-testid={`handle-${port.id}`}
-                style={{ left: `${50}%` }}
+                style={{ left: portLeft(i, sourcePorts.length) }}
                 className={cn(
                   "port-out !h-3 !w-3 !border-2 !border-background",
                   portColor[i % portColor.length],
@@ -128,6 +131,10 @@ export function NodeShell({
     </div>
   );
 }
+
+/** A source port's centre, across the node (its containing block: React Flow's node box). */
+const portLeft = (index: number, count: number) =>
+  `calc(${nodeBorder}px + (100% - ${2 * nodeBorder}px) * ${sourcePortFraction(index, count)})`;
 
 const portColor = ["!bg-violet-500", "!bg-sky-500", "!bg-emerald-500", "!bg-amber-500"];
 

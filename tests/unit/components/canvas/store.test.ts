@@ -135,7 +135,7 @@ describe("canvas store", () => {
       ["sandbox", "source", "bottom"],
     ]);
     const bottom = manager.handles!.filter((h) => h.type === "source");
-    expect(new Set(bottom.map((h) => h.y))).toEqual(new Set([manager.measured!.height! - 7]));
+    expect(new Set(bottom.map((h) => h.y))).toEqual(new Set([manager.measured!.height! - 6]));
     expect(bottom.map((h) => h.x)).toEqual([...bottom.map((h) => h.x)].sort((a, b) => a - b));
 
     s().onNodesChange([{ type: "dimensions", id: manager.id, dimensions: { width: 224, height: 152 } }]);
