@@ -206,7 +206,7 @@ async function measured(page: Page, name: string, interaction: () => Promise<num
   }
   const kind = name.replace(/-\d+$/, "");
   const steps = kind === "auto-pan" ? 80 : 60;
-  (cpuPerFrame[kind] ??= []).push((browserCpuMs(pid) - before) / steps);
+  cpuPerFrame[kind] = [...(cpuPerFrame[kind] ?? []), (browserCpuMs(pid) - before) / steps];
   return frames;
 }
 
