@@ -191,7 +191,7 @@ function chromiumPid(): number {
  * its processes and threads (main, compositor, raster, GPU): less sensitive to a busy machine than
  * frame times.
  */
-const cpuPerFrame: Record<string, number[]> = {};
+const cpuPerStep: Record<string, number[]> = {};
 
 /** Run `interaction` (which returns its frame intervals), recording Chromium's CPU per frame. */
 async function measured(page: Page, name: string, interaction: () => Promise<number[]>): Promise<number[]> {
@@ -206,7 +206,7 @@ async function measured(page: Page, name: string, interaction: () => Promise<num
   }
   const kind = name.replace(/-\d+$/, "");
   const steps = kind === "auto-pan" ? 80 : 60;
-  cpuPerFrame[kind] = [...(cpuPerFrame[kind] ?? []), (browserCpuMs(pid) - before) / steps];
+  cpuPerStep[kind] = [...(cpuPerStep[kind] ?? []), (browserCpuMs(pid) - before) / steps];
   return frames;
 }
 
@@ -336,7 +336,7 @@ async function main() {
     fittedPanFrameMs: frameStats(fittedPan),
     autoPanDragFrameMs: frameStats(autoPan),
     chromiumCpuMsPerStep: Object.fromEntries(
-      Object.entries(cpuPerFrame).map(([kind, values]) => [kind, values.map(round)]),
+      Object.entries(cpuPerStep).map(([kind, values]) => [kind, values.map(round)]),
     ),
   };
   writeFileSync(new URL("./results.json", import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
