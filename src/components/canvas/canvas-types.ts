@@ -18,8 +18,9 @@ export interface GraphSnapshot {
 }
 
 /**
- * A graph node as a canvas node. A node the canvas has already measured (`previous`, the same id)
- * keeps its measured size, and React Flow its measured ports; a new one starts from the estimate.
+ * A graph node as a canvas node. A node the canvas already has (`previous`, the same id) keeps its
+ * size, measured or estimated, and React Flow the ports it holds for it; a new one starts from the
+ * estimate.
  */
 export function toCanvasNode(node: WorkflowNode, selected = false, previous?: CanvasNode): CanvasNode {
   const geometry = previous?.measured?.width ? { measured: previous.measured } : estimatedGeometry(node);

@@ -83,6 +83,8 @@ export interface CanvasStoreOptions {
   newId?: (type: string) => string;
   /** Clock for undo coalescing (tests pass a fake). */
   now?: () => number;
+  /** The tools library nodes are validated against, when already known (default: no library). */
+  catalog?: ToolCatalog;
 }
 
 const randomId = (type: string) =>
@@ -178,7 +180,8 @@ export function createCanvasStore(
 
     const initialNodes = initial.nodes.map((n) => toCanvasNode(n));
     const initialEdges = initial.edges.map((e) => toCanvasEdge(e));
-    const initialIssues = validate(initial, { catalog: defaultCatalog });
+    const initialCatalog = options.catalog ?? defaultCatalog;
+    const initialIssues = validate(initial, { catalog: initialCatalog });
 
     return {
       nodes: initialNodes,
@@ -190,7 +193,7 @@ export function createCanvasStore(
       issues: initialIssues,
       issuesByNode: issuesPerNode(initialIssues, {}),
       knownSecrets: undefined,
-      catalog: defaultCatalog,
+      catalog: initialCatalog,
       changeCount: 0,
       lastRefusal: null,
       dragging: false,
@@ -454,6 +457,7 @@ export function createCanvasStore(
       },
 
       setCatalog(catalog) {
+        if (catalog === get().catalog) return;
         set({ catalog });
         const { nodes, edges } = get();
         set(revalidate(nodes, edges));

@@ -74,4 +74,30 @@ describe("the canvas's team library", () => {
     s().undo();
     expect(s().nodes.find((node) => node.id === id)?.data).toMatchObject({ version: 2 });
   });
+
+  it("opens a graph with library nodes already validated when the library is known, and revalidates only for a new catalog", () => {
+    const doc = structuredClone(getTemplate("code-agent-web-search")!.document);
+    doc.nodes.push({
+      id: "shared",
+      type: "tool",
+      position: { x: 0, y: 300 },
+      data: { kind: "library", itemId: "item-shout", version: 1, name: "shout" },
+    });
+    doc.edges.push({
+      id: "e-shared",
+      type: "uses-tool",
+      source: "agent",
+      target: "shared",
+      sourceHandle: "tools",
+      targetHandle: "in",
+    });
+    const catalog = libraryCatalog(items);
+    const store = createCanvasStore(doc, { catalog });
+    expect(store.getState().issuesByNode.shared).toBeUndefined();
+    const issues = store.getState().issues;
+    store.getState().setCatalog(catalog);
+    expect(store.getState().issues).toBe(issues);
+    store.getState().setCatalog(libraryCatalog([]));
+    expect(store.getState().issuesByNode.shared?.map((i) => i.code)).toEqual(["unknown-tool"]);
+  });
 });

@@ -54,14 +54,12 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
   // The team library: palette items, the catalog that validates library nodes, and sharing.
   const libraryOptions = trpc.library.list.queryOptions({ teamId: initial.teamId });
   const libraryItems = useQuery(libraryOptions).data?.items;
-  const [store] = useState(() => {
-    const created = createCanvasStore(initial.graph);
-    if (libraryItems) created.getState().setCatalog(libraryCatalog(libraryItems));
-    return created;
-  });
+  const catalog = useMemo(() => (libraryItems ? libraryCatalog(libraryItems) : undefined), [libraryItems]);
+  // Validated once, with the library the page brought; a later list (after a share) revalidates.
+  const [store] = useState(() => createCanvasStore(initial.graph, { catalog }));
   useEffect(() => {
-    if (libraryItems) store.getState().setCatalog(libraryCatalog(libraryItems));
-  }, [libraryItems, store]);
+    if (catalog) store.getState().setCatalog(catalog);
+  }, [catalog, store]);
   const paletteLibrary = useMemo(() => libraryPaletteItems(libraryItems ?? []), [libraryItems]);
   const share = useMutation(
     trpc.library.share.mutationOptions({
