@@ -27,10 +27,23 @@ export async function startServer(port: number, env: Record<string, string>, tim
     process: child,
     output: () => output,
     stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      await exited;
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      // start.mjs runs the server as a grandchild: stopped means the port refuses connections, so a
+      // server started next on the same port does not find it taken.
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline) {
+        try {
+          await fetch(`${base}/sign-in`);
+        } catch {
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      throw new Error(`the server on ${base} still answers 30 s after it was stopped`);
     },
   };
   const deadline = Date.now() + timeoutMs;
