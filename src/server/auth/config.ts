@@ -7,6 +7,7 @@ import { env } from "~/env";
 import { db } from "~/server/db";
 import { logger } from "~/server/logger";
 import { resolveAuthSecret } from "./auth-secret";
+import { isExpectedAuthError } from "./expected-errors";
 import { linkOAuthAccount } from "./oauth-account";
 import { verifyPassword } from "./password";
 import { secureCookiesEnabled } from "./session-cookie";
@@ -29,8 +30,6 @@ const credentialsSchema = z.object({
   email: z.string().trim().toLowerCase().min(1).max(254),
   password: z.string().min(1).max(200),
 });
-
-const expectedAuthErrors = new Set(["CredentialsSignin", "JWTSessionError"]);
 
 /** Verified against when the e-mail is unknown, so a miss costs as long as a wrong password. */
 const DUMMY_HASH = `scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$${"A".repeat(86)}`;
@@ -75,8 +74,7 @@ export function createAuthConfig(): NextAuthConfig {
     pages: { signIn: "/sign-in", error: "/sign-in" },
     logger: {
       error(error) {
-        // A wrong password or a stale/forged cookie is an answer, not a server fault.
-        if (expectedAuthErrors.has(error.name)) logger.debug({ kind: error.name }, "auth: rejected");
+        if (isExpectedAuthError(error)) logger.debug({ kind: error.name }, "auth: rejected");
         else logger.error({ err: error }, "auth error");
       },
       warn(code) {

@@ -87,7 +87,9 @@ describe("the started server", () => {
   it("ends every session at once on sign out everywhere", async () => {
     const cookie = await signIn("hedy@example.com", "frequency hopping");
     const other = await signIn("hedy@example.com", "frequency hopping");
-    expect((await me(other)).status).toBe(200);
+    // Once (under load) the second session answered 401 here; the server's log says why if it recurs.
+    expect(other, server.output().slice(-3000)).toMatch(/authjs\.session-token=/);
+    expect((await me(other)).status, server.output().slice(-3000)).toBe(200);
     const bump = await fetch(`${base}/api/trpc/user.signOutEverywhere`, {
       method: "POST",
       headers: { cookie, "content-type": "application/json" },
