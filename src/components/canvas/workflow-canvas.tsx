@@ -99,14 +99,16 @@ function CanvasLayout({
   }, [flow, store]);
 
   useEffect(() => {
-    // A pan captures the pointer on the pane: its moves then go straight to the pane instead of
-    // being hit-tested through every node and edge under it (15 ms a move with 500 on screen).
+    // A pan or a node drag captures the pointer on the element pressed: its moves then go straight
+    // there instead of being hit-tested through every node and edge under it (15 ms a move with 500
+    // on screen). Ports are left alone: a connection finds its target under the pointer.
     const element = wrapper.current;
     const capture = (event: PointerEvent) => {
       const target = event.target as Element | null;
-      if (event.button === 0 && target?.classList.contains("react-flow__pane")) {
-        target.setPointerCapture(event.pointerId);
-      }
+      if (event.button !== 0 || !target) return;
+      const pane = target.classList.contains("react-flow__pane");
+      const nodeBody = target.closest(".react-flow__node") && !target.closest(".react-flow__handle, .nodrag");
+      if (pane || nodeBody) target.setPointerCapture(event.pointerId);
     };
     element?.addEventListener("pointerdown", capture, true);
     return () => element?.removeEventListener("pointerdown", capture, true);
