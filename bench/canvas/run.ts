@@ -7,6 +7,7 @@
  * Needs a running Troupe (`npm start`); signs up a fresh account, saves the workflow through tRPC
  * (which validates it server-side), then measures. Results go to bench/canvas/results.json.
  */
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { chromium, type Page } from "@playwright/test";
@@ -19,6 +20,10 @@ const runs = Number(process.env.RUNS ?? 3);
 const profileDir = process.env.PROFILE_DIR;
 /** Extra CSS injected into the canvas page (for trying a rendering change without a rebuild). */
 const extraCss = process.env.BENCH_CSS;
+/** Busy-looping processes run beside the bench, standing in for a machine whose cores are shared. */
+const busyCores = Number(process.env.BENCH_BUSY_CORES ?? 0);
+/** Where the results go (default bench/canvas/results.json). */
+const resultsPath = process.env.BENCH_OUT ?? new URL("./results.json", import.meta.url);
 
 async function trpc<T>(page: Page, path: string, input: unknown): Promise<T> {
   const response = await page.request.post(`${baseURL}/api/trpc/${path}`, { data: { json: input } });
@@ -32,13 +37,17 @@ const quantile = (values: number[], q: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 };
 const round = (n: number) => Math.round(n * 10) / 10;
-/** Frame intervals summarised: quantiles, and the share of frames over the 33 ms budget. */
+/**
+ * Frame intervals summarised: quantiles, and the share of frames over the 33 ms budget. Intervals come
+ * in vsync steps (16.7, 33.3, 50 ms, ± 0.1), so `over33ms` counts every frame that took two vsyncs or
+ * more, and p95 < 33 ms holds exactly when it is under 5%.
+ */
 const frameStats = (frames: number[]) => ({
   p50: round(quantile(frames, 0.5)),
   p90: round(quantile(frames, 0.9)),
   p95: round(quantile(frames, 0.95)),
   max: round(Math.max(...frames)),
-  over33ms: `${round((100 * frames.filter((f) => f > 34).length) / frames.length)}%`,
+  over33ms: `${round((100 * frames.filter((f) => f > 33).length) / frames.length)}%`,
   frames: frames.length,
 });
 
@@ -251,6 +260,12 @@ async function main() {
       "--disable-sync",
     ],
   });
+  const busy = Array.from({ length: busyCores }, () =>
+    spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" }),
+  );
+  process.on("exit", () => {
+    for (const child of busy) child.kill();
+  });
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
   const email = `bench-${randomBytes(4).toString("hex")}@example.com`;
@@ -318,9 +333,11 @@ async function main() {
     console.log(`run ${run + 1}: interactive ${round(ready)} ms, ${rendered} nodes rendered`, nav);
   }
   await browser.close();
+  for (const child of busy) child.kill();
 
   const result = {
     date: new Date().toISOString(),
+    busyCores,
     workflow: { nodes: doc.nodes.length, edges: doc.edges.length },
     runs,
     saveGraphMs: saveMs.map(round),
@@ -339,7 +356,7 @@ async function main() {
       Object.entries(cpuPerStep).map(([kind, values]) => [kind, values.map(round)]),
     ),
   };
-  writeFileSync(new URL("./results.json", import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(resultsPath, `${JSON.stringify(result, null, 2)}\n`);
   console.log(JSON.stringify(result, null, 2));
 }
 
