@@ -47,7 +47,7 @@ function panel(p: Panel, x0: number, y0: number, width: number, height: number):
   const top = Math.max(...p.values.flat(), p.limit ?? 0) * 1.15 || 1;
   const plotTop = y0 + 28;
   const plotHeight = height - 28 - 34;
-  const y = (v: number) => plotTop + plotHeight - (v / top) * plotHeight;
+  const y = (v: number) => Math.round((plotTop + plotHeight - (v / top) * plotHeight) * 10) / 10;
   const groupWidth = width / p.groups.length;
   const series = p.values[0]?.length ?? 0;
   const barWidth = Math.min(28, (groupWidth - 16) / series);
@@ -107,7 +107,9 @@ function chart(series: { label: string; result: BenchResult }[]): string {
     })
     .join("\n");
   const top = 20 + Math.ceil(series.length / 3) * 20;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${top + 680}" font-family="system-ui, sans-serif" fill="#0f172a">
+  const title = `Canvas bench: ${series.map((s) => s.label).join(", ")}`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" width="${width}" height="${top + 680}" font-family="system-ui, sans-serif" fill="#0f172a">
+<title>${escapeXml(title)}</title>
 <rect width="100%" height="100%" fill="#ffffff"/>
 ${legend}
 ${panel(frames, 20, top, width - 40, 230)}
