@@ -392,3 +392,40 @@ test("autosave waits while a pointer is held (no save mid-gesture) and saves on 
   const after = (stored.graph as WorkflowDocument).nodes.find((n) => n.type === "agent")!.position;
   expect(after.x - before.x).toBeGreaterThan(20);
 });
+
+test("a pressed node takes the pointer: a drag moves it, a click selects it, shift-click adds to the selection", async ({
+  page,
+}) => {
+  await signUp(page, newAccount("Pointer Tester"));
+  await openNewWorkflow(page, "Pointer capture");
+  await page.getByRole("button", { name: "Templates" }).click();
+  await page.getByTestId("template-code-agent-web-search").click();
+  await saved(page);
+  const agent = nodeOf(page, "agent").first();
+  const model = nodeOf(page, "model").first();
+
+  // A drag that leaves the node behind the pointer still moves it (the moves go to the pressed node).
+  const before = (await agent.boundingBox())!;
+  await page.mouse.move(before.x + before.width / 2, before.y + 12);
+  await page.mouse.down();
+  await page.mouse.move(before.x + before.width / 2 + 150, before.y + 90, { steps: 10 });
+  await page.mouse.up();
+  const after = (await agent.boundingBox())!;
+  expect(after.x - before.x).toBeGreaterThan(100);
+  expect(after.y - before.y).toBeGreaterThan(60);
+
+  // Bring every node out from under the palette and inspector, then select by clicking.
+  await page.getByRole("button", { name: "Fit view", exact: true }).first().click();
+  await expect(async () => {
+    const box = (await model.boundingBox())!;
+    const canvas = (await page.getByTestId("canvas").boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(canvas.x);
+  }).toPass();
+  await model.click();
+  await expect(model).toHaveClass(/selected/);
+  await expect(agent).not.toHaveClass(/selected/);
+  await expect(page.getByTestId("node-inspector")).toHaveAttribute("data-node-type", "model");
+  await agent.click({ modifiers: ["Shift"] });
+  await expect(agent).toHaveClass(/selected/);
+  await expect(model).toHaveClass(/selected/);
+});
