@@ -12,6 +12,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { chromium, type Page } from "@playwright/test";
 import { validateDocument } from "~/graph";
+import { chromiumLaunchOptions } from "../../tests/helpers/chromium";
 import { largeWorkflow } from "./large-workflow";
 
 const baseURL = process.env.BASE_URL ?? "http://127.0.0.1:3201";
@@ -248,18 +249,7 @@ async function main() {
   const doc = largeWorkflow();
   const check = validateDocument(doc);
   if (!check.ok) throw new Error(`bench workflow invalid: ${check.issues[0]?.message}`);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  const browser = await chromium.launch(chromiumLaunchOptions);
   const busy = Array.from({ length: busyCores }, () =>
     spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" }),
   );
