@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
+import { RunnerExchange } from "./runner-exchange";
 import {
   type CallMessage,
   type DoneMessage,
@@ -104,13 +105,14 @@ export function getPyodideSnapshot(indexURL?: string): Promise<Uint8Array | null
 
 /** A booted Pyodide worker speaking the runner protocol (one run, then terminated). */
 export class PyodideWorkerTransport implements RunnerTransport {
-  private pending: {
-    id: string;
-    onCall: (call: CallMessage) => Promise<ResultMessage>;
-    resolve: (done: DoneMessage) => void;
-    reject: (error: Error) => void;
-  } | null = null;
-  private dead: SandboxDiedError | null = null;
+  /** Requests go to the worker as messages; tool results through the port it blocks on (see the worker). */
+  private readonly exchange = new RunnerExchange({
+    send: (message) => {
+      if (message.type === "result") this.reply(message);
+      else this.worker.postMessage({ type: "request", line: JSON.stringify(message) });
+    },
+    protocolError: () => this.protocolError(),
+  });
   private readonly flag: Int32Array;
   /** Milliseconds the worker took to boot Pyodide and lock itself down. */
   bootMs = 0;
@@ -201,12 +203,7 @@ export class PyodideWorkerTransport implements RunnerTransport {
     request: RunnerRequest,
     onCall: (call: CallMessage) => Promise<ResultMessage>,
   ): Promise<DoneMessage> {
-    if (this.dead) return Promise.reject(this.dead);
-    if (this.pending) return Promise.reject(new Error("A request is already in flight"));
-    return new Promise((resolve, reject) => {
-      this.pending = { id: request.id, onCall, resolve, reject };
-      this.worker.postMessage({ type: "request", line: JSON.stringify(request) });
-    });
+    return this.exchange.request(request, onCall);
   }
 
   async kill(): Promise<void> {
@@ -216,42 +213,32 @@ export class PyodideWorkerTransport implements RunnerTransport {
   }
 
   private fail(error: SandboxDiedError): void {
-    if (this.dead) return;
-    this.dead = error;
-    const pending = this.pending;
-    this.pending = null;
-    pending?.reject(error);
+    this.exchange.fail(error);
   }
 
   get alive(): boolean {
-    return this.dead === null;
+    return this.exchange.dead === null;
   }
 
   private onMessage(message: { type: string; line?: string; fatal?: boolean }): void {
-    if (this.dead || (message.type !== "call" && message.type !== "done")) return;
+    if (this.exchange.dead || (message.type !== "call" && message.type !== "done")) return;
     const parsed = parseRunnerMessage(message.line ?? "");
-    const pending = this.pending;
-    // A `done` smuggled through the tool-call bridge (or a reply to another request) is a protocol error.
-    const mismatched = parsed.type !== message.type || (parsed.type === "done" && parsed.id !== pending?.id);
-    if (parsed.type === "invalid" || parsed.type === "ready" || !pending || mismatched) {
-      this.fail(new SandboxDiedError("Protocol error from the Pyodide worker", "SandboxError"));
-      void this.worker.terminate();
+    // The worker tags each message with the bridge it came through: a `done` smuggled through the
+    // tool-call bridge, or anything but a call or a done, is a protocol error.
+    if (parsed.type !== message.type || (parsed.type !== "call" && parsed.type !== "done")) {
+      this.protocolError();
       return;
     }
-    if (parsed.type === "call") {
-      pending.onCall(parsed).then(
-        (result) => this.reply(result),
-        (error: unknown) => this.reply({ type: "result", id: parsed.id, ok: false, error: String(error) }),
-      );
-      return;
-    }
-    this.pending = null;
-    pending.resolve(parsed);
-    if (message.fatal) void this.kill();
+    this.exchange.receive(parsed);
+    if (parsed.type === "done" && message.fatal && this.alive) void this.kill();
+  }
+
+  private protocolError(): void {
+    this.fail(new SandboxDiedError("Protocol error from the Pyodide worker", "SandboxError"));
+    void this.worker.terminate();
   }
 
   private reply(result: ResultMessage): void {
-    if (this.dead) return;
     this.resultPort.postMessage(JSON.stringify(result));
     Atomics.store(this.flag, 0, 1);
     Atomics.notify(this.flag, 0);
