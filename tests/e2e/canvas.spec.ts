@@ -3,7 +3,7 @@ import { expect, type Page, test } from "@playwright/test";
 import { estimatedGeometry } from "../../src/components/canvas/node-geometry";
 import { type EdgeKind, edgeOfKind, type WorkflowDocument, type WorkflowNode } from "../../src/graph";
 import { newAccount, signUp } from "./helpers/accounts";
-import { connect, dragOntoCanvas, nodeOf, openNewWorkflow } from "./helpers/canvas";
+import { connect, dragOntoCanvas, newWorkflowFromTemplate, nodeOf, openNewWorkflow } from "./helpers/canvas";
 
 const screenshots = "docs/screenshots";
 
@@ -150,12 +150,12 @@ test("templates, versions and restore; a stale tab gets a conflict and keeps its
   page,
   context,
 }) => {
-  await signUp(page, newAccount("Version Tester"));
-  await openNewWorkflow(page, "Versioned crew");
-  await page.getByRole("button", { name: "Templates" }).click();
-  await page.getByTestId("template-manager-researcher-analyst").click();
+  await newWorkflowFromTemplate(page, {
+    person: "Version Tester",
+    workflow: "Versioned crew",
+    template: "manager-researcher-analyst",
+  });
   await expect(page.locator(".react-flow__node")).toHaveCount(7);
-  await saved(page);
   await page.getByRole("button", { name: "Fit view" }).click();
   await page.waitForTimeout(400); // the fit is animated (200 ms)
   await page.screenshot({ path: `${screenshots}/canvas-template.png` });
@@ -200,12 +200,12 @@ test("templates, versions and restore; a stale tab gets a conflict and keeps its
 test("zoomed out, nodes show only their names, large; zoomed back in, their details return", async ({
   page,
 }) => {
-  await signUp(page, newAccount("Zoom Tester"));
-  await openNewWorkflow(page, "Zoomed crew");
-  await page.getByRole("button", { name: "Templates" }).click();
-  await page.getByTestId("template-manager-researcher-analyst").click();
+  await newWorkflowFromTemplate(page, {
+    person: "Zoom Tester",
+    workflow: "Zoomed crew",
+    template: "manager-researcher-analyst",
+  });
   await expect(page.locator(".react-flow__node")).toHaveCount(7);
-  await saved(page);
   const flow = page.locator(".react-flow");
   const manager = nodeOf(page, "agent").filter({ hasText: "manager" }).first();
   const details = manager.locator(".node-detail").first();
@@ -357,11 +357,11 @@ test("nodes are drawn where their estimated size and ports said, so unrendered n
 test("autosave waits while a pointer is held (no save mid-gesture) and saves on release", async ({
   page,
 }) => {
-  await signUp(page, newAccount("Gesture Tester"));
-  await openNewWorkflow(page, "Held pointer");
-  await page.getByRole("button", { name: "Templates" }).click();
-  await page.getByTestId("template-code-agent-web-search").click();
-  await saved(page);
+  await newWorkflowFromTemplate(page, {
+    person: "Gesture Tester",
+    workflow: "Held pointer",
+    template: "code-agent-web-search",
+  });
   const status = page.getByTestId("save-status");
 
   // A change (a node moved), then at once a pan held well past the autosave delay.
@@ -396,11 +396,11 @@ test("autosave waits while a pointer is held (no save mid-gesture) and saves on 
 test("a pressed node takes the pointer: a drag moves it, a click selects it, shift-click adds to the selection", async ({
   page,
 }) => {
-  await signUp(page, newAccount("Pointer Tester"));
-  await openNewWorkflow(page, "Pointer capture");
-  await page.getByRole("button", { name: "Templates" }).click();
-  await page.getByTestId("template-code-agent-web-search").click();
-  await saved(page);
+  await newWorkflowFromTemplate(page, {
+    person: "Pointer Tester",
+    workflow: "Pointer capture",
+    template: "code-agent-web-search",
+  });
   const agent = nodeOf(page, "agent").first();
   const model = nodeOf(page, "model").first();
 

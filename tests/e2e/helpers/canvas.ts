@@ -1,4 +1,5 @@
 import { expect, type Locator, type Page } from "@playwright/test";
+import { newAccount, signUp } from "./accounts";
 
 /** Create a workflow from the workflows page and open its canvas. */
 export async function openNewWorkflow(page: Page, name: string): Promise<void> {
@@ -10,6 +11,18 @@ export async function openNewWorkflow(page: Page, name: string): Promise<void> {
   await page.getByTestId("workflow-row").filter({ hasText: name }).getByRole("link").first().click();
   await expect(page).toHaveURL(/\/workflows\/[a-z0-9]+$/);
   await expect(page.getByTestId("canvas")).toBeVisible();
+}
+
+/** Sign up a new person, create a workflow and fill it from a starter template; waits until it is saved. */
+export async function newWorkflowFromTemplate(
+  page: Page,
+  setup: { person: string; workflow: string; template: string },
+): Promise<void> {
+  await signUp(page, newAccount(setup.person));
+  await openNewWorkflow(page, setup.workflow);
+  await page.getByRole("button", { name: "Templates" }).click();
+  await page.getByTestId(`template-${setup.template}`).click();
+  await expect(page.getByTestId("save-status")).toHaveAttribute("data-state", "saved");
 }
 
 /** Drag a palette entry onto the canvas at (x, y) of the canvas box. */
