@@ -7,7 +7,7 @@ import { env } from "~/env";
 import { db } from "~/server/db";
 import { logger } from "~/server/logger";
 import { resolveAuthSecret } from "./auth-secret";
-import { isExpectedAuthError } from "./expected-errors";
+import { authErrorType, isExpectedAuthError } from "./expected-errors";
 import { linkOAuthAccount } from "./oauth-account";
 import { verifyPassword } from "./password";
 import { secureCookiesEnabled } from "./session-cookie";
@@ -74,7 +74,7 @@ export function createAuthConfig(): NextAuthConfig {
     pages: { signIn: "/sign-in", error: "/sign-in" },
     logger: {
       error(error) {
-        if (isExpectedAuthError(error)) logger.debug({ kind: error.name }, "auth: rejected");
+        if (isExpectedAuthError(error)) logger.debug({ kind: authErrorType(error) }, "auth: rejected");
         else logger.error({ err: error }, "auth error");
       },
       warn(code) {

@@ -5,8 +5,7 @@
  * session" either way.
  */
 export function isExpectedAuthError(error: Error): boolean {
-  // Auth.js errors carry their kind in `type`: `name` is the class name, which a production build minifies.
-  const type = (error as { type?: unknown }).type;
+  const type = authErrorType(error);
   if (type === "CredentialsSignin") return true;
   if (type !== "JWTSessionError") return false;
   return isCookieDecodeFailure((error.cause as { err?: unknown } | undefined)?.err);
@@ -18,4 +17,13 @@ function isCookieDecodeFailure(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   if (typeof code === "string" && code.startsWith("ERR_JW")) return true;
   return err.message === "Invalid JWT" || err.message === "no matching decryption secret";
+}
+
+/**
+ * An Auth.js error's kind ("CredentialsSignin", "JWTSessionError", ...): its `type`, since `name` is
+ * the class name, which a production build minifies. Other errors give their name.
+ */
+export function authErrorType(error: Error): string {
+  const type = (error as { type?: unknown }).type;
+  return typeof type === "string" ? type : error.name;
 }

@@ -1,7 +1,7 @@
 import { CredentialsSignin, JWTSessionError } from "@auth/core/errors";
 import { decode, encode } from "@auth/core/jwt";
 import { describe, expect, it } from "vitest";
-import { isExpectedAuthError } from "~/server/auth/expected-errors";
+import { authErrorType, isExpectedAuthError } from "~/server/auth/expected-errors";
 
 const salt = "authjs.session-token";
 const secret = "s".repeat(40);
@@ -35,6 +35,7 @@ describe("isExpectedAuthError", () => {
   it("tells them apart when a production build has minified the class names", async () => {
     const minified = <T extends Error>(error: T) => Object.defineProperty(error, "name", { value: "j" });
     expect(isExpectedAuthError(minified(new CredentialsSignin()))).toBe(true);
+    expect(authErrorType(minified(new CredentialsSignin()))).toBe("CredentialsSignin");
     const forged = await sessionError(() => decode({ token: "forged", secret, salt }));
     expect(isExpectedAuthError(minified(forged))).toBe(true);
   });
