@@ -8,6 +8,26 @@ import { migrate } from "./db/migrate";
 export type { PrismaClient } from "./db/generated/client";
 export { Prisma, Role } from "./db/generated/client";
 
+/** Whether a database error is a unique-key violation (Prisma's P2002): a row with that key exists. */
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && "code" in error && error.code === "P2002";
+}
+
+/**
+ * Run `attempt` (a transaction that picks the next number of something) again when it loses a race
+ * on a unique key, up to `times` times. Resolves with its result, or `null` when every attempt lost.
+ */
+export async function retryOnUniqueViolation<T>(attempt: () => Promise<T>, times = 3): Promise<T | null> {
+  for (let i = 0; i < times; i++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+    }
+  }
+  return null;
+}
+
 /** The database the process talks to, after migrations were applied (`migrated` names those applied now). */
 export type StartedDatabase = { url: string; embedded: boolean; migrated: string[]; stop(): Promise<void> };
 

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { db } from "~/server/db";
+import { db, isUniqueViolation } from "~/server/db";
 import { seedDemoWorkflow } from "~/server/runs/demo-workflow";
 import { hashPassword } from "./password";
 
@@ -83,8 +83,4 @@ export async function signUp(input: SignUpInput, client = db): Promise<SignUpRes
     if (isUniqueViolation(error)) return { ok: false, issues: [taken] };
     throw error;
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === "object" && error !== null && "code" in error && error.code === "P2002";
 }

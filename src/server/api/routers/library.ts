@@ -8,7 +8,7 @@ import {
   toolSecretNames,
 } from "~/graph";
 import { createTRPCRouter, requireRole, teamProcedure } from "~/server/api/trpc";
-import type { Prisma } from "~/server/db";
+import { type Prisma, retryOnUniqueViolation } from "~/server/db";
 
 /**
  * The team library: python and http tools shared with the whole team, each a named item with
@@ -30,9 +30,6 @@ const itemIdSchema = z.string().min(1).max(100);
 
 const badRequest = (message: string) => new TRPCError({ code: "BAD_REQUEST", message });
 const itemNotFound = () => new TRPCError({ code: "NOT_FOUND", message: "Library item not found." });
-
-const isUniqueViolation = (error: unknown) =>
-  typeof error === "object" && error !== null && "code" in error && error.code === "P2002";
 
 const who = (user: { name: string | null; email: string | null } | null) => user?.name ?? user?.email ?? null;
 
@@ -111,58 +108,55 @@ export const libraryRouter = createTRPCRouter({
       const json = tool as unknown as Prisma.InputJsonValue;
       const userId = ctx.session.user.id;
 
-      for (let attempt = 0; attempt < 3; attempt++) {
-        try {
-          return await ctx.db.$transaction(async (tx) => {
-            const existing = await tx.libraryItem.findUnique({
-              where: { teamId_name: { teamId: ctx.team.id, name: tool.name } },
-              select: {
-                id: true,
-                versions: { orderBy: { version: "desc" }, take: 1, select: { tool: true } },
-              },
-            });
-            if (!existing) {
-              const created = await tx.libraryItem.create({
-                data: {
-                  teamId: ctx.team.id,
-                  name: tool.name,
-                  description: tool.description,
-                  latestVersion: 1,
-                  createdById: userId,
-                  versions: { create: { version: 1, tool: json, message, createdById: userId } },
-                },
-                select: { id: true },
-              });
-              return { itemId: created.id, version: 1, name: tool.name };
-            }
-            const previous = storedTool(existing.versions[0]?.tool);
-            if (previous && previous.kind !== tool.kind) {
-              throw badRequest(
-                `The library already has a ${previous.kind} tool named "${tool.name}": give this ${tool.kind} tool another name.`,
-              );
-            }
-            // The increment locks the item's row: concurrent shares of one item get 2, 3, ... in turn.
-            const item = await tx.libraryItem.update({
-              where: { id: existing.id },
-              data: { latestVersion: { increment: 1 }, description: tool.description },
-              select: { latestVersion: true },
-            });
-            await tx.libraryItemVersion.create({
-              data: {
-                itemId: existing.id,
-                version: item.latestVersion,
-                tool: json,
-                message,
-                createdById: userId,
-              },
-            });
-            return { itemId: existing.id, version: item.latestVersion, name: tool.name };
+      // Two first shares of one name at once: the loser tries again and becomes version 2.
+      const shared = await retryOnUniqueViolation(() =>
+        ctx.db.$transaction(async (tx) => {
+          const existing = await tx.libraryItem.findUnique({
+            where: { teamId_name: { teamId: ctx.team.id, name: tool.name } },
+            select: {
+              id: true,
+              versions: { orderBy: { version: "desc" }, take: 1, select: { tool: true } },
+            },
           });
-        } catch (error) {
-          // Two first shares of one name at once: the loser retries and becomes version 2.
-          if (!isUniqueViolation(error)) throw error;
-        }
-      }
+          if (!existing) {
+            const created = await tx.libraryItem.create({
+              data: {
+                teamId: ctx.team.id,
+                name: tool.name,
+                description: tool.description,
+                latestVersion: 1,
+                createdById: userId,
+                versions: { create: { version: 1, tool: json, message, createdById: userId } },
+              },
+              select: { id: true },
+            });
+            return { itemId: created.id, version: 1, name: tool.name };
+          }
+          const previous = storedTool(existing.versions[0]?.tool);
+          if (previous && previous.kind !== tool.kind) {
+            throw badRequest(
+              `The library already has a ${previous.kind} tool named "${tool.name}": give this ${tool.kind} tool another name.`,
+            );
+          }
+          // The increment locks the item's row: concurrent shares of one item get 2, 3, ... in turn.
+          const item = await tx.libraryItem.update({
+            where: { id: existing.id },
+            data: { latestVersion: { increment: 1 }, description: tool.description },
+            select: { latestVersion: true },
+          });
+          await tx.libraryItemVersion.create({
+            data: {
+              itemId: existing.id,
+              version: item.latestVersion,
+              tool: json,
+              message,
+              createdById: userId,
+            },
+          });
+          return { itemId: existing.id, version: item.latestVersion, name: tool.name };
+        }),
+      );
+      if (shared) return shared;
       throw new TRPCError({
         code: "CONFLICT",
         message: "Another version of this tool was being shared at the same time; try again.",

@@ -10,7 +10,7 @@ import {
   workflowLimits,
 } from "~/graph";
 import { requireRole, type TRPCContext, workflowProcedure } from "~/server/api/trpc";
-import type { Prisma } from "~/server/db";
+import { type Prisma, retryOnUniqueViolation } from "~/server/db";
 import { teamToolCatalog } from "~/server/library/catalog";
 
 type Db = TRPCContext["db"];
@@ -129,36 +129,32 @@ export const workflowGraphProcedures = {
     .input(z.object({ revision: revisionSchema, message: versionMessageSchema }))
     .mutation(async ({ ctx, input }) => {
       requireRole(ctx.membership, "editor");
-      for (let attempt = 0; attempt < 3; attempt++) {
-        try {
-          return await ctx.db.$transaction(async (tx) => {
-            const workflow = await tx.workflow.findUniqueOrThrow({
-              where: { id: ctx.workflowRef.id },
-              select: { revision: true, graph: true },
-            });
-            if (workflow.revision !== input.revision) throw conflict(workflow.revision);
-            const last = await tx.workflowVersion.aggregate({
-              where: { workflowId: ctx.workflowRef.id },
-              _max: { number: true },
-            });
-            const graph = loadStored(workflow.graph);
-            return tx.workflowVersion.create({
-              data: {
-                workflowId: ctx.workflowRef.id,
-                number: (last._max.number ?? 0) + 1,
-                message: input.message,
-                graph: asJson(graph),
-                createdById: ctx.session.user.id,
-              },
-              select: { id: true, number: true, message: true, createdAt: true },
-            });
+      // Two saves at once pick the same number: the loser tries again with the next one.
+      const saved = await retryOnUniqueViolation(() =>
+        ctx.db.$transaction(async (tx) => {
+          const workflow = await tx.workflow.findUniqueOrThrow({
+            where: { id: ctx.workflowRef.id },
+            select: { revision: true, graph: true },
           });
-        } catch (error) {
-          const duplicate =
-            typeof error === "object" && error !== null && "code" in error && error.code === "P2002";
-          if (!duplicate) throw error;
-        }
-      }
+          if (workflow.revision !== input.revision) throw conflict(workflow.revision);
+          const last = await tx.workflowVersion.aggregate({
+            where: { workflowId: ctx.workflowRef.id },
+            _max: { number: true },
+          });
+          const graph = loadStored(workflow.graph);
+          return tx.workflowVersion.create({
+            data: {
+              workflowId: ctx.workflowRef.id,
+              number: (last._max.number ?? 0) + 1,
+              message: input.message,
+              graph: asJson(graph),
+              createdById: ctx.session.user.id,
+            },
+            select: { id: true, number: true, message: true, createdAt: true },
+          });
+        }),
+      );
+      if (saved) return saved;
       throw new TRPCError({
         code: "CONFLICT",
         message: "Another version was being saved at the same time; try again.",
