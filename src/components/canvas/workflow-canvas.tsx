@@ -37,8 +37,9 @@ import { type CanvasEdge, type CanvasNode, toWorkflowEdge, toWorkflowNode } from
 import { DotBackground } from "./dot-background";
 import { Inspector } from "./inspector";
 import { commandForKey, isTypingTarget, shortcutLabels } from "./keyboard-shortcuts";
+import { libraryPaletteItems, useCanvasLibrary } from "./library-context";
 import { canvasNodeTypes } from "./nodes";
-import { type LibraryPaletteItem, Palette, readPaletteDrop } from "./palette";
+import { Palette, readPaletteDrop } from "./palette";
 import { canvasEdgeTypes, edgeColors } from "./workflow-edge";
 
 /** Above this many nodes the canvas renders only what is on screen and opens on the top agent. */
@@ -50,10 +51,12 @@ const isOverview = (s: ReactFlowState) => s.transform[2] < overviewZoom;
 const minimapColor = (node: CanvasNode) =>
   ({ agent: "#8b5cf6", model: "#0ea5e9", tool: "#10b981", mcp: "#14b8a6", sandbox: "#f59e0b" })[node.type];
 
-/** The canvas builder: palette, React Flow canvas with toolbar and minimap, inspector. */
+/**
+ * The canvas builder: palette, React Flow canvas with toolbar and minimap, inspector. The palette's
+ * Library section lists the items of the `CanvasLibraryProvider` around it.
+ */
 export function WorkflowCanvas(props: {
   readOnly?: boolean;
-  library?: readonly LibraryPaletteItem[];
   /** Extra toolbar content (save state, run button, ...), drawn on the right. */
   toolbar?: ReactNode;
 }) {
@@ -64,16 +67,10 @@ export function WorkflowCanvas(props: {
   );
 }
 
-function CanvasLayout({
-  readOnly = false,
-  library = [],
-  toolbar,
-}: {
-  readOnly?: boolean;
-  library?: readonly LibraryPaletteItem[];
-  toolbar?: ReactNode;
-}) {
+function CanvasLayout({ readOnly = false, toolbar }: { readOnly?: boolean; toolbar?: ReactNode }) {
   const store = useCanvasStore();
+  const libraryItems = useCanvasLibrary().items;
+  const library = useMemo(() => libraryPaletteItems(libraryItems), [libraryItems]);
   const flow = useReactFlow<CanvasNode, CanvasEdge>();
   const wrapper = useRef<HTMLDivElement>(null);
   const clickCount = useRef(0);

@@ -11,7 +11,6 @@ import {
   CanvasStoreProvider,
   createCanvasStore,
   libraryCatalog,
-  libraryPaletteItems,
   WorkflowCanvas,
 } from "~/components/canvas";
 import { StartRunDialog } from "~/components/runs/start-run-dialog";
@@ -60,7 +59,6 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
   useEffect(() => {
     if (catalog) store.getState().setCatalog(catalog);
   }, [catalog, store]);
-  const paletteLibrary = useMemo(() => libraryPaletteItems(libraryItems ?? []), [libraryItems]);
   const share = useMutation(
     trpc.library.share.mutationOptions({
       onSuccess: () => queryClient.invalidateQueries({ queryKey: libraryOptions.queryKey }),
@@ -261,7 +259,7 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
             </div>
           ) : null}
           <div className="flex min-h-0 flex-1">
-            <WorkflowCanvas readOnly={readOnly} library={paletteLibrary} />
+            <WorkflowCanvas readOnly={readOnly} />
           </div>
         </div>
       </CanvasLibraryProvider>
