@@ -17,3 +17,20 @@ export function relativeTime(date: Date, now: Date = new Date()): string {
   }
   return "just now";
 }
+
+/**
+ * A moment as "5 minutes ago", with the exact time on hover and in `dateTime`. Rendered on the
+ * server and again in the browser a moment later, so the words may differ: that is expected.
+ */
+export function RelativeTime({ date, className }: { date: Date; className?: string }) {
+  return (
+    <time
+      dateTime={date.toISOString()}
+      title={date.toLocaleString()}
+      suppressHydrationWarning
+      className={className}
+    >
+      {relativeTime(date)}
+    </time>
+  );
+}

@@ -16,9 +16,9 @@ import {
   DialogTitle,
 } from "~/components/ui/dialog";
 import { EmptyState } from "~/components/ui/empty-state";
+import { RelativeTime } from "~/components/ui/relative-time";
 import { toast } from "~/components/ui/toaster";
 import { type RouterOutputs, useTRPC } from "~/trpc/react";
-import { relativeTime } from "../workflows/relative-time";
 
 type LibraryItem = RouterOutputs["library"]["list"]["items"][number];
 
@@ -188,13 +188,7 @@ function LibraryRow({
         <span className="min-w-0 text-sm text-muted-foreground">
           {latest ? (
             <>
-              <time
-                dateTime={latest.createdAt.toISOString()}
-                title={latest.createdAt.toLocaleString()}
-                suppressHydrationWarning
-              >
-                {relativeTime(latest.createdAt)}
-              </time>
+              <RelativeTime date={latest.createdAt} />
               {latest.createdBy ? (
                 <span className="block truncate text-xs">by {latest.createdBy}</span>
               ) : null}
@@ -242,13 +236,7 @@ function LibraryRow({
               </span>
               <span className="shrink-0 text-xs text-muted-foreground">
                 {v.createdBy ? `${v.createdBy}, ` : ""}
-                <time
-                  dateTime={v.createdAt.toISOString()}
-                  title={v.createdAt.toLocaleString()}
-                  suppressHydrationWarning
-                >
-                  {relativeTime(v.createdAt)}
-                </time>
+                <RelativeTime date={v.createdAt} />
               </span>
             </li>
           ))}

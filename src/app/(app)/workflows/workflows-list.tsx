@@ -23,9 +23,9 @@ import {
   DropdownMenuTrigger,
 } from "~/components/ui/dropdown-menu";
 import { EmptyState } from "~/components/ui/empty-state";
+import { RelativeTime } from "~/components/ui/relative-time";
 import { toast } from "~/components/ui/toaster";
 import { type RouterOutputs, useTRPC } from "~/trpc/react";
-import { relativeTime } from "./relative-time";
 import { WorkflowNameDialog } from "./workflow-name-dialog";
 
 type WorkflowSummary = RouterOutputs["workflow"]["list"][number];
@@ -129,14 +129,7 @@ export function WorkflowsList() {
                       {workflow.name}
                     </span>
                   </Link>
-                  <time
-                    dateTime={workflow.updatedAt.toISOString()}
-                    title={workflow.updatedAt.toLocaleString()}
-                    suppressHydrationWarning
-                    className="text-sm text-muted-foreground"
-                  >
-                    {relativeTime(workflow.updatedAt)}
-                  </time>
+                  <RelativeTime date={workflow.updatedAt} className="text-sm text-muted-foreground" />
                   <DropdownMenu>
                     <DropdownMenuTrigger asChild>
                       <Button variant="ghost" size="icon" aria-label={`Actions for ${workflow.name}`}>

@@ -4,10 +4,10 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { History, Loader2, RotateCcw } from "lucide-react";
 import { Button } from "~/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "~/components/ui/dialog";
+import { relativeTime } from "~/components/ui/relative-time";
 import { toast } from "~/components/ui/toaster";
 import type { WorkflowDocument } from "~/graph";
 import { type RouterOutputs, useTRPC } from "~/trpc/react";
-import { relativeTime } from "../relative-time";
 
 type Restored = RouterOutputs["workflow"]["restoreVersion"];
 
