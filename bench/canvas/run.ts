@@ -209,14 +209,15 @@ async function measured(page: Page, name: string, interaction: () => Promise<num
   const before = browserCpuMs(pid);
   const wallStart = performance.now();
   const frames = await profiled(page, name, interaction);
+  const cpuMs = browserCpuMs(pid) - before;
   if (process.env.BENCH_VERBOSE) {
     console.log(
-      `  ${name}: ${round(browserCpuMs(pid) - before)} ms CPU in ${round(performance.now() - wallStart)} ms, ${frames.length} frames`,
+      `  ${name}: ${round(cpuMs)} ms CPU in ${round(performance.now() - wallStart)} ms, ${frames.length} frames`,
     );
   }
   const kind = name.replace(/-\d+$/, "");
   const steps = kind === "auto-pan" ? 80 : 60;
-  cpuPerStep[kind] = [...(cpuPerStep[kind] ?? []), (browserCpuMs(pid) - before) / steps];
+  cpuPerStep[kind] = [...(cpuPerStep[kind] ?? []), cpuMs / steps];
   return frames;
 }
 

@@ -21,19 +21,41 @@ interface Mapping {
   offsetY: number;
 }
 
-/** Fit the nodes' bounding box into the minimap, centred. */
-function mappingFor(state: CanvasFlowState): Mapping {
+/** A shown node's box in flow coordinates, with its colour. */
+interface NodeBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  color: string;
+}
+
+/** The boxes of the nodes that are not hidden, at their measured (or initial) size. */
+function nodeBoxes(state: CanvasFlowState, color: (node: CanvasNode) => string): NodeBox[] {
+  const boxes: NodeBox[] = [];
+  for (const node of state.nodeLookup.values()) {
+    if (node.hidden) continue;
+    boxes.push({
+      ...node.internals.positionAbsolute,
+      width: node.measured.width ?? node.initialWidth ?? 0,
+      height: node.measured.height ?? node.initialHeight ?? 0,
+      color: color(node.internals.userNode),
+    });
+  }
+  return boxes;
+}
+
+/** Fit the boxes' bounding box into the minimap, centred. */
+function mappingFor(boxes: readonly NodeBox[]): Mapping {
   let minX = Number.POSITIVE_INFINITY;
   let minY = Number.POSITIVE_INFINITY;
   let maxX = Number.NEGATIVE_INFINITY;
   let maxY = Number.NEGATIVE_INFINITY;
-  for (const node of state.nodeLookup.values()) {
-    if (node.hidden) continue;
-    const { x, y } = node.internals.positionAbsolute;
-    minX = Math.min(minX, x);
-    minY = Math.min(minY, y);
-    maxX = Math.max(maxX, x + (node.measured.width ?? node.initialWidth ?? 0));
-    maxY = Math.max(maxY, y + (node.measured.height ?? node.initialHeight ?? 0));
+  for (const box of boxes) {
+    minX = Math.min(minX, box.x);
+    minY = Math.min(minY, box.y);
+    maxX = Math.max(maxX, box.x + box.width);
+    maxY = Math.max(maxY, box.y + box.height);
   }
   if (!Number.isFinite(minX)) return { originX: 0, originY: 0, scale: 1, offsetX: 0, offsetY: 0 };
   const graphWidth = Math.max(1, maxX - minX);
@@ -84,17 +106,19 @@ export function CanvasMinimap({ color }: { color: (node: CanvasNode) => string }
 
     const draw = () => {
       const state = store.getState();
-      const m = mappingFor(state);
+      const boxes = nodeBoxes(state, color);
+      const m = mappingFor(boxes);
       mapping.current = m;
       context.setTransform(ratio, 0, 0, ratio, 0, 0);
       context.clearRect(0, 0, width, height);
-      for (const node of state.nodeLookup.values()) {
-        if (node.hidden) continue;
-        const { x, y } = node.internals.positionAbsolute;
-        const w = (node.measured.width ?? node.initialWidth ?? 0) * m.scale;
-        const h = (node.measured.height ?? node.initialHeight ?? 0) * m.scale;
-        context.fillStyle = color(node.internals.userNode);
-        context.fillRect((x - m.originX) * m.scale + m.offsetX, (y - m.originY) * m.scale + m.offsetY, w, h);
+      for (const box of boxes) {
+        context.fillStyle = box.color;
+        context.fillRect(
+          (box.x - m.originX) * m.scale + m.offsetX,
+          (box.y - m.originY) * m.scale + m.offsetY,
+          box.width * m.scale,
+          box.height * m.scale,
+        );
       }
       placeView(state);
     };

@@ -33,7 +33,6 @@ export function agentPorts(agentType: "code" | "toolCalling"): SourcePort[] {
 const width = 224;
 /** The node frame's border width. */
 export const nodeBorder = 1;
-const border = nodeBorder;
 const targetPortSize = 10;
 const sourcePortSize = 12;
 const lineHeight = 16;
@@ -106,13 +105,13 @@ export function estimatedGeometry(node: WorkflowNode): {
   ];
   if (node.type === "agent") {
     const ports = agentPorts(node.data.agentType);
-    const inner = width - 2 * border;
+    const inner = width - 2 * nodeBorder;
     ports.forEach((port, i) => {
       handles.push({
         id: port.id,
         type: "source",
         position: Position.Bottom,
-        x: border + inner * sourcePortFraction(i, ports.length) - sourcePortSize / 2,
+        x: nodeBorder + inner * sourcePortFraction(i, ports.length) - sourcePortSize / 2,
         y: height - sourcePortSize / 2,
         width: sourcePortSize,
         height: sourcePortSize,
