@@ -4,8 +4,7 @@ import { estimatedGeometry } from "../../src/components/canvas/node-geometry";
 import { type EdgeKind, edgeOfKind, type WorkflowDocument, type WorkflowNode } from "../../src/graph";
 import { newAccount, signUp } from "./helpers/accounts";
 import { connect, dragOntoCanvas, newWorkflowFromTemplate, nodeOf, openNewWorkflow } from "./helpers/canvas";
-
-const screenshots = "docs/screenshots";
+import { screenshots } from "./helpers/screenshots";
 
 async function dragFromPalette(page: Page, item: string, x: number, y: number) {
   await dragOntoCanvas(page, page.getByTestId(`palette-${item}`), x, y);

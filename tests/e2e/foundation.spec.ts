@@ -1,7 +1,6 @@
 import { expect, type Page, test } from "@playwright/test";
 import { newAccount, signIn, signOut, signUp } from "./helpers/accounts";
-
-const screenshots = "docs/screenshots";
+import { screenshots } from "./helpers/screenshots";
 
 async function createWorkflow(page: Page, name: string) {
   await page.getByRole("button", { name: "New workflow" }).first().click();

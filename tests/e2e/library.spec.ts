@@ -1,8 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { newAccount, signUp } from "./helpers/accounts";
 import { connect, dragOntoCanvas, nodeOf, openNewWorkflow } from "./helpers/canvas";
-
-const screenshots = "docs/screenshots";
+import { screenshots } from "./helpers/screenshots";
 
 test("share a python tool from the inspector, find it in the palette and the Library page, use it in another workflow", async ({
   page,

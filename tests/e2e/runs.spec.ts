@@ -1,5 +1,6 @@
 import { expect, type Page, test } from "@playwright/test";
 import { newAccount, signUp } from "./helpers/accounts";
+import { screenshots } from "./helpers/screenshots";
 
 /**
  * Runs, end to end on the embedded server (in-process queue and worker, Pyodide): the seeded demo
@@ -7,7 +8,6 @@ import { newAccount, signUp } from "./helpers/accounts";
  * its steps while it is still running and is cancelled from the run page; the runs list and charts.
  */
 
-const screenshots = "docs/screenshots";
 test.setTimeout(180_000);
 
 /** Call a tRPC procedure over HTTP with the page's session cookie (superjson envelope). */

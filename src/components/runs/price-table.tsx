@@ -2,11 +2,14 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Loader2, Trash2 } from "lucide-react";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Button } from "~/components/ui/button";
 import { Input } from "~/components/ui/input";
 import { toast } from "~/components/ui/toaster";
 import { useTRPC } from "~/trpc/react";
+
+/** The address of the price table, for "price unknown" notes elsewhere; it opens the table. */
+export const PRICE_TABLE_HREF = "/runs#prices";
 
 const usd = (value: number) => `$${value.toLocaleString("en-US", { maximumFractionDigits: 4 })}`;
 
@@ -22,6 +25,15 @@ export function PriceTable({ teamId }: { teamId: string }) {
   const [model, setModel] = useState("");
   const [input, setInput] = useState("");
   const [output, setOutput] = useState("");
+  const details = useRef<HTMLDetailsElement>(null);
+  const loaded = prices.data !== undefined;
+  // Opened and shown when reached through PRICE_TABLE_HREF (once the table is there to show).
+  useEffect(() => {
+    if (loaded && window.location.hash === "#prices" && details.current) {
+      details.current.open = true;
+      details.current.scrollIntoView({ block: "start" });
+    }
+  }, [loaded]);
   const refresh = () => queryClient.invalidateQueries({ queryKey: listOptions.queryKey });
   const set = useMutation(
     trpc.pricing.set.mutationOptions({
@@ -53,6 +65,8 @@ export function PriceTable({ teamId }: { teamId: string }) {
 
   return (
     <details
+      ref={details}
+      id="prices"
       data-testid="price-table"
       className="group rounded-lg border border-border bg-background shadow-card"
     >

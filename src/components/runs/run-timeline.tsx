@@ -3,6 +3,7 @@
 import { Bot, CircleAlert, Flag, ListChecks, MessageCircleQuestion, RotateCw, Wrench } from "lucide-react";
 import { memo } from "react";
 import { cn } from "~/components/ui/cn";
+import { Markdown } from "~/components/ui/markdown";
 import { formatDuration, formatTokens } from "~/lib/run-format";
 import type { TimelineAgentRun, TimelineEntry, TimelineStep } from "~/lib/run-timeline";
 import { PythonCode } from "./python-code";
@@ -94,9 +95,7 @@ function EntryView({ entry, live, depth }: { entry: TimelineEntry; live: boolean
             Plan
             {entry.tokens ? <TokenNote tokens={entry.tokens} /> : null}
           </Label>
-          <p className="mt-1.5 whitespace-pre-wrap text-sm leading-6 text-zinc-700">
-            {entry.plan.replace(/```\n?/g, "").trim()}
-          </p>
+          <Markdown text={entry.plan} className="mt-1.5" />
         </div>
       );
     case "final_answer":

@@ -1,18 +1,31 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ArrowLeft, Loader2, Pause, Play, Radio, Send, Square, Wifi, WifiOff } from "lucide-react";
+import {
+  ArrowLeft,
+  CircleAlert,
+  Loader2,
+  Pause,
+  Play,
+  Radio,
+  Send,
+  Square,
+  Wifi,
+  WifiOff,
+} from "lucide-react";
 import Link from "next/link";
 import { useEffect, useMemo, useState } from "react";
 import { Button } from "~/components/ui/button";
 import { Card, CardContent } from "~/components/ui/card";
 import { cn } from "~/components/ui/cn";
+import { EmptyState } from "~/components/ui/empty-state";
 import { toast } from "~/components/ui/toaster";
 import { formatCost, formatDuration, formatTokens, isFinishedStatus } from "~/lib/run-format";
 import { REPLAY_SPEEDS, type ReplaySpeed, replayDuration, replayVisibleCount } from "~/lib/run-replay";
 import { buildTimeline } from "~/lib/run-timeline";
 import { accumulateUsage, emptyUsage } from "~/lib/run-usage";
 import { useTRPC } from "~/trpc/react";
+import { PRICE_TABLE_HREF } from "./price-table";
 import { RunStatusBadge } from "./run-status-badge";
 import { RunTimeline, showValue } from "./run-timeline";
 import { useRunEvents } from "./use-run-events";
@@ -102,9 +115,18 @@ export function RunView({ runId }: { runId: string }) {
   }
   if (run.isError) {
     return (
-      <p role="alert" className="py-24 text-center text-sm text-destructive">
-        Could not load this run: {run.error.message}
-      </p>
+      <EmptyState
+        icon={CircleAlert}
+        title="This run could not be loaded"
+        description={run.error.message}
+        action={
+          <Button asChild variant="secondary">
+            <Link href="/runs">
+              <ArrowLeft /> Back to runs
+            </Link>
+          </Button>
+        }
+      />
     );
   }
   const data = run.data;
@@ -165,9 +187,16 @@ export function RunView({ runId }: { runId: string }) {
           {formatTokens(usage.total.inputTokens)} in · {formatTokens(usage.total.outputTokens)} out
         </Counter>
         <Counter label="Cost" testId="counter-cost" value={formatCost(usage.total.costUsd)}>
-          {usage.total.costUsd === null
-            ? "a model has no price; see settings"
-            : "from the team's price table"}
+          {usage.total.costUsd === null ? (
+            <>
+              a model has no price:{" "}
+              <Link href={PRICE_TABLE_HREF} className="underline underline-offset-2">
+                set it
+              </Link>
+            </>
+          ) : (
+            "from the team's price table"
+          )}
         </Counter>
         <Counter label="Duration" testId="counter-duration" value={formatDuration(duration)}>
           {finished ? "start to end" : "so far"}
