@@ -14,6 +14,17 @@ async function createWorkflow(page: Page, name: string) {
 test("sign up, create and rename a workflow, reload, sign out and back in", async ({ page }) => {
   const account = newAccount();
   await page.goto("/");
+  // A visitor lands on a page that says what Troupe is, with the demo's picture and the way in.
+  await expect(page.getByRole("heading", { name: /teams of LLM agents/ })).toBeVisible();
+  await expect(page.getByRole("img", { name: /finished run of the demo/ })).toBeVisible();
+  expect(
+    await page
+      .getByRole("img", { name: /finished run of the demo/ })
+      .evaluate((img) => (img as HTMLImageElement).naturalWidth),
+  ).toBeGreaterThan(0);
+  await page.screenshot({ path: `${screenshots}/landing.png` });
+  expect((await page.request.get("/favicon.ico")).status()).toBe(200);
+  await page.getByRole("navigation").getByRole("link", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/sign-in/);
   await page.screenshot({ path: `${screenshots}/sign-in.png` });
 

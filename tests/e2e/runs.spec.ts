@@ -211,3 +211,12 @@ test("a slow run shows its steps while running and is cancelled from the run pag
   await own.getByRole("button", { name: "Remove the price of acme/local-llm" }).click();
   await expect(own).toHaveCount(0);
 });
+
+test("a run that does not exist is a page with a way back, not a bare error", async ({ page }) => {
+  await signUp(page, newAccount("Run Missing"));
+  const response = await page.goto("/runs/cnotarunatall0000000000000");
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+  await page.getByRole("link", { name: "Back to workflows" }).click();
+  await expect(page).toHaveURL(/\/workflows$/);
+});
