@@ -1,4 +1,5 @@
 import { AgentCancelledError, AgentGenerationError, isAbortError } from "../errors";
+import { findOutboundRefusal } from "../net/guarded-fetch";
 import type { RetryInfo } from "./model";
 
 /** Retry policy for provider calls: 429 and 5xx (and network failures) are retried with backoff. */
@@ -50,7 +51,7 @@ export function retryAfterMs(error: unknown): number | undefined {
 
 /** True when the error is worth retrying: rate limits, server errors, timeouts, network failures. */
 export function isRetryable(error: unknown): boolean {
-  if (isAbortError(error)) return false;
+  if (isAbortError(error) || findOutboundRefusal(error)) return false;
   const status = errorStatus(error);
   if (status === undefined) {
     const name = error instanceof Error ? error.name : "";
@@ -92,7 +93,9 @@ export async function withRetries<T>(
       if (isAbortError(error) || options.signal?.aborted)
         throw new AgentCancelledError(undefined, { cause: error });
       const status = errorStatus(error);
-      const message = error instanceof Error ? error.message : String(error);
+      // A refused request (SDKs wrap it as "Connection error.") is reported with the refusal.
+      const refusal = findOutboundRefusal(error);
+      const message = refusal?.message ?? (error instanceof Error ? error.message : String(error));
       if (!isRetryable(error) || attemptNumber > policy.maxRetries) {
         throw new AgentGenerationError(`${options.provider} model call failed: ${message}`, {
           cause: error,
