@@ -100,6 +100,7 @@ export function parseAllowEntry(entry: string): AllowRule {
     const [address, bits] = ipaddr.parseCIDR(text);
     return { kind: "range", range: [address, bits] };
   }
+  if (text.includes("*")) throw invalid("wildcards are not supported: list each host");
   if (isIPv6(text)) return { kind: "address", address: normalise(text) };
   const match = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(text);
   if (!match?.[1]) throw invalid("unexpected characters");
