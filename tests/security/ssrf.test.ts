@@ -326,6 +326,31 @@ describe("the guarded fetch", () => {
     ]);
   });
 
+  it("the installation's own endpoint is reachable by models only, and not through a redirect", async () => {
+    const operator = new OutboundGuard({
+      ...policy,
+      trustedOrigins: [`http://127.0.0.1:${internalPort}/v1`],
+    });
+    try {
+      const model = operator.fetch({ reachTrustedOrigins: true });
+      expect(await (await model(`http://127.0.0.1:${internalPort}/v1/models`)).text()).toBe(
+        "internal secret",
+      );
+      expect(internalSeen.map((seen) => seen.path)).toEqual(["/v1/models"]);
+      // A tool may not reach it, nor may a foreign endpoint redirect a model into it.
+      await expect(operator.fetch()(`http://127.0.0.1:${internalPort}/v1/models`)).rejects.toThrow(
+        "Refused: 127.0.0.1 is a loopback address",
+      );
+      await expect(model(`${siteOrigin}/to-internal`)).rejects.toThrow(
+        "Refused: 127.0.0.1 is a loopback address",
+      );
+      expect(internalSeen).toHaveLength(1);
+    } finally {
+      await operator.close();
+      internalSeen.length = 0;
+    }
+  });
+
   it("a CIDR entry opens a range, any port", async () => {
     const range = new OutboundGuard({ allow: ["127.0.0.0/8"] });
     try {

@@ -58,7 +58,8 @@ export interface GuardedFetchOptions {
   secrets?: readonly BoundSecret[];
   /**
    * Reach the policy's trusted origins whatever their address (a model client talking to the
-   * endpoint the operator configured). Every other origin, redirects included, is still checked.
+   * endpoint the operator configured). Only while every hop so far was trusted: a foreign endpoint
+   * cannot redirect into the installation's. Every other origin is still checked.
    */
   reachTrustedOrigins?: boolean;
 }
@@ -260,7 +261,9 @@ export class OutboundGuard {
         headers.set("content-type", encoded.headers.get("content-type") ?? "multipart/form-data");
         body = new Uint8Array(await encoded.arrayBuffer());
       }
+      let trustedChain = options.reachTrustedOrigins === true;
       for (let hop = 0; ; hop++) {
+        trustedChain &&= this.isTrusted(url.href);
         if (url.protocol !== "http:" && url.protocol !== "https:") {
           throw new OutboundRefusedError(
             `Refused: only http and https URLs can be fetched, not ${url.protocol}`,
@@ -276,7 +279,7 @@ export class OutboundGuard {
           body: body as never,
           redirect: "manual",
           signal: controller.signal,
-          dispatcher: options.reachTrustedOrigins ? this.trustingAgent : this.agent,
+          dispatcher: trustedChain ? this.trustingAgent : this.agent,
           ...(body instanceof ReadableStream ? { duplex: "half" as const } : {}),
         });
         const location = response.headers.get("location");
