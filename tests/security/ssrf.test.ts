@@ -411,6 +411,9 @@ describe("through the real tools", () => {
       expect(text.replace("Error fetching the webpage: ", ""), what).toMatch(message);
     }
     expect(String(await visit.call({ url: `${siteOrigin}/page` }, context()))).toContain("public page");
+    expect(await visit.call({ url: "http://nowhere.test/" }, context())).toBe(
+      "Error fetching the webpage: Could not resolve nowhere.test (ENOTFOUND)",
+    );
     expect(internalSeen).toEqual([]);
   });
 

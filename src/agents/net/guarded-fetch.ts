@@ -69,14 +69,28 @@ export class OutboundRefusedError extends Error {
   override readonly name = "OutboundRefusedError";
 }
 
-/** The refusal inside an error's cause chain (SDKs wrap fetch failures), if there is one. */
-export function findOutboundRefusal(error: unknown): OutboundRefusedError | undefined {
+/** A host name that did not resolve (transient or not, as before the guard: worth a retry). */
+export class OutboundLookupError extends Error {
+  override readonly name = "OutboundLookupError";
+}
+
+function findInCauses<T extends Error>(error: unknown, type: new (message: string) => T): T | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
-    if (current instanceof OutboundRefusedError) return current;
+    if (current instanceof type) return current;
     current = current.cause;
   }
   return undefined;
+}
+
+/** The refusal inside an error's cause chain (SDKs wrap fetch failures), if there is one. */
+export function findOutboundRefusal(error: unknown): OutboundRefusedError | undefined {
+  return findInCauses(error, OutboundRefusedError);
+}
+
+/** The guard's own error (a refusal or a failed lookup) inside an error's cause chain. */
+export function findOutboundError(error: unknown): OutboundRefusedError | OutboundLookupError | undefined {
+  return findInCauses(error, OutboundRefusedError) ?? findInCauses(error, OutboundLookupError);
 }
 
 export const defaultMaxResponseBytes = 10 * 1024 * 1024;
@@ -205,9 +219,9 @@ export class OutboundGuard {
         addresses = await this.lookup(hostname);
       } catch (error) {
         const code = (error as { code?: string }).code;
-        throw new OutboundRefusedError(`Could not resolve ${hostname}${code ? ` (${code})` : ""}`);
+        throw new OutboundLookupError(`Could not resolve ${hostname}${code ? ` (${code})` : ""}`);
       }
-      if (addresses.length === 0) throw new OutboundRefusedError(`Could not resolve ${hostname}`);
+      if (addresses.length === 0) throw new OutboundLookupError(`Could not resolve ${hostname}`);
     }
     if (trusted) return addresses;
     const problem = destinationProblem(this.rules, hostname, port, addresses);
@@ -320,7 +334,7 @@ export class OutboundGuard {
       }
     } catch (error) {
       finish();
-      throw findOutboundRefusal(error) ?? error;
+      throw findOutboundError(error) ?? error;
     }
   }
 }
@@ -399,7 +413,7 @@ function capped(
           stream.enqueue(value);
         } catch (error) {
           finish();
-          stream.error(findOutboundRefusal(error) ?? error);
+          stream.error(findOutboundError(error) ?? error);
         }
       },
       cancel(reason) {

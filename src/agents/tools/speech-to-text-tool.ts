@@ -1,6 +1,6 @@
 import OpenAI, { toFile } from "openai";
 import { openaiDefaultBaseUrl } from "~/graph/key-binding";
-import { defaultOutboundGuard, findOutboundRefusal } from "../net/guarded-fetch";
+import { defaultOutboundGuard, findOutboundError } from "../net/guarded-fetch";
 import { Tool, type ToolContext, type ToolInput, type ToolValueType } from "./tool";
 
 export interface SpeechToTextOptions {
@@ -72,7 +72,7 @@ export class SpeechToTextTool extends Tool {
       return result.text;
     } catch (error) {
       // The SDK reports a refused request as "Connection error."; the model reads the refusal.
-      throw findOutboundRefusal(error) ?? error;
+      throw findOutboundError(error) ?? error;
     }
   }
 }
