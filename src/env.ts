@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseAllowEntry } from "~/agents/net/outbound-policy";
 
 /**
  * Every environment variable Troupe reads, parsed once (create-t3-app's pattern). The running mode
@@ -34,6 +35,28 @@ const serverSchema = z.object({
   OPENAI_API_KEY: optional(z.string()),
   OPENAI_BASE_URL: optional(z.url()),
   HF_TOKEN: optional(z.string()),
+  /**
+   * Non-public hosts and ranges that requests made for users (tools, model base URLs) may reach:
+   * comma-separated `host[:port]`, `ip[:port]`, `[ipv6][:port]` or CIDR, e.g. `localhost:11434,10.0.0.0/8`.
+   */
+  OUTBOUND_ALLOW: z
+    .string()
+    .default("")
+    .transform((value, context) => {
+      const entries = value
+        .split(",")
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== "");
+      for (const entry of entries) {
+        try {
+          parseAllowEntry(entry);
+        } catch (error) {
+          context.addIssue({ code: "custom", message: (error as Error).message });
+          return z.NEVER;
+        }
+      }
+      return entries;
+    }),
   /** Default sandbox for code agents. "local" runs model code unsandboxed: trusted setups only. */
   SANDBOX_EXECUTOR: z.enum(["pyodide", "docker", "local"]).default("pyodide"),
   ALLOW_LOCAL_EXECUTOR: z

@@ -107,7 +107,11 @@ const worker: ChildProcess = spawn(
       DATABASE_URL: workerDbUrl.toString(),
       RUN_QUEUE_NAME: QUEUE,
       WORKER_CONCURRENCY: String(maxConcurrency),
+      // The scripted model server is the installation's endpoint; the tool server is on loopback,
+      // which only OUTBOUND_ALLOW opens.
       OPENAI_API_KEY: "sk-bench",
+      OPENAI_BASE_URL: openaiUrl,
+      OUTBOUND_ALLOW: new URL(toolUrl).host,
       PYODIDE_POOL_SIZE: "0",
     },
     stdio: ["ignore", "inherit", "inherit"],

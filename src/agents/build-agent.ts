@@ -5,12 +5,15 @@ import {
   type ExecutorSpec,
   type ToolSpec,
 } from "~/graph/agent-spec";
+import { toolKeyMessage } from "~/graph/key-binding";
 import { CodeAgent } from "./code-agent";
 import { AgentConfigError } from "./errors";
 import type { ExecutorOptions, PythonExecutor } from "./executors/python-executor";
 import { createModel } from "./models";
 import type { Model } from "./models/model";
 import type { MultiStepAgent } from "./multi-step-agent";
+import { type BoundSecret, OutboundGuard, type OutboundPolicy } from "./net/guarded-fetch";
+import type { ResolvedSecret, SecretResolver } from "./secrets";
 import { ToolCallingAgent } from "./tool-calling-agent";
 import { HttpTool } from "./tools/http-tool";
 import { PythonInterpreterTool } from "./tools/python-interpreter-tool";
@@ -23,10 +26,15 @@ import { DuckDuckGoHtmlBackend, type WebSearchBackend, WebSearchTool } from "./t
 
 /** What the engine needs from its host to build agents; nothing is read from the environment. */
 export interface BuildAgentDeps {
-  resolveSecret(name: string): Promise<string | undefined>;
+  /** A secret's value and binding by name (see ./secrets); keys are never read from the spec. */
+  resolveSecret: SecretResolver;
   /** Create a sandbox; the caller decides which transports are allowed. */
   createExecutor(executorSpec: ExecutorSpec, options: ExecutorOptions): Promise<PythonExecutor>;
-  fetch?: typeof globalThis.fetch;
+  /**
+   * What tools and foreign model endpoints may reach (./net/guarded-fetch). Without it, only
+   * public addresses. Pass the same object for every build to share one connection pool.
+   */
+  outbound?: OutboundPolicy;
   webSearchBackend?: WebSearchBackend;
   /** Use this model for every agent of the tree instead of their specs (e.g. `--model replay:...`). */
   modelOverride?: Model;
@@ -38,10 +46,35 @@ export interface BuildAgentDeps {
 
 const defaultExecutor: ExecutorSpec = { kind: "pyodide" };
 
+/** Largest audio speech_to_text downloads (the transcription APIs take up to 25 MB). */
+const audioMaxBytes = 25 * 1024 * 1024;
+
+const guards = new WeakMap<OutboundPolicy, OutboundGuard>();
+const noExceptions: OutboundPolicy = {};
+
+/** One guard (and connection pool) per policy object. */
+function guardFor(policy: OutboundPolicy = noExceptions): OutboundGuard {
+  let guard = guards.get(policy);
+  if (!guard) {
+    guard = new OutboundGuard(policy);
+    guards.set(policy, guard);
+  }
+  return guard;
+}
+
+/** A secret a tool sends: set, and not one of the installation's keys (those are for models). */
+async function toolSecret(deps: BuildAgentDeps, name: string, tool: string): Promise<BoundSecret> {
+  const secret: ResolvedSecret | undefined = await deps.resolveSecret(name);
+  if (secret === undefined) throw new AgentConfigError(`Secret '${name}' for ${tool} is not set`);
+  if (secret.modelsOnly) throw new AgentConfigError(toolKeyMessage(name, tool));
+  return { name, ...secret };
+}
+
 async function buildTool(
   spec: ToolSpec,
   agent: AgentSpec,
   deps: BuildAgentDeps,
+  guard: OutboundGuard,
   executorFactory: () => Promise<PythonExecutor>,
 ): Promise<Tool | undefined> {
   const config = (spec.kind === "builtin" ? spec.config : undefined) ?? {};
@@ -55,12 +88,12 @@ async function buildTool(
         case "web_search":
           return new WebSearchTool(
             deps.webSearchBackend ??
-              new DuckDuckGoHtmlBackend({ fetch: deps.fetch, baseUrl: str("baseUrl") }),
+              new DuckDuckGoHtmlBackend({ fetch: guard.fetch(), baseUrl: str("baseUrl") }),
             num("maxResults"),
           );
         case "visit_webpage":
           return new VisitWebpageTool({
-            fetch: deps.fetch,
+            fetch: guard.fetch(),
             maxChars: num("maxChars"),
             timeoutMs: num("timeoutMs"),
           });
@@ -72,14 +105,15 @@ async function buildTool(
         case "user_input":
           return new UserInputTool();
         case "speech_to_text": {
+          // Never an installation key: the tool sends the key it names, or none.
           const keyName = str("apiKeySecret");
-          const apiKey = await deps.resolveSecret(keyName ?? "OPENAI_API_KEY");
-          if (keyName && apiKey === undefined) throw new AgentConfigError(`Secret '${keyName}' is not set`);
+          const secret = keyName ? await toolSecret(deps, keyName, "speech_to_text") : undefined;
           return new SpeechToTextTool({
-            apiKey,
+            apiKey: secret?.value,
             baseUrl: str("baseUrl"),
             model: str("model"),
-            fetch: deps.fetch,
+            fetch: guard.fetch({ secrets: secret ? [secret] : [] }),
+            downloadFetch: guard.fetch({ maxResponseBytes: audioMaxBytes }),
           });
         }
       }
@@ -90,11 +124,11 @@ async function buildTool(
       return new PythonSourceTool(spec, executorFactory);
     case "http": {
       const headers: Record<string, string> = { ...spec.headers };
+      const secrets: BoundSecret[] = [];
       for (const [header, secretName] of Object.entries(spec.secretHeaders ?? {})) {
-        const value = await deps.resolveSecret(secretName);
-        if (value === undefined)
-          throw new AgentConfigError(`Secret '${secretName}' for tool '${spec.name}' is not set`);
-        headers[header] = value;
+        const secret = await toolSecret(deps, secretName, `Tool '${spec.name}'`);
+        headers[header] = secret.value;
+        secrets.push(secret);
       }
       return new HttpTool({
         name: spec.name,
@@ -104,7 +138,7 @@ async function buildTool(
         headers,
         inputs: spec.inputs as Record<string, ToolInput>,
         outputType: spec.outputType,
-        fetch: deps.fetch,
+        fetch: guard.fetch({ secrets }),
       });
     }
     case "mcp":
@@ -125,10 +159,15 @@ export async function buildAgent(
     const issues = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
     throw new AgentConfigError(`Invalid agent spec: ${issues}`);
   }
-  return build(parsed.data, deps, []);
+  return build(parsed.data, deps, guardFor(deps.outbound), []);
 }
 
-async function build(spec: AgentSpec, deps: BuildAgentDeps, ancestors: string[]): Promise<MultiStepAgent> {
+async function build(
+  spec: AgentSpec,
+  deps: BuildAgentDeps,
+  guard: OutboundGuard,
+  ancestors: string[],
+): Promise<MultiStepAgent> {
   if (ancestors.includes(spec.name)) {
     throw new AgentConfigError(
       `Agent '${spec.name}' manages itself (cycle: ${[...ancestors, spec.name].join(" → ")})`,
@@ -141,7 +180,9 @@ async function build(spec: AgentSpec, deps: BuildAgentDeps, ancestors: string[])
     ...(executorSpec.memoryMb ? { memoryMb: executorSpec.memoryMb } : {}),
   };
   const executorFactory = () => deps.createExecutor(executorSpec, executorOptions);
-  const built = deps.modelOverride ?? (await createModel(spec.model, deps));
+  const built =
+    deps.modelOverride ??
+    (await createModel(spec.model, { resolveSecret: deps.resolveSecret, outbound: guard }));
   const model = deps.wrapModel ? deps.wrapModel(built) : built;
   const toolSpecs: ToolSpec[] = [...spec.tools];
   if (spec.addBaseTools) {
@@ -157,11 +198,11 @@ async function build(spec: AgentSpec, deps: BuildAgentDeps, ancestors: string[])
   }
   const tools: Tool[] = [];
   for (const toolSpec of toolSpecs) {
-    const tool = await buildTool(toolSpec, spec, deps, executorFactory);
+    const tool = await buildTool(toolSpec, spec, deps, guard, executorFactory);
     if (tool) tools.push(tool);
   }
   const managedAgents = await Promise.all(
-    spec.managedAgents.map((child) => build(child, deps, [...ancestors, spec.name])),
+    spec.managedAgents.map((child) => build(child, deps, guard, [...ancestors, spec.name])),
   );
   const common = {
     model,

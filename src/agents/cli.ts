@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { env } from "~/env";
 import type { ExecutorSpec, TranscriptItem } from "~/graph/agent-spec";
-import { transcriptItemSchema } from "~/graph/agent-spec";
+import { agentSpecSchema, transcriptItemSchema } from "~/graph/agent-spec";
+import { installationKeys, withInstallationBaseUrl } from "~/graph/key-binding";
 import { buildAgent } from "./build-agent";
 import type { RunEvent } from "./events";
 import { createExecutor } from "./executors";
@@ -17,7 +18,9 @@ import { ReplayModel } from "./models/replay-model";
  *
  * Runs an agent described by an AgentSpec JSON file (src/agents/README.md) and prints its event
  * stream readably, or one JSON event per line with --json, ending with the full result.
- * Secrets come from --secret flags, then OPENAI_API_KEY / HF_TOKEN through ~/env.
+ * Secrets come from --secret flags (sent wherever the spec points: the person running the CLI
+ * typed them), then OPENAI_API_KEY / HF_TOKEN through ~/env, which stay with their hosts as on the
+ * server. Requests for tools and foreign model endpoints follow OUTBOUND_ALLOW.
  */
 
 const usage = `usage: npm run agent -- <agent.json> "<task>" [--model replay:<transcript.json>] [--executor pyodide|docker|local] [--json] [--record <out.json>] [--secret NAME=value]`;
@@ -105,6 +108,15 @@ async function main(argv: string[]): Promise<number> {
     OPENAI_API_KEY: env.OPENAI_API_KEY,
     HF_TOKEN: env.HF_TOKEN,
   };
+  const bindings = installationKeys({ openaiBaseUrl: env.OPENAI_BASE_URL });
+  const resolveSecret = async (name: string) => {
+    const typed = secrets.get(name);
+    if (typed !== undefined) return { value: typed };
+    const value = Object.hasOwn(known, name) ? known[name] : undefined;
+    if (value === undefined) return undefined;
+    const origins = bindings.find((key) => key.name === name)?.origins ?? [];
+    return { value, allowedOrigins: origins, modelsOnly: true };
+  };
 
   let modelOverride: Model | undefined;
   if (values.model) {
@@ -121,8 +133,16 @@ async function main(argv: string[]): Promise<number> {
   }
   const recorded: TranscriptItem[] = [];
   const dockerHost = env.DOCKER_HOST;
-  const agent = await buildAgent(JSON.parse(readFileSync(specPath, "utf8")), {
-    resolveSecret: async (name) => secrets.get(name) ?? known[name],
+  const raw: unknown = JSON.parse(readFileSync(specPath, "utf8"));
+  const parsed = agentSpecSchema.safeParse(raw);
+  // A spec that does not parse goes to buildAgent as it is, which names its problems.
+  const spec = parsed.success ? withInstallationBaseUrl(parsed.data, env.OPENAI_BASE_URL) : (raw as never);
+  const agent = await buildAgent(spec, {
+    resolveSecret,
+    outbound: {
+      allow: env.OUTBOUND_ALLOW,
+      trustedOrigins: bindings.flatMap((key) => key.origins),
+    },
     createExecutor: (spec, options) => {
       const kind = executorKind ?? spec.kind ?? env.SANDBOX_EXECUTOR;
       return createExecutor(

@@ -25,6 +25,7 @@ export type IssueCode =
   | "unknown-tool"
   | "invalid-secret-name"
   | "missing-secret"
+  | "secret-not-allowed"
   | "invalid-url"
   | "missing-field"
   | "python-function-missing";

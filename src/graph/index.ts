@@ -6,6 +6,7 @@ export * from "./export-workflow";
 export * from "./graph-issue";
 export * from "./handles";
 export * from "./import";
+export * from "./key-binding";
 export * from "./library";
 export * from "./migrate";
 export * from "./node-defaults";

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { canConnect } from "./can-connect";
 import { defaultCatalog, findLibraryTool, type ToolCatalog } from "./catalog";
 import type { GraphIssue, IssueSeverity } from "./graph-issue";
+import { type InstallationKey, modelKeyProblem, providerKeyName, toolKeyMessage } from "./key-binding";
 import { getAgentModel, getAgentTools, getManagedAgents, getRootAgents } from "./queries";
 import {
   type ToolNodeData,
@@ -13,6 +14,11 @@ import {
 export interface ValidateOptions {
   /** Names of the secrets that are set (today: provider keys in the server's environment); when given, references to other names are errors. */
   knownSecrets?: readonly string[];
+  /**
+   * The server's provider keys and the origins each is bound to; when given, a model that would
+   * send one elsewhere is an error (see ./key-binding). Tools never send them, given or not.
+   */
+  installationKeys?: readonly InstallationKey[];
   catalog?: ToolCatalog;
 }
 
@@ -143,6 +149,9 @@ export function validate(doc: WorkflowDocument, options: ValidateOptions = {}): 
     const i = index.get(n.id)!;
     const at = (...rest: (string | number)[]) => ({ nodeId: n.id, path: ["nodes", i, ...rest] });
     checkSecrets(n, known, (code, message, field) => add("error", code, message, at("data", ...field)));
+    checkKeyBinding(n, options.installationKeys, catalog, (code, message, field) =>
+      add("error", code, message, at("data", ...field)),
+    );
     switch (n.type) {
       case "agent": {
         const problem = identifierProblem(n.data.name);
@@ -220,7 +229,9 @@ export interface ToolProblem {
 export function toolProblems(data: ToolNodeData, catalog: ToolCatalog = defaultCatalog): ToolProblem[] {
   const problems: ToolProblem[] = [];
   const report: FieldReport = (code, message, path) => problems.push({ code, message, path });
-  checkSecrets({ id: "tool", type: "tool", position: { x: 0, y: 0 }, data }, undefined, report);
+  const node: WorkflowNode = { id: "tool", type: "tool", position: { x: 0, y: 0 }, data };
+  checkSecrets(node, undefined, report);
+  checkKeyBinding(node, undefined, catalog, report);
   checkTool(data, catalog, report);
   return problems;
 }
@@ -283,6 +294,58 @@ function checkSecrets(n: WorkflowNode, known: Set<string> | undefined, report: F
       report("invalid-secret-name", `Secret names are UPPER_SNAKE_CASE ("${ref.name}")`, ref.field);
     } else if (known && !known.has(ref.name)) {
       report("missing-secret", `The secret ${ref.name} is not set on this server`, ref.field);
+    }
+  }
+}
+
+const installationKeyNames = new Set<string>(Object.values(providerKeyName));
+
+/**
+ * Keys stay with their hosts: a model may send an installation key only to the origins it is
+ * bound to (checked when the keys are given), and no tool may name one (always checked).
+ */
+function checkKeyBinding(
+  n: WorkflowNode,
+  keys: readonly InstallationKey[] | undefined,
+  catalog: ToolCatalog,
+  report: FieldReport,
+): void {
+  if (n.type === "model") {
+    if (n.data.provider === "replay" || !keys) return;
+    const problem = modelKeyProblem(n.data, keys);
+    if (!problem) return;
+    const field = n.data.apiKeySecret
+      ? "apiKeySecret"
+      : n.data.provider === "openai"
+        ? "baseUrl"
+        : "endpointUrl";
+    report("secret-not-allowed", problem, [field]);
+    return;
+  }
+  const refused = (name: string, tool: string, field: (string | number)[]) => {
+    if (installationKeyNames.has(name)) report("secret-not-allowed", toolKeyMessage(name, tool), field);
+  };
+  if (n.type === "mcp") {
+    for (const [header, name] of Object.entries(n.data.secretHeaders ?? {})) {
+      refused(name, "An MCP server", ["secretHeaders", header]);
+    }
+    return;
+  }
+  if (n.type !== "tool") return;
+  const data = n.data;
+  if (data.kind === "http") {
+    for (const [header, name] of Object.entries(data.secretHeaders ?? {})) {
+      refused(name, "An HTTP tool", ["secretHeaders", header]);
+    }
+  } else if (data.kind === "builtin" && data.name === "speech_to_text") {
+    const name = data.config?.apiKeySecret;
+    if (typeof name === "string") refused(name, "speech_to_text", ["config", "apiKeySecret"]);
+  } else if (data.kind === "library") {
+    const tool = findLibraryTool(catalog, data.itemId, data.version)?.tool;
+    if (tool?.kind === "http") {
+      for (const name of Object.values(tool.secretHeaders ?? {})) {
+        refused(name, `The library tool "${data.name}"`, ["itemId"]);
+      }
     }
   }
 }

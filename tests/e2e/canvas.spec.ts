@@ -252,7 +252,11 @@ function geometryWorkflow(): WorkflowDocument {
       data: { name: "caller", agentType: "toolCalling", maxSteps: 5, instructions: "Be brief." },
     },
     { type: "agent", data: { name: "bare", agentType: "code", maxSteps: 20 } },
-    { type: "model", data: { provider: "openai", model: "gpt-4o-mini", baseUrl: "http://127.0.0.1:9/v1" } },
+    // The installation's own endpoint: a base URL elsewhere would need a secret of its own (an error).
+    {
+      type: "model",
+      data: { provider: "openai", model: "gpt-4o-mini", baseUrl: "https://api.openai.com/v1" },
+    },
     { type: "model", data: { provider: "hf", model: "Qwen/Qwen2.5-72B-Instruct", hfProvider: "together" } },
     { type: "tool", data: { kind: "builtin", name: "web_search" } },
     {

@@ -45,6 +45,10 @@ export class OpenAICompatibleModel implements Model {
     this.client = new OpenAI({
       apiKey: options.apiKey ?? "not-needed",
       baseURL: options.baseUrl,
+      // The SDK would otherwise read OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment and
+      // send them to whatever base URL this model has.
+      organization: null,
+      project: null,
       defaultHeaders: options.headers,
       maxRetries: 0,
       timeout: options.timeoutMs ?? 600_000,

@@ -1,4 +1,5 @@
 import { AgentCancelledError, AgentGenerationError, isAbortError } from "../errors";
+import { findOutboundError, findOutboundRefusal } from "../net/guarded-fetch";
 import type { RetryInfo } from "./model";
 
 /** Retry policy for provider calls: 429 and 5xx (and network failures) are retried with backoff. */
@@ -50,11 +51,16 @@ export function retryAfterMs(error: unknown): number | undefined {
 
 /** True when the error is worth retrying: rate limits, server errors, timeouts, network failures. */
 export function isRetryable(error: unknown): boolean {
-  if (isAbortError(error)) return false;
+  if (isAbortError(error) || findOutboundRefusal(error)) return false;
   const status = errorStatus(error);
   if (status === undefined) {
     const name = error instanceof Error ? error.name : "";
-    return name === "APIConnectionError" || name === "APIConnectionTimeoutError" || name === "TypeError";
+    return (
+      name === "APIConnectionError" ||
+      name === "APIConnectionTimeoutError" ||
+      name === "TypeError" ||
+      name === "OutboundLookupError"
+    );
   }
   return status === 408 || status === 409 || status === 429 || status >= 500;
 }
@@ -92,7 +98,10 @@ export async function withRetries<T>(
       if (isAbortError(error) || options.signal?.aborted)
         throw new AgentCancelledError(undefined, { cause: error });
       const status = errorStatus(error);
-      const message = error instanceof Error ? error.message : String(error);
+      // A refused request or failed lookup (SDKs wrap them as "Connection error.") is reported
+      // with the guard's own words; a refusal is never retried (see isRetryable).
+      const outbound = findOutboundError(error);
+      const message = outbound?.message ?? (error instanceof Error ? error.message : String(error));
       if (!isRetryable(error) || attemptNumber > policy.maxRetries) {
         throw new AgentGenerationError(`${options.provider} model call failed: ${message}`, {
           cause: error,

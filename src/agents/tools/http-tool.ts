@@ -1,3 +1,4 @@
+import { defaultOutboundGuard } from "../net/guarded-fetch";
 import { Tool, type ToolContext, type ToolInput, type ToolValueType, timeoutSignal } from "./tool";
 
 export interface HttpToolOptions {
@@ -9,6 +10,7 @@ export interface HttpToolOptions {
   headers: Record<string, string>;
   inputs: Record<string, ToolInput>;
   outputType: ToolValueType;
+  /** Default: the guarded fetch with no exceptions (public addresses only). */
   fetch?: typeof globalThis.fetch;
   timeoutMs?: number;
   maxChars?: number;
@@ -45,7 +47,7 @@ export class HttpTool extends Tool {
     let response: Response;
     let text: string;
     try {
-      response = await (this.options.fetch ?? fetch)(url, {
+      response = await (this.options.fetch ?? defaultOutboundGuard().fetch())(url, {
         method: this.options.method,
         headers: { ...(hasBody ? { "content-type": "application/json" } : {}), ...this.options.headers },
         body: hasBody ? JSON.stringify(rest) : undefined,

@@ -1,12 +1,19 @@
 import OpenAI, { toFile } from "openai";
+import { openaiDefaultBaseUrl } from "~/graph/key-binding";
+import { defaultOutboundGuard, findOutboundError } from "../net/guarded-fetch";
 import { Tool, type ToolContext, type ToolInput, type ToolValueType } from "./tool";
 
 export interface SpeechToTextOptions {
+  /** The key the tool's own secret holds; never an installation key. */
   apiKey?: string;
+  /** OpenAI-compatible API; default the OpenAI API. */
   baseUrl?: string;
   /** Transcription model, e.g. "whisper-1". */
   model?: string;
+  /** For the transcription API. Default: the guarded fetch with no exceptions. */
   fetch?: typeof globalThis.fetch;
+  /** For downloading http(s) audio. Default: the guarded fetch with no exceptions, 25 MB. */
+  downloadFetch?: typeof globalThis.fetch;
 }
 
 /** `speech_to_text(audio)`: transcribe audio (a data: URL or http(s) URL) through an OpenAI-compatible API. */
@@ -27,8 +34,11 @@ export class SpeechToTextTool extends Tool {
   override setup(): void {
     this.client = new OpenAI({
       apiKey: this.options.apiKey ?? "not-needed",
-      baseURL: this.options.baseUrl,
-      fetch: this.options.fetch,
+      // Explicit, so the SDK reads nothing (base URL, organization, project) from the environment.
+      baseURL: this.options.baseUrl ?? openaiDefaultBaseUrl,
+      organization: null,
+      project: null,
+      fetch: this.options.fetch ?? defaultOutboundGuard().fetch(),
       maxRetries: 2,
     });
   }
@@ -45,17 +55,24 @@ export class SpeechToTextTool extends Tool {
       const subtype = dataUrl[1]?.split("/")[1];
       if (subtype) name = `audio.${subtype}`;
     } else if (/^https?:\/\//.test(source)) {
-      const response = await (this.options.fetch ?? fetch)(source, { signal: context.signal });
+      const download =
+        this.options.downloadFetch ?? defaultOutboundGuard().fetch({ maxResponseBytes: 25 * 1024 * 1024 });
+      const response = await download(source, { signal: context.signal });
       if (!response.ok) throw new Error(`could not download audio: HTTP ${response.status}`);
       bytes = Buffer.from(await response.arrayBuffer());
       name = new URL(source).pathname.split("/").pop() || name;
     } else {
       throw new Error("audio must be a data: URL or an http(s) URL");
     }
-    const result = await this.client!.audio.transcriptions.create(
-      { file: await toFile(bytes, name), model: this.options.model ?? "whisper-1" },
-      { signal: context.signal },
-    );
-    return result.text;
+    try {
+      const result = await this.client!.audio.transcriptions.create(
+        { file: await toFile(bytes, name), model: this.options.model ?? "whisper-1" },
+        { signal: context.signal },
+      );
+      return result.text;
+    } catch (error) {
+      // The SDK reports a refused request as "Connection error."; the model reads the refusal.
+      throw findOutboundError(error) ?? error;
+    }
   }
 }

@@ -1,7 +1,9 @@
 import { NodeHtmlMarkdown } from "node-html-markdown";
+import { defaultOutboundGuard } from "../net/guarded-fetch";
 import { Tool, type ToolContext, type ToolInput, type ToolValueType, timeoutSignal } from "./tool";
 
 export interface VisitWebpageOptions {
+  /** Default: the guarded fetch with no exceptions (public addresses only). */
   fetch?: typeof globalThis.fetch;
   /** Cap on the returned Markdown (characters); truncation is marked. */
   maxChars?: number;
@@ -48,7 +50,7 @@ export class VisitWebpageTool extends Tool {
   async forward(args: Record<string, unknown>, context: ToolContext): Promise<string> {
     const url = String(args.url);
     if (!/^https?:\/\//i.test(url)) return `Error: only http(s) URLs can be visited, got '${url}'`;
-    const fetchImpl = this.options.fetch ?? globalThis.fetch;
+    const fetchImpl = this.options.fetch ?? defaultOutboundGuard().fetch();
     const timeout = timeoutSignal(context.signal, this.options.timeoutMs ?? 20_000);
     let response: Response;
     let body: string;

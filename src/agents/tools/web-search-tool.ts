@@ -1,3 +1,4 @@
+import { defaultOutboundGuard } from "../net/guarded-fetch";
 import { Tool, type ToolContext, type ToolInput, type ToolValueType, timeoutSignal } from "./tool";
 
 /** One search hit. */
@@ -30,7 +31,10 @@ function decode(html: string): string {
     .trim();
 }
 
-/** DuckDuckGo's HTML endpoint, parsed without a DOM (result__a links and result__snippet blocks). */
+/**
+ * DuckDuckGo's HTML endpoint (or `baseUrl`), parsed without a DOM (result__a links and
+ * result__snippet blocks). `fetch` defaults to the guarded fetch with no exceptions.
+ */
 export class DuckDuckGoHtmlBackend implements WebSearchBackend {
   constructor(
     private readonly options: { fetch?: typeof globalThis.fetch; baseUrl?: string; timeoutMs?: number } = {},
@@ -39,7 +43,7 @@ export class DuckDuckGoHtmlBackend implements WebSearchBackend {
   async search(query: string, { maxResults, signal }: { maxResults: number; signal: AbortSignal }) {
     const url = new URL(this.options.baseUrl ?? "https://html.duckduckgo.com/html/");
     url.searchParams.set("q", query);
-    const fetchImpl = this.options.fetch ?? globalThis.fetch;
+    const fetchImpl = this.options.fetch ?? defaultOutboundGuard().fetch();
     const timeout = timeoutSignal(signal, this.options.timeoutMs ?? 20_000);
     let html: string;
     try {

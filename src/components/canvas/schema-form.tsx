@@ -96,7 +96,10 @@ const optionLabels: Record<string, string> = {
 const help: Record<string, string> = {
   description: "One or two sentences; the agent or manager that calls this reads it.",
   instructions: "Added to the agent's system prompt.",
-  apiKeySecret: "The name of a team secret; its value never leaves the server.",
+  apiKeySecret:
+    "The name of a secret; its value never leaves the server. Empty: this server's provider key, which is only sent to its own endpoint.",
+  baseUrl: "Empty: this server's endpoint. A model at another host must name an API key secret of its own.",
+  endpointUrl: "Empty: Hugging Face's router. Another host must name an API key secret of its own.",
   url: "{name} placeholders are filled from the tool's inputs.",
 };
 

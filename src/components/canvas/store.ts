@@ -9,6 +9,7 @@ import {
   defaultCatalog,
   edgeOfKind,
   type GraphIssue,
+  type InstallationKey,
   type PaletteItem,
   type ToolCatalog,
   uniqueName,
@@ -43,6 +44,8 @@ export interface CanvasState {
   /** Issues per node id; arrays keep their identity while unchanged, so node components skip re-renders. */
   issuesByNode: Record<string, GraphIssue[]>;
   knownSecrets: string[] | undefined;
+  /** The server's provider keys and where each may be sent (no values), for the key-binding check. */
+  installationKeys: InstallationKey[] | undefined;
   catalog: ToolCatalog;
   /** Incremented by every change to the document (not selection or measuring); autosave watches it. */
   changeCount: number;
@@ -72,7 +75,7 @@ export interface CanvasState {
   redo(): void;
   applyPositions(positions: Record<string, { x: number; y: number }>): void;
   setViewport(viewport: Viewport): void;
-  setKnownSecrets(names: string[] | undefined): void;
+  setKnownSecrets(names: string[] | undefined, installationKeys?: InstallationKey[]): void;
   setCatalog(catalog: ToolCatalog): void;
 }
 
@@ -143,13 +146,13 @@ export function createCanvasStore(
 
   return createStore<CanvasState>()((set, get) => {
     const revalidate = (nodes: CanvasNode[], edges: CanvasEdge[]) => {
-      const { knownSecrets, catalog, issuesByNode } = get();
+      const { knownSecrets, installationKeys, catalog, issuesByNode } = get();
       const doc = {
         ...createEmptyWorkflow(),
         nodes: nodes.map(toWorkflowNode),
         edges: edges.map(toWorkflowEdge),
       };
-      const issues = validate(doc, { knownSecrets, catalog });
+      const issues = validate(doc, { knownSecrets, installationKeys, catalog });
       return { issues, issuesByNode: issuesPerNode(issues, issuesByNode) };
     };
 
@@ -193,6 +196,7 @@ export function createCanvasStore(
       issues: initialIssues,
       issuesByNode: issuesPerNode(initialIssues, {}),
       knownSecrets: undefined,
+      installationKeys: undefined,
       catalog: initialCatalog,
       changeCount: 0,
       lastRefusal: null,
@@ -450,8 +454,8 @@ export function createCanvasStore(
         set({ viewport });
       },
 
-      setKnownSecrets(names) {
-        set({ knownSecrets: names });
+      setKnownSecrets(names, installationKeys) {
+        set({ knownSecrets: names, installationKeys });
         const { nodes, edges } = get();
         set(revalidate(nodes, edges));
       },

@@ -2,12 +2,13 @@ import type { BuildAgentDeps } from "~/agents";
 import { createExecutor, PyodidePool, parseDockerHost } from "~/agents/executors";
 import { env } from "~/env";
 import type { AgentSpec } from "~/graph/agent-spec";
-import { environmentSecret } from "./providers";
+import { withInstallationModel } from "~/graph/key-binding";
+import { environmentSecret, outboundPolicy } from "./providers";
 
 /**
- * The engine's host dependencies in a worker: secrets from the environment, sandboxes chosen by
- * the agent spec (Pyodide from a warm pool by default; the local executor only when
- * ALLOW_LOCAL_EXECUTOR is set).
+ * The engine's host dependencies in a worker: secrets from the environment (bound to their
+ * hosts), the outbound policy (OUTBOUND_ALLOW), sandboxes chosen by the agent spec (Pyodide from
+ * a warm pool by default; the local executor only when ALLOW_LOCAL_EXECUTOR is set).
  */
 export function createAgentDeps(): { deps: BuildAgentDeps; close(): Promise<void> } {
   const docker = parseDockerHost(env.DOCKER_HOST);
@@ -19,6 +20,8 @@ export function createAgentDeps(): { deps: BuildAgentDeps; close(): Promise<void
   const pool = env.PYODIDE_POOL_SIZE > 0 ? new PyodidePool({ size: env.PYODIDE_POOL_SIZE }) : undefined;
   const deps: BuildAgentDeps = {
     resolveSecret: async (name) => environmentSecret(name),
+    // One policy object for every run: its guard and connection pool are shared.
+    outbound: outboundPolicy(),
     // The dashboard shows model text as it is generated.
     streamOutputs: true,
     createExecutor: (spec, options) =>
@@ -39,11 +42,7 @@ export function createAgentDeps(): { deps: BuildAgentDeps; close(): Promise<void
  * no sandbox on the canvas runs in SANDBOX_EXECUTOR.
  */
 export function withInstallationDefaults(spec: AgentSpec): AgentSpec {
-  const baseUrl = env.OPENAI_BASE_URL;
-  const model =
-    baseUrl && spec.model.provider === "openai" && !spec.model.baseUrl
-      ? { ...spec.model, baseUrl }
-      : spec.model;
+  const model = withInstallationModel(spec.model, env.OPENAI_BASE_URL);
   const executor = spec.executor ?? (spec.type === "code" ? { kind: env.SANDBOX_EXECUTOR } : undefined);
   return {
     ...spec,

@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createExecutor } from "~/agents/executors";
+import { createGuardedFetch } from "~/agents/net/guarded-fetch";
 import { HttpTool } from "~/agents/tools/http-tool";
 import { PythonInterpreterTool } from "~/agents/tools/python-interpreter-tool";
 import { PythonSourceTool } from "~/agents/tools/python-source-tool";
@@ -33,6 +34,8 @@ let web: Server;
 let origin: string;
 let openai: OpenAITestServer;
 const seen: string[] = [];
+/** Tools refuse loopback by default; these tests allow their own servers, as OUTBOUND_ALLOW would. */
+let allowed: typeof fetch;
 
 beforeAll(async () => {
   web = createServer((request, response) => {
@@ -72,6 +75,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => web.listen(0, "127.0.0.1", resolve));
   origin = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
   openai = await startOpenAIServer();
+  allowed = createGuardedFetch({ allow: [new URL(origin).host, new URL(openai.url).host] });
 });
 afterAll(async () => {
   web.closeAllConnections();
@@ -81,7 +85,7 @@ afterAll(async () => {
 
 describe("web_search", () => {
   it("parses DuckDuckGo HTML results, unwrapping redirect links", async () => {
-    const tool = new WebSearchTool(new DuckDuckGoHtmlBackend({ baseUrl: `${origin}/html/` }));
+    const tool = new WebSearchTool(new DuckDuckGoHtmlBackend({ baseUrl: `${origin}/html/`, fetch: allowed }));
     const text = (await tool.call({ query: "paris population" }, context())) as string;
     expect(text).toContain(
       "[Paris & its population](https://example.org/paris)\nParis has 2.1 million inhabitants.",
@@ -99,7 +103,7 @@ describe("web_search", () => {
 
 describe("visit_webpage", () => {
   it("returns the page as Markdown, capped", async () => {
-    const tool = new VisitWebpageTool({ maxChars: 2_000 });
+    const tool = new VisitWebpageTool({ maxChars: 2_000, fetch: allowed });
     const text = (await tool.call({ url: `${origin}/page` }, context())) as string;
     expect(text).toContain("# Title");
     expect(text).toContain("Some **bold** text with a [link](https://example.org).");
@@ -109,7 +113,7 @@ describe("visit_webpage", () => {
   });
 
   it("times out and reports HTTP errors as text the model can read", async () => {
-    const tool = new VisitWebpageTool({ timeoutMs: 300 });
+    const tool = new VisitWebpageTool({ timeoutMs: 300, fetch: allowed });
     expect(await tool.call({ url: `${origin}/slow` }, context())).toMatch(/timed out/);
     expect(await tool.call({ url: `${origin}/missing` }, context())).toMatch(/HTTP 404/);
     expect(await tool.call({ url: "file:///etc/passwd" }, context())).toMatch(/only http\(s\)/);
@@ -119,7 +123,12 @@ describe("visit_webpage", () => {
 describe("speech_to_text", () => {
   it("sends audio to an OpenAI-compatible transcription endpoint", async () => {
     openai.transcription = "hello from the audio";
-    const tool = new SpeechToTextTool({ baseUrl: openai.url, apiKey: "sk-x", model: "whisper-test" });
+    const tool = new SpeechToTextTool({
+      baseUrl: openai.url,
+      apiKey: "sk-x",
+      model: "whisper-test",
+      fetch: allowed,
+    });
     const audio = `data:audio/wav;base64,${Buffer.from("RIFF fake wav").toString("base64")}`;
     expect(await tool.call({ audio }, context())).toBe("hello from the audio");
     const request = openai.requests.at(-1)!;
@@ -137,6 +146,7 @@ describe("http tools", () => {
       method: "GET",
       url: `${origin}/api/items/{id}`,
       headers: { authorization: "Bearer s3cret" },
+      fetch: allowed,
       inputs: {
         id: { type: "integer", description: "id" },
         verbose: { type: "boolean", description: "", nullable: true },
@@ -154,6 +164,7 @@ describe("http tools", () => {
       method: "POST",
       url: `${origin}/api/items`,
       headers: {},
+      fetch: allowed,
       inputs: { title: { type: "string", description: "" } },
       outputType: "object",
     });

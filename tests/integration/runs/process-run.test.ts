@@ -251,7 +251,13 @@ function startProcessor(options: { batch?: { intervalMs?: number; maxEvents?: nu
     publisher,
     control,
     agentDeps: {
-      resolveSecret: async (name) => (name === "OPENAI_API_KEY" ? "sk-test" : undefined),
+      // As a server whose OPENAI_BASE_URL is the scripted model server: the key is bound to it.
+      resolveSecret: async (name) =>
+        name === "OPENAI_API_KEY"
+          ? { value: "sk-test", allowedOrigins: [new URL(openai.url).origin], modelsOnly: true }
+          : undefined,
+      // The tools' servers are on loopback, which only OUTBOUND_ALLOW opens.
+      outbound: { trustedOrigins: [openai.url], allow: [new URL(toolUrl).host, new URL(tool.url).host] },
       createExecutor: async () => {
         throw new Error("these runs need no sandbox");
       },

@@ -73,7 +73,11 @@ function startWorkerProcess(): ChildProcess {
       RUN_LOCK_DURATION_MS: "10000",
       RUN_STALLED_INTERVAL_MS: "1000",
       WORKER_CONCURRENCY: "50",
+      // The scripted model server is the installation's endpoint (its key is bound there); the
+      // tool server is on loopback, which only OUTBOUND_ALLOW opens.
       OPENAI_API_KEY: "sk-test",
+      OPENAI_BASE_URL: openai.url,
+      OUTBOUND_ALLOW: new URL(toolUrl).host,
       PYODIDE_POOL_SIZE: "0",
       LOG_LEVEL: "warn",
     },

@@ -10,7 +10,7 @@ const noExecutor = async (): Promise<PythonExecutor> => {
   throw new Error("no sandbox in this test");
 };
 const deps = (secrets: Record<string, string> = {}): BuildAgentDeps => ({
-  resolveSecret: async (name) => secrets[name],
+  resolveSecret: async (name) => (Object.hasOwn(secrets, name) ? { value: secrets[name]! } : undefined),
   createExecutor: noExecutor,
 });
 

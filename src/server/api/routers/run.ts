@@ -78,10 +78,13 @@ export const runRouter = createTRPCRouter({
       if (!source) throw new TRPCError({ code: "NOT_FOUND", message: "Workflow version not found." });
       const migrated = migrate(source.graph);
       if (!migrated.ok) throw new TRPCError({ code: "BAD_REQUEST", message: migrated.message });
-      // Authoritative: a run whose secrets are not set would only stop at its first model call.
+      // Authoritative: a run whose secrets are not set would only stop at its first model call,
+      // and a model pointing the server's key at another host must not start at all.
       const catalog = await teamToolCatalog(ctx.db, ctx.team.id, { for: migrated.document });
+      const providers = configuredProviders();
       const compiled = compile(migrated.document, catalog, {
-        knownSecrets: configuredProviders().secretNames,
+        knownSecrets: providers.secretNames,
+        installationKeys: providers.installationKeys,
       });
       if (!compiled.ok) {
         const first = compiled.issues[0]?.message ?? "the graph is incomplete";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { computeLayout } from "~/components/canvas/auto-layout";
 import { createCanvasStore } from "~/components/canvas/store";
-import { getTemplate, validateDocument } from "~/graph";
+import { getTemplate, installationKeys, validateDocument } from "~/graph";
 
 function setup(template?: string) {
   let n = 0;
@@ -232,6 +232,22 @@ describe("canvas store", () => {
     expect(s().issues).toEqual([]);
     s().setKnownSecrets(["HF_TOKEN"]);
     expect(s().issuesByNode.model!.map((i) => i.code)).toEqual(["missing-secret"]);
+  });
+
+  it("marks a model that would send the server's key to another host", () => {
+    const { s } = setup("code-agent-web-search");
+    s().updateNodeData("model", { baseUrl: "https://attacker.example/v1" });
+    expect(s().issues).toEqual([]);
+    s().setKnownSecrets(["OPENAI_API_KEY"], installationKeys({ openaiBaseUrl: undefined }));
+    expect(s().issuesByNode.model).toEqual([
+      expect.objectContaining({
+        code: "secret-not-allowed",
+        message:
+          "OPENAI_API_KEY is this server's key for api.openai.com and is not sent to attacker.example: this model needs a secret of its own",
+      }),
+    ]);
+    s().updateNodeData("model", { baseUrl: "" });
+    expect(s().issuesByNode.model ?? []).toEqual([]);
   });
 
   it("keeps issue arrays stable when a node's issues do not change", () => {

@@ -80,12 +80,14 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
   const [versionOpen, setVersionOpen] = useState(false);
   const [message, setMessage] = useState("");
   const blocking = useStore(store, (s) => s.issues.filter((i) => i.severity !== "warning").length);
-  // Validation knows which secrets are set (names only), so a missing key shows on its node.
+  // Validation knows which secrets are set (names only) and where the server's keys may go, so a
+  // missing key or a model pointing its key elsewhere shows on its node.
   const providers = useQuery(trpc.run.providers.queryOptions(undefined, { staleTime: 60_000 }));
   const secretNames = providers.data?.secretNames;
+  const installationKeys = providers.data?.installationKeys;
   useEffect(() => {
-    if (secretNames) store.getState().setKnownSecrets(secretNames);
-  }, [secretNames, store]);
+    if (secretNames) store.getState().setKnownSecrets(secretNames, installationKeys);
+  }, [secretNames, installationKeys, store]);
 
   const saveVersion = useMutation(
     trpc.workflow.saveVersion.mutationOptions({
