@@ -8,6 +8,9 @@ import { parseAllowEntry } from "~/agents/net/outbound-policy";
  * This is the only module that reads `process.env`.
  */
 
+/** A team's slug as sign-up makes them (src/server/auth/sign-up.ts `teamSlug`). */
+const teamSlugPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
 /** Empty strings count as unset, so `FOO=` in a .env file means "not configured". */
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
@@ -59,10 +62,32 @@ const serverSchema = z.object({
     }),
   /** Default sandbox for code agents. "local" runs model code unsandboxed: trusted setups only. */
   SANDBOX_EXECUTOR: z.enum(["pyodide", "docker", "local"]).default("pyodide"),
+  /** Slugs of the teams whose workflows may use the unsandboxed local executor, comma-separated; off when unset. */
   ALLOW_LOCAL_EXECUTOR: z
-    .enum(["true", "false", "1", "0"])
+    .string()
     .default("false")
-    .transform((v) => v === "true" || v === "1"),
+    .transform((value, ctx) => {
+      const text = value.trim();
+      if (text === "" || text === "false" || text === "0") return [];
+      if (text === "true" || text === "1") {
+        ctx.addIssue({
+          code: "custom",
+          message:
+            "ALLOW_LOCAL_EXECUTOR names the teams (slugs, comma-separated) that may use the unsandboxed local executor; it is never on for every team",
+        });
+        return z.NEVER;
+      }
+      const slugs = text.split(",").map((slug) => slug.trim());
+      const bad = slugs.find((slug) => !teamSlugPattern.test(slug));
+      if (bad !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          message: `"${bad}" is not a team slug (lowercase letters, digits, -)`,
+        });
+        return z.NEVER;
+      }
+      return slugs;
+    }),
   DOCKER_HOST: optional(z.string()),
   SANDBOX_IMAGE: z.string().default("troupe-sandbox:latest"),
   PYODIDE_POOL_SIZE: z.coerce.number().int().min(0).max(64).default(2),
@@ -81,6 +106,52 @@ const serverSchema = z.object({
     .enum(["true", "false", "1", "0"])
     .default("true")
     .transform((v) => v === "true" || v === "1"),
+  /** Runs of one team in progress at once (queued, running or waiting for input); a team's own setting wins. */
+  TEAM_MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).max(10_000).default(5),
+  /** Runs one team may start in any hour; a team's own setting wins. */
+  TEAM_MAX_RUNS_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  /** Cost cap of a run started without one (USD). */
+  RUN_DEFAULT_COST_CAP_USD: z.coerce.number().positive().max(10_000).default(5),
+  /** Tokens (input + output, every agent) after which any run stops: the cap of a model with no known price. */
+  RUN_MAX_TOKENS: z.coerce.number().int().min(1000).max(1_000_000_000).default(2_000_000),
+  /** The longest time limit a run may ask for (seconds); a run asking for more is refused. */
+  RUN_MAX_TIME_LIMIT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(24 * 3600)
+    .default(3600),
+  /** Who may create an account: anyone, people with an invitation, or nobody (OAuth sign-ins of new users too). */
+  SIGNUP: z.enum(["open", "invite", "closed"]).default("open"),
+  /**
+   * How many reverse proxies in front of the app append to X-Forwarded-For: the client address is the
+   * entry that many from the right. `false`/`0` (default): the connection's address, X-Forwarded-For ignored.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default("false")
+    .transform((value, ctx) => {
+      const text = value.trim();
+      if (text === "" || text === "false") return 0;
+      if (text === "true") return 1;
+      const hops = Number(text);
+      if (!Number.isInteger(hops) || hops < 0 || hops > 10) {
+        ctx.addIssue({
+          code: "custom",
+          message: "TRUST_PROXY is false, true, or a number of proxies (0-10)",
+        });
+        return z.NEVER;
+      }
+      return hops;
+    }),
+  /** Window of the sign-in and sign-up rate limits (seconds). */
+  AUTH_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  /** Failed sign-ins from one client address per window. */
+  SIGN_IN_LIMIT_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(30),
+  /** Failed sign-ins and sign-up attempts naming one e-mail address per window. */
+  SIGN_IN_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  /** Sign-up attempts from one client address per window. */
+  SIGN_UP_LIMIT_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(10),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -150,7 +150,7 @@ async function main(argv: string[]): Promise<number> {
         {
           ...options,
           // Choosing --executor local on the command line is the explicit opt-in.
-          allowLocal: env.ALLOW_LOCAL_EXECUTOR || executorKind === "local",
+          allowLocal: executorKind === "local",
           dockerImage: env.SANDBOX_IMAGE,
           ...(dockerHost?.startsWith("unix://") ? { dockerSocketPath: dockerHost.slice(7) } : {}),
         },

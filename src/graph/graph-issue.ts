@@ -19,6 +19,7 @@ export type IssueCode =
   | "multiple-roots"
   | "agent-without-model"
   | "sandbox-needs-code-agent"
+  | "local-sandbox-not-allowed"
   | "not-attached"
   | "invalid-name"
   | "duplicate-name"

@@ -20,6 +20,8 @@ export interface ValidateOptions {
    */
   installationKeys?: readonly InstallationKey[];
   catalog?: ToolCatalog;
+  /** Whether the team may use the unsandboxed local executor; when false, a local sandbox is an error. */
+  allowLocalExecutor?: boolean;
 }
 
 export type ValidateResult =
@@ -199,6 +201,14 @@ export function validate(doc: WorkflowDocument, options: ValidateOptions = {}): 
         break;
       }
       case "sandbox":
+        if (n.data.kind === "local" && options.allowLocalExecutor === false) {
+          add(
+            "error",
+            "local-sandbox-not-allowed",
+            "This team may not use the local sandbox (it runs model-written Python unsandboxed on the server); choose pyodide or docker",
+            at("data", "kind"),
+          );
+        }
         break;
     }
     if (n.type !== "agent" && !attached.has(n.id)) {

@@ -9,6 +9,7 @@ import next from "next";
 import { Server as SocketServer } from "socket.io";
 import { env, mode } from "~/env";
 import { socketAuth } from "~/server/auth/socket-auth";
+import { CLIENT_ADDRESS_HEADER, clientAddress } from "~/server/client-address";
 import { db, startDatabase } from "~/server/db";
 import { logger } from "~/server/logger";
 import { startRuns } from "~/server/runs/start-runs";
@@ -29,6 +30,8 @@ async function main(): Promise<void> {
   await app.prepare();
 
   const server = createServer((req, res) => {
+    // Set on every request, replacing any the client sent: the rate limits behind Next read it.
+    req.headers[CLIENT_ADDRESS_HEADER] = clientAddress(req, env.TRUST_PROXY);
     handle(req, res).catch((error: unknown) => {
       logger.error({ err: error, url: req.url }, "request failed");
       if (!res.headersSent) res.writeHead(500).end("Internal Server Error");

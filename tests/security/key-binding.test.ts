@@ -55,7 +55,7 @@ let teamId: string;
 let userId: string;
 const agentDeps = createAgentDeps();
 const deps = {
-  ...agentDeps.deps,
+  ...agentDeps.depsFor({ id: "team", slug: "team" }),
   createExecutor: async (): Promise<PythonExecutor> => {
     throw new Error("no sandbox in these tests");
   },
@@ -336,7 +336,7 @@ describe("the worker's build (the engine refuses too)", () => {
       db,
       publisher: new NullPublisher(),
       control: new InProcessRunControl(),
-      agentDeps: deps,
+      agentDeps: () => deps,
       prepareSpec: withInstallationDefaults,
       logger: pino({ level: "silent" }) as never,
     });

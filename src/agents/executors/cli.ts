@@ -2,7 +2,7 @@
  * `npm run sandbox -- --executor pyodide|docker|local [--timeout S] [--authorized-imports a,b] [--memory MB]`
  * Reads Python from stdin, runs it as one step (final_answer available) and prints one JSON line:
  * { ok, output, stdout, isFinalAnswer, error, durationMs }. Exit code 0 whenever that line was printed.
- * Docker connection, image and the local opt-in come from the environment (src/env.ts).
+ * Docker connection and image come from the environment (src/env.ts); `--executor local` is the local opt-in.
  */
 import { parseArgs } from "node:util";
 import { z } from "zod";
@@ -65,7 +65,8 @@ async function main(): Promise<void> {
           .split(",")
           .map((s) => s.trim())
           .filter(Boolean),
-        allowLocal: env.ALLOW_LOCAL_EXECUTOR,
+        // Choosing --executor local on the command line is the explicit opt-in.
+        allowLocal: args.executor === "local",
         dockerSocketPath: docker.socketPath,
         dockerHost: docker.host,
         dockerPort: docker.port,

@@ -42,8 +42,8 @@ export class LocalExecutorNotAllowedError extends Error {
   readonly kind = "user" as const;
   constructor() {
     super(
-      'The "local" sandbox runs model-written Python directly on the host, unsandboxed. It is disabled; ' +
-        "enable it only for trusted setups (ALLOW_LOCAL_EXECUTOR=true), or choose pyodide or docker.",
+      'The "local" sandbox runs model-written Python directly on the host, unsandboxed. It is disabled ' +
+        "here (a server enables it only for the teams ALLOW_LOCAL_EXECUTOR names); choose pyodide or docker.",
     );
     this.name = "LocalExecutorNotAllowedError";
   }

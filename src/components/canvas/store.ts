@@ -46,6 +46,8 @@ export interface CanvasState {
   knownSecrets: string[] | undefined;
   /** The server's provider keys and where each may be sent (no values), for the key-binding check. */
   installationKeys: InstallationKey[] | undefined;
+  /** Whether the team may use the local sandbox (undefined until the server said). */
+  allowLocalExecutor: boolean | undefined;
   catalog: ToolCatalog;
   /** Incremented by every change to the document (not selection or measuring); autosave watches it. */
   changeCount: number;
@@ -76,6 +78,7 @@ export interface CanvasState {
   applyPositions(positions: Record<string, { x: number; y: number }>): void;
   setViewport(viewport: Viewport): void;
   setKnownSecrets(names: string[] | undefined, installationKeys?: InstallationKey[]): void;
+  setAllowLocalExecutor(allowed: boolean): void;
   setCatalog(catalog: ToolCatalog): void;
 }
 
@@ -146,13 +149,13 @@ export function createCanvasStore(
 
   return createStore<CanvasState>()((set, get) => {
     const revalidate = (nodes: CanvasNode[], edges: CanvasEdge[]) => {
-      const { knownSecrets, installationKeys, catalog, issuesByNode } = get();
+      const { knownSecrets, installationKeys, allowLocalExecutor, catalog, issuesByNode } = get();
       const doc = {
         ...createEmptyWorkflow(),
         nodes: nodes.map(toWorkflowNode),
         edges: edges.map(toWorkflowEdge),
       };
-      const issues = validate(doc, { knownSecrets, installationKeys, catalog });
+      const issues = validate(doc, { knownSecrets, installationKeys, allowLocalExecutor, catalog });
       return { issues, issuesByNode: issuesPerNode(issues, issuesByNode) };
     };
 
@@ -197,6 +200,7 @@ export function createCanvasStore(
       issuesByNode: issuesPerNode(initialIssues, {}),
       knownSecrets: undefined,
       installationKeys: undefined,
+      allowLocalExecutor: undefined,
       catalog: initialCatalog,
       changeCount: 0,
       lastRefusal: null,
@@ -456,6 +460,13 @@ export function createCanvasStore(
 
       setKnownSecrets(names, installationKeys) {
         set({ knownSecrets: names, installationKeys });
+        const { nodes, edges } = get();
+        set(revalidate(nodes, edges));
+      },
+
+      setAllowLocalExecutor(allowed) {
+        if (allowed === get().allowLocalExecutor) return;
+        set({ allowLocalExecutor: allowed });
         const { nodes, edges } = get();
         set(revalidate(nodes, edges));
       },

@@ -286,6 +286,8 @@ export function RunView({ runId }: { runId: string }) {
                 <dd>{formatDuration(data.timeLimitSeconds * 1000)}</dd>
                 <dt>Cost cap</dt>
                 <dd>{data.costCapUsd === null ? "none" : formatCost(data.costCapUsd)}</dd>
+                <dt>Token cap</dt>
+                <dd>{data.tokenCap === null ? "none" : data.tokenCap.toLocaleString("en-US")}</dd>
                 <dt>Events</dt>
                 <dd>{live.events.length}</dd>
               </dl>

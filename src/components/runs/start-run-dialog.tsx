@@ -15,23 +15,28 @@ import {
 } from "~/components/ui/dialog";
 import { Input } from "~/components/ui/input";
 import { DEMO_TASK, DEMO_WORKFLOW_NAME } from "~/lib/demo-run";
-import { useTRPC } from "~/trpc/react";
+import { type RouterOutputs, useTRPC } from "~/trpc/react";
+
+type TeamLimits = RouterOutputs["team"]["limits"];
 
 /**
  * The canvas's Run button and its dialog: asks for the task (prefilled for the demo workflow), saves
- * pending canvas edits, starts the run and opens its live page.
+ * pending canvas edits, starts the run and opens its live page. The team's limits, once loaded, are
+ * shown beside the fields they bound.
  */
 export function StartRunDialog({
   workflowId,
   workflowName,
   disabled,
   beforeStart,
+  limits,
 }: {
   workflowId: string;
   workflowName: string;
   disabled?: boolean;
   /** Save the canvas first; a false result stops the start. */
   beforeStart?: () => Promise<unknown>;
+  limits?: TeamLimits;
 }) {
   const trpc = useTRPC();
   const router = useRouter();
@@ -58,8 +63,11 @@ export function StartRunDialog({
     setError(null);
     if (!task.trim()) return setError("Give the run a task.");
     const seconds = timeLimit.trim() ? Number(timeLimit) : undefined;
-    if (seconds !== undefined && (!Number.isInteger(seconds) || seconds < 5 || seconds > 86_400)) {
-      return setError("The time limit is a whole number of seconds from 5 to 86,400.");
+    const maxSeconds = limits?.maxTimeLimitSeconds ?? 86_400;
+    if (seconds !== undefined && (!Number.isInteger(seconds) || seconds < 5 || seconds > maxSeconds)) {
+      return setError(
+        `The time limit is a whole number of seconds from 5 to ${maxSeconds.toLocaleString("en-US")}.`,
+      );
     }
     const cap = costCap.trim() ? Number(costCap) : undefined;
     if (cap !== undefined && (!Number.isFinite(cap) || cap <= 0 || cap > 10_000)) {
@@ -136,10 +144,15 @@ export function StartRunDialog({
                 <Input
                   id={`${ids}-limit`}
                   inputMode="numeric"
-                  placeholder="900"
+                  placeholder={String(limits?.defaultTimeLimitSeconds ?? 900)}
                   value={timeLimit}
                   onChange={(event) => setTimeLimit(event.currentTarget.value)}
                 />
+                {limits ? (
+                  <p className="text-xs text-muted-foreground">
+                    At most {limits.maxTimeLimitSeconds.toLocaleString("en-US")} s.
+                  </p>
+                ) : null}
               </div>
               <div className="flex flex-col gap-1.5">
                 <label htmlFor={`${ids}-cap`} className="text-sm font-medium">
@@ -148,12 +161,23 @@ export function StartRunDialog({
                 <Input
                   id={`${ids}-cap`}
                   inputMode="decimal"
-                  placeholder="none"
+                  placeholder={limits ? limits.defaultCostCapUsd.toFixed(2) : ""}
                   value={costCap}
                   onChange={(event) => setCostCap(event.currentTarget.value)}
                 />
+                {limits ? (
+                  <p className="text-xs text-muted-foreground">
+                    Every run also stops at {limits.tokenCap.toLocaleString("en-US")} tokens.
+                  </p>
+                ) : null}
               </div>
             </div>
+            {limits ? (
+              <p className="text-xs text-muted-foreground" data-testid="team-run-limits">
+                Your team may have {limits.maxConcurrentRuns} runs in progress at once and start{" "}
+                {limits.maxRunsPerHour} per hour.
+              </p>
+            ) : null}
             {error ? (
               <p role="alert" className="text-sm text-destructive">
                 {error}

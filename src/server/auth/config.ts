@@ -1,15 +1,18 @@
+import { CredentialsSignin } from "@auth/core/errors";
 import type { DefaultSession, NextAuthConfig } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import GitHub from "next-auth/providers/github";
 import Google from "next-auth/providers/google";
 import { z } from "zod";
 import { env } from "~/env";
+import { CLIENT_ADDRESS_HEADER } from "~/server/client-address";
 import { db } from "~/server/db";
 import { logger } from "~/server/logger";
 import { resolveAuthSecret } from "./auth-secret";
 import { authErrorType, isExpectedAuthError } from "./expected-errors";
 import { linkOAuthAccount } from "./oauth-account";
 import { verifyPassword } from "./password";
+import { consumeSignIn, forgiveSignIn, signInRefusals } from "./rate-limits";
 import { secureCookiesEnabled } from "./session-cookie";
 import { readSessionClaims, resolveSessionUser } from "./session-version";
 
@@ -34,13 +37,36 @@ const credentialsSchema = z.object({
 /** Verified against when the e-mail is unknown, so a miss costs as long as a wrong password. */
 const DUMMY_HASH = `scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$${"A".repeat(86)}`;
 
-/** Check an e-mail and password; the user on success, null otherwise (never says which part was wrong). */
-export async function authorizeCredentials(raw: unknown) {
+/** A sign-in refused because its address or account is past its rate limit (src/server/auth/rate-limits.ts). */
+export class SignInRateLimited extends CredentialsSignin {
+  override code = "rate_limited";
+  constructor(readonly retryAfterSeconds: number) {
+    super();
+  }
+}
+
+/**
+ * Check an e-mail and password; the user on success, null otherwise (never says which part was
+ * wrong). Every sign-in path (the form's server action, Auth.js's credentials endpoint) comes
+ * through here, so this is where attempts are counted, per client address (the request's
+ * CLIENT_ADDRESS_HEADER) and per account; past a limit it throws SignInRateLimited unchecked.
+ */
+export async function authorizeCredentials(raw: unknown, request?: Request) {
   const parsed = credentialsSchema.safeParse(raw);
   if (!parsed.success) return null;
-  const user = await db.user.findUnique({ where: { email: parsed.data.email } });
-  const valid = await verifyPassword(parsed.data.password, user?.passwordHash ?? DUMMY_HASH);
+  const { email, password } = parsed.data;
+  const address = request?.headers.get(CLIENT_ADDRESS_HEADER) ?? "unknown";
+  const limit = await consumeSignIn(address, email);
+  if (!limit.ok) {
+    logger.info({ address }, "sign-in refused: too many attempts");
+    const refusal = signInRefusals.getStore();
+    if (refusal) refusal.retryAfterSeconds = limit.retryAfterSeconds;
+    throw new SignInRateLimited(limit.retryAfterSeconds);
+  }
+  const user = await db.user.findUnique({ where: { email } });
+  const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
   if (!user?.passwordHash || !valid) return null;
+  await forgiveSignIn(address, email);
   return { id: user.id, name: user.name, email: user.email, image: user.image };
 }
 
@@ -104,7 +130,10 @@ export function createAuthConfig(): NextAuthConfig {
             image: user.image,
           },
         });
-        return linked.ok ? true : "/sign-in?error=OAuthAccountNotLinked";
+        if (linked.ok) return true;
+        return linked.reason === "email-taken"
+          ? "/sign-in?error=OAuthAccountNotLinked"
+          : "/sign-in?error=SignUpClosed";
       },
       async jwt({ token, user, account }) {
         if (account && user) {

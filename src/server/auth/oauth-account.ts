@@ -1,5 +1,6 @@
 import { db } from "~/server/db";
 import { personalTeamName, teamSlug } from "./sign-up";
+import { signUpRefusal } from "./sign-up-policy";
 
 /** The parts of an Auth.js OAuth sign-in that identify the account and its owner. */
 export type OAuthSignIn = {
@@ -9,13 +10,19 @@ export type OAuthSignIn = {
   profile: { name?: string | null; email?: string | null; image?: string | null };
 };
 
-/** Outcome of linking: the Troupe user id, or a refusal because the e-mail belongs to another account. */
-export type OAuthLinkResult = { ok: true; userId: string } | { ok: false; reason: "email-taken" };
+/**
+ * Outcome of linking: the Troupe user id, or a refusal because the e-mail belongs to another account
+ * or because the person is new and the server's SIGNUP mode does not let them create an account.
+ */
+export type OAuthLinkResult =
+  | { ok: true; userId: string }
+  | { ok: false; reason: "email-taken" | "sign-up-closed" };
 
 /**
  * Find the Troupe user behind an OAuth account, creating the user, the account row and a personal team on
  * first sign-in. An e-mail already used by a different account is refused rather than silently linked,
- * so nobody can take over a password account through a provider that reports the same address.
+ * so nobody can take over a password account through a provider that reports the same address. A
+ * first sign-in creates an account, so it obeys SIGNUP like the sign-up form.
  */
 export async function linkOAuthAccount(signIn: OAuthSignIn, client = db): Promise<OAuthLinkResult> {
   const existing = await client.account.findUnique({
@@ -29,6 +36,7 @@ export async function linkOAuthAccount(signIn: OAuthSignIn, client = db): Promis
   if (email && (await client.user.findUnique({ where: { email }, select: { id: true } }))) {
     return { ok: false, reason: "email-taken" };
   }
+  if (signUpRefusal() !== null) return { ok: false, reason: "sign-up-closed" };
   const name = signIn.profile.name?.trim() || email?.split("@")[0] || "New user";
   const userId = await client.$transaction(async (tx) => {
     const user = await tx.user.create({

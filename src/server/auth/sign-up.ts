@@ -3,6 +3,7 @@ import { z } from "zod";
 import { db, isUniqueViolation } from "~/server/db";
 import { seedDemoWorkflow } from "~/server/runs/demo-workflow";
 import { hashPassword } from "./password";
+import { signUpRefusal } from "./sign-up-policy";
 
 /** What the sign-up form sends; the same schema validates the server action and the tests. */
 export const signUpInputSchema = z.object({
@@ -44,10 +45,16 @@ export function personalTeamName(name: string): string {
 
 /**
  * Create a user with a password and their personal team (role owner), seeded with the demo
- * workflow, in one transaction.
- * Returns field issues instead of throwing for bad input or a taken e-mail.
+ * workflow, in one transaction, when the server's SIGNUP mode lets this person sign up.
+ * Returns field issues instead of throwing for bad input, a taken e-mail or sign-up being closed.
  */
-export async function signUp(input: SignUpInput, client = db): Promise<SignUpResult> {
+export async function signUp(
+  input: SignUpInput,
+  client = db,
+  options: { invitationAccepted?: boolean } = {},
+): Promise<SignUpResult> {
+  const refusal = signUpRefusal(options);
+  if (refusal) return { ok: false, issues: [{ field: "form", message: refusal }] };
   const parsed = signUpInputSchema.safeParse(input);
   if (!parsed.success) {
     return {

@@ -3,14 +3,16 @@ import { createExecutor, PyodidePool, parseDockerHost } from "~/agents/executors
 import { env } from "~/env";
 import type { AgentSpec } from "~/graph/agent-spec";
 import { withInstallationModel } from "~/graph/key-binding";
+import { mayUseLocalExecutor } from "./local-executor-policy";
+import type { RunTeam } from "./process-run";
 import { environmentSecret, outboundPolicy } from "./providers";
 
 /**
- * The engine's host dependencies in a worker: secrets from the environment (bound to their
- * hosts), the outbound policy (OUTBOUND_ALLOW), sandboxes chosen by the agent spec (Pyodide from
- * a warm pool by default; the local executor only when ALLOW_LOCAL_EXECUTOR is set).
+ * The engine's host dependencies in a worker, per run's team: secrets from the environment (bound
+ * to their hosts), the outbound policy (OUTBOUND_ALLOW), sandboxes chosen by the agent spec (Pyodide
+ * from a warm pool by default; the local executor only for a team ALLOW_LOCAL_EXECUTOR names).
  */
-export function createAgentDeps(): { deps: BuildAgentDeps; close(): Promise<void> } {
+export function createAgentDeps(): { depsFor(team: RunTeam): BuildAgentDeps; close(): Promise<void> } {
   const docker = parseDockerHost(env.DOCKER_HOST);
   const dockerConnection = {
     dockerSocketPath: docker.socketPath,
@@ -18,22 +20,23 @@ export function createAgentDeps(): { deps: BuildAgentDeps; close(): Promise<void
     dockerPort: docker.port,
   };
   const pool = env.PYODIDE_POOL_SIZE > 0 ? new PyodidePool({ size: env.PYODIDE_POOL_SIZE }) : undefined;
-  const deps: BuildAgentDeps = {
+  // One policy object for every run: its guard and connection pool are shared.
+  const outbound = outboundPolicy();
+  const depsFor = (team: RunTeam): BuildAgentDeps => ({
     resolveSecret: async (name) => environmentSecret(name),
-    // One policy object for every run: its guard and connection pool are shared.
-    outbound: outboundPolicy(),
+    outbound,
     // The dashboard shows model text as it is generated.
     streamOutputs: true,
     createExecutor: (spec, options) =>
       createExecutor(spec, {
         ...options,
-        allowLocal: env.ALLOW_LOCAL_EXECUTOR,
+        allowLocal: mayUseLocalExecutor(team.slug),
         pyodidePool: pool,
         dockerImage: env.SANDBOX_IMAGE,
         ...dockerConnection,
       }),
-  };
-  return { deps, close: async () => pool?.close() };
+  });
+  return { depsFor, close: async () => pool?.close() };
 }
 
 /**

@@ -23,13 +23,25 @@ export interface RunProcessorDeps {
   db: PrismaClient;
   publisher: RunEventPublisher;
   control: RunControl;
-  /** Secrets and sandboxes for the engine; the server fills them from env.ts and team secrets. */
-  agentDeps: BuildAgentDeps;
+  /**
+   * Secrets and sandboxes for the engine, for one run's team (the local executor is allowed per
+   * team); the server fills them from env.ts and team secrets.
+   */
+  agentDeps: (team: RunTeam) => BuildAgentDeps;
   logger: Logger;
-  /** Installation defaults applied to the stored spec before it runs (e.g. a provider base URL). */
-  prepareSpec?: (spec: AgentSpec) => AgentSpec;
+  /**
+   * Installation defaults applied to the stored spec before it runs (e.g. a provider base URL); may
+   * refuse a spec the run's team may not run by throwing an error whose message the run ends with.
+   */
+  prepareSpec?: (spec: AgentSpec, team: RunTeam) => AgentSpec;
   /** Event write batching (RunEventWriter's defaults: 20 ms, 500 events). */
   batch?: { intervalMs?: number; maxEvents?: number };
+}
+
+/** The team a run belongs to. */
+export interface RunTeam {
+  id: string;
+  slug: string;
 }
 
 /** Why a run was stopped from outside the engine; decides its final state and message. */
@@ -37,6 +49,7 @@ type StopReason =
   | { kind: "cancel"; message: string }
   | { kind: "timeout"; message: string }
   | { kind: "cost"; message: string }
+  | { kind: "tokens"; message: string }
   | { kind: "shutdown"; message: string }
   | { kind: "storage"; message: string };
 
@@ -47,6 +60,7 @@ interface ActiveRun {
   tally: RunTally;
   prices: readonly ModelPrice[];
   costCapUsd: number | null;
+  tokenCap: number | null;
   stopRun: (reason: StopReason) => void;
 }
 
@@ -55,8 +69,8 @@ interface ActiveRun {
  * the engine's events into the store and out to browsers, and end the run in exactly one terminal
  * state with a reason. The events of all the runs a worker carries go through one RunEventWriter
  * (a group commit: one statement per flush, however many runs). Cancellation, the time limit, the
- * cost cap and worker shutdown all abort the same signal, which the engine threads to the model
- * call and the sandbox.
+ * cost cap, the token cap and worker shutdown all abort the same signal, which the engine threads
+ * to the model call and the sandbox. The caps are checked as each model call's usage is stored.
  */
 export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
   const { db, publisher, logger } = deps;
@@ -81,9 +95,18 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
     onStored: ({ runId, events }) => {
       publisher.publishEvents(runId, events);
       const run = active.get(runId);
-      const cost = run?.tally.usage.total.costUsd;
-      if (run && run.costCapUsd !== null && cost != null && cost > run.costCapUsd) {
+      if (!run) return;
+      const { costUsd, inputTokens, outputTokens } = run.tally.usage.total;
+      if (run.costCapUsd !== null && costUsd !== null && costUsd > run.costCapUsd) {
         run.stopRun({ kind: "cost", message: `Stopped at the cost cap of $${run.costCapUsd.toFixed(2)}.` });
+      } else if (run.tokenCap !== null && inputTokens + outputTokens >= run.tokenCap) {
+        // A model with no known price has no cost; the token cap bounds every run all the same.
+        const unpriced =
+          costUsd === null ? " This run's model has no known price, so it is capped by tokens." : "";
+        run.stopRun({
+          kind: "tokens",
+          message: `Stopped at the token cap of ${run.tokenCap.toLocaleString("en-US")} tokens.${unpriced}`,
+        });
       }
     },
   });
@@ -163,13 +186,20 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
       () => stopRun({ kind: "timeout", message: `Stopped at the time limit of ${run.timeLimitSeconds} s.` }),
       run.timeLimitSeconds * 1000,
     );
-    active.set(run.id, { tally: tallyOf(run), prices: run.prices, costCapUsd: run.costCapUsd, stopRun });
+    active.set(run.id, {
+      tally: tallyOf(run),
+      prices: run.prices,
+      costCapUsd: run.costCapUsd,
+      tokenCap: run.tokenCap,
+      stopRun,
+    });
+    const team: RunTeam = { id: run.teamId, slug: run.teamSlug };
 
     let agent: Awaited<ReturnType<typeof buildAgent>> | undefined;
     try {
       const stored = agentSpecSchema.parse(run.spec);
-      const spec = deps.prepareSpec ? deps.prepareSpec(stored) : stored;
-      agent = await buildAgent(spec, deps.agentDeps);
+      const spec = deps.prepareSpec ? deps.prepareSpec(stored, team) : stored;
+      agent = await buildAgent(spec, deps.agentDeps(team));
       agentRun = agent.run(run.task, { stream: true, signal: controller.signal, runId: run.id });
 
       for await (const event of agentRun) {
@@ -202,7 +232,9 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
       await writer.drain(run.id).catch(() => undefined);
       const message =
         stop?.kind === "storage" ? stop.message : error instanceof Error ? error.message : String(error);
-      log.error({ err: error }, "run failed outside the engine");
+      // A refusal meant for the user (a policy the run's spec breaks) is not a server fault.
+      if ((error as { kind?: unknown } | null)?.kind === "user") log.info({ err: error }, "run refused");
+      else log.error({ err: error }, "run failed outside the engine");
       await setStatus(run.id, ACTIVE, "failed", message);
     } finally {
       clearTimeout(timer);

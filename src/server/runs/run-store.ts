@@ -25,9 +25,10 @@ export interface CreateRunInput {
   createdById?: string | null;
   timeLimitSeconds?: number;
   costCapUsd?: number | null;
+  tokenCap?: number | null;
 }
 
-export async function createRun(db: PrismaClient, input: CreateRunInput) {
+export async function createRun(db: Pick<PrismaClient, "run">, input: CreateRunInput) {
   return db.run.create({
     data: {
       teamId: input.teamId,
@@ -38,6 +39,7 @@ export async function createRun(db: PrismaClient, input: CreateRunInput) {
       createdById: input.createdById ?? null,
       timeLimitSeconds: input.timeLimitSeconds ?? 900,
       costCapUsd: input.costCapUsd ?? null,
+      tokenCap: input.tokenCap ?? null,
       usage: emptyUsage() as unknown as Prisma.InputJsonValue,
     },
   });
@@ -47,10 +49,13 @@ export async function createRun(db: PrismaClient, input: CreateRunInput) {
 export interface ClaimedRun {
   id: string;
   teamId: string;
+  /** The team's slug: the local executor is allowed per team (ALLOW_LOCAL_EXECUTOR). */
+  teamSlug: string;
   spec: unknown;
   task: string;
   timeLimitSeconds: number;
   costCapUsd: number | null;
+  tokenCap: number | null;
   lastSeq: number;
   usage: unknown;
   /** The team's own prices (the built-in table covers the rest). */
@@ -59,7 +64,7 @@ export interface ClaimedRun {
 
 /**
  * Take a queued run for this worker: mark it running (attempt + 1) and read what the run needs,
- * the team's prices included, in one statement. Null when the run is not queued or a cancel was
+ * the team's slug and prices included, in one statement. Null when the run is not queued or a cancel was
  * requested; the caller reads the run to tell why.
  */
 export async function claimRun(db: PrismaClient, runId: string): Promise<ClaimedRun | null> {
@@ -67,9 +72,9 @@ export async function claimRun(db: PrismaClient, runId: string): Promise<Claimed
     WITH claimed AS (
       UPDATE "Run" SET "status" = 'running', "startedAt" = ${new Date()}, "attempt" = "attempt" + 1
       WHERE "id" = ${runId} AND "status" = 'queued' AND "cancelRequestedAt" IS NULL
-      RETURNING "id", "teamId", "spec", "task", "timeLimitSeconds", "costCapUsd", "lastSeq", "usage"
+      RETURNING "id", "teamId", "spec", "task", "timeLimitSeconds", "costCapUsd", "tokenCap", "lastSeq", "usage"
     )
-    SELECT claimed.*, COALESCE(
+    SELECT claimed.*, (SELECT t."slug" FROM "Team" AS t WHERE t."id" = claimed."teamId") AS "teamSlug", COALESCE(
       (SELECT jsonb_agg(jsonb_build_object('model', p."model", 'inputUsdPerMillion', p."inputUsdPerMillion",
          'outputUsdPerMillion', p."outputUsdPerMillion"))
        FROM "ModelPrice" AS p WHERE p."teamId" = claimed."teamId"),

@@ -2,6 +2,7 @@ import type { PrismaClient } from "~/server/db";
 import type { Logger } from "~/server/logger";
 import type { RunEventPublisher } from "~/server/realtime/run-event-publisher";
 import { createAgentDeps, withInstallationDefaults } from "~/server/runs/agent-deps";
+import { refuseLocalExecutorUnlessAllowed } from "~/server/runs/local-executor-policy";
 import { createRunProcessor } from "~/server/runs/process-run";
 import type { RunServices } from "~/server/runs/run-services";
 
@@ -23,8 +24,8 @@ export function startWorker(options: StartWorkerOptions): { stop(graceMs?: numbe
     db: options.db,
     publisher: options.publisher,
     control: options.services.control,
-    agentDeps: agent.deps,
-    prepareSpec: withInstallationDefaults,
+    agentDeps: agent.depsFor,
+    prepareSpec: (spec, team) => refuseLocalExecutorUnlessAllowed(withInstallationDefaults(spec), team.slug),
     logger: options.logger,
   });
   options.services.queue.work(processor, { concurrency: options.concurrency });

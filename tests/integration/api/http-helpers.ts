@@ -68,15 +68,24 @@ export function cookiesOf(response: Response): string {
 
 /** Sign in through Auth.js's credentials endpoint; returns the cookies it set (empty of a session on failure). */
 export async function signInOverHttp(base: string, email: string, password: string): Promise<string> {
+  return cookiesOf(await credentialsSignIn(base, email, password));
+}
+
+/** POST e-mail and password to Auth.js's credentials endpoint (with its CSRF token); the raw response. */
+export async function credentialsSignIn(
+  base: string,
+  email: string,
+  password: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   const csrf = await fetch(`${base}/api/auth/csrf`);
   const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  const response = await fetch(`${base}/api/auth/callback/credentials`, {
+  return fetch(`${base}/api/auth/callback/credentials`, {
     method: "POST",
     redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookiesOf(csrf) },
+    headers: { ...headers, "content-type": "application/x-www-form-urlencoded", cookie: cookiesOf(csrf) },
     body: new URLSearchParams({ csrfToken, email, password, callbackUrl: `${base}/workflows` }),
   });
-  return cookiesOf(response);
 }
 
 const entities: Record<string, string> = {
@@ -87,6 +96,33 @@ const entities: Record<string, string> = {
   "&gt;": ">",
 };
 
+/** The hidden fields of a page's first form (a server action's id and state), read from its HTML. */
+export async function hiddenFormFields(base: string, page: string): Promise<[string, string][]> {
+  const html = await (await fetch(`${base}${page}`)).text();
+  const form = html.slice(html.indexOf("<form"), html.indexOf("</form>"));
+  return [...form.matchAll(/<input type="hidden" name="([^"]+)"(?: value="([^"]*)")?\/?>/g)].map((match) => [
+    match[1] ?? "",
+    (match[2] ?? "").replace(/&(quot|amp|#x27|lt|gt);/g, (e) => entities[e] ?? e),
+  ]);
+}
+
+/**
+ * Post a form the way a browser without JavaScript does: `hidden` (a page's hidden fields, see
+ * hiddenFormFields) and `fields` as multipart, to `page`.
+ */
+export async function submitFormWithoutScript(
+  base: string,
+  page: string,
+  hidden: [string, string][],
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  const body = new FormData();
+  for (const [name, value] of hidden) body.append(name, value);
+  for (const [name, value] of Object.entries(fields)) body.append(name, value);
+  return fetch(`${base}${page}`, { method: "POST", body, headers, redirect: "manual" });
+}
+
 /**
  * Submit the sign-up form the way a browser without JavaScript does (the server action's hidden fields
  * posted as multipart): the form works before hydration too.
@@ -95,17 +131,7 @@ export async function signUpWithoutScript(
   base: string,
   fields: { name: string; email: string; password: string },
 ): Promise<Response> {
-  const html = await (await fetch(`${base}/sign-up`)).text();
-  const form = html.slice(html.indexOf("<form"), html.indexOf("</form>"));
-  const body = new FormData();
-  for (const match of form.matchAll(/<input type="hidden" name="([^"]+)"(?: value="([^"]*)")?\/?>/g)) {
-    body.append(
-      match[1] ?? "",
-      (match[2] ?? "").replace(/&(quot|amp|#x27|lt|gt);/g, (e) => entities[e] ?? e),
-    );
-  }
-  for (const [name, value] of Object.entries(fields)) body.append(name, value);
-  return fetch(`${base}/sign-up`, { method: "POST", body, redirect: "manual" });
+  return submitFormWithoutScript(base, "/sign-up", await hiddenFormFields(base, "/sign-up"), fields);
 }
 
 /** Call a tRPC query over HTTP (superjson envelope). */

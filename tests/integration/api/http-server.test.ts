@@ -101,9 +101,12 @@ describe("the started server", () => {
     expect(await socketHandshake(other)).toBe("unauthorized");
   });
 
-  it("redirects the landing page to sign-in when signed out", async () => {
-    const response = await fetch(`${base}/`, { redirect: "manual" });
-    expect([302, 303, 307, 308]).toContain(response.status);
-    expect(response.headers.get("location")).toMatch(/\/sign-in$/);
+  it("shows the landing page to a visitor and keeps the app behind sign-in", async () => {
+    const landing = await fetch(`${base}/`, { redirect: "manual" });
+    expect(landing.status).toBe(200);
+    expect(await landing.text()).toContain('href="/sign-up"');
+    const app = await fetch(`${base}/workflows`, { redirect: "manual" });
+    expect([302, 303, 307, 308]).toContain(app.status);
+    expect(app.headers.get("location")).toMatch(/\/sign-in/);
   });
 });

@@ -92,10 +92,10 @@ describe("demo workflow", () => {
       db,
       publisher: new NullPublisher(),
       control: new InProcessRunControl(),
-      agentDeps: {
+      agentDeps: () => ({
         resolveSecret: async () => undefined,
         createExecutor: (spec, options) => createExecutor(spec, { ...options, pyodidePool: pool }),
-      },
+      }),
       logger,
     });
     await processRun({ runId: run.id, attempt: 1 }, new AbortController().signal);

@@ -250,7 +250,7 @@ function startProcessor(options: { batch?: { intervalMs?: number; maxEvents?: nu
     db: instrumented,
     publisher,
     control,
-    agentDeps: {
+    agentDeps: () => ({
       // As a server whose OPENAI_BASE_URL is the scripted model server: the key is bound to it.
       resolveSecret: async (name) =>
         name === "OPENAI_API_KEY"
@@ -261,7 +261,7 @@ function startProcessor(options: { batch?: { intervalMs?: number; maxEvents?: nu
       createExecutor: async () => {
         throw new Error("these runs need no sandbox");
       },
-    },
+    }),
     logger: logger as unknown as Logger,
     ...(options.batch ? { batch: options.batch } : {}),
   });
@@ -519,6 +519,38 @@ describe("run processor", () => {
     expect(worker.publisher.statusesOf(id)).toEqual([
       ["running", null],
       ["failed", "Stopped at the cost cap of $0.50."],
+    ]);
+  });
+
+  it("stops a run of a model with no known price at its token cap, though its cost cap can never be reached", async () => {
+    // The second model call answers only after 1.5 s: the cap stops the run before that answer.
+    scriptClerk((_word, first) => (first ? 50 : 1500));
+    const worker = startProcessor();
+    const spec = clerkSpec();
+    spec.model = { provider: "openai", model: "house-model-without-a-price", baseUrl: openai.url };
+    const { id } = await createRun(db, {
+      teamId,
+      spec: spec as never,
+      task: "Define the word unpriced.",
+      costCapUsd: 0.01,
+      tokenCap: 1000,
+    });
+
+    const started = Date.now();
+    await worker.run(id);
+
+    expect(Date.now() - started).toBeLessThan(1500);
+    const message =
+      "Stopped at the token cap of 1,000 tokens. This run's model has no known price, so it is capped by tokens.";
+    const run = await db.run.findUniqueOrThrow({ where: { id } });
+    expect([run.status, run.error, run.costUsd]).toEqual(["failed", message, null]);
+    expect([run.inputTokens, run.outputTokens]).toEqual([1000, 100]);
+    const events = await storedEvents(id);
+    expect(events.filter((event) => event.type === "model_output")).toHaveLength(1);
+    expect(events.at(-1)).toMatchObject({ type: "run_finished" });
+    expect(worker.publisher.statusesOf(id)).toEqual([
+      ["running", null],
+      ["failed", message],
     ]);
   });
 

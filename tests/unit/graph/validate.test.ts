@@ -214,6 +214,30 @@ describe("validate", () => {
     expect(result.issues.map((i) => [i.code, i.severity])).toEqual([["sandbox-needs-code-agent", "error"]]);
   });
 
+  it("marks a local sandbox as an error for a team that may not use it, and only then", () => {
+    const withSandbox = (kind: "local" | "pyodide") =>
+      docOf(
+        [
+          agent("a", "coder"),
+          model("m"),
+          { id: "s", type: "sandbox", position: { x: 0, y: 0 }, data: { kind } },
+        ],
+        [edge("uses-model", "a", "m"), edge("runs-in", "a", "s")],
+      );
+    expect(validate(withSandbox("local"), { allowLocalExecutor: false })).toEqual([
+      {
+        code: "local-sandbox-not-allowed",
+        severity: "error",
+        nodeId: "s",
+        path: ["nodes", 2, "data", "kind"],
+        message:
+          "This team may not use the local sandbox (it runs model-written Python unsandboxed on the server); choose pyodide or docker",
+      },
+    ]);
+    expect(validate(withSandbox("local"), { allowLocalExecutor: true })).toEqual([]);
+    expect(validate(withSandbox("pyodide"), { allowLocalExecutor: false })).toEqual([]);
+  });
+
   it("rejects dangling, mis-kinded and duplicate edges as structural", () => {
     const doc = docOf(
       [agent("a", "solo"), model("m")],

@@ -6,12 +6,14 @@ import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle }
 import { FieldError } from "~/components/ui/field-error";
 import { auth, signIn } from "~/server/auth";
 import { enabledOAuthProviders } from "~/server/auth/config";
+import { signUpRefusal } from "~/server/auth/sign-up-policy";
 import { SignInForm } from "./sign-in-form";
 
 export const metadata: Metadata = { title: "Sign in" };
 
 const oauthErrors: Record<string, string> = {
   OAuthAccountNotLinked: "That e-mail already has a Troupe account. Sign in with your password instead.",
+  SignUpClosed: `There is no Troupe account for that sign-in yet. ${signUpRefusal() ?? ""}`.trim(),
   AccessDenied: "Sign-in was cancelled or refused.",
   Configuration: "Sign-in is misconfigured on this server. Ask your administrator.",
 };

@@ -3,13 +3,15 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "~/components/ui/card";
 import { auth } from "~/server/auth";
+import { signUpRefusal } from "~/server/auth/sign-up-policy";
 import { SignUpForm } from "./sign-up-form";
 
 export const metadata: Metadata = { title: "Create an account" };
 
-/** The sign-up page; a new account comes with a personal team. */
+/** The sign-up page; a new account comes with a personal team. Says so when SIGNUP does not let people sign up. */
 export default async function SignUpPage() {
   if (await auth()) redirect("/workflows");
+  const refusal = signUpRefusal();
   return (
     <Card>
       <CardHeader>
@@ -17,7 +19,17 @@ export default async function SignUpPage() {
         <CardDescription>You get a personal team to build your first agents in.</CardDescription>
       </CardHeader>
       <CardContent>
-        <SignUpForm />
+        {refusal ? (
+          <p
+            role="status"
+            data-testid="sign-up-closed"
+            className="rounded-md border bg-muted px-3 py-2.5 text-sm"
+          >
+            {refusal}
+          </p>
+        ) : (
+          <SignUpForm />
+        )}
       </CardContent>
       <CardFooter className="justify-center text-sm text-muted-foreground">
         Already have an account?

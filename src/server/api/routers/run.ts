@@ -10,15 +10,11 @@ import {
   workflowProcedure,
 } from "~/server/api/trpc";
 import { teamToolCatalog } from "~/server/library/catalog";
+import { mayUseLocalExecutor } from "~/server/runs/local-executor-policy";
 import { configuredProviders } from "~/server/runs/providers";
+import { createRunWithinLimits, RunLimitError, runBounds } from "~/server/runs/run-limits";
 import { getRunServices } from "~/server/runs/run-services";
-import {
-  createRun,
-  isTerminal,
-  listEventsAfter,
-  type RunStatus,
-  transitionRun,
-} from "~/server/runs/run-store";
+import { isTerminal, listEventsAfter, type RunStatus, transitionRun } from "~/server/runs/run-store";
 
 const runStatuses = [
   "queued",
@@ -48,7 +44,11 @@ const runSummary = {
 
 /** Runs of a team's workflows: start, list, read, replay, cancel, answer, and the cost charts. */
 export const runRouter = createTRPCRouter({
-  /** Compile the workflow (a saved version, or the working copy) and queue a run of it. */
+  /**
+   * Compile the workflow (a saved version, or the working copy) and queue a run of it, within the
+   * operator's bounds: the time limit at most RUN_MAX_TIME_LIMIT_SECONDS, the team's concurrent-run
+   * and hourly limits (src/server/runs/run-limits.ts), a default cost cap and the token cap.
+   */
   start: workflowProcedure
     .input(
       z.object({
@@ -69,6 +69,13 @@ export const runRouter = createTRPCRouter({
     )
     .mutation(async ({ ctx, input }) => {
       requireRole(ctx.membership, "editor");
+      const bounds = runBounds();
+      if (input.timeLimitSeconds !== undefined && input.timeLimitSeconds > bounds.maxTimeLimitSeconds) {
+        throw new TRPCError({
+          code: "BAD_REQUEST",
+          message: `The time limit can be at most ${bounds.maxTimeLimitSeconds.toLocaleString("en-US")} s on this server.`,
+        });
+      }
       const source = input.versionId
         ? await ctx.db.workflowVersion.findFirst({
             where: { id: input.versionId, workflowId: ctx.workflowRef.id },
@@ -85,6 +92,7 @@ export const runRouter = createTRPCRouter({
       const compiled = compile(migrated.document, catalog, {
         knownSecrets: providers.secretNames,
         installationKeys: providers.installationKeys,
+        allowLocalExecutor: mayUseLocalExecutor(ctx.team.slug),
       });
       if (!compiled.ok) {
         const first = compiled.issues[0]?.message ?? "the graph is incomplete";
@@ -94,15 +102,20 @@ export const runRouter = createTRPCRouter({
           message: `This workflow cannot run yet: ${first}${more}.`,
         });
       }
-      const run = await createRun(ctx.db, {
+      const run = await createRunWithinLimits(ctx.db, {
         teamId: ctx.team.id,
         workflowId: ctx.workflowRef.id,
         workflowVersionId: input.versionId ?? null,
         spec: compiled.spec,
         task: input.task,
         createdById: ctx.session.user.id,
-        timeLimitSeconds: input.timeLimitSeconds,
-        costCapUsd: input.costCapUsd ?? null,
+        timeLimitSeconds: input.timeLimitSeconds ?? bounds.defaultTimeLimitSeconds,
+        costCapUsd: input.costCapUsd ?? bounds.defaultCostCapUsd,
+        tokenCap: bounds.tokenCap,
+      }).catch((error: unknown) => {
+        if (error instanceof RunLimitError)
+          throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: error.message });
+        throw error;
       });
       await getRunServices().queue.enqueue(run.id);
       return { runId: run.id };
@@ -148,6 +161,7 @@ export const runRouter = createTRPCRouter({
         lastSeq: true,
         timeLimitSeconds: true,
         costCapUsd: true,
+        tokenCap: true,
         attempt: true,
       },
     });

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { createTRPCRouter, protectedProcedure, teamProcedure } from "~/server/api/trpc";
+import { mayUseLocalExecutor } from "~/server/runs/local-executor-policy";
+import { runBounds, teamRunLimits } from "~/server/runs/run-limits";
 
 /** The teams the caller belongs to and the people in them. */
 export const teamRouter = createTRPCRouter({
@@ -39,5 +41,18 @@ export const teamRouter = createTRPCRouter({
       },
     });
     return members.map(({ role, createdAt, user }) => ({ ...user, role, joinedAt: createdAt }));
+  }),
+
+  /**
+   * What this team's runs are bounded by (shown where people meet the limits): runs in progress
+   * at once, runs per hour, the longest time limit, the default cost cap, the token cap; and
+   * whether the team may use the unsandboxed local executor.
+   */
+  limits: teamProcedure.query(async ({ ctx }) => {
+    const team = await ctx.db.team.findUniqueOrThrow({
+      where: { id: ctx.team.id },
+      select: { maxConcurrentRuns: true, maxRunsPerHour: true },
+    });
+    return { ...teamRunLimits(team), ...runBounds(), localExecutor: mayUseLocalExecutor(ctx.team.slug) };
   }),
 });

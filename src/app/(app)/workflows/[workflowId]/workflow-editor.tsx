@@ -88,6 +88,14 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
   useEffect(() => {
     if (secretNames) store.getState().setKnownSecrets(secretNames, installationKeys);
   }, [secretNames, installationKeys, store]);
+  // The team's run limits: the Run dialog shows them, and validation knows whether the local sandbox is allowed.
+  const limits = useQuery(
+    trpc.team.limits.queryOptions({ teamId: initial.teamId }, { staleTime: 60_000 }),
+  ).data;
+  const allowLocalExecutor = limits?.localExecutor;
+  useEffect(() => {
+    if (allowLocalExecutor !== undefined) store.getState().setAllowLocalExecutor(allowLocalExecutor);
+  }, [allowLocalExecutor, store]);
 
   const saveVersion = useMutation(
     trpc.workflow.saveVersion.mutationOptions({
@@ -233,6 +241,7 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
                   workflowName={initial.name}
                   disabled={runBlocker !== null}
                   beforeStart={autosave.flush}
+                  limits={limits}
                 />
               </span>
             </div>

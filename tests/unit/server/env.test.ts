@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { parseEnv } from "~/env";
+
+describe("tenant bounds in the environment", () => {
+  it("reads ALLOW_LOCAL_EXECUTOR as team slugs, off by default, and refuses 'on for everyone'", () => {
+    expect(parseEnv({}).ALLOW_LOCAL_EXECUTOR).toEqual([]);
+    expect(parseEnv({ ALLOW_LOCAL_EXECUTOR: "false" }).ALLOW_LOCAL_EXECUTOR).toEqual([]);
+    expect(parseEnv({ ALLOW_LOCAL_EXECUTOR: "" }).ALLOW_LOCAL_EXECUTOR).toEqual([]);
+    expect(parseEnv({ ALLOW_LOCAL_EXECUTOR: "lab, ops-1a2b3c4d" }).ALLOW_LOCAL_EXECUTOR).toEqual([
+      "lab",
+      "ops-1a2b3c4d",
+    ]);
+    for (const everyone of ["true", "1"]) {
+      expect(() => parseEnv({ ALLOW_LOCAL_EXECUTOR: everyone })).toThrow(
+        /ALLOW_LOCAL_EXECUTOR: ALLOW_LOCAL_EXECUTOR names the teams .* never on for every team/,
+      );
+    }
+    expect(() => parseEnv({ ALLOW_LOCAL_EXECUTOR: "lab,Not A Slug" })).toThrow(
+      /"Not A Slug" is not a team slug/,
+    );
+  });
+
+  it("reads TRUST_PROXY as a number of proxies, none by default", () => {
+    expect(parseEnv({}).TRUST_PROXY).toBe(0);
+    expect(parseEnv({ TRUST_PROXY: "true" }).TRUST_PROXY).toBe(1);
+    expect(parseEnv({ TRUST_PROXY: "2" }).TRUST_PROXY).toBe(2);
+    expect(() => parseEnv({ TRUST_PROXY: "yes" })).toThrow(/TRUST_PROXY is false, true, or a number/);
+  });
+
+  it("has bounded defaults for runs and sign-up", () => {
+    expect(parseEnv({})).toMatchObject({
+      TEAM_MAX_CONCURRENT_RUNS: 5,
+      TEAM_MAX_RUNS_PER_HOUR: 100,
+      RUN_DEFAULT_COST_CAP_USD: 5,
+      RUN_MAX_TOKENS: 2_000_000,
+      RUN_MAX_TIME_LIMIT_SECONDS: 3600,
+      SIGNUP: "open",
+    });
+    expect(() => parseEnv({ SIGNUP: "sometimes" })).toThrow(/SIGNUP/);
+  });
+});
