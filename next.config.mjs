@@ -1,5 +1,5 @@
 /**
- * Next.js configuration. Heavy runtime pieces stay outside Next's bundles (DESIGN.md §8): they are loaded
+ * Next.js configuration. Heavy runtime pieces stay outside Next's bundles: they are loaded
  * by the plain Node process (src/server/main.ts) and required at run time when a route needs them.
  * @type {import("next").NextConfig}
  */

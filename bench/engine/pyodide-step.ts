@@ -6,7 +6,7 @@ import { defineTool } from "~/agents/tools/tool";
 import type { TranscriptItem } from "~/graph/agent-spec";
 
 /**
- * A whole CodeAgent step on warm Pyodide (DESIGN.md §7 budget: under 2 ms): zero-latency replay
+ * A whole CodeAgent step on warm Pyodide (budget: under 2 ms): zero-latency replay
  * model, real sandbox, each action calls one host tool and prints. The first step (which boots
  * the worker) is excluded; the sandbox stays warm across runs of the same agent.
  *

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the sandbox image for tests without a registry (DESIGN.md §8): a `debootstrap --variant=minbase`
+# Build the sandbox image for tests without a registry: a `debootstrap --variant=minbase`
 # Debian root with python3, tarred once into /var/cache/troupe and `podman import`ed as
 # troupe-sandbox:test. The runner is not baked in: the Docker executor passes it on the command line.
 # Idempotent: reuses the image if present, else the cached rootfs tarball. Prints timings.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install and start a Docker-compatible API for the sandbox tests: Debian's podman + runc, configured
-# as in DESIGN.md §8, serving unix:///run/podman/podman.sock. Idempotent; fast when already running.
+# serving unix:///run/podman/podman.sock. Idempotent; fast when already running.
 set -euo pipefail
 SOCKET="${PODMAN_SOCKET:-/run/podman/podman.sock}"
 start=$(date +%s%N)

@@ -9,7 +9,7 @@ import {
 import { tokenUsageSchema, toolCallSchema } from "./models/model";
 
 /**
- * Run events (DESIGN.md §4): one discriminated union, persisted, pushed over Socket.IO, streamed
+ * Run events: one discriminated union, persisted, pushed over Socket.IO, streamed
  * over SSE and returned by the API. Every event carries the run id, the path of agent names from
  * the root (managed agents), a sequence number strictly increasing per root run, and a timestamp.
  * Memory steps are embedded as they are, not copied into another shape. Plain JSON throughout.

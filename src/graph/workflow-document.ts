@@ -2,7 +2,7 @@ import { z } from "zod";
 import { builtinToolNames, toolInputSchema, toolOutputTypes } from "./agent-spec";
 
 /**
- * The workflow document (DESIGN.md §4): what the canvas edits, tRPC stores, files import/export
+ * The workflow document: what the canvas edits, tRPC stores, files import/export
  * and `compile` turns into an agent spec. Node `data` is plain JSON, exactly what this schema
  * accepts (no functions), so saving is serialising and undo is a snapshot.
  *

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * The model interface every provider implements (DESIGN.md §4): messages in, one message out with
+ * The model interface every provider implements: messages in, one message out with
  * text, tool calls, token usage and timing. `generateStream` yields text deltas and ends with the
  * same message. Message cleanup that every provider needs (merging, role mapping) happens once in
  * `normaliseMessages`; providers only translate to their wire format.

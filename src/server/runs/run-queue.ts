@@ -1,5 +1,5 @@
 /**
- * The run queue: one contract, two backends (STYLE.md §5). Embedded mode uses the in-process queue;
+ * The run queue: one contract, two backends. Embedded mode uses the in-process queue;
  * with REDIS_URL, BullMQ. Both pass tests/integration/runs/run-queue-conformance.test.ts.
  * Job data is the run id only: the processor loads everything else from the database.
  */

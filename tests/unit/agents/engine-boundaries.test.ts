@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
-/** The engine is a library: no Next, Prisma, Socket.IO or React, and no process.env (DESIGN.md §1). */
+/** The engine is a library: no Next, Prisma, Socket.IO or React, and no process.env. */
 const root = join(process.cwd(), "src/agents");
 const forbidden =
   /from\s+["'](next|next\/[^"']*|@prisma\/[^"']*|prisma|socket\.io|socket\.io-client|react|react-dom|~\/server\/[^"']*|~\/app\/[^"']*|~\/components\/[^"']*)["']/;
