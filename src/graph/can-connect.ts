@@ -31,7 +31,8 @@ export type ConnectRefusal =
   | "sandbox-taken"
   | "sandbox-needs-code-agent"
   | "manager-taken"
-  | "manages-cycle";
+  | "manages-cycle"
+  | "library-agent-closed";
 
 export type ConnectResult =
   | { ok: true; kind: EdgeKind }
@@ -55,6 +56,12 @@ export function canConnect(
     return refuse("unknown-node", "The connection points at a node that does not exist");
   if (source.id === target.id) return refuse("self-loop", "A node cannot connect to itself");
   if (source.type !== "agent") return refuse("source-not-agent", "Connections start at an agent");
+  if ((source.data as { library?: unknown }).library) {
+    return refuse(
+      "library-agent-closed",
+      "An agent from the team library runs as shared: fork it to change its model, tools or managed agents",
+    );
+  }
   const kind = edgeKindByTargetType[target.type];
   if (candidate.sourceHandle) {
     const handleKind = edgeKindOfSourceHandle(candidate.sourceHandle);

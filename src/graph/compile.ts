@@ -1,5 +1,5 @@
 import { type AgentSpec, type AgentSpecInput, agentSpecSchema, type ToolSpec } from "./agent-spec";
-import { defaultCatalog, findLibraryTool, type ToolCatalog } from "./catalog";
+import { defaultCatalog, findLibraryAgent, findLibraryTool, type ToolCatalog } from "./catalog";
 import { type GraphIssue, hasBlockingIssues } from "./graph-issue";
 import { getAgentModel, getAgentSandbox, getAgentTools, getManagedAgents, getRootAgents } from "./queries";
 import { schemaIssues, type ValidateOptions, validate } from "./validate";
@@ -35,6 +35,12 @@ export function compile(
 
 function buildAgent(doc: WorkflowDocument, agent: AgentNode, catalog: ToolCatalog): AgentSpecInput {
   const d = agent.data;
+  if (d.library) {
+    const entry = findLibraryAgent(catalog, d.library.itemId, d.library.version);
+    // validate() has already reported a missing entry; this keeps the types honest.
+    if (!entry) throw new Error(`Library agent ${d.library.itemId}@${d.library.version} vanished during compile`);
+    return entry.agent;
+  }
   const model = getAgentModel(doc, agent.id);
   const sandbox = d.agentType === "code" ? getAgentSandbox(doc, agent.id) : undefined;
   return {

@@ -24,6 +24,7 @@ export type IssueCode =
   | "invalid-name"
   | "duplicate-name"
   | "unknown-tool"
+  | "unknown-agent"
   | "invalid-secret-name"
   | "missing-secret"
   | "secret-not-allowed"

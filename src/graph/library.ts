@@ -1,12 +1,22 @@
 import { z } from "zod";
-import { httpToolSpecSchema, pythonToolSpecSchema, type ToolSpec } from "./agent-spec";
-import { toolDataSpec } from "./compile";
-import { toolProblems } from "./validate";
-import { type ToolNodeData, toolNodeDataSchema } from "./workflow-document";
+import { type AgentSpec, httpToolSpecSchema, pythonToolSpecSchema, type ToolSpec } from "./agent-spec";
+import { compile, toolDataSpec } from "./compile";
+import { toolProblems, type ValidateOptions } from "./validate";
+import {
+  type ToolNodeData,
+  toolNodeDataSchema,
+  type WorkflowDocument,
+  type WorkflowEdge,
+  type WorkflowNode,
+  workflowDocumentSchema,
+  workflowEdgeSchema,
+  workflowLimits,
+  workflowNodeSchema,
+} from "./workflow-document";
 
 /**
- * The team library's side of the graph: which tools can be shared, and the tool spec a shared
- * version stores. Pure and browser-safe: the canvas checks a tool before offering "Share", the
+ * The team library's side of the graph: which tools and agents can be shared, and the spec a
+ * shared version stores. Pure and browser-safe: the canvas checks a tool before offering "Share", the
  * server checks it again before writing.
  */
 
@@ -74,4 +84,102 @@ export function shareableTool(input: unknown): ShareableToolResult {
 export function toolSecretNames(tool: ToolSpec): string[] {
   if (tool.kind !== "http" && tool.kind !== "mcp") return [];
   return [...new Set(Object.values(tool.secretHeaders ?? {}))].sort();
+}
+
+/**
+ * A JSON value with object keys sorted at every depth and `undefined` fields dropped: two specs
+ * are the same shared version exactly when their canonical forms are equal, whatever order their
+ * fields were written in.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortedKeys(value));
+}
+
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (typeof value !== "object" || value === null) return value;
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    const field = (value as Record<string, unknown>)[key];
+    if (field !== undefined) sorted[key] = sortedKeys(field);
+  }
+  return sorted;
+}
+
+/** Whether two stored specs (tool or agent) define the same thing: sharing one again adds no version. */
+export function sameLibrarySpec(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+/** An agent item's canvas sub-graph: the agent and every node it reaches, with their edges. */
+export const libraryAgentGraphSchema = z.object({
+  nodes: z.array(workflowNodeSchema).max(workflowLimits.maxNodes),
+  edges: z.array(workflowEdgeSchema).max(workflowLimits.maxEdges),
+});
+export type LibraryAgentGraph = z.infer<typeof libraryAgentGraphSchema>;
+
+/**
+ * The nodes an agent reaches through its edges (model, sandbox, tools, managed agents and theirs),
+ * with the edges between them, moved so the agent sits at the origin. The agent comes first.
+ */
+export function agentSubgraph(doc: Pick<WorkflowDocument, "nodes" | "edges">, agentId: string): LibraryAgentGraph {
+  const reached = new Set<string>([agentId]);
+  const queue = [agentId];
+  const edges: WorkflowEdge[] = [];
+  while (queue.length > 0) {
+    const at = queue.shift()!;
+    for (const edge of doc.edges) {
+      if (edge.source !== at) continue;
+      edges.push(edge);
+      if (!reached.has(edge.target)) {
+        reached.add(edge.target);
+        queue.push(edge.target);
+      }
+    }
+  }
+  const origin = doc.nodes.find((n) => n.id === agentId)?.position ?? { x: 0, y: 0 };
+  const nodes = [...reached].flatMap((id) => {
+    const node = doc.nodes.find((n) => n.id === id);
+    if (!node) return [];
+    return [{ ...node, position: { x: node.position.x - origin.x, y: node.position.y - origin.y } }];
+  });
+  return { nodes, edges: edges.filter((e) => reached.has(e.target)) };
+}
+
+export type ShareableAgentResult =
+  | { ok: true; agent: AgentSpec; graph: LibraryAgentGraph }
+  | { ok: false; message: string };
+
+/**
+ * Check an agent of a workflow document for sharing and turn it into what an agent item version
+ * stores: the spec `compile` produces for the agent's sub-graph (library tools and agents it uses
+ * resolved through `options.catalog`), and the sub-graph itself. `ok: false` carries one precise
+ * message (the first problem).
+ */
+export function shareableAgent(
+  document: unknown,
+  nodeId: string,
+  options: ValidateOptions = {},
+): ShareableAgentResult {
+  const parsed = workflowDocumentSchema.safeParse(document);
+  if (!parsed.success) return { ok: false, message: schemaMessage(parsed.error.issues[0]!) };
+  const node = parsed.data.nodes.find((n) => n.id === nodeId);
+  if (!node) return { ok: false, message: "That node is not in the workflow" };
+  if (node.type !== "agent") return { ok: false, message: "Only agents are shared this way" };
+  if (node.data.library) {
+    return { ok: false, message: "This agent is already from the team library: share the original instead" };
+  }
+  const graph = agentSubgraph(parsed.data, nodeId);
+  const compiled = compile({ ...parsed.data, ...graph }, options.catalog, options);
+  if (!compiled.ok) {
+    const issue = compiled.issues[0];
+    const at = issue?.nodeId ? graph.nodes.find((n) => n.id === issue.nodeId) : undefined;
+    const where = at && at.id !== nodeId ? ` (${at.type} "${nodeLabel(at)}")` : "";
+    return { ok: false, message: `${issue?.message ?? "It does not compile"}${where}` };
+  }
+  return { ok: true, agent: compiled.spec, graph };
+}
+
+function nodeLabel(node: WorkflowNode): string {
+  return "name" in node.data && typeof node.data.name === "string" ? node.data.name : node.type;
 }

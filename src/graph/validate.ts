@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { canConnect } from "./can-connect";
-import { defaultCatalog, findLibraryTool, type ToolCatalog } from "./catalog";
+import type { AgentSpec } from "./agent-spec";
+import { defaultCatalog, findLibraryAgent, findLibraryTool, type ToolCatalog } from "./catalog";
 import type { GraphIssue, IssueSeverity } from "./graph-issue";
 import { type InstallationKey, modelKeyProblem, providerKeyName, toolKeyMessage } from "./key-binding";
 import { getAgentModel, getAgentTools, getManagedAgents, getRootAgents } from "./queries";
@@ -166,7 +167,22 @@ export function validate(doc: WorkflowDocument, options: ValidateOptions = {}): 
             at("data", "name"),
           );
         } else agentNames.set(n.data.name, n.id);
-        if (!getAgentModel(doc, n.id)) {
+        if (n.data.library) {
+          const { itemId, version } = n.data.library;
+          const entry = findLibraryAgent(catalog, itemId, version);
+          if (!entry) {
+            add(
+              "error",
+              "unknown-agent",
+              `Library agent "${n.data.name}" (version ${version}) was not found in the team library`,
+              at("data", "library"),
+            );
+          } else {
+            for (const problem of libraryAgentProblems(entry.agent, known, options)) {
+              add("error", problem.code, `Library agent "${n.data.name}": ${problem.message}`, at("data", "library"));
+            }
+          }
+        } else if (!getAgentModel(doc, n.id)) {
           add("error", "agent-without-model", "Connect a model to this agent", at());
         }
         checkAgentScope(doc, n.id, (message, nodeId) =>
@@ -376,4 +392,42 @@ function checkAgentScope(
     if (seen.has(m.name)) report(`This agent already has a tool or managed agent named "${m.name}"`, m.id);
     else seen.set(m.name, m.id);
   }
+}
+
+/**
+ * What a shared agent's spec would break here, at any depth: secrets this server does not have,
+ * installation keys its models would send to hosts they are not bound to, and a local sandbox the
+ * team may not use. Tools of a spec never name an installation key: `library.shareAgent` compiled
+ * it after the same checks.
+ */
+function libraryAgentProblems(
+  agent: AgentSpec,
+  known: Set<string> | undefined,
+  options: Pick<ValidateOptions, "installationKeys" | "allowLocalExecutor">,
+): { code: GraphIssue["code"]; message: string }[] {
+  const problems: { code: GraphIssue["code"]; message: string }[] = [];
+  const visit = (a: AgentSpec) => {
+    const secrets = a.model.provider === "replay" || !a.model.apiKeySecret ? [] : [a.model.apiKeySecret];
+    for (const tool of a.tools) {
+      if (tool.kind === "http" || tool.kind === "mcp") secrets.push(...Object.values(tool.secretHeaders ?? {}));
+    }
+    for (const name of secrets) {
+      if (known && !known.has(name)) {
+        problems.push({ code: "missing-secret", message: `the secret ${name} is not set on this server` });
+      }
+    }
+    if (options.installationKeys && a.model.provider !== "replay") {
+      const problem = modelKeyProblem(a.model, options.installationKeys);
+      if (problem) problems.push({ code: "secret-not-allowed", message: problem });
+    }
+    if (a.executor?.kind === "local" && options.allowLocalExecutor === false) {
+      problems.push({
+        code: "local-sandbox-not-allowed",
+        message: `"${a.name}" runs in the local sandbox, which this team may not use`,
+      });
+    }
+    a.managedAgents.forEach(visit);
+  };
+  visit(agent);
+  return problems;
 }

@@ -36,6 +36,14 @@ export const agentNodeDataSchema = z.object({
   /** CodeAgent only: Python modules the agent may import besides the safe defaults. */
   additionalAuthorizedImports: z.array(z.string().min(1).max(200)).max(200).default([]),
   outputSchema: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * Set on an agent from the team library, pinned to one version: it runs the shared spec (model,
+   * tools and managed agents included), so it has no edges of its own and its other fields only
+   * mirror the spec for display.
+   */
+  library: z
+    .object({ itemId: z.string().min(1).max(100), version: z.number().int().min(1) })
+    .optional(),
 });
 export type AgentNodeData = z.infer<typeof agentNodeDataSchema>;
 
