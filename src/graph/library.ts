@@ -183,3 +183,21 @@ export function shareableAgent(
 function nodeLabel(node: WorkflowNode): string {
   return "name" in node.data && typeof node.data.name === "string" ? node.data.name : node.type;
 }
+
+/** The secret names a shared agent reads at run time, at any depth (never values). */
+export function agentSecretNames(agent: AgentSpec): string[] {
+  const names = new Set<string>();
+  const visit = (a: AgentSpec) => {
+    if (a.model.provider !== "replay" && a.model.apiKeySecret) names.add(a.model.apiKeySecret);
+    for (const tool of a.tools) for (const name of toolSecretNames(tool)) names.add(name);
+    a.managedAgents.forEach(visit);
+  };
+  visit(agent);
+  return [...names].sort();
+}
+
+/** What one agent item version holds: the spec a pinned node runs, and its canvas sub-graph. */
+export interface SharedAgent {
+  spec: AgentSpec;
+  graph: LibraryAgentGraph;
+}
