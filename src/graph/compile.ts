@@ -38,7 +38,8 @@ function buildAgent(doc: WorkflowDocument, agent: AgentNode, catalog: ToolCatalo
   if (d.library) {
     const entry = findLibraryAgent(catalog, d.library.itemId, d.library.version);
     // validate() has already reported a missing entry; this keeps the types honest.
-    if (!entry) throw new Error(`Library agent ${d.library.itemId}@${d.library.version} vanished during compile`);
+    if (!entry)
+      throw new Error(`Library agent ${d.library.itemId}@${d.library.version} vanished during compile`);
     return entry.agent;
   }
   const model = getAgentModel(doc, agent.id);

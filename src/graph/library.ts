@@ -122,7 +122,10 @@ export type LibraryAgentGraph = z.infer<typeof libraryAgentGraphSchema>;
  * The nodes an agent reaches through its edges (model, sandbox, tools, managed agents and theirs),
  * with the edges between them, moved so the agent sits at the origin. The agent comes first.
  */
-export function agentSubgraph(doc: Pick<WorkflowDocument, "nodes" | "edges">, agentId: string): LibraryAgentGraph {
+export function agentSubgraph(
+  doc: Pick<WorkflowDocument, "nodes" | "edges">,
+  agentId: string,
+): LibraryAgentGraph {
   const reached = new Set<string>([agentId]);
   const queue = [agentId];
   const edges: WorkflowEdge[] = [];

@@ -1,6 +1,6 @@
 import type { z } from "zod";
-import { canConnect } from "./can-connect";
 import type { AgentSpec } from "./agent-spec";
+import { canConnect } from "./can-connect";
 import { defaultCatalog, findLibraryAgent, findLibraryTool, type ToolCatalog } from "./catalog";
 import type { GraphIssue, IssueSeverity } from "./graph-issue";
 import { type InstallationKey, modelKeyProblem, providerKeyName, toolKeyMessage } from "./key-binding";
@@ -179,7 +179,12 @@ export function validate(doc: WorkflowDocument, options: ValidateOptions = {}): 
             );
           } else {
             for (const problem of libraryAgentProblems(entry.agent, known, options)) {
-              add("error", problem.code, `Library agent "${n.data.name}": ${problem.message}`, at("data", "library"));
+              add(
+                "error",
+                problem.code,
+                `Library agent "${n.data.name}": ${problem.message}`,
+                at("data", "library"),
+              );
             }
           }
         } else if (!getAgentModel(doc, n.id)) {
@@ -409,7 +414,8 @@ function libraryAgentProblems(
   const visit = (a: AgentSpec) => {
     const secrets = a.model.provider === "replay" || !a.model.apiKeySecret ? [] : [a.model.apiKeySecret];
     for (const tool of a.tools) {
-      if (tool.kind === "http" || tool.kind === "mcp") secrets.push(...Object.values(tool.secretHeaders ?? {}));
+      if (tool.kind === "http" || tool.kind === "mcp")
+        secrets.push(...Object.values(tool.secretHeaders ?? {}));
     }
     for (const name of secrets) {
       if (known && !known.has(name)) {

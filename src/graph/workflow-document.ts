@@ -41,9 +41,7 @@ export const agentNodeDataSchema = z.object({
    * tools and managed agents included), so it has no edges of its own and its other fields only
    * mirror the spec for display.
    */
-  library: z
-    .object({ itemId: z.string().min(1).max(100), version: z.number().int().min(1) })
-    .optional(),
+  library: z.object({ itemId: z.string().min(1).max(100), version: z.number().int().min(1) }).optional(),
 });
 export type AgentNodeData = z.infer<typeof agentNodeDataSchema>;
 

@@ -55,7 +55,12 @@ export async function teamToolCatalog(
     if (row.agent !== null) {
       const agent = agentSpecSchema.safeParse(row.agent);
       if (agent.success) {
-        libraryAgents.push({ itemId: row.itemId, version: row.version, name: row.item.name, agent: agent.data });
+        libraryAgents.push({
+          itemId: row.itemId,
+          version: row.version,
+          name: row.item.name,
+          agent: agent.data,
+        });
       } else {
         logger.error({ itemId: row.itemId, version: row.version }, "stored library agent does not parse");
       }

@@ -112,7 +112,7 @@ describe("library.share and library.list", () => {
       tool: { ...shout('return text.upper() + "!"'), description: "Shouts louder" },
       message: "Adds emphasis",
     });
-    expect(second).toEqual({ itemId: first.itemId, version: 2, name: "shout" });
+    expect(second).toEqual({ itemId: first.itemId, version: 2, name: "shout", unchanged: false });
 
     const after = await alice.caller.library.list({ teamId: alice.teamId });
     const item = after.items[0]!;

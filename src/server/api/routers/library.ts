@@ -8,17 +8,17 @@ import {
   libraryAgentGraphSchema,
   libraryToolSpecSchema,
   type ShareableToolData,
+  type SharedAgent,
   sameLibrarySpec,
   shareableAgent,
-  type SharedAgent,
   shareableTool,
   toolSecretNames,
 } from "~/graph";
 import { createTRPCRouter, requireRole, teamProcedure } from "~/server/api/trpc";
 import { type Prisma, type PrismaClient, retryOnUniqueViolation } from "~/server/db";
 import { teamToolCatalog } from "~/server/library/catalog";
-import { configuredProviders } from "~/server/runs/providers";
 import { mayUseLocalExecutor } from "~/server/runs/local-executor-policy";
+import { configuredProviders } from "~/server/runs/providers";
 
 /**
  * The team library: python and http tools, and agents (with their model, tools and managed agents),
