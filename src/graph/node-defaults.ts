@@ -1,6 +1,7 @@
 import type { BuiltinToolName } from "./agent-spec";
 import type {
   AgentNodeData,
+  AgentType,
   McpNodeData,
   ModelNodeData,
   SandboxNodeData,
@@ -18,8 +19,35 @@ export type PaletteItem =
   | { id: `builtin-${BuiltinToolName}`; type: "tool" }
   | { id: "python-tool" | "http-tool"; type: "tool" }
   | { id: `library-${string}`; type: "tool"; itemId: string; version: number; name: string }
+  | LibraryAgentPaletteItem
   | { id: "mcp-server"; type: "mcp" }
   | { id: "pyodide-sandbox" | "docker-sandbox" | "local-sandbox"; type: "sandbox" };
+
+/** A shared agent of the team library: a node that pins this version and mirrors its spec. */
+export interface LibraryAgentPaletteItem {
+  id: `library-${string}`;
+  type: "agent";
+  itemId: string;
+  version: number;
+  name: string;
+  agentType: AgentType;
+  description: string;
+  maxSteps: number;
+}
+
+/** The agent node data of a library agent pinned to one version (fields mirror its spec, for display). */
+export function libraryAgentNodeData(item: Omit<LibraryAgentPaletteItem, "id" | "type">): AgentNodeData {
+  return {
+    agentType: item.agentType,
+    name: item.name,
+    description: item.description,
+    instructions: "",
+    maxSteps: item.maxSteps,
+    addBaseTools: false,
+    additionalAuthorizedImports: [],
+    library: { itemId: item.itemId, version: item.version },
+  };
+}
 
 /** Pick `base`, or `base_2`, `base_3`, ... so names stay unique among `taken`. */
 export function uniqueName(base: string, taken: Iterable<string>): string {
@@ -100,6 +128,7 @@ export function defaultNodeData(item: PaletteItem, takenNames: Iterable<string> 
           name: item.id.slice("builtin-".length) as BuiltinToolName,
         } satisfies ToolNodeData;
       }
+      if ("itemId" in item && item.type === "agent") return libraryAgentNodeData(item);
       if ("itemId" in item) {
         return {
           kind: "library",

@@ -15,6 +15,7 @@ import {
   type WorkflowNode,
 } from "~/graph";
 import { useCanvas, useCanvasStore } from "./canvas-store-context";
+import { LibraryAgentDetails, ShareAgentToLibrary } from "./library-agent-panels";
 import { LibraryToolDetails, ShareToLibrary } from "./library-panels";
 import { useNodeIssues } from "./nodes/node-shell";
 import { SchemaForm } from "./schema-form";
@@ -182,6 +183,13 @@ function NodeInspector({ id, readOnly }: { id: string; readOnly: boolean }) {
           version={node.data.version}
           readOnly={readOnly}
         />
+      ) : node.type === "agent" && node.data.library ? (
+        <LibraryAgentDetails
+          id={id}
+          itemId={node.data.library.itemId}
+          version={node.data.library.version}
+          readOnly={readOnly}
+        />
       ) : (
         <SchemaForm
           key={id}
@@ -189,7 +197,15 @@ function NodeInspector({ id, readOnly }: { id: string; readOnly: boolean }) {
           value={data as Record<string, unknown>}
           onChange={update}
           issues={issues}
-          hidden={node.type === "model" ? ["provider"] : node.type === "tool" ? ["kind"] : []}
+          hidden={
+            node.type === "model"
+              ? ["provider"]
+              : node.type === "tool"
+                ? ["kind"]
+                : node.type === "agent"
+                  ? ["library"]
+                  : []
+          }
           codeFields={{ instructions: "text", source: "python" }}
           readOnly={readOnly}
           secretNames={secrets}
@@ -197,6 +213,9 @@ function NodeInspector({ id, readOnly }: { id: string; readOnly: boolean }) {
       )}
       {node.type === "tool" && (node.data.kind === "python" || node.data.kind === "http") ? (
         <ShareToLibrary data={node.data} readOnly={readOnly} />
+      ) : null}
+      {node.type === "agent" && !node.data.library ? (
+        <ShareAgentToLibrary id={id} name={node.data.name} readOnly={readOnly} />
       ) : null}
     </div>
   );

@@ -1,14 +1,21 @@
 "use client";
 
 import { createContext, type ReactNode, useContext } from "react";
-import { defaultCatalog, type LibraryToolSpec, type ShareableToolData, type ToolCatalog } from "~/graph";
+import {
+  defaultCatalog,
+  type LibraryToolSpec,
+  type ShareableToolData,
+  type SharedAgent,
+  type ToolCatalog,
+} from "~/graph";
 import type { LibraryPaletteItem } from "./palette";
 
-/** One version of a library item, as the canvas shows it. */
+/** One version of a library item, as the canvas shows it: a tool's spec, or an agent's spec and sub-graph. */
 export interface CanvasLibraryVersion {
   version: number;
   message: string;
-  tool: LibraryToolSpec;
+  tool?: LibraryToolSpec;
+  agent?: SharedAgent;
   createdAt: Date;
   createdBy: string | null;
 }
@@ -23,16 +30,25 @@ export interface CanvasLibraryItem {
   versions: readonly CanvasLibraryVersion[];
 }
 
+/** What a share answered: the version the item is at, and whether this share added it. */
+export interface SharedVersion {
+  itemId: string;
+  version: number;
+  unchanged: boolean;
+}
+
 /**
  * What the canvas knows of the team library, provided by the page that hosts the canvas (which
- * talks to the server): the items, and whether and how the caller can share a tool.
+ * talks to the server): the items, and whether and how the caller can share a tool or an agent.
  */
 export interface CanvasLibrary {
   items: readonly CanvasLibraryItem[];
   /** Editors and up may share. */
   canShare: boolean;
-  /** Share a python/http tool's data; resolves to the version it became, rejects with a message. */
-  share?: (tool: ShareableToolData, message: string) => Promise<{ itemId: string; version: number }>;
+  /** Share a python/http tool's data; resolves to the version it is at, rejects with a message. */
+  share?: (tool: ShareableToolData, message: string) => Promise<SharedVersion>;
+  /** Share an agent node of the canvas with what it reaches; resolves as `share`. */
+  shareAgent?: (nodeId: string, message: string) => Promise<SharedVersion>;
 }
 
 const emptyLibrary: CanvasLibrary = { items: [], canShare: false };
@@ -54,20 +70,42 @@ export function useCanvasLibrary(): CanvasLibrary {
   return useContext(CanvasLibraryContext);
 }
 
+/** The newest version of an item when it is newer than `version` (a pinned node's "update available"). */
+export function useNewerVersion(itemId: string, version: number): number | undefined {
+  const item = useCanvasLibrary().items.find((i) => i.id === itemId);
+  return item && item.latestVersion > version ? item.latestVersion : undefined;
+}
+
 /** The catalog the canvas validates with: every builtin tool and every version of the team's items (as the server does). */
 export function libraryCatalog(items: readonly CanvasLibraryItem[]): ToolCatalog {
+  const versions = items.flatMap((item) => item.versions.map((v) => ({ item, v })));
   return {
     builtinTools: defaultCatalog.builtinTools,
-    libraryTools: items.flatMap((item) =>
-      item.versions.map((v) => ({ itemId: item.id, version: v.version, name: item.name, tool: v.tool })),
+    libraryTools: versions.flatMap(({ item, v }) =>
+      v.tool ? [{ itemId: item.id, version: v.version, name: item.name, tool: v.tool }] : [],
+    ),
+    libraryAgents: versions.flatMap(({ item, v }) =>
+      v.agent ? [{ itemId: item.id, version: v.version, name: item.name, agent: v.agent.spec }] : [],
     ),
   };
 }
 
 /** The palette's Library section: each item at its latest version. */
 export function libraryPaletteItems(items: readonly CanvasLibraryItem[]): LibraryPaletteItem[] {
-  return items.flatMap((item) => {
+  return items.flatMap((item): LibraryPaletteItem[] => {
     const latest = item.versions[0];
-    return latest ? [{ itemId: item.id, version: latest.version, name: item.name }] : [];
+    if (!latest) return [];
+    const pin = { itemId: item.id, version: latest.version, name: item.name };
+    if (!latest.agent) return [{ ...pin, kind: "tool" }];
+    const { spec } = latest.agent;
+    return [
+      {
+        ...pin,
+        kind: "agent",
+        agentType: spec.type,
+        description: spec.description,
+        maxSteps: spec.maxSteps,
+      },
+    ];
   });
 }

@@ -1,17 +1,19 @@
 "use client";
 
-import { ArrowUpCircle, Check, Library, Share2 } from "lucide-react";
+import { ArrowUpCircle, GitFork, Library, Share2 } from "lucide-react";
 import { type FormEvent, useEffect, useState } from "react";
 import { PythonCode } from "~/components/runs/python-code";
 import { Button } from "~/components/ui/button";
 import { Input } from "~/components/ui/input";
 import { type LibraryToolSpec, type ShareableToolData, shareableTool, toolSecretNames } from "~/graph";
 import { useCanvasStore } from "./canvas-store-context";
-import { type CanvasLibraryItem, useCanvasLibrary } from "./library-context";
+import { SharedResult } from "./library-agent-panels";
+import { type CanvasLibraryItem, type SharedVersion, useCanvasLibrary } from "./library-context";
 
 /**
  * The inspector's team-library panels: "Share to team library" under a python or http tool, and
- * the details of a library tool node (its item, pinned version, a read-only view, version switch).
+ * the details of a library tool node (its item, pinned version, a read-only view, version switch,
+ * fork into an editable tool).
  */
 
 /** Share a python or http tool node to the team library (editors and up; nothing for others). */
@@ -19,7 +21,7 @@ export function ShareToLibrary({ data, readOnly }: { data: ShareableToolData; re
   const library = useCanvasLibrary();
   const [message, setMessage] = useState("");
   const [pending, setPending] = useState(false);
-  const [result, setResult] = useState<{ version: number } | { error: string } | null>(null);
+  const [result, setResult] = useState<SharedVersion | { error: string } | null>(null);
   // A shared result belongs to the data it was shared from: an edit makes it stale.
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset on any change of the tool
   useEffect(() => setResult(null), [data]);
@@ -33,8 +35,7 @@ export function ShareToLibrary({ data, readOnly }: { data: ShareableToolData; re
     if (!checked.ok) return;
     setPending(true);
     try {
-      const shared = await share(data, message);
-      setResult({ version: shared.version });
+      setResult(await share(data, message));
       setMessage("");
     } catch (error) {
       setResult({ error: error instanceof Error ? error.message : String(error) });
@@ -54,7 +55,7 @@ export function ShareToLibrary({ data, readOnly }: { data: ShareableToolData; re
       </h3>
       <p className="text-xs text-muted-foreground">
         {existing
-          ? `Sharing adds version ${existing.latestVersion + 1} of "${existing.name}" for the whole team.`
+          ? `Sharing a changed "${existing.name}" adds version ${existing.latestVersion + 1} for the whole team.`
           : "Share this tool so every workflow of the team can use it."}
       </p>
       <Input
@@ -81,20 +82,7 @@ export function ShareToLibrary({ data, readOnly }: { data: ShareableToolData; re
           Before sharing: {checked.message}.
         </p>
       ) : null}
-      {result && "version" in result ? (
-        <p
-          role="status"
-          data-testid="share-result"
-          className="flex items-center gap-1 text-xs text-emerald-700 [&_svg]:size-3.5"
-        >
-          <Check /> Shared as v{result.version}
-        </p>
-      ) : null}
-      {result && "error" in result ? (
-        <p role="alert" data-testid="share-error" className="text-xs text-destructive">
-          {result.error}
-        </p>
-      ) : null}
+      <SharedResult result={result} />
     </form>
   );
 }
@@ -171,7 +159,7 @@ export function LibraryToolDetails({
           )}
         </div>
       ) : null}
-      {pinned ? (
+      {pinned?.tool ? (
         <>
           <p className="text-xs text-muted-foreground">
             v{pinned.version} shared {pinned.createdBy ? `by ${pinned.createdBy} ` : ""}on{" "}
@@ -179,6 +167,17 @@ export function LibraryToolDetails({
             {pinned.message ? `: ${pinned.message}` : "."}
           </p>
           <ToolView tool={pinned.tool} />
+          {readOnly ? null : (
+            <Button
+              size="sm"
+              variant="secondary"
+              data-testid="library-fork"
+              title="Replace this node by an editable copy of the tool"
+              onClick={() => pinned.tool && store.getState().replaceNodeData(id, pinned.tool)}
+            >
+              <GitFork /> Fork into an editable tool
+            </Button>
+          )}
         </>
       ) : null}
     </div>

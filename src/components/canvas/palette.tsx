@@ -2,7 +2,7 @@
 
 import { Bot, Box, BrainCircuit, Code, Globe, Library, Plug, ShieldAlert, Wrench } from "lucide-react";
 import type { DragEvent, ReactNode } from "react";
-import { builtinToolNames, type PaletteItem } from "~/graph";
+import { builtinToolNames, type LibraryAgentPaletteItem, type PaletteItem } from "~/graph";
 
 /** The drag payload type of palette items. */
 export const paletteMime = "application/x-troupe-palette";
@@ -23,11 +23,27 @@ const builtinHints: Record<(typeof builtinToolNames)[number], string> = {
   speech_to_text: "Transcribes audio",
 };
 
-/** A team library tool offered in the palette, at the version a new node pins. */
-export interface LibraryPaletteItem {
-  itemId: string;
-  version: number;
-  name: string;
+/** A team library item offered in the palette, at the version a new node pins. */
+export type LibraryPaletteItem =
+  | { kind: "tool"; itemId: string; version: number; name: string }
+  | ({ kind: "agent" } & Omit<LibraryAgentPaletteItem, "id" | "type">);
+
+function libraryEntry(l: LibraryPaletteItem): Entry {
+  if (l.kind === "agent") {
+    const { kind: _, ...agent } = l;
+    return {
+      item: { ...agent, id: `library-${l.itemId}`, type: "agent" },
+      label: l.name,
+      hint: `Shared agent, v${l.version}`,
+      icon: <Bot />,
+    };
+  }
+  return {
+    item: { id: `library-${l.itemId}`, type: "tool", itemId: l.itemId, version: l.version, name: l.name },
+    label: l.name,
+    hint: `Shared tool, v${l.version}`,
+    icon: <Library />,
+  };
 }
 
 function groups(library: readonly LibraryPaletteItem[]): { title: string; entries: Entry[] }[] {
@@ -97,12 +113,7 @@ function groups(library: readonly LibraryPaletteItem[]): { title: string; entrie
     },
     {
       title: "Library",
-      entries: library.map((l) => ({
-        item: { id: `library-${l.itemId}`, type: "tool", itemId: l.itemId, version: l.version, name: l.name },
-        label: l.name,
-        hint: `Shared tool, v${l.version}`,
-        icon: <Library />,
-      })),
+      entries: library.map(libraryEntry),
     },
     {
       title: "Sandboxes",
@@ -155,7 +166,7 @@ export function Palette({
             {group.title}
           </h2>
           {group.entries.length === 0 ? (
-            <p className="px-1 text-xs text-muted-foreground">No shared tools yet.</p>
+            <p className="px-1 text-xs text-muted-foreground">Nothing shared yet.</p>
           ) : (
             <ul className="space-y-1">
               {group.entries.map((entry) => (

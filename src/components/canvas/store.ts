@@ -10,6 +10,7 @@ import {
   edgeOfKind,
   type GraphIssue,
   type InstallationKey,
+  type LibraryAgentGraph,
   type PaletteItem,
   type ToolCatalog,
   uniqueName,
@@ -73,6 +74,11 @@ export interface CanvasState {
   copySelection(): void;
   cutSelection(): void;
   paste(offset?: { x: number; y: number }): void;
+  /**
+   * Replace a library agent node by an editable copy of its shared sub-graph, as one undo step:
+   * the agent keeps the node's id (so its manager still manages it), the rest get fresh ids.
+   */
+  forkLibraryAgent(id: string, graph: LibraryAgentGraph): void;
   undo(): void;
   redo(): void;
   applyPositions(positions: Record<string, { x: number; y: number }>): void;
@@ -368,6 +374,50 @@ export function createCanvasStore(
       cutSelection() {
         get().copySelection();
         get().deleteSelection();
+      },
+
+      forkLibraryAgent(id, graph) {
+        const state = get();
+        const at = state.nodes.find((n) => n.id === id);
+        const [root, ...rest] = graph.nodes;
+        if (at?.type !== "agent" || root?.type !== "agent") return;
+        const taken = state.nodes.flatMap((n) => (n.id === id ? [] : (nodeName(n) ?? [])));
+        const idMap = new Map<string, string>([[root.id, id]]);
+        const forked = rest.map((n) => {
+          const fresh = newId(n.type);
+          idMap.set(n.id, fresh);
+          const name = nodeName(n);
+          let data = n.data;
+          if (name !== undefined && !(n.type === "tool" && n.data.kind === "builtin")) {
+            const unique = uniqueName(name, taken);
+            taken.push(unique);
+            data = { ...n.data, name: unique } as WorkflowNode["data"];
+          }
+          const position = { x: at.position.x + n.position.x, y: at.position.y + n.position.y };
+          return toCanvasNode({ ...n, id: fresh, data, position } as WorkflowNode);
+        });
+        const edges = graph.edges.flatMap((e) => {
+          const source = idMap.get(e.source);
+          const target = idMap.get(e.target);
+          return source && target ? [toCanvasEdge({ ...e, id: newId("edge"), source, target })] : [];
+        });
+        commit({
+          nodes: [
+            ...state.nodes.map((n) =>
+              // Its ports change (a library agent has none out), so its size is estimated afresh.
+              n.id === id
+                ? toCanvasNode({
+                    ...root,
+                    id,
+                    position: at.position,
+                    data: { ...root.data, name: at.data.name },
+                  })
+                : n,
+            ),
+            ...forked,
+          ],
+          edges: [...state.edges, ...edges],
+        });
       },
 
       paste(offset = { x: 40, y: 40 }) {

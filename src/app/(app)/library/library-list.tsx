@@ -1,8 +1,8 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ChevronRight, Code, Globe, LibraryBig, Loader2, Trash2 } from "lucide-react";
-import { useState } from "react";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Bot, ChevronRight, Code, Globe, LibraryBig, Loader2, Search, Trash2 } from "lucide-react";
+import { useDeferredValue, useState } from "react";
 import { PageHeader } from "~/components/layout/page-header";
 import { useCurrentTeam } from "~/components/layout/team-context";
 import { Button } from "~/components/ui/button";
@@ -16,6 +16,7 @@ import {
   DialogTitle,
 } from "~/components/ui/dialog";
 import { EmptyState } from "~/components/ui/empty-state";
+import { Input } from "~/components/ui/input";
 import { RelativeTime } from "~/components/ui/relative-time";
 import { toast } from "~/components/ui/toaster";
 import { type RouterOutputs, useTRPC } from "~/trpc/react";
@@ -24,19 +25,43 @@ type LibraryItem = RouterOutputs["library"]["list"]["items"][number];
 
 const isAdmin = (role: string) => role === "admin" || role === "owner";
 
-/** One line saying what a version is: its Python signature, or its HTTP request. */
-function signature(tool: LibraryItem["versions"][number]["tool"]): string {
+/**
+ * One line saying what a version is: its Python signature, its HTTP request, or an agent's type,
+ * model and what it uses.
+ */
+function signature(v: LibraryItem["versions"][number]): string {
+  if (v.agent) {
+    const { spec } = v.agent;
+    const uses = [
+      `${spec.tools.length} tool${spec.tools.length === 1 ? "" : "s"}`,
+      `${spec.managedAgents.length} managed agent${spec.managedAgents.length === 1 ? "" : "s"}`,
+    ];
+    return `${spec.type === "code" ? "CodeAgent" : "ToolCallingAgent"} · ${spec.model.provider} ${spec.model.model} · ${uses.join(", ")}`;
+  }
+  const tool = v.tool;
+  if (!tool) return "";
   if (tool.kind === "http") return `${tool.method} ${tool.url}`;
   return /^\s*((?:async\s+)?def\s+[^\n]*)/m.exec(tool.source)?.[1]?.trim() ?? tool.name;
 }
 
-/** The team library: every shared tool with its versions; admins can remove an item. */
+const kindLabels = { python: "Python", http: "HTTP", agent: "Agent" } as const;
+type KindFilter = "all" | "tool" | "agent";
+
+/** The team library: every shared tool and agent with its versions, searchable; admins can remove an item. */
 export function LibraryList() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const team = useCurrentTeam();
-  const listOptions = trpc.library.list.queryOptions({ teamId: team.id });
-  const library = useQuery(listOptions);
+  const [search, setSearch] = useState("");
+  const [kind, setKind] = useState<KindFilter>("all");
+  const deferredSearch = useDeferredValue(search.trim());
+  const listOptions = trpc.library.list.queryOptions({
+    teamId: team.id,
+    ...(deferredSearch ? { search: deferredSearch } : {}),
+    ...(kind === "all" ? {} : { itemKind: kind }),
+  });
+  const library = useQuery({ ...listOptions, placeholderData: keepPreviousData });
+  const filtered = deferredSearch !== "" || kind !== "all";
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const [removing, setRemoving] = useState<LibraryItem>();
 
@@ -45,7 +70,7 @@ export function LibraryList() {
       onSuccess: async () => {
         toast.success(`Removed "${removing?.name}" from the library.`);
         setRemoving(undefined);
-        await queryClient.invalidateQueries({ queryKey: listOptions.queryKey });
+        await queryClient.invalidateQueries({ queryKey: trpc.library.list.queryKey() });
       },
       onError: (error) => toast.error(error.message),
     }),
@@ -64,9 +89,38 @@ export function LibraryList() {
     <>
       <PageHeader
         title="Library"
-        description="Tools your team shares across workflows, each with its versions. Share one from a tool's inspector on the canvas."
+        description="Tools and agents your team shares across workflows, each with its versions. Share one from a tool's or an agent's inspector on the canvas."
       />
-      <section className="mt-8">
+      <div className="mt-6 flex flex-wrap items-center gap-3">
+        <div className="relative min-w-0 flex-1 sm:max-w-sm">
+          <Search aria-hidden className="absolute top-2.5 left-2.5 size-4 text-muted-foreground" />
+          <Input
+            type="search"
+            aria-label="Search the library"
+            data-testid="library-search"
+            placeholder="Search by name or description"
+            value={search}
+            maxLength={200}
+            onChange={(e) => setSearch(e.target.value)}
+            className="pl-8"
+          />
+        </div>
+        <fieldset aria-label="Kind" className="flex gap-1">
+          {(["all", "tool", "agent"] as const).map((k) => (
+            <Button
+              key={k}
+              size="sm"
+              variant={kind === k ? "primary" : "secondary"}
+              aria-pressed={kind === k}
+              data-testid={`library-filter-${k}`}
+              onClick={() => setKind(k)}
+            >
+              {k === "all" ? "All" : k === "tool" ? "Tools" : "Agents"}
+            </Button>
+          ))}
+        </fieldset>
+      </div>
+      <section className="mt-6">
         {library.isPending ? (
           <div className="flex items-center justify-center gap-2 py-16 text-sm text-muted-foreground">
             <Loader2 className="size-4 animate-spin" /> Loading the library…
@@ -75,16 +129,20 @@ export function LibraryList() {
           <p role="alert" className="py-16 text-center text-sm text-destructive">
             Could not load the library: {library.error.message}
           </p>
+        ) : library.data.items.length === 0 && filtered ? (
+          <p className="py-16 text-center text-sm text-muted-foreground" data-testid="library-no-match">
+            Nothing in the library matches.
+          </p>
         ) : library.data.items.length === 0 ? (
           <EmptyState
             icon={LibraryBig}
             title="Your library is empty"
-            description="Tools you share from a workflow's canvas appear here, versioned, ready to drop into any workflow of your team."
+            description="Tools and agents you share from a workflow's canvas appear here, versioned, ready to drop into any workflow of your team."
           />
         ) : (
           <div className="overflow-hidden rounded-lg border border-border shadow-card">
             <div className="grid grid-cols-[1fr_6rem_8rem_11rem_3rem] items-center gap-3 border-b border-border bg-subtle px-4 py-2.5 text-xs font-medium text-muted-foreground">
-              <span>Tool</span>
+              <span>Item</span>
               <span>Kind</span>
               <span>Version</span>
               <span>Last shared</span>
@@ -146,9 +204,9 @@ function LibraryRow({
   onRemove?: () => void;
 }) {
   const latest = item.versions[0];
-  const KindIcon = item.kind === "http" ? Globe : Code;
+  const KindIcon = item.kind === "http" ? Globe : item.kind === "agent" ? Bot : Code;
   return (
-    <li data-testid="library-row" data-name={item.name}>
+    <li data-testid="library-row" data-name={item.name} data-kind={item.itemKind}>
       <div className="grid grid-cols-[1fr_6rem_8rem_11rem_3rem] items-center gap-3 px-4 py-3 transition-colors hover:bg-subtle">
         <button
           type="button"
@@ -176,7 +234,7 @@ function LibraryRow({
         </button>
         <span>
           <span className="inline-flex items-center rounded-full border border-border bg-subtle px-2 py-0.5 text-xs font-medium">
-            {item.kind === "http" ? "HTTP" : "Python"}
+            {item.kind ? kindLabels[item.kind] : "—"}
           </span>
         </span>
         <span className="text-sm">
@@ -226,7 +284,7 @@ function LibraryRow({
               <span className="min-w-0 flex-1">
                 {v.message ? v.message : <span className="text-muted-foreground italic">No message</span>}
                 <code className="mt-0.5 block truncate font-mono text-xs text-muted-foreground">
-                  {signature(v.tool)}
+                  {signature(v)}
                 </code>
                 {v.secretNames.length > 0 ? (
                   <span className="block text-xs text-muted-foreground">

@@ -4,6 +4,7 @@ import type { NodeProps } from "@xyflow/react";
 import { Globe, Library, Wrench } from "lucide-react";
 import { memo } from "react";
 import type { CanvasNode } from "../canvas-types";
+import { LibraryPin } from "./library-pin";
 import { NodeRow, NodeShell } from "./node-shell";
 
 type ToolCanvasNode = Extract<CanvasNode, { type: "tool" }>;
@@ -33,7 +34,7 @@ export const ToolNode = memo(function ToolNode({ id, data, selected }: NodeProps
       {data.kind === "python" ? (
         <NodeRow label="lines" value={data.source ? data.source.trimEnd().split("\n").length : 0} />
       ) : null}
-      {data.kind === "library" ? <NodeRow label="version" value={data.version} /> : null}
+      {data.kind === "library" ? <LibraryPin itemId={data.itemId} version={data.version} /> : null}
       {"description" in data && data.description ? (
         <div className="line-clamp-2">{data.description}</div>
       ) : null}

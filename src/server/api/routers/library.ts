@@ -220,7 +220,7 @@ export const libraryRouter = createTRPCRouter({
           return {
             ...item,
             itemKind,
-            kind: latest ? (latest.tool ? latest.tool.kind : "agent") : null,
+            kind: latest ? (latest.tool?.kind ?? ("agent" as const)) : null,
             versionCount: versions.length,
             createdBy: who(createdBy),
             versions: parsed,

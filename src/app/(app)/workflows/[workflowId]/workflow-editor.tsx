@@ -65,13 +65,21 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
     }),
   );
   const shareAsync = share.mutateAsync;
+  const shareAgent = useMutation(
+    trpc.library.shareAgent.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: libraryOptions.queryKey }),
+    }),
+  );
+  const shareAgentAsync = shareAgent.mutateAsync;
   const library = useMemo<CanvasLibrary>(
     () => ({
       items: libraryItems ?? [],
       canShare: !readOnly,
       share: (tool, message) => shareAsync({ teamId: initial.teamId, tool, message }),
+      shareAgent: (nodeId, message) =>
+        shareAgentAsync({ teamId: initial.teamId, document: store.getState().toDocument(), nodeId, message }),
     }),
-    [libraryItems, readOnly, shareAsync, initial.teamId],
+    [libraryItems, readOnly, shareAsync, shareAgentAsync, initial.teamId, store],
   );
   const autosave = useAutosave(store, initial.id, initial.revision, !readOnly);
   const fileInput = useRef<HTMLInputElement>(null);

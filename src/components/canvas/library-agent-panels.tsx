@@ -1,0 +1,276 @@
+"use client";
+
+import { ArrowUpCircle, Check, ChevronRight, GitFork, Library, Share2 } from "lucide-react";
+import { type FormEvent, useState } from "react";
+import { Button } from "~/components/ui/button";
+import { Input } from "~/components/ui/input";
+import { agentSecretNames, type LibraryAgentGraph, libraryAgentNodeData, type WorkflowNode } from "~/graph";
+import { useCanvas, useCanvasStore } from "./canvas-store-context";
+import { type SharedVersion, useCanvasLibrary } from "./library-context";
+
+/**
+ * The inspector's team-library panels for agents: "Share to team library" under an agent (with
+ * its model, tools and managed agents), and the details of a library agent node (pinned version,
+ * upgrade, a read-only view of what it contains, fork into editable nodes).
+ */
+
+/** What a share answered, in words. */
+export function SharedResult({ result }: { result: SharedVersion | { error: string } | null }) {
+  if (!result) return null;
+  if ("error" in result) {
+    return (
+      <p role="alert" data-testid="share-error" className="text-xs text-destructive">
+        {result.error}
+      </p>
+    );
+  }
+  return (
+    <p
+      role="status"
+      data-testid="share-result"
+      className="flex items-center gap-1 text-xs text-emerald-700 [&_svg]:size-3.5"
+    >
+      <Check />
+      {result.unchanged ? `Unchanged: still version ${result.version}` : `Shared as v${result.version}`}
+    </p>
+  );
+}
+
+/** Share an agent node and what it reaches to the team library (editors and up; nothing for others). */
+export function ShareAgentToLibrary({ id, name, readOnly }: { id: string; name: string; readOnly: boolean }) {
+  const library = useCanvasLibrary();
+  const [message, setMessage] = useState("");
+  const [pending, setPending] = useState(false);
+  const [result, setResult] = useState<SharedVersion | { error: string } | null>(null);
+  // A result belongs to the graph it was shared from: any edit makes it stale.
+  const changeCount = useCanvas((s) => s.changeCount);
+  const [sharedAt, setSharedAt] = useState(changeCount);
+  if (readOnly || !library.canShare || !library.shareAgent) return null;
+  const shareAgent = library.shareAgent;
+  const existing = library.items.find((i) => i.name === name);
+
+  const onSubmit = async (event: FormEvent) => {
+    event.preventDefault();
+    setPending(true);
+    try {
+      setResult(await shareAgent(id, message));
+      setMessage("");
+    } catch (error) {
+      setResult({ error: error instanceof Error ? error.message : String(error) });
+    } finally {
+      setSharedAt(changeCount);
+      setPending(false);
+    }
+  };
+
+  return (
+    <form
+      onSubmit={(e) => void onSubmit(e)}
+      data-testid="share-agent-to-library"
+      className="mt-4 space-y-2 border-t border-border pt-4"
+    >
+      <h3 className="flex items-center gap-1.5 text-xs font-semibold [&_svg]:size-3.5">
+        <Library /> Team library
+      </h3>
+      <p className="text-xs text-muted-foreground">
+        {existing
+          ? `Sharing a changed "${existing.name}" adds version ${existing.latestVersion + 1} for the whole team.`
+          : "Share this agent, with its model, tools and managed agents, so every workflow of the team can use it."}
+      </p>
+      <Input
+        aria-label="Share message"
+        data-testid="share-agent-message"
+        placeholder={existing ? "What changed?" : "What it is for (optional)"}
+        maxLength={500}
+        value={message}
+        onChange={(e) => setMessage(e.target.value)}
+        className="h-8 text-xs"
+      />
+      <Button type="submit" size="sm" variant="secondary" disabled={pending} data-testid="share-agent-button">
+        <Share2 /> {pending ? "Sharing…" : "Share to library"}
+      </Button>
+      <SharedResult result={sharedAt === changeCount ? result : null} />
+    </form>
+  );
+}
+
+/** A library agent node: its item, the pinned version with a switch and an upgrade, what it contains, fork. */
+export function LibraryAgentDetails({
+  id,
+  itemId,
+  version,
+  readOnly,
+}: {
+  id: string;
+  itemId: string;
+  version: number;
+  readOnly: boolean;
+}) {
+  const store = useCanvasStore();
+  const item = useCanvasLibrary().items.find((i) => i.id === itemId);
+  const [expanded, setExpanded] = useState(false);
+  if (!item) {
+    return (
+      <p className="text-xs text-muted-foreground" data-testid="library-item-missing">
+        This agent is not in the team library (it was removed, or belongs to another team). Replace it with an
+        agent from the palette.
+      </p>
+    );
+  }
+  const pinned = item.versions.find((v) => v.version === version);
+  const pin = (next: number) => {
+    const spec = item.versions.find((v) => v.version === next)?.agent?.spec;
+    if (!spec) return;
+    store.getState().replaceNodeData(
+      id,
+      libraryAgentNodeData({
+        itemId,
+        version: next,
+        name: item.name,
+        agentType: spec.type,
+        description: spec.description,
+        maxSteps: spec.maxSteps,
+      }),
+    );
+  };
+  return (
+    <div className="space-y-3 text-sm" data-testid="library-agent-details">
+      <p className="text-xs text-muted-foreground">
+        A shared agent from the team library, pinned to a version: it runs as shared, with its own model,
+        tools and managed agents. Fork it to change them.
+      </p>
+      <div>
+        <p className="font-mono text-sm font-medium">{item.name}</p>
+        {item.description ? <p className="mt-0.5 text-xs text-muted-foreground">{item.description}</p> : null}
+      </div>
+      <div>
+        <label className="mb-1 block text-xs font-medium" htmlFor={`${id}-library-version`}>
+          Version
+        </label>
+        <select
+          id={`${id}-library-version`}
+          data-testid="library-version"
+          disabled={readOnly}
+          className="w-full rounded-md border border-input bg-background px-2 py-1 text-sm"
+          value={version}
+          onChange={(e) => pin(Number(e.target.value))}
+        >
+          {pinned ? null : <option value={version}>v{version} (not in the library)</option>}
+          {item.versions.map((v) => (
+            <option key={v.version} value={v.version}>
+              v{v.version}
+              {v.version === item.latestVersion ? " (latest)" : ""}
+              {v.message ? ` — ${v.message}` : ""}
+            </option>
+          ))}
+        </select>
+      </div>
+      {version < item.latestVersion ? (
+        <div
+          data-testid="library-update-available"
+          className="flex items-center justify-between gap-2 rounded-md bg-sky-50 px-2 py-1.5 text-xs text-sky-900"
+        >
+          <span>Update available: v{item.latestVersion}</span>
+          {readOnly ? null : (
+            <Button
+              size="sm"
+              variant="ghost"
+              className="h-6 px-2 text-xs"
+              data-testid="library-upgrade"
+              onClick={() => pin(item.latestVersion)}
+            >
+              <ArrowUpCircle /> Update
+            </Button>
+          )}
+        </div>
+      ) : null}
+      {pinned?.agent ? (
+        <>
+          <p className="text-xs text-muted-foreground">
+            v{pinned.version} shared {pinned.createdBy ? `by ${pinned.createdBy} ` : ""}on{" "}
+            {pinned.createdAt.toLocaleDateString()}
+            {pinned.message ? `: ${pinned.message}` : "."}
+          </p>
+          {agentSecretNames(pinned.agent.spec).length > 0 ? (
+            <p className="text-xs text-muted-foreground">
+              Reads the secrets {agentSecretNames(pinned.agent.spec).join(", ")}
+            </p>
+          ) : null}
+          <Button
+            size="sm"
+            variant="ghost"
+            className="h-7 px-1 text-xs"
+            aria-expanded={expanded}
+            data-testid="library-agent-expand"
+            onClick={() => setExpanded(!expanded)}
+          >
+            <ChevronRight className={expanded ? "rotate-90 transition-transform" : "transition-transform"} />
+            What it contains
+          </Button>
+          {expanded ? <SubgraphView graph={pinned.agent.graph} /> : null}
+          {readOnly ? null : (
+            <Button
+              size="sm"
+              variant="secondary"
+              data-testid="library-fork"
+              title="Replace this node by an editable copy of its model, tools and managed agents"
+              onClick={() => pinned.agent && store.getState().forkLibraryAgent(id, pinned.agent.graph)}
+            >
+              <GitFork /> Fork into editable nodes
+            </Button>
+          )}
+        </>
+      ) : null}
+    </div>
+  );
+}
+
+const edgeWords = {
+  "uses-model": "model",
+  "uses-tool": "tool",
+  manages: "manages",
+  "runs-in": "sandbox",
+} as const;
+
+function label(node: WorkflowNode): string {
+  switch (node.type) {
+    case "model":
+      return `${node.data.provider} ${node.data.model}`;
+    case "sandbox":
+      return node.data.kind;
+    case "tool":
+      return `${node.data.name} (${node.data.kind})`;
+    default:
+      return node.data.name;
+  }
+}
+
+/** A read-only outline of a shared agent's sub-graph: each agent with what it is connected to. */
+function SubgraphView({ graph }: { graph: LibraryAgentGraph }) {
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const agents = graph.nodes.filter((n) => n.type === "agent");
+  return (
+    <ul
+      className="space-y-2 rounded-md border border-border bg-subtle p-2 text-xs"
+      data-testid="library-agent-view"
+    >
+      {agents.map((agent) => (
+        <li key={agent.id}>
+          <span className="font-mono font-medium">{label(agent)}</span>
+          <ul className="mt-0.5 pl-3">
+            {graph.edges
+              .filter((e) => e.source === agent.id)
+              .map((e) => {
+                const target = byId.get(e.target);
+                return target ? (
+                  <li key={e.id} className="text-muted-foreground">
+                    {edgeWords[e.type]}: <span className="font-mono text-foreground">{label(target)}</span>
+                  </li>
+                ) : null;
+              })}
+          </ul>
+        </li>
+      ))}
+    </ul>
+  );
+}
