@@ -5,7 +5,14 @@ import {
   libraryPaletteItems,
 } from "~/components/canvas/library-context";
 import { createCanvasStore } from "~/components/canvas/store";
-import { builtinToolNames, getTemplate, type LibraryToolSpec } from "~/graph";
+import {
+  builtinToolNames,
+  compile,
+  getTemplate,
+  type LibraryToolSpec,
+  type SharedAgent,
+  shareableAgent,
+} from "~/graph";
 
 const shout = (version: number): LibraryToolSpec => ({
   kind: "python",
@@ -32,7 +39,9 @@ const items: CanvasLibraryItem[] = [
 
 describe("the canvas's team library", () => {
   it("offers each item at its latest version in the palette", () => {
-    expect(libraryPaletteItems(items)).toEqual([{ itemId: "item-shout", version: 2, name: "shout" }]);
+    expect(libraryPaletteItems(items)).toEqual([
+      { kind: "tool", itemId: "item-shout", version: 2, name: "shout" },
+    ]);
     expect(libraryPaletteItems([])).toEqual([]);
   });
 
@@ -99,5 +108,113 @@ describe("the canvas's team library", () => {
     expect(store.getState().issues).toBe(issues);
     store.getState().setCatalog(libraryCatalog([]));
     expect(store.getState().issuesByNode.shared?.map((i) => i.code)).toEqual(["unknown-tool"]);
+  });
+
+  describe("a shared agent", () => {
+    /** The template's agent (with its model and web_search tool) as the library stores it. */
+    const sharedAgent = (): SharedAgent => {
+      const shared = shareableAgent(getTemplate("code-agent-web-search")!.document, "agent");
+      if (!shared.ok) throw new Error(shared.message);
+      return { spec: { ...shared.agent, name: "researcher" }, graph: shared.graph };
+    };
+    const agentItem = (latestVersion: number): CanvasLibraryItem => ({
+      id: "item-researcher",
+      name: "researcher",
+      description: "Searches the web",
+      latestVersion,
+      versions: Array.from({ length: latestVersion }, (_, i) => latestVersion - i).map((version) => ({
+        version,
+        message: `v${version}`,
+        agent: sharedAgent(),
+        createdAt: new Date(0),
+        createdBy: "Erin",
+      })),
+    });
+
+    /** A manager with a replay model, and the library's researcher dropped in and managed by it. */
+    function managerWithLibraryAgent(library: CanvasLibraryItem[]) {
+      let n = 0;
+      const store = createCanvasStore(undefined, {
+        newId: (type) => `${type}-${++n}`,
+        catalog: libraryCatalog(library),
+      });
+      const s = () => store.getState();
+      const manager = s().addNode({ id: "tool-calling-agent", type: "agent" }, { x: 0, y: 0 });
+      s().updateNodeData(manager, { name: "manager" });
+      const model = s().addNode({ id: "openai-model", type: "model" }, { x: 0, y: 200 });
+      s().replaceNodeData(model, { provider: "replay", model: "replay", transcript: ["done"] });
+      s().connect({ source: manager, target: model });
+      const entry = libraryPaletteItems(library)[0]!;
+      expect(entry.kind).toBe("agent");
+      if (entry.kind !== "agent") throw new Error("not an agent item");
+      const { kind: _, ...item } = entry;
+      const pinned = s().addNode(
+        { ...item, id: `library-${item.itemId}`, type: "agent" },
+        { x: 300, y: 200 },
+      );
+      expect(s().connect({ source: manager, target: pinned }).ok).toBe(true);
+      return { s, manager, pinned };
+    }
+
+    it("is offered in the palette and its versions are in the catalog", () => {
+      const item = agentItem(2);
+      expect(libraryPaletteItems([item])).toEqual([
+        {
+          kind: "agent",
+          itemId: "item-researcher",
+          version: 2,
+          name: "researcher",
+          agentType: "code",
+          description: sharedAgent().spec.description,
+          maxSteps: sharedAgent().spec.maxSteps,
+        },
+      ]);
+      expect(libraryCatalog([item]).libraryAgents?.map((a) => `${a.name}@${a.version}`)).toEqual([
+        "researcher@2",
+        "researcher@1",
+      ]);
+    });
+
+    it("drops as one node pinned to the latest version, managed by a manager, compiling to the shared spec", () => {
+      const { s, pinned } = managerWithLibraryAgent([agentItem(1)]);
+      expect(s().nodes.find((n) => n.id === pinned)?.data).toMatchObject({
+        name: "researcher",
+        library: { itemId: "item-researcher", version: 1 },
+      });
+      expect(s().issues.filter((i) => i.severity !== "warning")).toEqual([]);
+      const compiled = compile(s().toDocument(), s().catalog);
+      expect(compiled.ok && compiled.spec.managedAgents).toEqual([sharedAgent().spec]);
+      // Nothing connects out of it: it brings its own model and tools.
+      const extra = s().addNode({ id: "pyodide-sandbox", type: "sandbox" }, { x: 600, y: 400 });
+      expect(s().connect({ source: pinned, target: extra })).toMatchObject({
+        ok: false,
+        code: "library-agent-closed",
+      });
+    });
+
+    it("forks into editable nodes in one undo step: the agent keeps its id and manager, its model and tools follow", () => {
+      const { s, manager, pinned } = managerWithLibraryAgent([agentItem(1)]);
+      const before = s().toDocument();
+      s().forkLibraryAgent(pinned, sharedAgent().graph);
+      const doc = s().toDocument();
+      const forked = doc.nodes.find((n) => n.id === pinned)!;
+      expect(forked.data).toMatchObject({ name: "researcher", agentType: "code" });
+      expect("library" in forked.data && forked.data.library).toBeFalsy();
+      expect(doc.nodes).toHaveLength(before.nodes.length + sharedAgent().graph.nodes.length - 1);
+      const shared = sharedAgent().graph;
+      const typesOut = (edges: { type: string; source: string }[], from: string) =>
+        edges
+          .filter((e) => e.source === from)
+          .map((e) => e.type)
+          .sort();
+      expect(typesOut(doc.edges, pinned)).toEqual(typesOut(shared.edges, shared.nodes[0]!.id));
+      expect(typesOut(doc.edges, pinned)).toEqual(
+        expect.arrayContaining(["runs-in", "uses-model", "uses-tool"]),
+      );
+      expect(doc.edges.some((e) => e.source === manager && e.target === pinned)).toBe(true);
+      expect(s().issues.filter((i) => i.severity !== "warning")).toEqual([]);
+      s().undo();
+      expect(s().toDocument()).toEqual(before);
+    });
   });
 });
