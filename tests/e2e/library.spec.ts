@@ -9,7 +9,7 @@ test("share a python tool from the inspector, find it in the palette and the Lib
   await signUp(page, newAccount("Library Tester"));
   await openNewWorkflow(page, "Toolsmith");
   const palette = page.getByRole("navigation", { name: "Palette" });
-  await expect(palette).toContainText("No shared tools yet.");
+  await expect(palette).toContainText("Nothing shared yet.");
 
   // A python tool (the palette's template is complete), shared from its inspector.
   await dragOntoCanvas(page, page.getByTestId("palette-python-tool"), 300, 200);
@@ -22,7 +22,7 @@ test("share a python tool from the inspector, find it in the palette and the Lib
   await share.getByTestId("share-message").fill("Upper-cases its input");
   await share.getByTestId("share-button").click();
   await expect(share.getByTestId("share-result")).toHaveText("Shared as v1");
-  await expect(share).toContainText('Sharing adds version 2 of "my_tool"');
+  await expect(share).toContainText('Sharing a changed "my_tool" adds version 2');
 
   // The palette's Library section offers it at once.
   const shared = palette.locator('[data-testid^="palette-library-"]').filter({ hasText: "my_tool" });
