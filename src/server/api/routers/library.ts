@@ -13,6 +13,7 @@ import {
   shareableAgent,
   shareableTool,
   toolSecretNames,
+  workflowDocumentSchema,
 } from "~/graph";
 import { createTRPCRouter, requireRole, teamProcedure } from "~/server/api/trpc";
 import { type Prisma, type PrismaClient, retryOnUniqueViolation } from "~/server/db";
@@ -288,8 +289,11 @@ export const libraryRouter = createTRPCRouter({
       requireRole(ctx.membership, "editor");
       const message = checkedMessage(input.message);
       const providers = configuredProviders();
+      // Only the library versions the document pins are loaded; a document that does not parse is
+      // refused by `shareableAgent` with the schema's words.
+      const parsed = workflowDocumentSchema.safeParse(input.document);
       const checked = shareableAgent(input.document, input.nodeId, {
-        catalog: await teamToolCatalog(ctx.db, ctx.team.id),
+        catalog: await teamToolCatalog(ctx.db, ctx.team.id, parsed.success ? { for: parsed.data } : {}),
         installationKeys: providers.installationKeys,
         allowLocalExecutor: mayUseLocalExecutor(ctx.team.slug),
       });
