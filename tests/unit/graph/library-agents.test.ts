@@ -184,4 +184,29 @@ describe("library agent nodes", () => {
       kind: "manages",
     });
   });
+
+  it("checks the shared spec where it runs: an installation key sent elsewhere, a local sandbox the team may not use", () => {
+    const shared: AgentSpec = {
+      ...helperSpec(),
+      type: "code",
+      model: { provider: "openai", model: "gpt-4o-mini", baseUrl: "https://elsewhere.example.com/v1" },
+      executor: { kind: "local" },
+    };
+    const entry = { itemId: "item1", version: 3, name: "helper", agent: shared };
+    const issues = validate(pinned(3), {
+      catalog: { builtinTools: builtinToolNames, libraryTools: [], libraryAgents: [entry] },
+      installationKeys: [{ name: "OPENAI_API_KEY", origins: ["https://api.openai.com"] }],
+      allowLocalExecutor: false,
+    });
+    expect(issues.map((i) => i.code).sort()).toEqual(["local-sandbox-not-allowed", "secret-not-allowed"]);
+    expect(
+      compile(
+        pinned(3),
+        { builtinTools: builtinToolNames, libraryTools: [], libraryAgents: [entry] },
+        {
+          allowLocalExecutor: false,
+        },
+      ).ok,
+    ).toBe(false);
+  });
 });
