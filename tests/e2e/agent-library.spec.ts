@@ -93,6 +93,7 @@ test("share an agent, find it in the library, drop it into a new workflow as one
   await inspector.getByTestId("share-agent-message").fill("Says whom it leads");
   await inspector.getByTestId("share-agent-button").click();
   await expect(inspector.getByTestId("share-result")).toHaveText("Shared as v2");
+  await expect(page.getByTestId("save-status")).toHaveAttribute("data-state", "saved");
 
   await page.goto(workflowUrl);
   const upgraded = nodeOf(page, "agent");
