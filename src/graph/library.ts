@@ -184,7 +184,9 @@ export function shareableAgent(
 }
 
 function nodeLabel(node: WorkflowNode): string {
-  return "name" in node.data && typeof node.data.name === "string" ? node.data.name : node.type;
+  if (node.type === "model") return node.data.model;
+  if (node.type === "sandbox") return node.data.kind;
+  return node.data.name;
 }
 
 /** The secret names a shared agent reads at run time, at any depth (never values). */

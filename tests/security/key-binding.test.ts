@@ -178,16 +178,19 @@ describe("validation (the canvas and run start share it)", () => {
   });
 });
 
+/** Save a document as a new workflow of the team and try to start a run of it. */
+async function startWorkflow(document: WorkflowDocument) {
+  const workflow = await caller.workflow.create({ teamId, name: "Key binding" });
+  await caller.workflow.saveGraph({ workflowId: workflow.id, revision: 0, graph: document as never });
+  const outcome = await caller.run.start({ workflowId: workflow.id, task: "Go." }).then(
+    (started) => started,
+    (e: unknown) => e,
+  );
+  return { workflowId: workflow.id, outcome };
+}
+
 describe("run start", () => {
-  async function start(document: WorkflowDocument) {
-    const workflow = await caller.workflow.create({ teamId, name: "Key binding" });
-    await caller.workflow.saveGraph({ workflowId: workflow.id, revision: 0, graph: document as never });
-    const outcome = await caller.run.start({ workflowId: workflow.id, task: "Go." }).then(
-      (started) => started,
-      (e: unknown) => e,
-    );
-    return { workflowId: workflow.id, outcome };
-  }
+  const start = startWorkflow;
 
   it("refuses a model that would send the installation's key to a foreign host, and queues nothing", async () => {
     for (const [model, message] of [
@@ -345,5 +348,61 @@ describe("the worker's build (the engine refuses too)", () => {
     expect(finished.status).toBe("failed");
     expect(finished.error).toContain(foreignNoSecret);
     expect(attacker.requests).toEqual([]);
+  });
+});
+
+describe("library agents", () => {
+  const agentIdOf = (document: WorkflowDocument) => document.nodes.find((node) => node.type === "agent")!.id;
+
+  it("refuses to share an agent whose model would send the installation's key elsewhere, and writes nothing", async () => {
+    const document = documentWith({ baseUrl: attacker.url });
+    const outcome = await caller.library.shareAgent({ teamId, document, nodeId: agentIdOf(document) }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(outcome).toBeInstanceOf(TRPCError);
+    expect((outcome as TRPCError).message).toBe(
+      `This agent cannot be shared: ${foreignNoSecret} (model "gpt-4o-mini").`,
+    );
+    expect(await db.libraryItem.count({ where: { teamId } })).toBe(0);
+  });
+
+  it("refuses to run a pinned library agent whose stored spec would send the key elsewhere", async () => {
+    // Shared while allowed (say, before the operator moved OPENAI_BASE_URL), so written directly here.
+    const safe = documentWith({ apiKeySecret: "OPENAI_API_KEY" });
+    const shared = await caller.library.shareAgent({ teamId, document: safe, nodeId: agentIdOf(safe) });
+    const version = await db.libraryItemVersion.findFirstOrThrow({ where: { itemId: shared.itemId } });
+    const spec = version.agent as { model: Record<string, unknown> };
+    await db.libraryItemVersion.update({
+      where: { id: version.id },
+      data: { agent: { ...spec, model: { ...spec.model, apiKeySecret: undefined, baseUrl: attacker.url } } },
+    });
+    const pinned: WorkflowDocument = {
+      version: 1,
+      nodes: [
+        {
+          id: "pinned",
+          type: "agent",
+          position: { x: 0, y: 0 },
+          data: {
+            agentType: "toolCalling",
+            name: shared.name,
+            description: "",
+            instructions: "",
+            maxSteps: 5,
+            addBaseTools: false,
+            additionalAuthorizedImports: [],
+            library: { itemId: shared.itemId, version: shared.version },
+          },
+        },
+      ],
+      edges: [],
+      viewport: { x: 0, y: 0, zoom: 1 },
+    };
+    const { workflowId, outcome } = await startWorkflow(pinned);
+    expect((outcome as TRPCError).message).toBe(
+      `This workflow cannot run yet: Library agent "${shared.name}": ${foreignNoSecret}.`,
+    );
+    expect(await db.run.count({ where: { workflowId } })).toBe(0);
   });
 });
