@@ -52,6 +52,12 @@ function storedTool(value: unknown): LibraryToolSpec | null {
   return parsed.success ? parsed.data : null;
 }
 
+/** `list`'s filters: `search` matches name or description (case-insensitive); `itemKind` keeps tools or agents. */
+const listInputSchema = z.object({
+  search: z.string().trim().max(200).optional(),
+  itemKind: z.enum(["tool", "agent"]).optional(),
+});
+
 /** A stored agent version (spec and sub-graph), parsed; `null` when it does not parse. */
 function storedAgent(agent: unknown, graph: unknown): SharedAgent | null {
   const spec = agentSpecSchema.safeParse(agent);
@@ -159,76 +165,69 @@ export const libraryRouter = createTRPCRouter({
    * `search` matches name or description (case-insensitive); `itemKind` keeps tools or agents.
    * An item's `kind` is its tool kind (python, http) or "agent".
    */
-  list: teamProcedure
-    .input(
-      z.object({
-        search: z.string().trim().max(200).optional(),
-        itemKind: z.enum(["tool", "agent"]).optional(),
-      }),
-    )
-    .query(async ({ ctx, input }) => {
-      const items = await ctx.db.libraryItem.findMany({
-        where: {
-          teamId: ctx.team.id,
-          ...(input.itemKind ? { kind: input.itemKind } : {}),
-          ...(input.search
-            ? {
-                OR: [
-                  { name: { contains: input.search, mode: "insensitive" as const } },
-                  { description: { contains: input.search, mode: "insensitive" as const } },
-                ],
-              }
-            : {}),
-        },
-        orderBy: { name: "asc" },
-        select: {
-          id: true,
-          name: true,
-          kind: true,
-          description: true,
-          latestVersion: true,
-          createdAt: true,
-          updatedAt: true,
-          createdBy: { select: { name: true, email: true } },
-          versions: {
-            orderBy: { version: "desc" },
-            select: {
-              version: true,
-              message: true,
-              tool: true,
-              agent: true,
-              graph: true,
-              createdAt: true,
-              createdBy: { select: { name: true, email: true } },
-            },
+  list: teamProcedure.input(listInputSchema).query(async ({ ctx, input }) => {
+    const items = await ctx.db.libraryItem.findMany({
+      where: {
+        teamId: ctx.team.id,
+        ...(input.itemKind ? { kind: input.itemKind } : {}),
+        ...(input.search
+          ? {
+              OR: [
+                { name: { contains: input.search, mode: "insensitive" as const } },
+                { description: { contains: input.search, mode: "insensitive" as const } },
+              ],
+            }
+          : {}),
+      },
+      orderBy: { name: "asc" },
+      select: {
+        id: true,
+        name: true,
+        kind: true,
+        description: true,
+        latestVersion: true,
+        createdAt: true,
+        updatedAt: true,
+        createdBy: { select: { name: true, email: true } },
+        versions: {
+          orderBy: { version: "desc" },
+          select: {
+            version: true,
+            message: true,
+            tool: true,
+            agent: true,
+            graph: true,
+            createdAt: true,
+            createdBy: { select: { name: true, email: true } },
           },
         },
-      });
-      return {
-        role: ctx.membership.role,
-        items: items.map(({ createdBy, versions, kind: itemKind, ...item }) => {
-          const parsed = versions.flatMap(({ tool, agent, graph, createdBy: by, ...v }): VersionView[] => {
-            if (itemKind === "agent") {
-              const stored = storedAgent(agent, graph);
-              return stored
-                ? [{ ...v, agent: stored, secretNames: agentSecretNames(stored.spec), createdBy: who(by) }]
-                : [];
-            }
-            const spec = storedTool(tool);
-            return spec ? [{ ...v, tool: spec, secretNames: toolSecretNames(spec), createdBy: who(by) }] : [];
-          });
-          const latest = parsed[0];
-          return {
-            ...item,
-            itemKind,
-            kind: latest ? (latest.tool?.kind ?? ("agent" as const)) : null,
-            versionCount: versions.length,
-            createdBy: who(createdBy),
-            versions: parsed,
-          };
-        }),
-      };
-    }),
+      },
+    });
+    return {
+      role: ctx.membership.role,
+      items: items.map(({ createdBy, versions, kind: itemKind, ...item }) => {
+        const parsed = versions.flatMap(({ tool, agent, graph, createdBy: by, ...v }): VersionView[] => {
+          if (itemKind === "agent") {
+            const stored = storedAgent(agent, graph);
+            return stored
+              ? [{ ...v, agent: stored, secretNames: agentSecretNames(stored.spec), createdBy: who(by) }]
+              : [];
+          }
+          const spec = storedTool(tool);
+          return spec ? [{ ...v, tool: spec, secretNames: toolSecretNames(spec), createdBy: who(by) }] : [];
+        });
+        const latest = parsed[0];
+        return {
+          ...item,
+          itemKind,
+          kind: latest ? (latest.tool?.kind ?? ("agent" as const)) : null,
+          versionCount: versions.length,
+          createdBy: who(createdBy),
+          versions: parsed,
+        };
+      }),
+    };
+  }),
 
   /**
    * Share a python or http tool node's data: a new item, or the next version of the team's item of
