@@ -1,5 +1,6 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { readJsonFile } from "~/cli/read-json-file";
 import { env } from "~/env";
 import type { ExecutorSpec, TranscriptItem } from "~/graph/agent-spec";
 import { agentSpecSchema, transcriptItemSchema } from "~/graph/agent-spec";
@@ -26,7 +27,7 @@ import { ReplayModel } from "./models/replay-model";
 const usage = `usage: npm run agent -- <agent.json> "<task>" [--model replay:<transcript.json>] [--executor pyodide|docker|local] [--json] [--record <out.json>] [--secret NAME=value]`;
 
 function readTranscript(path: string): TranscriptItem[] {
-  const raw = JSON.parse(readFileSync(path, "utf8"));
+  const raw = readJsonFile(path);
   if (!Array.isArray(raw)) throw new Error(`${path}: a transcript is a JSON array`);
   return raw.map((item, index) => {
     const parsed = transcriptItemSchema.safeParse(item);
@@ -133,7 +134,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const recorded: TranscriptItem[] = [];
   const dockerHost = env.DOCKER_HOST;
-  const raw: unknown = JSON.parse(readFileSync(specPath, "utf8"));
+  const raw: unknown = readJsonFile(specPath);
   const parsed = agentSpecSchema.safeParse(raw);
   // A spec that does not parse goes to buildAgent as it is, which names its problems.
   const spec = parsed.success ? withInstallationBaseUrl(parsed.data, env.OPENAI_BASE_URL) : (raw as never);
