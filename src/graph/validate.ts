@@ -181,6 +181,14 @@ export function validate(doc: WorkflowDocument, options: ValidateOptions = {}): 
         if (n.data.provider !== "replay" && n.data.model.trim() === "") {
           add("error", "missing-field", "Model id is required", at("data", "model"));
         }
+        if (n.data.provider === "replay" && n.data.transcript.length === 0) {
+          add(
+            "error",
+            "missing-field",
+            "A replay model needs at least one recorded answer in its transcript",
+            at("data", "transcript"),
+          );
+        }
         if (n.data.provider === "openai" && n.data.baseUrl && !isHttpUrl(n.data.baseUrl)) {
           add("error", "invalid-url", "Base URL must be an http(s) URL", at("data", "baseUrl"));
         }
