@@ -7,7 +7,8 @@ import { useMemo, useState } from "react";
 import { useCurrentTeam } from "~/components/layout/team-context";
 import { Button } from "~/components/ui/button";
 import { EmptyState } from "~/components/ui/empty-state";
-import { formatCost, formatDuration, formatTokens, RUN_STATUS_LABELS } from "~/lib/run-format";
+import { formatCost, formatDuration, formatTokens } from "~/lib/run-format";
+import { runStatusLabels } from "~/lib/run-status";
 import { type RouterInputs, type RouterOutputs, useTRPC } from "~/trpc/react";
 import { RunStatusBadge } from "./run-status-badge";
 
@@ -77,7 +78,7 @@ export function RunsList() {
             onChange={(event) => setStatus(event.currentTarget.value as RunStatusFilter | "")}
           >
             <option value="">All states</option>
-            {Object.entries(RUN_STATUS_LABELS).map(([value, label]) => (
+            {Object.entries(runStatusLabels).map(([value, label]) => (
               <option key={value} value={value}>
                 {label}
               </option>

@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { compile, migrate } from "~/graph";
+import { runStatuses } from "~/lib/run-status";
 import {
   createTRPCRouter,
   protectedProcedure,
@@ -14,17 +15,7 @@ import { mayUseLocalExecutor } from "~/server/runs/local-executor-policy";
 import { configuredProviders } from "~/server/runs/providers";
 import { createRunWithinLimits, RunLimitError, runBounds } from "~/server/runs/run-limits";
 import { getRunServices } from "~/server/runs/run-services";
-import { isTerminal, listEventsAfter, type RunStatus, transitionRun } from "~/server/runs/run-store";
-
-const runStatuses = [
-  "queued",
-  "running",
-  "waiting_for_input",
-  "succeeded",
-  "failed",
-  "cancelled",
-  "timed_out",
-] as const satisfies readonly RunStatus[];
+import { isTerminal, listEventsAfter, transitionRun } from "~/server/runs/run-store";
 
 const runSummary = {
   id: true,
