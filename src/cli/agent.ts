@@ -1,17 +1,17 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { readJsonFile } from "~/cli/read-json-file";
+import { buildAgent } from "~/agents/build-agent";
+import type { RunEvent } from "~/agents/events";
+import { createExecutor } from "~/agents/executors";
+import { stringify } from "~/agents/memory";
+import type { Model } from "~/agents/models/model";
+import { RecordingModel } from "~/agents/models/recording-model";
+import { ReplayModel } from "~/agents/models/replay-model";
 import { env } from "~/env";
 import type { ExecutorSpec, TranscriptItem } from "~/graph/agent-spec";
 import { agentSpecSchema, transcriptItemSchema } from "~/graph/agent-spec";
 import { installationKeys, withInstallationBaseUrl } from "~/graph/key-binding";
-import { buildAgent } from "./build-agent";
-import type { RunEvent } from "./events";
-import { createExecutor } from "./executors";
-import { stringify } from "./memory";
-import type { Model } from "./models/model";
-import { RecordingModel } from "./models/recording-model";
-import { ReplayModel } from "./models/replay-model";
+import { readJsonFile } from "./read-json-file";
 
 /**
  * `npm run agent -- <agent.json> "<task>" [--model replay:<transcript.json>] [--executor pyodide|docker|local]
