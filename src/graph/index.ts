@@ -12,5 +12,6 @@ export * from "./migrate";
 export * from "./node-defaults";
 export * from "./queries";
 export * from "./templates";
+export * from "./text";
 export * from "./validate";
 export * from "./workflow-document";

@@ -5,7 +5,9 @@ import {
   libraryToolSpecSchema,
   type ShareableToolData,
   shareableTool,
+  text,
   toolSecretNames,
+  withoutNul,
 } from "~/graph";
 import { createTRPCRouter, requireRole, teamProcedure } from "~/server/api/trpc";
 import { type Prisma, retryOnUniqueViolation } from "~/server/db";
@@ -23,7 +25,7 @@ import { type Prisma, retryOnUniqueViolation } from "~/server/db";
  */
 
 /** Checked in the procedure, for a message in words (see `share`). */
-const versionMessageSchema = z.string().default("");
+const versionMessageSchema = text().default("");
 const maxMessage = 500;
 
 const itemIdSchema = z.string().min(1).max(100);
@@ -92,7 +94,7 @@ export const libraryRouter = createTRPCRouter({
     .input(
       z.object({
         /** A python or http tool node's data; checked by `shareableTool` for a precise message. */
-        tool: z.custom<ShareableToolData>(),
+        tool: z.custom<ShareableToolData>().transform((tool) => withoutNul(tool)),
         message: versionMessageSchema,
       }),
     )

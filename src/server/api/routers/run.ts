@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { compile, migrate } from "~/graph";
+import { compile, migrate, text } from "~/graph";
 import {
   createTRPCRouter,
   protectedProcedure,
@@ -52,8 +52,7 @@ export const runRouter = createTRPCRouter({
   start: workflowProcedure
     .input(
       z.object({
-        task: z
-          .string()
+        task: text()
           .trim()
           .min(1, "Give the run a task.")
           .max(20_000, "Tasks are at most 20,000 characters."),
@@ -204,7 +203,7 @@ export const runRouter = createTRPCRouter({
 
   /** Answer a run's `user_input` question. */
   reply: runProcedure
-    .input(z.object({ requestId: z.string().min(1).max(200), text: z.string().max(100_000) }))
+    .input(z.object({ requestId: z.string().min(1).max(200), text: text().max(100_000) }))
     .mutation(async ({ ctx, input }) => {
       requireRole(ctx.membership, "editor");
       const run = await ctx.db.run.findUniqueOrThrow({

@@ -4,6 +4,8 @@ import {
   type GraphIssue,
   migrate,
   schemaIssues,
+  storableJson,
+  text,
   validate,
   type WorkflowDocument,
   workflowDocumentSchema,
@@ -27,7 +29,7 @@ type Db = TRPCContext["db"];
  */
 
 const revisionSchema = z.number().int().min(0);
-const versionMessageSchema = z.string().trim().max(500, "Version messages are at most 500 characters.");
+const versionMessageSchema = text().trim().max(500, "Version messages are at most 500 characters.");
 
 function badGraph(issues: GraphIssue[]): TRPCError {
   const first = issues[0];
@@ -106,7 +108,7 @@ export const workflowGraphProcedures = {
 
   /** Store the working copy if `revision` is still current; returns the new revision and the draft's issues. */
   saveGraph: workflowProcedure
-    .input(z.object({ revision: revisionSchema, graph: z.unknown() }))
+    .input(z.object({ revision: revisionSchema, graph: storableJson() }))
     .mutation(async ({ ctx, input }) => {
       requireRole(ctx.membership, "editor");
       const { document, issues } = await checkGraph(ctx.db, ctx.team.id, input.graph);

@@ -1,12 +1,11 @@
 import { z } from "zod";
-import { createEmptyWorkflow } from "~/graph";
+import { createEmptyWorkflow, text } from "~/graph";
 import { createTRPCRouter, requireRole, teamProcedure, workflowProcedure } from "~/server/api/trpc";
 import type { Prisma } from "~/server/db";
 import { workflowGraphProcedures } from "./workflow-graph";
 
 /** A workflow's display name: trimmed, 1–100 characters. */
-export const workflowNameSchema = z
-  .string()
+export const workflowNameSchema = text()
   .trim()
   .min(1, "Give the workflow a name.")
   .max(100, "Workflow names are at most 100 characters.");
