@@ -1,4 +1,5 @@
 export * from "./agent-spec";
+export * from "./bounds";
 export * from "./can-connect";
 export * from "./catalog";
 export * from "./compile";

@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { compile, migrate, text } from "~/graph";
+import { compile, databaseInt, migrate, text } from "~/graph";
 import {
   createTRPCRouter,
   protectedProcedure,
@@ -171,7 +171,7 @@ export const runRouter = createTRPCRouter({
   events: runProcedure
     .input(
       z.object({
-        afterSeq: z.number().int().min(-1).default(-1),
+        afterSeq: databaseInt(-1).default(-1),
         limit: z.number().int().min(1).max(5000).default(1000),
       }),
     )

@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import {
+  databaseInt,
   type GraphIssue,
   migrate,
   schemaIssues,
@@ -14,6 +15,7 @@ import {
 import { requireRole, type TRPCContext, workflowProcedure } from "~/server/api/trpc";
 import { type Prisma, retryOnUniqueViolation } from "~/server/db";
 import { teamToolCatalog } from "~/server/library/catalog";
+import { pageInput, pageOf, pageQuery } from "../pagination";
 
 type Db = TRPCContext["db"];
 
@@ -28,7 +30,7 @@ type Db = TRPCContext["db"];
  * incomplete by nature. Running and publishing compile the graph, which refuses those.
  */
 
-const revisionSchema = z.number().int().min(0);
+const revisionSchema = databaseInt(0);
 const versionMessageSchema = text().trim().max(500, "Version messages are at most 500 characters.");
 
 function badGraph(issues: GraphIssue[]): TRPCError {
@@ -163,11 +165,12 @@ export const workflowGraphProcedures = {
       });
     }),
 
-  /** Versions, newest first. */
-  listVersions: workflowProcedure.query(async ({ ctx }) => {
-    const versions = await ctx.db.workflowVersion.findMany({
+  /** Versions, newest first, a page at a time. */
+  listVersions: workflowProcedure.input(z.object(pageInput)).query(async ({ ctx, input }) => {
+    const rows = await ctx.db.workflowVersion.findMany({
       where: { workflowId: ctx.workflowRef.id },
       orderBy: { number: "desc" },
+      ...pageQuery(input),
       select: {
         id: true,
         number: true,
@@ -176,10 +179,14 @@ export const workflowGraphProcedures = {
         createdBy: { select: { name: true, email: true } },
       },
     });
-    return versions.map(({ createdBy, ...v }) => ({
-      ...v,
-      createdBy: createdBy?.name ?? createdBy?.email ?? null,
-    }));
+    const { items, nextCursor } = pageOf(rows, input.limit);
+    return {
+      items: items.map(({ createdBy, ...v }) => ({
+        ...v,
+        createdBy: createdBy?.name ?? createdBy?.email ?? null,
+      })),
+      nextCursor,
+    };
   }),
 
   /** Make a version's graph the working copy again (itself an ordinary, concurrency-checked save). */
