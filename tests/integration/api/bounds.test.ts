@@ -78,6 +78,7 @@ describe("paginated lists", () => {
   it("refuses page sizes outside 1–100", async () => {
     await expectCode(alice.caller.workflow.list({ teamId: alice.teamId, limit: 101 }), "BAD_REQUEST");
     await expectCode(alice.caller.workflow.list({ teamId: alice.teamId, limit: 0 }), "BAD_REQUEST");
+    await expectCode(alice.caller.library.list({ teamId: alice.teamId, limit: 1000 }), "BAD_REQUEST");
   });
 });
 
