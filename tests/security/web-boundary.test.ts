@@ -104,7 +104,11 @@ describe("tRPC mutations", () => {
   it("refuses a body over the cap with 413, declared or streamed", async () => {
     const before = await workflows();
     const big = JSON.stringify({ json: { teamId: alice.teamId, name: "x".repeat(trpcBounds.maxBodyBytes) } });
-    const declared = await create("", { origin: APP_URL, "content-type": "application/json" }, big);
+    const declared = await create(
+      "",
+      { origin: APP_URL, "content-type": "application/json", "content-length": String(big.length) },
+      big,
+    );
     expect(declared.status).toBe(413);
     const stream = new Blob([big]).stream();
     const streamed = await handler(

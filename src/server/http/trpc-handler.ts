@@ -29,7 +29,6 @@ function refuse(status: number, code: string, message: string): Response {
 
 /** The body, or null when it is over `max` bytes (read no further than that). */
 async function readCapped(request: Request, max: number): Promise<Uint8Array | null> {
-  if (Number(request.headers.get("content-length") ?? 0) > max) return null;
   if (!request.body) return new Uint8Array();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -81,20 +80,27 @@ export function createTrpcHandler(options: TrpcHandlerOptions): (request: Reques
           `Refused: changes are sent as application/json, not ${contentType ?? "a body without a content type"}.`,
         );
       }
-      const body = await readCapped(incoming, bounds.maxBodyBytes);
-      if (body === null) {
-        return refuse(
+      const tooLarge = () =>
+        refuse(
           413,
           "PAYLOAD_TOO_LARGE",
           `Refused: the request is over ${Math.round(bounds.maxBodyBytes / 1024 / 1024)} MB.`,
         );
+      // Node's HTTP server delivers no more than a declared Content-Length, so such a body passes
+      // as it is; a chunked one is read here, up to the cap.
+      const declared = incoming.headers.get("content-length");
+      if (declared !== null) {
+        if (!(Number(declared) <= bounds.maxBodyBytes)) return tooLarge();
+      } else {
+        const body = await readCapped(incoming, bounds.maxBodyBytes);
+        if (body === null) return tooLarge();
+        request = new Request(incoming.url, {
+          method: incoming.method,
+          headers: incoming.headers,
+          body: body as BodyInit,
+          signal: incoming.signal,
+        });
       }
-      request = new Request(incoming.url, {
-        method: incoming.method,
-        headers: incoming.headers,
-        body: body as BodyInit,
-        signal: incoming.signal,
-      });
     }
     return fetchRequestHandler({
       endpoint: TRPC_ENDPOINT,
