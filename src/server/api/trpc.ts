@@ -8,7 +8,7 @@ import type { Session } from "next-auth";
 import superjson from "superjson";
 import { ZodError, z } from "zod";
 import { db } from "~/server/db";
-import { errorReference, internalErrorMessage } from "./error-reference";
+import { errorReference, internalErrorMessage } from "~/server/error-reference";
 
 // ── 1. Context ─────────────────────────────────────────────────────────────
 

@@ -1,8 +1,8 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import type { Session } from "next-auth";
-import { errorReference } from "~/server/api/error-reference";
 import { appRouter } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
+import { errorReference } from "~/server/error-reference";
 import { type Logger, logger as processLogger } from "~/server/logger";
 import { trpcBounds } from "~/trpc/bounds";
 import { appOrigins, originRefusal } from "./origin";

@@ -2,16 +2,22 @@ import { randomBytes } from "node:crypto";
 
 /**
  * Internal errors (a Prisma or driver failure, a bug) reach clients only as a generic message with a
- * reference; the log line carrying the real error has the same reference. The reference belongs to
- * the error object, so the tRPC error formatter and the handler's onError agree on it.
+ * reference; the log line carrying the real error has the same reference. In tRPC the reference
+ * belongs to the error object, so the error formatter and the handler's onError agree on it; a run
+ * whose events the database refuses gets one too (src/server/runs/process-run.ts).
  */
 const references = new WeakMap<object, string>();
+
+/** A fresh reference, for a failure logged once (a run's, say). */
+export function newErrorReference(): string {
+  return randomBytes(8).toString("hex");
+}
 
 /** The reference of this error, made on first use. */
 export function errorReference(error: object): string {
   let reference = references.get(error);
   if (!reference) {
-    reference = randomBytes(8).toString("hex");
+    reference = newErrorReference();
     references.set(error, reference);
   }
   return reference;
