@@ -11,7 +11,7 @@ import { env, mode } from "~/env";
 import { socketAuth } from "~/server/auth/socket-auth";
 import { CLIENT_ADDRESS_HEADER, clientAddress } from "~/server/client-address";
 import { db, startDatabase } from "~/server/db";
-import { socketOriginCheck } from "~/server/http/origin";
+import { appOrigins, socketOriginCheck } from "~/server/http/origin";
 import { logger } from "~/server/logger";
 import { startRuns } from "~/server/runs/start-runs";
 
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     server.listen(env.PORT, env.HOST, resolve);
   });
   logger.info(
-    { url: `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}` },
+    { url: `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`, origins: appOrigins() },
     "Troupe is ready",
   );
 
