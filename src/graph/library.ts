@@ -75,3 +75,9 @@ export function toolSecretNames(tool: ToolSpec): string[] {
   if (tool.kind !== "http" && tool.kind !== "mcp") return [];
   return [...new Set(Object.values(tool.secretHeaders ?? {}))].sort();
 }
+
+/** One line saying what a library tool is: its Python signature, or its HTTP request. */
+export function toolSignature(tool: LibraryToolSpec): string {
+  if (tool.kind === "http") return `${tool.method} ${tool.url}`;
+  return /^\s*((?:async\s+)?def\s+[^\n]*)/m.exec(tool.source)?.[1]?.trim() ?? tool.name;
+}

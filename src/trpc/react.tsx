@@ -7,6 +7,7 @@ import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { type ReactNode, useState } from "react";
 import superjson from "superjson";
 import type { AppRouter } from "~/server/api/root";
+import { trpcBounds } from "./bounds";
 import { createQueryClient } from "./query-client";
 
 let browserQueryClient: QueryClient | undefined;
@@ -37,6 +38,7 @@ export function TRPCReactProvider({ children }: { children: ReactNode }) {
         httpBatchStreamLink({
           transformer: superjson,
           url: "/api/trpc",
+          maxItems: trpcBounds.maxBatchSize,
           headers: () => ({ "x-trpc-source": "nextjs-react" }),
         }),
       ],

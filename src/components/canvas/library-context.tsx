@@ -8,7 +8,8 @@ import type { LibraryPaletteItem } from "./palette";
 export interface CanvasLibraryVersion {
   version: number;
   message: string;
-  tool: LibraryToolSpec;
+  /** The definition: the latest version's comes with the list, others once fetched (`library.version`). */
+  tool?: LibraryToolSpec | undefined;
   createdAt: Date;
   createdBy: string | null;
 }
@@ -54,14 +55,29 @@ export function useCanvasLibrary(): CanvasLibrary {
   return useContext(CanvasLibraryContext);
 }
 
-/** The catalog the canvas validates with: every builtin tool and every version of the team's items (as the server does). */
+/**
+ * The catalog the canvas validates with: every builtin tool and every version of the team's items
+ * whose definition the canvas has (as the server does with all of them).
+ */
 export function libraryCatalog(items: readonly CanvasLibraryItem[]): ToolCatalog {
   return {
     builtinTools: defaultCatalog.builtinTools,
     libraryTools: items.flatMap((item) =>
-      item.versions.map((v) => ({ itemId: item.id, version: v.version, name: item.name, tool: v.tool })),
+      item.versions.flatMap((v) =>
+        v.tool ? [{ itemId: item.id, version: v.version, name: item.name, tool: v.tool }] : [],
+      ),
     ),
   };
+}
+
+/** The library refs (`itemId@version`) of a graph's library tool nodes, sorted: a stable key. */
+export function libraryRefsOf(nodes: readonly { type?: string; data: unknown }[]): string {
+  const refs = new Set<string>();
+  for (const node of nodes) {
+    const data = node.data as { kind?: unknown; itemId?: unknown; version?: unknown };
+    if (node.type === "tool" && data.kind === "library") refs.add(`${data.itemId}@${data.version}`);
+  }
+  return [...refs].sort().join(",");
 }
 
 /** The palette's Library section: each item at its latest version. */

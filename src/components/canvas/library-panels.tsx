@@ -171,7 +171,7 @@ export function LibraryToolDetails({
           )}
         </div>
       ) : null}
-      {pinned ? (
+      {pinned?.tool ? (
         <>
           <p className="text-xs text-muted-foreground">
             v{pinned.version} shared {pinned.createdBy ? `by ${pinned.createdBy} ` : ""}on{" "}

@@ -27,7 +27,8 @@ export function RunsList() {
   const [status, setStatus] = useState<RunStatusFilter | "">("");
   const [from, setFrom] = useState("");
   const [to, setTo] = useState("");
-  const workflows = useQuery(trpc.workflow.list.queryOptions({ teamId: team.id }));
+  // The filter offers the 100 most recently changed workflows.
+  const workflows = useQuery(trpc.workflow.list.queryOptions({ teamId: team.id, limit: 100 }));
 
   const filters = useMemo(
     () => ({
@@ -63,7 +64,7 @@ export function RunsList() {
             onChange={(event) => setWorkflowId(event.currentTarget.value)}
           >
             <option value="">All workflows</option>
-            {workflows.data?.map((workflow) => (
+            {workflows.data?.items.map((workflow) => (
               <option key={workflow.id} value={workflow.id}>
                 {workflow.name}
               </option>

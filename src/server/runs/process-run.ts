@@ -1,6 +1,7 @@
 import { type AgentRun, type BuildAgentDeps, buildAgent } from "~/agents";
 import { type AgentSpec, agentSpecSchema } from "~/graph/agent-spec";
 import type { PrismaClient } from "~/server/db";
+import { newErrorReference } from "~/server/error-reference";
 import type { Logger } from "~/server/logger";
 import type { RunControl, RunControlMessage } from "~/server/realtime/run-control";
 import type { RunEventPublisher } from "~/server/realtime/run-event-publisher";
@@ -10,7 +11,6 @@ import type { RunProcessor } from "./run-queue";
 import {
   appendEvents,
   claimRun,
-  databaseErrorMessage,
   isTerminal,
   jsonForPostgres,
   type RunStatus,
@@ -85,11 +85,14 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
           return { runId, events, tally: run.tally, prices: run.prices };
         }),
       ),
-    // A run whose events cannot be stored must not go on calling models and tools unseen.
+    // A run whose events cannot be stored must not go on calling models and tools unseen. What the
+    // database said is logged; the run's error, which browsers see, carries only a reference to it.
     onFailed: (runId, error) => {
+      const reference = newErrorReference();
+      logger.error({ runId, reference, err: error }, "storing a run's events failed");
       active.get(runId)?.stopRun({
         kind: "storage",
-        message: `The run's events could not be stored: ${databaseErrorMessage(error)}`,
+        message: `The run's events could not be stored (reference ${reference}).`,
       });
     },
     onStored: ({ runId, events }) => {

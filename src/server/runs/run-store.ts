@@ -169,15 +169,6 @@ export function jsonForPostgres(value: unknown): string {
   return JSON.stringify(value).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, "$1\\ufffd");
 }
 
-/**
- * What the database said, without Prisma's framing ("Invalid `prisma.$executeRaw()` invocation: …
- * Raw query failed. Code: … Message: `…`"), for a message a user reads.
- */
-export function databaseErrorMessage(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return /Message: `([^`]*)`/.exec(text)?.[1] ?? text.trim().split("\n").at(-1) ?? text;
-}
-
 /** Events after `afterSeq`, in order (what a reconnecting client or a replay reads). */
 export async function listEventsAfter(
   db: PrismaClient,

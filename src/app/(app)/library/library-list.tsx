@@ -1,6 +1,6 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { ChevronRight, Code, Globe, LibraryBig, Loader2, Trash2 } from "lucide-react";
 import { useState } from "react";
 import { PageHeader } from "~/components/layout/page-header";
@@ -24,19 +24,17 @@ type LibraryItem = RouterOutputs["library"]["list"]["items"][number];
 
 const isAdmin = (role: string) => role === "admin" || role === "owner";
 
-/** One line saying what a version is: its Python signature, or its HTTP request. */
-function signature(tool: LibraryItem["versions"][number]["tool"]): string {
-  if (tool.kind === "http") return `${tool.method} ${tool.url}`;
-  return /^\s*((?:async\s+)?def\s+[^\n]*)/m.exec(tool.source)?.[1]?.trim() ?? tool.name;
-}
-
 /** The team library: every shared tool with its versions; admins can remove an item. */
 export function LibraryList() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const team = useCurrentTeam();
-  const listOptions = trpc.library.list.queryOptions({ teamId: team.id });
-  const library = useQuery(listOptions);
+  const listOptions = trpc.library.list.infiniteQueryOptions(
+    { teamId: team.id },
+    { getNextPageParam: (page) => page.nextCursor },
+  );
+  const library = useInfiniteQuery(listOptions);
+  const items = library.data?.pages.flatMap((page) => page.items) ?? [];
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const [removing, setRemoving] = useState<LibraryItem>();
 
@@ -75,7 +73,7 @@ export function LibraryList() {
           <p role="alert" className="py-16 text-center text-sm text-destructive">
             Could not load the library: {library.error.message}
           </p>
-        ) : library.data.items.length === 0 ? (
+        ) : items.length === 0 ? (
           <EmptyState
             icon={LibraryBig}
             title="Your library is empty"
@@ -91,7 +89,7 @@ export function LibraryList() {
               <span className="sr-only">Actions</span>
             </div>
             <ul aria-label="Library items" className="divide-y divide-border">
-              {library.data.items.map((item) => (
+              {items.map((item) => (
                 <LibraryRow
                   key={item.id}
                   item={item}
@@ -103,6 +101,17 @@ export function LibraryList() {
             </ul>
           </div>
         )}
+        {library.hasNextPage ? (
+          <div className="mt-3 flex justify-center">
+            <Button
+              variant="secondary"
+              disabled={library.isFetchingNextPage}
+              onClick={() => void library.fetchNextPage()}
+            >
+              {library.isFetchingNextPage ? <Loader2 className="animate-spin" /> : null} Load more
+            </Button>
+          </div>
+        ) : null}
       </section>
 
       <Dialog open={removing !== undefined} onOpenChange={(isOpen) => !isOpen && setRemoving(undefined)}>
@@ -226,7 +235,7 @@ function LibraryRow({
               <span className="min-w-0 flex-1">
                 {v.message ? v.message : <span className="text-muted-foreground italic">No message</span>}
                 <code className="mt-0.5 block truncate font-mono text-xs text-muted-foreground">
-                  {signature(v.tool)}
+                  {v.signature}
                 </code>
                 {v.secretNames.length > 0 ? (
                   <span className="block text-xs text-muted-foreground">

@@ -1,14 +1,19 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import {
+  databaseInt,
   type LibraryToolSpec,
   libraryToolSpecSchema,
   type ShareableToolData,
   shareableTool,
+  text,
   toolSecretNames,
+  toolSignature,
+  withoutNul,
 } from "~/graph";
 import { createTRPCRouter, requireRole, teamProcedure } from "~/server/api/trpc";
 import { type Prisma, retryOnUniqueViolation } from "~/server/db";
+import { pageInput, pageOf, pageQuery } from "../pagination";
 
 /**
  * The team library: python and http tools shared with the whole team, each a named item with
@@ -17,13 +22,16 @@ import { type Prisma, retryOnUniqueViolation } from "~/server/db";
  *
  * Every procedure is team-scoped (`teamProcedure`): an item of another team is NOT_FOUND.
  *
+ * `list` pages through items and sends the source of each item's latest version only; the other
+ * versions come as a one-line signature, their definitions one at a time from `version`.
+ *
  * Removing an item (admins) is allowed while workflows use it: their library nodes then show
  * "was not found in the team library" and the workflow cannot run until the node is replaced.
  * Runs already started are unaffected: a run stores its compiled spec.
  */
 
 /** Checked in the procedure, for a message in words (see `share`). */
-const versionMessageSchema = z.string().default("");
+const versionMessageSchema = text().default("");
 const maxMessage = 500;
 
 const itemIdSchema = z.string().min(1).max(100);
@@ -40,11 +48,15 @@ function storedTool(value: unknown): LibraryToolSpec | null {
 }
 
 export const libraryRouter = createTRPCRouter({
-  /** The team's items (by name), each with its versions newest first, who shared them and when. */
-  list: teamProcedure.query(async ({ ctx }) => {
-    const items = await ctx.db.libraryItem.findMany({
+  /**
+   * The team's items by name, a page at a time: each with its latest version's tool, and every
+   * version newest first as a summary (signature, secrets, message, who and when), never its source.
+   */
+  list: teamProcedure.input(z.object(pageInput)).query(async ({ ctx, input }) => {
+    const rows = await ctx.db.libraryItem.findMany({
       where: { teamId: ctx.team.id },
-      orderBy: { name: "asc" },
+      orderBy: [{ name: "asc" }, { id: "asc" }],
+      ...pageQuery(input),
       select: {
         id: true,
         name: true,
@@ -65,23 +77,61 @@ export const libraryRouter = createTRPCRouter({
         },
       },
     });
+    const { items, nextCursor } = pageOf(rows, input.limit);
     return {
       role: ctx.membership.role,
+      nextCursor,
       items: items.map(({ createdBy, versions, ...item }) => {
         const parsed = versions.flatMap(({ tool, createdBy: by, ...v }) => {
           const spec = storedTool(tool);
-          return spec ? [{ ...v, tool: spec, secretNames: toolSecretNames(spec), createdBy: who(by) }] : [];
+          return spec ? [{ ...v, spec, createdBy: who(by) }] : [];
         });
+        const latest = parsed[0];
         return {
           ...item,
-          kind: parsed[0]?.tool.kind ?? null,
+          kind: latest?.spec.kind ?? null,
           versionCount: versions.length,
           createdBy: who(createdBy),
-          versions: parsed,
+          latest: latest ? { version: latest.version, tool: latest.spec } : null,
+          versions: parsed.map(({ spec, ...v }) => ({
+            ...v,
+            signature: toolSignature(spec),
+            secretNames: toolSecretNames(spec),
+          })),
         };
       }),
     };
   }),
+
+  /** One version of an item, with its tool's definition (what `list` sends only for the latest). */
+  version: teamProcedure
+    .input(z.object({ itemId: itemIdSchema, version: databaseInt(1) }))
+    .query(async ({ ctx, input }) => {
+      const row = await ctx.db.libraryItemVersion.findFirst({
+        where: { itemId: input.itemId, version: input.version, item: { teamId: ctx.team.id } },
+        select: {
+          version: true,
+          message: true,
+          tool: true,
+          createdAt: true,
+          createdBy: { select: { name: true, email: true } },
+          item: { select: { id: true, name: true, description: true, latestVersion: true } },
+        },
+      });
+      const tool = row && storedTool(row.tool);
+      if (!row || !tool) {
+        throw new TRPCError({ code: "NOT_FOUND", message: "Library tool version not found." });
+      }
+      return {
+        item: row.item,
+        version: row.version,
+        message: row.message,
+        createdAt: row.createdAt,
+        createdBy: who(row.createdBy),
+        tool,
+        secretNames: toolSecretNames(tool),
+      };
+    }),
 
   /**
    * Share a python or http tool node's data: a new item, or the next version of the team's item of
@@ -92,7 +142,7 @@ export const libraryRouter = createTRPCRouter({
     .input(
       z.object({
         /** A python or http tool node's data; checked by `shareableTool` for a precise message. */
-        tool: z.custom<ShareableToolData>(),
+        tool: z.custom<ShareableToolData>().transform((tool) => withoutNul(tool)),
         message: versionMessageSchema,
       }),
     )

@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { compile, migrate } from "~/graph";
+import { compile, databaseInt, migrate, text } from "~/graph";
 import { runStatuses } from "~/lib/run-status";
 import {
   createTRPCRouter,
@@ -43,8 +43,7 @@ export const runRouter = createTRPCRouter({
   start: workflowProcedure
     .input(
       z.object({
-        task: z
-          .string()
+        task: text()
           .trim()
           .min(1, "Give the run a task.")
           .max(20_000, "Tasks are at most 20,000 characters."),
@@ -163,7 +162,7 @@ export const runRouter = createTRPCRouter({
   events: runProcedure
     .input(
       z.object({
-        afterSeq: z.number().int().min(-1).default(-1),
+        afterSeq: databaseInt(-1).default(-1),
         limit: z.number().int().min(1).max(5000).default(1000),
       }),
     )
@@ -195,7 +194,7 @@ export const runRouter = createTRPCRouter({
 
   /** Answer a run's `user_input` question. */
   reply: runProcedure
-    .input(z.object({ requestId: z.string().min(1).max(200), text: z.string().max(100_000) }))
+    .input(z.object({ requestId: z.string().min(1).max(200), text: text().max(100_000) }))
     .mutation(async ({ ctx, input }) => {
       requireRole(ctx.membership, "editor");
       const run = await ctx.db.run.findUniqueOrThrow({

@@ -1,0 +1,69 @@
+import type { CanvasLibraryItem } from "~/components/canvas";
+import type { RouterOutputs } from "~/trpc/react";
+
+/** Library items the editor lists for the palette and validation (the list's largest page). */
+export const LIBRARY_PAGE_FOR_CANVAS = 100;
+
+type ListedItem = RouterOutputs["library"]["list"]["items"][number];
+type FetchedVersion = RouterOutputs["library"]["version"];
+
+/** A listed item as the canvas sees it: its versions, the latest with its definition. */
+export function canvasLibraryItem(item: ListedItem): CanvasLibraryItem {
+  return {
+    id: item.id,
+    name: item.name,
+    description: item.description,
+    latestVersion: item.latestVersion,
+    versions: item.versions.map((v) => ({
+      version: v.version,
+      message: v.message,
+      createdAt: v.createdAt,
+      createdBy: v.createdBy,
+      tool: item.latest?.version === v.version ? item.latest.tool : undefined,
+    })),
+  };
+}
+
+/** The refs in `refsKey` (see `libraryRefsOf`) whose definition `items` does not carry. */
+export function missingLibraryRefs(
+  items: readonly CanvasLibraryItem[],
+  refsKey: string,
+): { itemId: string; version: number }[] {
+  return refsKey
+    .split(",")
+    .filter((ref) => ref !== "")
+    .flatMap((ref) => {
+      const at = ref.lastIndexOf("@");
+      const itemId = ref.slice(0, at);
+      const version = Number(ref.slice(at + 1));
+      if (!itemId || !Number.isInteger(version) || version < 1) return [];
+      const known = items.find((item) => item.id === itemId)?.versions.find((v) => v.version === version);
+      return known?.tool ? [] : [{ itemId, version }];
+    });
+}
+
+/** `items` with the fetched versions' definitions filled in (an item beyond the listed page added). */
+export function withPinnedVersions(
+  items: readonly CanvasLibraryItem[],
+  fetched: readonly FetchedVersion[],
+): CanvasLibraryItem[] {
+  const result = items.map((item) => ({ ...item, versions: [...item.versions] }));
+  for (const version of fetched) {
+    let item = result.find((candidate) => candidate.id === version.item.id);
+    if (!item) {
+      item = { ...version.item, versions: [] };
+      result.push(item);
+    }
+    const entry = {
+      version: version.version,
+      message: version.message,
+      createdAt: version.createdAt,
+      createdBy: version.createdBy,
+      tool: version.tool,
+    };
+    const index = item.versions.findIndex((v) => v.version === version.version);
+    if (index >= 0) item.versions[index] = entry;
+    else item.versions.push(entry);
+  }
+  return result;
+}
