@@ -7,7 +7,7 @@ import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { type ReactNode, useState } from "react";
 import superjson from "superjson";
 import type { AppRouter } from "~/server/api/root";
-import { trpcBounds } from "./bounds";
+import { trpcBounds } from "~/lib/trpc-bounds";
 import { createQueryClient } from "./query-client";
 
 let browserQueryClient: QueryClient | undefined;

@@ -4,7 +4,7 @@ import { appRouter } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
 import { errorReference } from "~/server/error-reference";
 import { type Logger, logger as processLogger } from "~/server/logger";
-import { trpcBounds } from "~/trpc/bounds";
+import { trpcBounds } from "~/lib/trpc-bounds";
 import { appOrigins, originRefusal } from "./origin";
 
 /** Where the tRPC endpoint is mounted (src/app/api/trpc/[trpc]/route.ts). */
