@@ -13,7 +13,7 @@ import { createTRPCContext } from "~/server/api/trpc";
 import { appOrigins } from "~/server/http/origin";
 import { createTrpcHandler, TRPC_ENDPOINT } from "~/server/http/trpc-handler";
 import { logger } from "~/server/logger";
-import { trpcBounds } from "~/trpc/bounds";
+import { trpcBounds } from "~/lib/trpc-bounds";
 
 const origin = appOrigins()[0]!;
 const base = `${origin}${TRPC_ENDPOINT}`;
