@@ -21,7 +21,7 @@ import {
 } from "./workflow-document";
 
 export interface ValidateOptions {
-  /** Names of the secrets that are set (today: provider keys in the server's environment); when given, references to other names are errors. */
+  /** Names of the installation's secrets that are set (provider keys in the environment); when given, references to names neither here nor in `teamSecrets` are errors. */
   knownSecrets?: readonly string[];
   /**
    * The server's provider keys and the origins each is bound to; when given, a model that would
@@ -318,7 +318,11 @@ function checkSecrets(n: WorkflowNode, known: Set<string> | undefined, report: F
     if (!secretPattern.test(ref.name)) {
       report("invalid-secret-name", `Secret names are UPPER_SNAKE_CASE ("${ref.name}")`, ref.field);
     } else if (known && !known.has(ref.name)) {
-      report("missing-secret", `The secret ${ref.name} is not set on this server`, ref.field);
+      report(
+        "missing-secret",
+        `The secret ${ref.name} is not set on this server: add it under Settings → Credentials`,
+        ref.field,
+      );
     }
   }
 }

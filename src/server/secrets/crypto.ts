@@ -34,7 +34,7 @@ export function parseSecretsKey(text: string, variable = "SECRETS_KEY"): Secrets
   let key: Buffer | undefined;
   if (/^[0-9a-fA-F]{64}$/.test(trimmed)) key = Buffer.from(trimmed, "hex");
   else if (/^[A-Za-z0-9+/_-]{43}={0,1}$/.test(trimmed)) key = Buffer.from(trimmed, "base64");
-  if (!key || key.length !== 32) {
+  if (key?.length !== 32) {
     throw new Error(
       `${variable} must be 32 bytes written as 64 hex digits or base64 (e.g. \`openssl rand -hex 32\`)`,
     );

@@ -55,7 +55,7 @@ describe("secrets a run needs", () => {
     expect(error).toBeInstanceOf(TRPCError);
     expect((error as TRPCError).code).toBe("BAD_REQUEST");
     expect((error as TRPCError).message).toBe(
-      "This workflow cannot run yet: The secret OPENAI_API_KEY is not set on this server.",
+      "This workflow cannot run yet: The secret OPENAI_API_KEY is not set on this server: add it under Settings → Credentials.",
     );
     expect(await db.run.count({ where: { workflowId } })).toBe(0);
   });
