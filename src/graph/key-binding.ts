@@ -64,15 +64,14 @@ export function modelOrigins(model: ModelEndpoint, installationOpenaiUrl = opena
 
 /** Origins as people read them: "api.openai.com", "127.0.0.1:11434". */
 export function describeOrigins(origins: readonly string[]): string {
-  return origins
-    .map((origin) => {
-      try {
-        return new URL(origin).host;
-      } catch {
-        return origin;
-      }
-    })
-    .join(", ");
+  const hosts = origins.map((origin) => {
+    try {
+      return new URL(origin).host;
+    } catch {
+      return origin;
+    }
+  });
+  return [...new Set(hosts)].join(", ");
 }
 
 /**
