@@ -4,6 +4,7 @@ import { env } from "~/env";
 import type { AgentSpec } from "~/graph/agent-spec";
 import { withInstallationModel } from "~/graph/key-binding";
 import type { PrismaClient } from "~/server/db";
+import { type SecretsKeyring, secretsKeyring } from "~/server/secrets/keys";
 import { resolveTeamSecret } from "~/server/secrets/team-secrets";
 import { mayUseLocalExecutor } from "./local-executor-policy";
 import type { RunTeam } from "./process-run";
@@ -15,7 +16,10 @@ import { environmentSecret, outboundPolicy } from "./providers";
  * hosts, for models only), the outbound policy (OUTBOUND_ALLOW), sandboxes chosen by the agent spec (Pyodide
  * from a warm pool by default; the local executor only for a team ALLOW_LOCAL_EXECUTOR names).
  */
-export function createAgentDeps(db: PrismaClient): {
+export function createAgentDeps(
+  db: PrismaClient,
+  keyring: SecretsKeyring = secretsKeyring(),
+): {
   depsFor(team: RunTeam): BuildAgentDeps;
   close(): Promise<void>;
 } {
@@ -29,7 +33,8 @@ export function createAgentDeps(db: PrismaClient): {
   // One policy object for every run: its guard and connection pool are shared.
   const outbound = outboundPolicy();
   const depsFor = (team: RunTeam): BuildAgentDeps => ({
-    resolveSecret: async (name) => (await resolveTeamSecret(db, team.id, name)) ?? environmentSecret(name),
+    resolveSecret: async (name) =>
+      (await resolveTeamSecret(db, team.id, name, keyring)) ?? environmentSecret(name),
     outbound,
     // The dashboard shows model text as it is generated.
     streamOutputs: true,
