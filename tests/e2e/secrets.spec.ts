@@ -59,4 +59,27 @@ test("an admin adds a team secret on the credentials page, picks it in a model n
   await expect(model.getByTestId("node-issue")).toHaveCount(0);
   await expect(page.getByTestId("run-button")).toBeEnabled();
   expect(await page.content()).not.toContain(value);
+  await expect(page.getByTestId("save-status")).toHaveAttribute("data-state", "saved");
+
+  // Replace the value and edit the description; then delete it, confirmed: the canvas warns again.
+  await page.goto("/settings/secrets");
+  await row.getByRole("button", { name: "Replace the value of TEAM_OPENAI_KEY" }).click();
+  await dialog.getByLabel("Value").fill(`${value}-2`);
+  await dialog.getByTestId("secret-submit").click();
+  await expect(dialog).toBeHidden();
+  await row.getByRole("button", { name: "Edit TEAM_OPENAI_KEY" }).click();
+  await expect(dialog.getByLabel("Sent only to (optional)")).toHaveValue("api.openai.com");
+  await dialog.getByLabel("Description (optional)").fill("Rotated in December");
+  await dialog.getByTestId("secret-submit").click();
+  await expect(row).toContainText("Rotated in December");
+  await row.getByRole("button", { name: "Delete TEAM_OPENAI_KEY" }).click();
+  await expect(dialog).toContainText("Delete TEAM_OPENAI_KEY?");
+  await dialog.getByTestId("secret-submit").click();
+  await expect(page.getByTestId("secret-row")).toHaveCount(0);
+  expect(await page.content()).not.toContain(value);
+
+  await page.goto(workflowUrl);
+  await expect(model.getByTestId("node-issue")).toHaveText(
+    "The secret TEAM_OPENAI_KEY is not set on this server: add it under Settings → Credentials",
+  );
 });
