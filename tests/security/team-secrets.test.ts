@@ -165,6 +165,15 @@ describe("a run using a team secret", () => {
     expect(finished.output).toBe("I used Bearer [secret TEAM_LLM_KEY]");
     const events = await admin.caller.run.events({ runId });
     expect(JSON.stringify(events)).toContain("[secret TEAM_LLM_KEY]");
+    // The model's text streams in 8-character deltas: put together, as the dashboard does, they
+    // name the secret instead of spelling it.
+    const streamed = (
+      await db.runEvent.findMany({ where: { runId, type: "model_delta" }, orderBy: { seq: "asc" } })
+    )
+      .map((row) => (row.data as { text: string }).text)
+      .join("");
+    expect(streamed).toContain("The server was called with Bearer [secret TEAM_LLM_KEY]");
+    expect(streamed).not.toContain(llmKey);
     const workflow = await admin.caller.workflow.get({ workflowId });
     const exported = exportWorkflow(workflow.graph as WorkflowDocument, { name: workflow.name });
     const seen = [

@@ -210,7 +210,7 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
       agentRun = agent.run(run.task, { stream: true, signal: controller.signal, runId: run.id });
 
       for await (const event of agentRun) {
-        writer.push(run.id, redactor.value(event));
+        writer.push(run.id, redactor.event(event));
         if (event.type === "user_input_request") {
           // Waiting before the question is published: a reply can only come after it, and the
           // reply endpoint accepts it only from a run that is waiting.

@@ -31,4 +31,32 @@ describe("SecretRedactor", () => {
     expect(scrubbed.message).toBe("401: Incorrect API key provided: [secret TOKEN]");
     expect(scrubbed.stack).not.toContain("tok_secret_value");
   });
+
+  it("scrubs a value split across streamed model deltas, holding back only what could begin it", () => {
+    const redactor = new SecretRedactor();
+    redactor.add("KEY", "sk-0123456789");
+    const delta = (text: string, stepNumber = 1) => ({
+      type: "model_delta",
+      runId: "r",
+      agentPath: ["agent"],
+      seq: 0,
+      ts: 0,
+      stepNumber,
+      text,
+    });
+    const pieces = ["Your key is s", "k-01234", "56789, see", "?"].map(
+      (text) => redactor.event(delta(text)).text,
+    );
+    expect(pieces).toEqual(["Your key is ", "", "[secret KEY], see", "?"]);
+    // Another step's stream is its own: nothing held for step 1 leaks into it.
+    expect(redactor.event(delta("sk-01", 2)).text).toBe("");
+    const output = redactor.event({
+      type: "model_output",
+      agentPath: ["agent"],
+      stepNumber: 2,
+      content: "sk-0123456789",
+    });
+    expect(output.content).toBe("[secret KEY]");
+    expect(redactor.event(delta("plain", 2)).text).toBe("plain");
+  });
 });
