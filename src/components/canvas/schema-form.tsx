@@ -278,6 +278,21 @@ function Field({
             }}
           />
         );
+        if (secretNames && secretNames.length > 0) {
+          control = (
+            <>
+              {control}
+              <p data-testid={`secret-choices-${field.key}`} className="mt-1 text-xs text-muted-foreground">
+                One <code>Header=SECRET_NAME</code> per line. Secrets:{" "}
+                {secretNames
+                  .map(
+                    (choice) => `${choice.name}${choice.source === "installation" ? " (installation)" : ""}`,
+                  )
+                  .join(", ")}
+              </p>
+            </>
+          );
+        }
         break;
       case "json":
         control = (
