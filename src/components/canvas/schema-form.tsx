@@ -278,16 +278,16 @@ function Field({
             }}
           />
         );
-        if (secretNames && secretNames.length > 0) {
+        // Tools send team secrets only (installation keys are for models).
+        if (secretNames?.some((choice) => choice.source === "team")) {
           control = (
             <>
               {control}
               <p data-testid={`secret-choices-${field.key}`} className="mt-1 text-xs text-muted-foreground">
-                One <code>Header=SECRET_NAME</code> per line. Secrets:{" "}
+                One <code>Header=SECRET_NAME</code> per line. Team secrets:{" "}
                 {secretNames
-                  .map(
-                    (choice) => `${choice.name}${choice.source === "installation" ? " (installation)" : ""}`,
-                  )
+                  .filter((choice) => choice.source === "team")
+                  .map((choice) => choice.name)
                   .join(", ")}
               </p>
             </>
