@@ -43,7 +43,8 @@ export type ValidateResult =
   | { ok: false; issues: GraphIssue[] };
 
 const identifierPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const secretPattern = /^[A-Z_][A-Z0-9_]*$/;
+/** What a secret's name looks like: UPPER_SNAKE_CASE (team secrets are created with the same rule). */
+export const secretNamePattern = /^[A-Z_][A-Z0-9_]*$/;
 const pythonKeywords = new Set(
   (
     "False None True and as assert async await break class continue def del elif else except finally for " +
@@ -315,7 +316,7 @@ function checkSecrets(n: WorkflowNode, known: Set<string> | undefined, report: F
     refs.push({ name, field: ["secretHeaders", header] });
   }
   for (const ref of refs) {
-    if (!secretPattern.test(ref.name)) {
+    if (!secretNamePattern.test(ref.name)) {
       report("invalid-secret-name", `Secret names are UPPER_SNAKE_CASE ("${ref.name}")`, ref.field);
     } else if (known && !known.has(ref.name)) {
       report(

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ResolvedSecret } from "~/agents/secrets";
 import { hostOrigins } from "~/graph/key-binding";
+import { secretNamePattern } from "~/graph/validate";
 import type { PrismaClient } from "~/server/db";
 import { decryptSecret, encryptSecret, SecretDecryptionError } from "./crypto";
 import { keyById, type SecretsKeyring, secretsKeyring } from "./keys";
@@ -11,13 +12,13 @@ import { keyById, type SecretsKeyring, secretsKeyring } from "./keys";
  * outside the server.
  */
 
-/** Secret names as workflows write them (src/graph/validate.ts checks the same pattern). */
+/** Secret names as workflows write them (the pattern validation checks). */
 export const secretNameSchema = z
   .string()
   .trim()
   .min(1, "Give the secret a name.")
   .max(64, "Secret names are at most 64 characters.")
-  .regex(/^[A-Z_][A-Z0-9_]*$/, "Secret names are UPPER_SNAKE_CASE (A-Z, 0-9, _).");
+  .regex(secretNamePattern, "Secret names are UPPER_SNAKE_CASE (A-Z, 0-9, _).");
 
 /** A value: what the user pasted, trimmed of surrounding whitespace and newlines. */
 export const secretValueSchema = z
