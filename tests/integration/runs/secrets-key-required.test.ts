@@ -18,7 +18,7 @@ afterAll(async () => {
 
 const productionEnv = {
   ...process.env,
-  NODE_ENV: "production",
+  NODE_ENV: "production" as const,
   DATABASE_URL: database.url,
   REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
   RUN_QUEUE_NAME: `secrets-key-${randomBytes(4).toString("hex")}`,
