@@ -49,6 +49,8 @@ test("an admin adds a team secret on the credentials page, picks it in a model n
   const inspector = page.getByTestId("node-inspector");
   await expect(inspector).toHaveAttribute("data-node-type", "model");
   const field = inspector.getByTestId("field-apiKeySecret");
+  // The field offers secrets once the team's and the installation's have loaded.
+  await expect(field).toHaveAttribute("list", /-secrets$/);
   const listId = await field.getAttribute("list");
   await expect(page.locator(`datalist[id="${listId}"] option[value="TEAM_OPENAI_KEY"]`)).toHaveAttribute(
     "label",
