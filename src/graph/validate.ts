@@ -2,7 +2,16 @@ import type { z } from "zod";
 import { canConnect } from "./can-connect";
 import { defaultCatalog, findLibraryTool, type ToolCatalog } from "./catalog";
 import type { GraphIssue, IssueSeverity } from "./graph-issue";
-import { type InstallationKey, modelKeyProblem, providerKeyName, toolKeyMessage } from "./key-binding";
+import {
+  hostOrigins,
+  type InstallationKey,
+  keyBindingProblem,
+  modelKeyProblem,
+  modelOrigins,
+  providerKeyName,
+  type TeamSecretBinding,
+  toolKeyMessage,
+} from "./key-binding";
 import { getAgentModel, getAgentTools, getManagedAgents, getRootAgents } from "./queries";
 import {
   type ToolNodeData,
@@ -12,13 +21,18 @@ import {
 } from "./workflow-document";
 
 export interface ValidateOptions {
-  /** Names of the secrets that are set (today: provider keys in the server's environment); when given, references to other names are errors. */
+  /** Names of the installation's secrets that are set (provider keys in the environment); when given, references to names neither here nor in `teamSecrets` are errors. */
   knownSecrets?: readonly string[];
   /**
    * The server's provider keys and the origins each is bound to; when given, a model that would
    * send one elsewhere is an error (see ./key-binding). Tools never send them, given or not.
    */
   installationKeys?: readonly InstallationKey[];
+  /**
+   * The team's secrets: known names, and a model may send one bound to a host only there. A team
+   * secret shadows an installation key of the same name (it is what runs resolve first).
+   */
+  teamSecrets?: readonly TeamSecretBinding[];
   catalog?: ToolCatalog;
   /** Whether the team may use the unsandboxed local executor; when false, a local sandbox is an error. */
   allowLocalExecutor?: boolean;
@@ -29,7 +43,8 @@ export type ValidateResult =
   | { ok: false; issues: GraphIssue[] };
 
 const identifierPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const secretPattern = /^[A-Z_][A-Z0-9_]*$/;
+/** What a secret's name looks like: UPPER_SNAKE_CASE (team secrets are created with the same rule). */
+export const secretNamePattern = /^[A-Z_][A-Z0-9_]*$/;
 const pythonKeywords = new Set(
   (
     "False None True and as assert async await break class continue def del elif else except finally for " +
@@ -85,7 +100,8 @@ export function schemaIssues(error: z.ZodError, max = 20): GraphIssue[] {
 export function validate(doc: WorkflowDocument, options: ValidateOptions = {}): GraphIssue[] {
   const issues: GraphIssue[] = [];
   const catalog = options.catalog ?? defaultCatalog;
-  const known = options.knownSecrets ? new Set(options.knownSecrets) : undefined;
+  const teamSecrets = new Map((options.teamSecrets ?? []).map((secret) => [secret.name, secret.allowedHost]));
+  const known = options.knownSecrets ? new Set([...options.knownSecrets, ...teamSecrets.keys()]) : undefined;
   const index = new Map<string, number>();
   const add = (
     severity: IssueSeverity,
@@ -151,7 +167,7 @@ export function validate(doc: WorkflowDocument, options: ValidateOptions = {}): 
     const i = index.get(n.id)!;
     const at = (...rest: (string | number)[]) => ({ nodeId: n.id, path: ["nodes", i, ...rest] });
     checkSecrets(n, known, (code, message, field) => add("error", code, message, at("data", ...field)));
-    checkKeyBinding(n, options.installationKeys, catalog, (code, message, field) =>
+    checkKeyBinding(n, options.installationKeys, teamSecrets, catalog, (code, message, field) =>
       add("error", code, message, at("data", ...field)),
     );
     switch (n.type) {
@@ -249,7 +265,7 @@ export function toolProblems(data: ToolNodeData, catalog: ToolCatalog = defaultC
   const report: FieldReport = (code, message, path) => problems.push({ code, message, path });
   const node: WorkflowNode = { id: "tool", type: "tool", position: { x: 0, y: 0 }, data };
   checkSecrets(node, undefined, report);
-  checkKeyBinding(node, undefined, catalog, report);
+  checkKeyBinding(node, undefined, new Map(), catalog, report);
   checkTool(data, catalog, report);
   return problems;
 }
@@ -308,10 +324,14 @@ function checkSecrets(n: WorkflowNode, known: Set<string> | undefined, report: F
     refs.push({ name, field: ["secretHeaders", header] });
   }
   for (const ref of refs) {
-    if (!secretPattern.test(ref.name)) {
+    if (!secretNamePattern.test(ref.name)) {
       report("invalid-secret-name", `Secret names are UPPER_SNAKE_CASE ("${ref.name}")`, ref.field);
     } else if (known && !known.has(ref.name)) {
-      report("missing-secret", `The secret ${ref.name} is not set on this server`, ref.field);
+      report(
+        "missing-secret",
+        `The secret ${ref.name} is not set on this server: add it under Settings → Credentials`,
+        ref.field,
+      );
     }
   }
 }
@@ -320,28 +340,45 @@ const installationKeyNames = new Set<string>(Object.values(providerKeyName));
 
 /**
  * Keys stay with their hosts: a model may send an installation key only to the origins it is
- * bound to (checked when the keys are given), and no tool may name one (always checked).
+ * bound to (checked when the keys are given), nor a team secret bound to a host anywhere else;
+ * no tool may name an installation key (always checked, unless a team secret shadows the name).
  */
 function checkKeyBinding(
   n: WorkflowNode,
   keys: readonly InstallationKey[] | undefined,
+  teamSecrets: ReadonlyMap<string, string | null>,
   catalog: ToolCatalog,
   report: FieldReport,
 ): void {
   if (n.type === "model") {
-    if (n.data.provider === "replay" || !keys) return;
-    const problem = modelKeyProblem(n.data, keys);
-    if (!problem) return;
+    if (n.data.provider === "replay") return;
+    const keyName = n.data.apiKeySecret || providerKeyName[n.data.provider];
     const field = n.data.apiKeySecret
       ? "apiKeySecret"
       : n.data.provider === "openai"
         ? "baseUrl"
         : "endpointUrl";
-    report("secret-not-allowed", problem, [field]);
+    const installationUrl = keys?.find((key) => key.name === providerKeyName.openai)?.origins[0];
+    const host = teamSecrets.get(keyName);
+    const problem =
+      host !== undefined
+        ? host === null
+          ? undefined
+          : keyBindingProblem({
+              keyName,
+              named: Boolean(n.data.apiKeySecret),
+              allowed: hostOrigins(host),
+              targets: modelOrigins(n.data, installationUrl),
+              installation: false,
+            })
+        : keys && modelKeyProblem(n.data, keys);
+    if (problem) report("secret-not-allowed", problem, [field]);
     return;
   }
   const refused = (name: string, tool: string, field: (string | number)[]) => {
-    if (installationKeyNames.has(name)) report("secret-not-allowed", toolKeyMessage(name, tool), field);
+    if (installationKeyNames.has(name) && !teamSecrets.has(name)) {
+      report("secret-not-allowed", toolKeyMessage(name, tool), field);
+    }
   };
   if (n.type === "mcp") {
     for (const [header, name] of Object.entries(n.data.secretHeaders ?? {})) {

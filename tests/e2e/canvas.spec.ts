@@ -78,7 +78,7 @@ test("build a workflow by drag and drop, validate, undo/redo, autosave, export a
   // waits for it instead of starting a run that would stop at its first model call.
   await expect(model.getByTestId("node-model")).toHaveAttribute("data-validation", "error");
   await expect(model.getByTestId("node-issue")).toHaveText(
-    "The secret OPENAI_API_KEY is not set on this server",
+    "The secret OPENAI_API_KEY is not set on this server: add it under Settings → Credentials",
   );
   await expect(page.getByTestId("run-button")).toBeDisabled();
   await saved(page);

@@ -20,7 +20,7 @@ Object.assign(process.env, { DATABASE_URL: database.url, REDIS_URL: "", APP_URL,
 const { db, startDatabase } = await import("~/server/db");
 const { createTrpcHandler } = await import("~/server/http/trpc-handler");
 const { socketOriginCheck } = await import("~/server/http/origin");
-const { trpcBounds } = await import("~/trpc/bounds");
+const { trpcBounds } = await import("~/lib/trpc-bounds");
 const { person } = await apiPeople();
 
 const logLines: string[] = [];

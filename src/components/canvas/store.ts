@@ -11,6 +11,7 @@ import {
   type GraphIssue,
   type InstallationKey,
   type PaletteItem,
+  type TeamSecretBinding,
   type ToolCatalog,
   uniqueName,
   type Viewport,
@@ -46,6 +47,8 @@ export interface CanvasState {
   knownSecrets: string[] | undefined;
   /** The server's provider keys and where each may be sent (no values), for the key-binding check. */
   installationKeys: InstallationKey[] | undefined;
+  /** The team's secrets (names and host bindings, no values); they shadow installation keys. */
+  teamSecrets: TeamSecretBinding[] | undefined;
   /** Whether the team may use the local sandbox (undefined until the server said). */
   allowLocalExecutor: boolean | undefined;
   catalog: ToolCatalog;
@@ -77,7 +80,11 @@ export interface CanvasState {
   redo(): void;
   applyPositions(positions: Record<string, { x: number; y: number }>): void;
   setViewport(viewport: Viewport): void;
-  setKnownSecrets(names: string[] | undefined, installationKeys?: InstallationKey[]): void;
+  setKnownSecrets(
+    names: string[] | undefined,
+    installationKeys?: InstallationKey[],
+    teamSecrets?: TeamSecretBinding[],
+  ): void;
   setAllowLocalExecutor(allowed: boolean): void;
   setCatalog(catalog: ToolCatalog): void;
 }
@@ -149,13 +156,20 @@ export function createCanvasStore(
 
   return createStore<CanvasState>()((set, get) => {
     const revalidate = (nodes: CanvasNode[], edges: CanvasEdge[]) => {
-      const { knownSecrets, installationKeys, allowLocalExecutor, catalog, issuesByNode } = get();
+      const { knownSecrets, installationKeys, teamSecrets, allowLocalExecutor, catalog, issuesByNode } =
+        get();
       const doc = {
         ...createEmptyWorkflow(),
         nodes: nodes.map(toWorkflowNode),
         edges: edges.map(toWorkflowEdge),
       };
-      const issues = validate(doc, { knownSecrets, installationKeys, allowLocalExecutor, catalog });
+      const issues = validate(doc, {
+        knownSecrets,
+        installationKeys,
+        teamSecrets,
+        allowLocalExecutor,
+        catalog,
+      });
       return { issues, issuesByNode: issuesPerNode(issues, issuesByNode) };
     };
 
@@ -200,6 +214,7 @@ export function createCanvasStore(
       issuesByNode: issuesPerNode(initialIssues, {}),
       knownSecrets: undefined,
       installationKeys: undefined,
+      teamSecrets: undefined,
       allowLocalExecutor: undefined,
       catalog: initialCatalog,
       changeCount: 0,
@@ -458,8 +473,8 @@ export function createCanvasStore(
         set({ viewport });
       },
 
-      setKnownSecrets(names, installationKeys) {
-        set({ knownSecrets: names, installationKeys });
+      setKnownSecrets(names, installationKeys, teamSecrets) {
+        set({ knownSecrets: names, installationKeys, teamSecrets });
         const { nodes, edges } = get();
         set(revalidate(nodes, edges));
       },

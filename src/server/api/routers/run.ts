@@ -16,6 +16,7 @@ import { configuredProviders } from "~/server/runs/providers";
 import { createRunWithinLimits, RunLimitError, runBounds } from "~/server/runs/run-limits";
 import { getRunServices } from "~/server/runs/run-services";
 import { isTerminal, listEventsAfter, transitionRun } from "~/server/runs/run-store";
+import { teamSecretBindings } from "~/server/secrets/team-secrets";
 
 const runSummary = {
   id: true,
@@ -82,6 +83,7 @@ export const runRouter = createTRPCRouter({
       const compiled = compile(migrated.document, catalog, {
         knownSecrets: providers.secretNames,
         installationKeys: providers.installationKeys,
+        teamSecrets: await teamSecretBindings(ctx.db, ctx.team.id),
         allowLocalExecutor: mayUseLocalExecutor(ctx.team.slug),
       });
       if (!compiled.ok) {

@@ -112,11 +112,26 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
   // Validation knows which secrets are set (names only) and where the server's keys may go, so a
   // missing key or a model pointing its key elsewhere shows on its node.
   const providers = useQuery(trpc.run.providers.queryOptions(undefined, { staleTime: 60_000 }));
+  // The team's own secrets (names and hosts); viewers may not list them, and need not.
+  const teamSecretList = useQuery(
+    trpc.secret.list.queryOptions({ teamId: initial.teamId }, { staleTime: 30_000, retry: false }),
+  );
   const secretNames = providers.data?.secretNames;
   const installationKeys = providers.data?.installationKeys;
+  const teamSecretsSettled = !teamSecretList.isPending;
+  const teamSecrets = useMemo(
+    () =>
+      teamSecretList.data?.secrets.map((secret) => ({
+        name: secret.name,
+        allowedHost: secret.allowedHost,
+      })) ?? [],
+    [teamSecretList.data],
+  );
   useEffect(() => {
-    if (secretNames) store.getState().setKnownSecrets(secretNames, installationKeys);
-  }, [secretNames, installationKeys, store]);
+    if (secretNames && teamSecretsSettled) {
+      store.getState().setKnownSecrets(secretNames, installationKeys, teamSecrets);
+    }
+  }, [secretNames, installationKeys, teamSecrets, teamSecretsSettled, store]);
   // The team's run limits: the Run dialog shows them, and validation knows whether the local sandbox is allowed.
   const limits = useQuery(
     trpc.team.limits.queryOptions({ teamId: initial.teamId }, { staleTime: 60_000 }),
