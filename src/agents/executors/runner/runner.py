@@ -588,12 +588,14 @@ def _reachable(module, name, policy):
 
 
 def _module_attribute(module, name, policy):
+    if name in DANGEROUS_FUNCTIONS.get(module.__name__, ()):
+        raise InterpreterError("Forbidden access to function: %s" % name)
     value = getattr(module, name)
     if isinstance(value, _ModuleType):
         return policy.module_view(value)
     if name.startswith("_"):
         raise InterpreterError("Forbidden access to private attribute: %s.%s" % (module.__name__, name))
-    if name in DANGEROUS_FUNCTIONS.get(module.__name__, ()) or _dangerous_name(value) is not None:
+    if _dangerous_name(value) is not None:
         raise InterpreterError("Forbidden access to function: %s" % name)
     if value is sys.modules:
         return _ModulesView(policy)
