@@ -111,8 +111,7 @@ const systemPaths: [id: string, code: string][] = [
   ["dir-walk", "import os\n[getattr(os, n) for n in dir(os) if n == 'system']"],
 ];
 const systemPathCases: PolicyCase[] = systemPaths.flatMap(([id, code]): PolicyCase[] => {
-  const error =
-    id === "star-import" ? refused("name 'system' is not defined") : forbiddenFunction("system");
+  const error = id === "star-import" ? refused("name 'system' is not defined") : forbiddenFunction("system");
   return [
     { id: `os-system-${id}`, rule: DANGEROUS, code, authorizedImports: ["os"], error },
     { id: `os-system-${id}-any`, rule: DANGEROUS, code, authorizedImports: ANY, error },
@@ -297,7 +296,11 @@ export const policyCases: PolicyCase[] = [
     authorizedImports: ["doctest", "inspect"],
     error: forbiddenModule("os"),
   },
-  ...[["asyncio"], ["asyncio", "asyncio.base_events"], ["asyncio", "asyncio.base_events", "asyncio.events"]].map(
+  ...[
+    ["asyncio"],
+    ["asyncio", "asyncio.base_events"],
+    ["asyncio", "asyncio.base_events", "asyncio.events"],
+  ].map(
     (imports, index): PolicyCase => ({
       id: `asyncio-subprocess-${index + 1}`,
       rule: INDIRECT,
@@ -398,7 +401,12 @@ export const policyCases: PolicyCase[] = [
   },
   { id: "type-mro", rule: DUNDER, code: "type(1).__mro__", error: forbiddenDunder("__mro__") },
   { id: "vars", rule: DUNDER, code: "vars(final_answer)", error: refused("name 'vars' is not defined") },
-  { id: "traceback", rule: DUNDER, code: traceback, error: refused("Forbidden access to attribute: f_globals") },
+  {
+    id: "traceback",
+    rule: DUNDER,
+    code: traceback,
+    error: refused("Forbidden access to attribute: f_globals"),
+  },
   {
     id: "traceback-authorized",
     rule: DUNDER,
@@ -416,7 +424,10 @@ export const policyCases: PolicyCase[] = [
     (imports, index): PolicyCase => ({
       id: `catch-warnings-walk-${index + 1}`,
       rule: DUNDER,
-      code: subclassWalk("catch_warnings", 'b = cls()._module.__builtins__\nb["__import__"]("os").system(":")'),
+      code: subclassWalk(
+        "catch_warnings",
+        'b = cls()._module.__builtins__\nb["__import__"]("os").system(":")',
+      ),
       authorizedImports: imports,
       error: forbiddenDunder("__subclasses__"),
     }),
@@ -562,9 +573,25 @@ export const policyCases: PolicyCase[] = [
     authorizedImports: ANY,
     error: { type: "ExecutionError", message: "read-only" },
   },
-  { id: "assign-print-any", rule: OVERWRITE, code: "print = '3'", authorizedImports: ANY, error: erases("print") },
-  { id: "globals-removed", rule: OVERWRITE, code: "globals()['print'] = 1", error: refused("name 'globals'") },
-  { id: "internal-name", rule: OVERWRITE, code: "_troupe_tick = None", error: refused("Forbidden access to name") },
+  {
+    id: "assign-print-any",
+    rule: OVERWRITE,
+    code: "print = '3'",
+    authorizedImports: ANY,
+    error: erases("print"),
+  },
+  {
+    id: "globals-removed",
+    rule: OVERWRITE,
+    code: "globals()['print'] = 1",
+    error: refused("name 'globals'"),
+  },
+  {
+    id: "internal-name",
+    rule: OVERWRITE,
+    code: "_troupe_tick = None",
+    error: refused("Forbidden access to name"),
+  },
   // --- the operation budget ------------------------------------------------------------------------
   {
     id: "budget-while",

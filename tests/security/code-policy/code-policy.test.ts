@@ -94,7 +94,10 @@ describe("what the local executor cannot stop", () => {
   it("the README's list is exactly the hostile snippets documented as local escapes", () => {
     const readme = readFileSync(new URL("../../../src/agents/executors/README.md", import.meta.url), "utf8");
     const section = readme.slice(readme.indexOf("## Local process"));
-    const cannotStop = section.slice(section.indexOf("What it cannot stop"), section.indexOf("What it does stop"));
+    const cannotStop = section.slice(
+      section.indexOf("What it cannot stop"),
+      section.indexOf("What it does stop"),
+    );
     const listed = new Set([...cannotStop.matchAll(/`([a-z]+(?:-[a-z]+)+)`/g)].map((match) => match[1]));
     const escapes = new Set(hostileSnippets.filter((s) => s.on?.local === "escapes").map((s) => s.id));
     expect([...listed].sort()).toEqual([...escapes].sort());
