@@ -224,7 +224,7 @@ BASE_TOOL_NAMES = frozenset(
 
 DEFAULT_MAX_OUTPUT = 50_000
 MAX_VALUE_REPR = 50_000
-# smolagents' MAX_OPERATIONS: loop iterations, comprehension items and function calls per code action.
+# smolagents' MAX_OPERATIONS, counted here as loop iterations and comprehension items per code action.
 DEFAULT_MAX_OPERATIONS = 10_000_000
 
 
@@ -284,6 +284,7 @@ class _PolicyChecker(ast.NodeVisitor):
 
     def __init__(self, protected):
         self.protected = protected
+        self.parameters = set()
 
     def visit_Attribute(self, node):
         check_attribute_name(node.attr)
@@ -325,6 +326,7 @@ class _PolicyChecker(ast.NodeVisitor):
 
     def visit_arg(self, node):
         _check_internal_name(node.arg)
+        self.parameters.add(node.arg)
         self.generic_visit(node)
 
     def visit_ExceptHandler(self, node):
@@ -369,8 +371,58 @@ def check_attribute_name(name):
 
 _VALUE_CHECK = "_troupe_v"
 _FORMAT_ATTRIBUTE = "_troupe_fmt"
+_TICKS = "_troupe_ticks"
 _TICK = "_troupe_tick"
+_COUNTED = "_troupe_counted"
+_TICK_TARGET = "_troupe_t"
+_OUTPUT_MARK = "_troupe_output"
 _FORMAT_METHODS = ("format", "format_map")
+
+
+# Builtins whose result needs no runtime check (numbers, strings, fresh containers whose items are
+# checked when taken out by subscript): calls to them by name skip `_troupe_v`, unless the code
+# binds that name as a parameter (the only binding the static check allows).
+_PLAIN_RESULT_BUILTINS = frozenset(
+    [
+        "abs",
+        "ascii",
+        "bin",
+        "bool",
+        "callable",
+        "chr",
+        "dict",
+        "divmod",
+        "enumerate",
+        "filter",
+        "float",
+        "format",
+        "frozenset",
+        "hash",
+        "hex",
+        "id",
+        "int",
+        "isinstance",
+        "issubclass",
+        "iter",
+        "len",
+        "list",
+        "map",
+        "oct",
+        "ord",
+        "pow",
+        "print",
+        "range",
+        "repr",
+        "reversed",
+        "round",
+        "set",
+        "sorted",
+        "str",
+        "sum",
+        "tuple",
+        "zip",
+    ]
+)
 
 
 def _call_helper(helper, args, node):
@@ -383,11 +435,28 @@ class _Instrumenter(ast.NodeTransformer):
 
     Results of calls, subscripts and private attributes go through `_troupe_v` (modules are checked
     like imports, dangerous functions refused); `.format`/`.format_map` go through `_troupe_fmt`
-    (field walks checked like attribute access); every loop iteration, comprehension item and
-    function call ticks `_troupe_tick`, the operation budget."""
+    (field walks checked like attribute access); every loop iteration and comprehension item takes
+    one tick of the operation budget. Ticks are drawn in C where possible (`for` and comprehension
+    iterables zipped with the budget's iterator, `while` turned into a loop over it), since a call
+    per iteration costs several times a loop body on Pyodide."""
+
+    def __init__(self, parameters):
+        self.parameters = parameters
+
+    def visit_Expr(self, node):
+        """A discarded call or subscript result needs no check; the action's last line is its output."""
+        value = node.value
+        if isinstance(value, (ast.Call, ast.Subscript)) and not getattr(node, _OUTPUT_MARK, False):
+            node.value = self.generic_visit(value)
+        else:
+            node.value = self.visit(value)
+        return node
 
     def visit_Call(self, node):
         self.generic_visit(node)
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in _PLAIN_RESULT_BUILTINS and func.id not in self.parameters:
+            return node
         return _call_helper(_VALUE_CHECK, [node], node)
 
     def visit_Subscript(self, node):
@@ -409,26 +478,50 @@ class _Instrumenter(ast.NodeTransformer):
     def _tick(self, node):
         return ast.copy_location(ast.Expr(_call_helper(_TICK, [], node)), node)
 
+    def _counted(self, node):
+        """`node.target in node.iter` becomes `(target, _troupe_t) in _troupe_counted(iter)`."""
+        tick_target = ast.copy_location(ast.Name(id=_TICK_TARGET, ctx=ast.Store()), node.target)
+        node.target = ast.copy_location(ast.Tuple(elts=[node.target, tick_target], ctx=ast.Store()), node.target)
+        node.iter = _call_helper(_COUNTED, [node.iter], node.iter)
+
     def visit_For(self, node):
+        self.generic_visit(node)
+        self._counted(node)
+        return node
+
+    def visit_AsyncFor(self, node):
         self.generic_visit(node)
         node.body.insert(0, self._tick(node))
         return node
 
-    visit_AsyncFor = visit_For
-    visit_While = visit_For
-
-    def visit_FunctionDef(self, node):
+    def visit_While(self, node):
         self.generic_visit(node)
-        first = node.body[0]
-        docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-        node.body.insert(1 if docstring and isinstance(first.value.value, str) else 0, self._tick(node))
-        return node
-
-    visit_AsyncFunctionDef = visit_FunctionDef
+        if node.orelse:
+            node.body.insert(0, self._tick(node))
+            return node
+        # `while cond: body` -> `for _troupe_t in _troupe_ticks: if not cond: break; body`
+        stop = ast.copy_location(
+            ast.If(
+                test=ast.copy_location(ast.UnaryOp(op=ast.Not(), operand=node.test), node.test),
+                body=[ast.copy_location(ast.Break(), node)],
+                orelse=[],
+            ),
+            node,
+        )
+        loop = ast.For(
+            target=ast.Name(id=_TICK_TARGET, ctx=ast.Store()),
+            iter=ast.Name(id=_TICKS, ctx=ast.Load()),
+            body=[stop] + node.body,
+            orelse=[],
+        )
+        return ast.copy_location(loop, node)
 
     def visit_comprehension(self, node):
         self.generic_visit(node)
-        node.ifs.insert(0, _call_helper(_TICK, [], node.iter))
+        if node.is_async:
+            node.ifs.insert(0, _call_helper(_TICK, [], node.iter))
+        else:
+            self._counted(node)
         return node
 
 
@@ -542,20 +635,29 @@ class _SafeModule:
     """A read-only view of an authorized module: no private names, no dangerous functions, no
     unauthorized modules behind it."""
 
-    __slots__ = ("_troupe_module", "_troupe_policy")
+    __slots__ = ("_troupe_module", "_troupe_policy", "_troupe_allowed")
 
     def __init__(self, module, policy):
         object.__setattr__(self, "_troupe_module", module)
         object.__setattr__(self, "_troupe_policy", policy)
+        # Attributes already let through, as they were then: a hot `math.sqrt` is one dict lookup.
+        object.__setattr__(self, "_troupe_allowed", {})
 
     def __getattr__(self, name):
+        allowed = object.__getattribute__(self, "_troupe_allowed")
+        if name in allowed:
+            return allowed[name]
         module = object.__getattribute__(self, "_troupe_module")
         policy = object.__getattribute__(self, "_troupe_policy")
         if name == "__all__":
             return [n for n in _public_names(module) if _reachable(module, n, policy)]
-        if name.startswith("__") and name.endswith("__") and name not in ("__name__", "__doc__"):
+        if name in ("__name__", "__doc__"):
+            return getattr(module, name)
+        if name.startswith("__") and name.endswith("__"):
             raise InterpreterError("Forbidden access to dunder attribute: %s" % name)
-        return _module_attribute(module, name, policy)
+        value = _module_attribute(module, name, policy)
+        allowed[name] = value
+        return value
 
     def __setattr__(self, name, value):
         raise AttributeError("Modules are read-only in the sandbox")
@@ -812,22 +914,31 @@ class Runner:
 
         def exceeded(_):
             raise InterpreterError(
-                "Reached the limit of %d operations (loop iterations, comprehension items and calls) "
+                "Reached the limit of %d operations (loop iterations and comprehension items) "
                 "for one code action: is there an infinite loop, or too much computation for one step?" % limit
             )
 
         # C-level countdown: one `next` per tick, the raising function only once the budget is spent.
-        tick = itertools.chain(itertools.repeat(True, limit), map(exceeded, itertools.repeat(None))).__next__
+        ticks = itertools.chain(itertools.repeat(True, limit), map(exceeded, itertools.repeat(None)))
+
+        def counted(iterable):
+            return zip(iterable, ticks)
+
         for scope in self._budget_scopes:
-            scope[_TICK] = tick
+            scope[_TICKS] = ticks
+            scope[_TICK] = ticks.__next__
+            scope[_COUNTED] = counted
 
     def _protected_names(self):
         return BASE_TOOL_NAMES | self.tool_names | self.python_tool_names
 
     def _prepare(self, tree, protected):
         """Static policy check, then the runtime checks and the budget ticks added to the tree."""
-        _PolicyChecker(protected).visit(tree)
-        tree = _Instrumenter().visit(tree)
+        checker = _PolicyChecker(protected)
+        checker.visit(tree)
+        if tree.body and isinstance(tree.body[-1], ast.Expr):
+            setattr(tree.body[-1], _OUTPUT_MARK, True)
+        tree = _Instrumenter(checker.parameters).visit(tree)
         return ast.fix_missing_locations(tree)
 
     # -- protocol -----------------------------------------------------------------------------
@@ -927,7 +1038,8 @@ class Runner:
                 for tname in self.tool_names:
                     scope[tname] = self.namespace[tname]
                 self._install_helpers(scope, self.tool_policy)
-                scope[_TICK] = self.namespace[_TICK]
+                for helper in (_TICKS, _TICK, _COUNTED):
+                    scope[helper] = self.namespace[helper]
                 self._budget_scopes.append(scope)
                 exec(compile(tree, "<tool %s>" % name, "exec"), scope)
                 func = scope.get(name)
