@@ -280,11 +280,12 @@ class _CappedWriter:
 class _PolicyChecker(ast.NodeVisitor):
     """Refuses, before anything runs, what the policy forbids by name.
 
-    `protected` holds the names code may not bind (tools, `final_answer`, base functions)."""
+    `protected` holds the names code may not bind (tools, `final_answer`, base functions);
+    `bound` collects the names it does bind (parameters included)."""
 
     def __init__(self, protected):
         self.protected = protected
-        self.parameters = set()
+        self.bound = set()
 
     def visit_Attribute(self, node):
         check_attribute_name(node.attr)
@@ -311,6 +312,7 @@ class _PolicyChecker(ast.NodeVisitor):
         _check_internal_name(name)
         if name in self.protected:
             raise InterpreterError("Cannot assign to name '%s': doing this would erase the existing tool!" % name)
+        self.bound.add(name)
 
     def visit_FunctionDef(self, node):
         self._bind(node.name)
@@ -326,7 +328,7 @@ class _PolicyChecker(ast.NodeVisitor):
 
     def visit_arg(self, node):
         _check_internal_name(node.arg)
-        self.parameters.add(node.arg)
+        self.bound.add(node.arg)
         self.generic_visit(node)
 
     def visit_ExceptHandler(self, node):
@@ -380,13 +382,12 @@ _FORMAT_METHODS = ("format", "format_map")
 
 
 # Builtins whose result needs no runtime check (numbers, strings, fresh containers whose items are
-# checked when taken out by subscript): calls to them by name skip `_troupe_v`, unless the code
-# binds that name as a parameter (the only binding the static check allows).
+# checked when taken out by subscript): calls to them by name skip `_troupe_v`. Only names code
+# actions cannot rebind (BASE_TOOL_NAMES) qualify, and not in code that binds the name itself (a
+# parameter, or anything in a Python tool's source, which may rebind them).
 _PLAIN_RESULT_BUILTINS = frozenset(
     [
         "abs",
-        "ascii",
-        "bin",
         "bool",
         "callable",
         "chr",
@@ -395,11 +396,6 @@ _PLAIN_RESULT_BUILTINS = frozenset(
         "enumerate",
         "filter",
         "float",
-        "format",
-        "frozenset",
-        "hash",
-        "hex",
-        "id",
         "int",
         "isinstance",
         "issubclass",
@@ -407,12 +403,10 @@ _PLAIN_RESULT_BUILTINS = frozenset(
         "len",
         "list",
         "map",
-        "oct",
         "ord",
         "pow",
         "print",
         "range",
-        "repr",
         "reversed",
         "round",
         "set",
@@ -423,6 +417,9 @@ _PLAIN_RESULT_BUILTINS = frozenset(
         "zip",
     ]
 )
+
+
+assert _PLAIN_RESULT_BUILTINS <= BASE_TOOL_NAMES
 
 
 def _call_helper(helper, args, node):
@@ -440,8 +437,8 @@ class _Instrumenter(ast.NodeTransformer):
     iterables zipped with the budget's iterator, `while` turned into a loop over it), since a call
     per iteration costs several times a loop body on Pyodide."""
 
-    def __init__(self, parameters):
-        self.parameters = parameters
+    def __init__(self, bound):
+        self.bound = bound
 
     def visit_Expr(self, node):
         """A discarded call or subscript result needs no check; the action's last line is its output."""
@@ -455,7 +452,7 @@ class _Instrumenter(ast.NodeTransformer):
     def visit_Call(self, node):
         self.generic_visit(node)
         func = node.func
-        if isinstance(func, ast.Name) and func.id in _PLAIN_RESULT_BUILTINS and func.id not in self.parameters:
+        if isinstance(func, ast.Name) and func.id in _PLAIN_RESULT_BUILTINS and func.id not in self.bound:
             return node
         return _call_helper(_VALUE_CHECK, [node], node)
 
@@ -938,7 +935,7 @@ class Runner:
         checker.visit(tree)
         if tree.body and isinstance(tree.body[-1], ast.Expr):
             setattr(tree.body[-1], _OUTPUT_MARK, True)
-        tree = _Instrumenter(checker.parameters).visit(tree)
+        tree = _Instrumenter(checker.bound).visit(tree)
         return ast.fix_missing_locations(tree)
 
     # -- protocol -----------------------------------------------------------------------------
