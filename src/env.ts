@@ -35,6 +35,8 @@ const serverSchema = z.object({
   AUTH_GOOGLE_SECRET: optional(z.string()),
   /** 32-byte key (hex or base64) encrypting team secrets at rest. */
   SECRETS_KEY: optional(z.string().min(32)),
+  /** The key SECRETS_KEY replaces: still decrypts, until `npm run secrets:rotate` re-encrypts every row. */
+  SECRETS_KEY_PREVIOUS: optional(z.string().min(32)),
   OPENAI_API_KEY: optional(z.string()),
   OPENAI_BASE_URL: optional(z.url()),
   HF_TOKEN: optional(z.string()),

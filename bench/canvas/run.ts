@@ -27,7 +27,10 @@ const busyCores = Number(process.env.BENCH_BUSY_CORES ?? 0);
 const resultsPath = process.env.BENCH_OUT ?? new URL("./results.json", import.meta.url);
 
 async function trpc<T>(page: Page, path: string, input: unknown): Promise<T> {
-  const response = await page.request.post(`${baseURL}/api/trpc/${path}`, { data: { json: input } });
+  const response = await page.request.post(`${baseURL}/api/trpc/${path}`, {
+    data: { json: input },
+    headers: { origin: new URL(baseURL).origin },
+  });
   const body = (await response.json()) as { result?: { data: { json: T } }; error?: unknown };
   if (!response.ok() || !body.result) throw new Error(`${path} failed: ${JSON.stringify(body.error)}`);
   return body.result.data.json;

@@ -24,6 +24,12 @@ const base = {
   tokenUsage: tokenUsageSchema.optional(),
 };
 
+/**
+ * How an agent's run ended. `max_steps` is smolagents' `max_steps_error`: the step limit was reached
+ * without a final answer, and the last action step (number maxSteps + 1) holds the best answer the
+ * model gave from memory, with the `AgentMaxStepsError`. `error` and `cancelled` have no smolagents
+ * counterpart (it raises instead).
+ */
 export const runStateSchema = z.enum(["success", "max_steps", "error", "cancelled"]);
 export type RunState = z.infer<typeof runStateSchema>;
 

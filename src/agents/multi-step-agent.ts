@@ -339,13 +339,30 @@ export abstract class MultiStepAgent {
         }
       }
       if (!done) {
+        // As smolagents records it: the best-answer call is one more action step, carrying the
+        // max-steps error and the answer as its output.
         state = "max_steps";
-        const error = new AgentMaxStepsError(
+        const stepNumber = maxSteps + 1;
+        const step: ActionStep = {
+          type: "action",
+          stepNumber,
+          timing: { startTime: Date.now() },
+          isFinalAnswer: false,
+        };
+        run.emit(path, { type: "step_started", stepNumber });
+        const answer = await this.provideFinalAnswer(run, path, memory, task, stepNumber);
+        step.modelOutput = answer.content;
+        step.actionOutput = answer.content;
+        step.tokenUsage = answer.tokenUsage;
+        step.error = new AgentMaxStepsError(
           `Reached max steps (${maxSteps}) without a final answer`,
         ).toJSON();
-        errors.push(error);
-        run.emit(path, { type: "error", error });
-        output = await this.provideFinalAnswer(run, path, memory, task);
+        errors.push(step.error);
+        run.emit(path, { type: "error", stepNumber, error: step.error });
+        this.finishStep(step);
+        memory.steps.push(step);
+        run.emit(path, { type: "step_finished", step, tokenUsage: step.tokenUsage });
+        output = answer.content;
       }
     } catch (error) {
       fatal = toAgentError(error);
@@ -517,7 +534,8 @@ export abstract class MultiStepAgent {
     path: string[],
     memory: AgentMemory,
     task: string,
-  ): Promise<unknown> {
+    stepNumber: number,
+  ): Promise<ModelOutput> {
     const messages: ChatMessage[] = [
       {
         role: "system",
@@ -527,11 +545,9 @@ export abstract class MultiStepAgent {
       ...memory.toMessages().slice(1),
       { role: "user", content: renderPrompt("final-answer", { task }) },
     ];
-    const stepNumber = memory.steps.filter((step) => step.type === "action").length + 1;
-    const output = await this.callModel(run, path, stepNumber, messages, {
+    return this.callModel(run, path, stepNumber, messages, {
       ...(this.outputSchema ? { responseFormat: { name: "final_answer", schema: this.outputSchema } } : {}),
     });
-    return output.content;
   }
 
   /** Free sandboxes and tool resources (managed agents included). Idempotent. */

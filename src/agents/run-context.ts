@@ -11,7 +11,8 @@ import { addUsage, type TokenUsage, zeroUsage } from "./models/model";
 export class RunContext {
   readonly runId: string;
   readonly signal: AbortSignal;
-  readonly usageByAgent: Record<string, TokenUsage> = {};
+  /** Keyed by agent path joined with "/"; prototype-free, since agent names are user data. */
+  readonly usageByAgent: Record<string, TokenUsage> = Object.create(null);
   private seq = 0;
   private readonly pendingInputs = new Map<string, (reply: string) => void>();
 

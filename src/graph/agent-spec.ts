@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { strictObject } from "./strict-object";
 
 /**
  * The agent spec: what `compile(graph)` produces and what the engine (`src/agents`) builds agents
@@ -25,10 +26,10 @@ export const secretRefSchema = z
 /** One recorded model answer: plain text, or text and/or tool calls. */
 export const transcriptItemSchema = z.union([
   z.string(),
-  z.object({
+  strictObject({
     content: z.string().optional(),
     tool_calls: z
-      .array(z.object({ name: z.string().min(1), arguments: z.record(z.string(), z.unknown()) }))
+      .array(strictObject({ name: z.string().min(1), arguments: z.record(z.string(), z.unknown()) }))
       .optional(),
   }),
 ]);
@@ -41,7 +42,7 @@ const modelCommon = {
 };
 
 export const modelSpecSchema = z.discriminatedUnion("provider", [
-  z.object({
+  strictObject({
     provider: z.literal("openai"),
     ...modelCommon,
     /** Any OpenAI-compatible base URL (OpenAI, Azure, Ollama, vLLM, Groq, Together, LiteLLM). */
@@ -49,7 +50,7 @@ export const modelSpecSchema = z.discriminatedUnion("provider", [
     apiKeySecret: secretRefSchema.optional(),
     headers: z.record(z.string(), z.string()).optional(),
   }),
-  z.object({
+  strictObject({
     provider: z.literal("hf"),
     ...modelCommon,
     /** Hugging Face Inference provider routing ("auto", "together", "nebius", ...). */
@@ -57,7 +58,7 @@ export const modelSpecSchema = z.discriminatedUnion("provider", [
     endpointUrl: z.url().optional(),
     apiKeySecret: secretRefSchema.optional(),
   }),
-  z.object({
+  strictObject({
     provider: z.literal("replay"),
     model: z.string().default("replay"),
     /** Recorded answers, played in order. */
@@ -94,7 +95,7 @@ export const toolValueTypes = [
 export type ToolValueType = (typeof toolValueTypes)[number];
 
 /** JSON Schema of one tool input, as smolagents declares them. */
-export const toolInputSchema = z.object({
+export const toolInputSchema = strictObject({
   type: z.enum(toolValueTypes),
   description: z.string().default(""),
   nullable: z.boolean().optional(),
@@ -104,7 +105,7 @@ export const toolInputSchema = z.object({
 export const toolOutputTypes = toolValueTypes;
 
 /** A Python function tool: its whole definition is this spec. */
-export const pythonToolSpecSchema = z.object({
+export const pythonToolSpecSchema = strictObject({
   kind: z.literal("python"),
   name: identifierSchema,
   description: z.string().max(4000).default(""),
@@ -113,7 +114,7 @@ export const pythonToolSpecSchema = z.object({
 });
 
 /** An HTTP API tool: its whole definition is this spec. */
-export const httpToolSpecSchema = z.object({
+export const httpToolSpecSchema = strictObject({
   kind: z.literal("http"),
   name: identifierSchema,
   description: z.string().max(4000).default(""),
@@ -128,7 +129,7 @@ export const httpToolSpecSchema = z.object({
 });
 
 export const toolSpecSchema = z.discriminatedUnion("kind", [
-  z.object({
+  strictObject({
     kind: z.literal("builtin"),
     name: z.enum(builtinToolNames),
     /** Tool-specific settings, e.g. { backend: "duckduckgo" } for web_search. */
@@ -136,7 +137,7 @@ export const toolSpecSchema = z.discriminatedUnion("kind", [
   }),
   pythonToolSpecSchema,
   httpToolSpecSchema,
-  z.object({
+  strictObject({
     kind: z.literal("mcp"),
     name: identifierSchema,
     /** Streamable-HTTP MCP server URL; its tools are added to the agent. */
@@ -148,7 +149,7 @@ export const toolSpecSchema = z.discriminatedUnion("kind", [
 ]);
 export type ToolSpec = z.infer<typeof toolSpecSchema>;
 
-export const executorSpecSchema = z.object({
+export const executorSpecSchema = strictObject({
   kind: z.enum(["pyodide", "docker", "local"]).default("pyodide"),
   timeoutSeconds: z.number().positive().max(3600).optional(),
   memoryMb: z.number().int().positive().max(65_536).optional(),
@@ -157,7 +158,7 @@ export const executorSpecSchema = z.object({
 });
 export type ExecutorSpec = z.infer<typeof executorSpecSchema>;
 
-const agentBase = z.object({
+const agentBase = strictObject({
   type: z.enum(["code", "toolCalling"]),
   name: identifierSchema,
   /** Shown to a manager agent that can call this one. */
@@ -179,7 +180,8 @@ const agentBase = z.object({
 export type AgentSpec = z.infer<typeof agentBase> & { managedAgents: AgentSpec[] };
 export type AgentSpecInput = z.input<typeof agentBase> & { managedAgents?: AgentSpecInput[] };
 
-export const agentSpecSchema: z.ZodType<AgentSpec, AgentSpecInput> = agentBase.extend({
+export const agentSpecSchema: z.ZodType<AgentSpec, AgentSpecInput> = strictObject({
+  ...agentBase.shape,
   get managedAgents() {
     return z.array(agentSpecSchema).default([]);
   },

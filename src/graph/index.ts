@@ -1,4 +1,5 @@
 export * from "./agent-spec";
+export * from "./bounds";
 export * from "./can-connect";
 export * from "./catalog";
 export * from "./compile";
@@ -12,5 +13,6 @@ export * from "./migrate";
 export * from "./node-defaults";
 export * from "./queries";
 export * from "./templates";
+export * from "./text";
 export * from "./validate";
 export * from "./workflow-document";

@@ -64,15 +64,14 @@ export function modelOrigins(model: ModelEndpoint, installationOpenaiUrl = opena
 
 /** Origins as people read them: "api.openai.com", "127.0.0.1:11434". */
 export function describeOrigins(origins: readonly string[]): string {
-  return origins
-    .map((origin) => {
-      try {
-        return new URL(origin).host;
-      } catch {
-        return origin;
-      }
-    })
-    .join(", ");
+  const hosts = origins.map((origin) => {
+    try {
+      return new URL(origin).host;
+    } catch {
+      return origin;
+    }
+  });
+  return [...new Set(hosts)].join(", ");
 }
 
 /**
@@ -85,14 +84,30 @@ export function keyBindingProblem(options: {
   named: boolean;
   allowed: readonly string[];
   targets: readonly string[];
+  /** A team secret bound to a host (false) rather than an installation key (default). */
+  installation?: boolean;
 }): string | undefined {
   const foreign = options.targets.filter((origin) => !options.allowed.includes(origin));
   if (foreign.length === 0) return undefined;
   const where = describeOrigins(foreign);
   const home = describeOrigins(options.allowed);
+  if (options.installation === false) {
+    return `The secret ${options.keyName} may only be sent to ${home}, not to ${where}`;
+  }
   return options.named
     ? `${options.keyName} is this server's key for ${home} and is not sent to ${where}: this model needs a secret of its own`
     : `A model at ${where} must name its own API key secret: this server's ${options.keyName} is only sent to ${home}`;
+}
+
+/** A team secret as validation sees it: its name and the one host it may be sent to (null: any). */
+export interface TeamSecretBinding {
+  name: string;
+  allowedHost: string | null;
+}
+
+/** The origins a team secret bound to `host` (`api.example.com`, `host:port`) may go to: https and http. */
+export function hostOrigins(host: string): string[] {
+  return [...new Set([new URL(`https://${host}`).origin, new URL(`http://${host}`).origin])];
 }
 
 /** Why a model node or spec may not use its key, given the installation's keys; undefined if it may. */

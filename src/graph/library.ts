@@ -206,3 +206,17 @@ export interface SharedAgent {
   spec: AgentSpec;
   graph: LibraryAgentGraph;
 }
+
+/** One line saying what a library tool is: its Python signature, or its HTTP request. */
+export function toolSignature(tool: LibraryToolSpec): string {
+  if (tool.kind === "http") return `${tool.method} ${tool.url}`;
+  return /^\s*((?:async\s+)?def\s+[^\n]*)/m.exec(tool.source)?.[1]?.trim() ?? tool.name;
+}
+
+/** One line saying what a shared agent is: its kind, model, and how many tools and managed agents it uses. */
+export function agentSignature(agent: AgentSpec): string {
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+  const type = agent.type === "code" ? "CodeAgent" : "ToolCallingAgent";
+  const uses = `${count(agent.tools.length, "tool")}, ${count(agent.managedAgents.length, "managed agent")}`;
+  return `${type} · ${agent.model.provider} ${agent.model.model} · ${uses}`;
+}

@@ -3,7 +3,17 @@ import type { AgentSpec } from "./agent-spec";
 import { canConnect } from "./can-connect";
 import { defaultCatalog, findLibraryAgent, findLibraryTool, type ToolCatalog } from "./catalog";
 import type { GraphIssue, IssueSeverity } from "./graph-issue";
-import { type InstallationKey, modelKeyProblem, providerKeyName, toolKeyMessage } from "./key-binding";
+import {
+  hostOrigins,
+  type InstallationKey,
+  keyBindingProblem,
+  type ModelEndpoint,
+  modelKeyProblem,
+  modelOrigins,
+  providerKeyName,
+  type TeamSecretBinding,
+  toolKeyMessage,
+} from "./key-binding";
 import { getAgentModel, getAgentTools, getManagedAgents, getRootAgents } from "./queries";
 import {
   type ToolNodeData,
@@ -13,13 +23,18 @@ import {
 } from "./workflow-document";
 
 export interface ValidateOptions {
-  /** Names of the secrets that are set (today: provider keys in the server's environment); when given, references to other names are errors. */
+  /** Names of the installation's secrets that are set (provider keys in the environment); when given, references to names neither here nor in `teamSecrets` are errors. */
   knownSecrets?: readonly string[];
   /**
    * The server's provider keys and the origins each is bound to; when given, a model that would
    * send one elsewhere is an error (see ./key-binding). Tools never send them, given or not.
    */
   installationKeys?: readonly InstallationKey[];
+  /**
+   * The team's secrets: known names, and a model may send one bound to a host only there. A team
+   * secret shadows an installation key of the same name (it is what runs resolve first).
+   */
+  teamSecrets?: readonly TeamSecretBinding[];
   catalog?: ToolCatalog;
   /** Whether the team may use the unsandboxed local executor; when false, a local sandbox is an error. */
   allowLocalExecutor?: boolean;
@@ -30,7 +45,8 @@ export type ValidateResult =
   | { ok: false; issues: GraphIssue[] };
 
 const identifierPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const secretPattern = /^[A-Z_][A-Z0-9_]*$/;
+/** What a secret's name looks like: UPPER_SNAKE_CASE (team secrets are created with the same rule). */
+export const secretNamePattern = /^[A-Z_][A-Z0-9_]*$/;
 const pythonKeywords = new Set(
   (
     "False None True and as assert async await break class continue def del elif else except finally for " +
@@ -86,7 +102,8 @@ export function schemaIssues(error: z.ZodError, max = 20): GraphIssue[] {
 export function validate(doc: WorkflowDocument, options: ValidateOptions = {}): GraphIssue[] {
   const issues: GraphIssue[] = [];
   const catalog = options.catalog ?? defaultCatalog;
-  const known = options.knownSecrets ? new Set(options.knownSecrets) : undefined;
+  const teamSecrets = new Map((options.teamSecrets ?? []).map((secret) => [secret.name, secret.allowedHost]));
+  const known = options.knownSecrets ? new Set([...options.knownSecrets, ...teamSecrets.keys()]) : undefined;
   const index = new Map<string, number>();
   const add = (
     severity: IssueSeverity,
@@ -152,7 +169,7 @@ export function validate(doc: WorkflowDocument, options: ValidateOptions = {}): 
     const i = index.get(n.id)!;
     const at = (...rest: (string | number)[]) => ({ nodeId: n.id, path: ["nodes", i, ...rest] });
     checkSecrets(n, known, (code, message, field) => add("error", code, message, at("data", ...field)));
-    checkKeyBinding(n, options.installationKeys, catalog, (code, message, field) =>
+    checkKeyBinding(n, options.installationKeys, teamSecrets, catalog, (code, message, field) =>
       add("error", code, message, at("data", ...field)),
     );
     switch (n.type) {
@@ -178,7 +195,7 @@ export function validate(doc: WorkflowDocument, options: ValidateOptions = {}): 
               at("data", "library"),
             );
           } else {
-            for (const problem of libraryAgentProblems(entry.agent, known, options)) {
+            for (const problem of libraryAgentProblems(entry.agent, known, teamSecrets, options)) {
               add(
                 "error",
                 problem.code,
@@ -201,6 +218,14 @@ export function validate(doc: WorkflowDocument, options: ValidateOptions = {}): 
       case "model":
         if (n.data.provider !== "replay" && n.data.model.trim() === "") {
           add("error", "missing-field", "Model id is required", at("data", "model"));
+        }
+        if (n.data.provider === "replay" && n.data.transcript.length === 0) {
+          add(
+            "error",
+            "missing-field",
+            "A replay model needs at least one recorded answer in its transcript",
+            at("data", "transcript"),
+          );
         }
         if (n.data.provider === "openai" && n.data.baseUrl && !isHttpUrl(n.data.baseUrl)) {
           add("error", "invalid-url", "Base URL must be an http(s) URL", at("data", "baseUrl"));
@@ -262,7 +287,7 @@ export function toolProblems(data: ToolNodeData, catalog: ToolCatalog = defaultC
   const report: FieldReport = (code, message, path) => problems.push({ code, message, path });
   const node: WorkflowNode = { id: "tool", type: "tool", position: { x: 0, y: 0 }, data };
   checkSecrets(node, undefined, report);
-  checkKeyBinding(node, undefined, catalog, report);
+  checkKeyBinding(node, undefined, new Map(), catalog, report);
   checkTool(data, catalog, report);
   return problems;
 }
@@ -321,10 +346,14 @@ function checkSecrets(n: WorkflowNode, known: Set<string> | undefined, report: F
     refs.push({ name, field: ["secretHeaders", header] });
   }
   for (const ref of refs) {
-    if (!secretPattern.test(ref.name)) {
+    if (!secretNamePattern.test(ref.name)) {
       report("invalid-secret-name", `Secret names are UPPER_SNAKE_CASE ("${ref.name}")`, ref.field);
     } else if (known && !known.has(ref.name)) {
-      report("missing-secret", `The secret ${ref.name} is not set on this server`, ref.field);
+      report(
+        "missing-secret",
+        `The secret ${ref.name} is not set on this server: add it under Settings → Credentials`,
+        ref.field,
+      );
     }
   }
 }
@@ -333,28 +362,30 @@ const installationKeyNames = new Set<string>(Object.values(providerKeyName));
 
 /**
  * Keys stay with their hosts: a model may send an installation key only to the origins it is
- * bound to (checked when the keys are given), and no tool may name one (always checked).
+ * bound to (checked when the keys are given), nor a team secret bound to a host anywhere else;
+ * no tool may name an installation key (always checked, unless a team secret shadows the name).
  */
 function checkKeyBinding(
   n: WorkflowNode,
   keys: readonly InstallationKey[] | undefined,
+  teamSecrets: ReadonlyMap<string, string | null>,
   catalog: ToolCatalog,
   report: FieldReport,
 ): void {
   if (n.type === "model") {
-    if (n.data.provider === "replay" || !keys) return;
-    const problem = modelKeyProblem(n.data, keys);
-    if (!problem) return;
+    if (n.data.provider === "replay") return;
     const field = n.data.apiKeySecret
       ? "apiKeySecret"
       : n.data.provider === "openai"
         ? "baseUrl"
         : "endpointUrl";
-    report("secret-not-allowed", problem, [field]);
+    const problem = modelSecretProblem(n.data, keys, teamSecrets);
+    if (problem) report("secret-not-allowed", problem, [field]);
     return;
   }
   const refused = (name: string, tool: string, field: (string | number)[]) => {
-    if (installationKeyNames.has(name)) report("secret-not-allowed", toolKeyMessage(name, tool), field);
+    if (toolNamesInstallationKey(name, teamSecrets))
+      report("secret-not-allowed", toolKeyMessage(name, tool), field);
   };
   if (n.type === "mcp") {
     for (const [header, name] of Object.entries(n.data.secretHeaders ?? {})) {
@@ -381,6 +412,36 @@ function checkKeyBinding(
   }
 }
 
+/**
+ * Why a (non-replay) model may not send its key where it points: a team secret of its key's name
+ * (which runs resolve first) only to the host it is bound to; otherwise an installation key only to
+ * its origins (checked when the keys are given). Undefined if it may.
+ */
+function modelSecretProblem(
+  model: ModelEndpoint | { provider: "replay" },
+  keys: readonly InstallationKey[] | undefined,
+  teamSecrets: ReadonlyMap<string, string | null>,
+): string | undefined {
+  if (model.provider === "replay") return undefined;
+  const keyName = model.apiKeySecret || providerKeyName[model.provider];
+  const host = teamSecrets.get(keyName);
+  if (host === undefined) return keys && modelKeyProblem(model, keys);
+  if (host === null) return undefined;
+  const installationUrl = keys?.find((key) => key.name === providerKeyName.openai)?.origins[0];
+  return keyBindingProblem({
+    keyName,
+    named: Boolean(model.apiKeySecret),
+    allowed: hostOrigins(host),
+    targets: modelOrigins(model, installationUrl),
+    installation: false,
+  });
+}
+
+/** Whether a tool naming `name` would send an installation key (a team secret of that name shadows it). */
+function toolNamesInstallationKey(name: string, teamSecrets: ReadonlyMap<string, string | null>): boolean {
+  return installationKeyNames.has(name) && !teamSecrets.has(name);
+}
+
 /** Inside one agent, tools and managed agents share a namespace: Python function names. */
 function checkAgentScope(
   doc: WorkflowDocument,
@@ -400,32 +461,42 @@ function checkAgentScope(
 }
 
 /**
- * What a shared agent's spec would break here, at any depth: secrets this server does not have,
- * installation keys its models would send to hosts they are not bound to, and a local sandbox the
- * team may not use. Tools of a spec never name an installation key: `library.shareAgent` compiled
- * it after the same checks.
+ * What a shared agent's spec would break here, at any depth: secrets neither this server nor the
+ * team has, keys its models would send to hosts they are not bound to (installation keys, team
+ * secrets bound to a host), tools that would send an installation key (a team secret that shadowed
+ * the name when it was shared may have been deleted since), and a local sandbox the team may not use.
  */
 function libraryAgentProblems(
   agent: AgentSpec,
   known: Set<string> | undefined,
+  teamSecrets: ReadonlyMap<string, string | null>,
   options: Pick<ValidateOptions, "installationKeys" | "allowLocalExecutor">,
 ): { code: GraphIssue["code"]; message: string }[] {
   const problems: { code: GraphIssue["code"]; message: string }[] = [];
   const visit = (a: AgentSpec) => {
     const secrets = a.model.provider === "replay" || !a.model.apiKeySecret ? [] : [a.model.apiKeySecret];
     for (const tool of a.tools) {
-      if (tool.kind === "http" || tool.kind === "mcp")
-        secrets.push(...Object.values(tool.secretHeaders ?? {}));
+      if (tool.kind !== "http" && tool.kind !== "mcp") continue;
+      for (const name of Object.values(tool.secretHeaders ?? {})) {
+        secrets.push(name);
+        if (toolNamesInstallationKey(name, teamSecrets)) {
+          problems.push({
+            code: "secret-not-allowed",
+            message: toolKeyMessage(name, `The tool "${tool.name}"`),
+          });
+        }
+      }
     }
     for (const name of secrets) {
       if (known && !known.has(name)) {
-        problems.push({ code: "missing-secret", message: `the secret ${name} is not set on this server` });
+        problems.push({
+          code: "missing-secret",
+          message: `the secret ${name} is not set on this server: add it under Settings → Credentials`,
+        });
       }
     }
-    if (options.installationKeys && a.model.provider !== "replay") {
-      const problem = modelKeyProblem(a.model, options.installationKeys);
-      if (problem) problems.push({ code: "secret-not-allowed", message: problem });
-    }
+    const keyProblem = modelSecretProblem(a.model, options.installationKeys, teamSecrets);
+    if (keyProblem) problems.push({ code: "secret-not-allowed", message: keyProblem });
     if (a.executor?.kind === "local" && options.allowLocalExecutor === false) {
       problems.push({
         code: "local-sandbox-not-allowed",

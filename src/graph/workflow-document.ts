@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { builtinToolNames, toolInputSchema, toolOutputTypes } from "./agent-spec";
+import { databaseInt } from "./bounds";
 
 /**
  * The workflow document: what the canvas edits, tRPC stores, files import/export
@@ -118,7 +119,7 @@ export const toolNodeDataSchema = z.discriminatedUnion("kind", [
   z.object({
     kind: z.literal("library"),
     itemId: z.string().min(1).max(100),
-    version: z.number().int().min(1),
+    version: databaseInt(1),
     name: draftNameSchema,
   }),
 ]);

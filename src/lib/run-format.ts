@@ -25,18 +25,3 @@ export function formatDuration(ms: number | null | undefined): string {
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, "0")} s`;
   return `${Math.floor(seconds / 3600)} h ${String(Math.floor((seconds % 3600) / 60)).padStart(2, "0")} min`;
 }
-
-export const RUN_STATUS_LABELS: Record<string, string> = {
-  queued: "Queued",
-  running: "Running",
-  waiting_for_input: "Waiting for input",
-  succeeded: "Succeeded",
-  failed: "Failed",
-  cancelled: "Cancelled",
-  timed_out: "Timed out",
-};
-
-/** Whether a run in this status will change no more. */
-export function isFinishedStatus(status: string | undefined): boolean {
-  return status === "succeeded" || status === "failed" || status === "cancelled" || status === "timed_out";
-}

@@ -3,6 +3,7 @@
  * one pure implementation, no server imports, so the dashboard computes exactly what the store saves.
  */
 import type { RunEvent } from "~/agents/events";
+import { dictionary } from "./dictionary";
 
 /** USD per million tokens. */
 export interface ModelPrice {
@@ -56,15 +57,16 @@ export interface UsageLine {
 
 export interface RunUsage {
   total: UsageLine;
-  /** Keyed by agent path joined with "/". */
+  /** Keyed by agent path joined with "/"; prototype-free (see `dictionary`). */
   byAgent: Record<string, UsageLine & { model: string }>;
+  /** Keyed by model id; prototype-free. */
   byModel: Record<string, UsageLine>;
 }
 
 export const emptyUsage = (): RunUsage => ({
   total: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
-  byAgent: {},
-  byModel: {},
+  byAgent: dictionary(),
+  byModel: dictionary(),
 });
 
 function add(line: UsageLine, input: number, output: number, cost: number | null): void {
@@ -76,13 +78,17 @@ function add(line: UsageLine, input: number, output: number, cost: number | null
 /**
  * Fold events into token and cost totals per agent and per model. Tokens are counted from
  * `model_output` events (one per model call); the agent's model comes from its `run_started`.
- * Pure and incremental: call it batch by batch with the previous value.
+ * Pure and incremental: call it batch by batch with the previous value. The previous value may come
+ * from JSON or structuredClone (which give records a prototype): its records are made prototype-free
+ * first, so an agent or model named `__proto__` or `constructor` is counted like any other.
  */
 export function accumulateUsage(
   usage: RunUsage,
   events: readonly RunEvent[],
   teamPrices: readonly ModelPrice[] = [],
 ): RunUsage {
+  usage.byAgent = dictionary(usage.byAgent);
+  usage.byModel = dictionary(usage.byModel);
   for (const event of events) {
     const agentKey = event.agentPath.join("/");
     if (event.type === "run_started") {

@@ -11,6 +11,7 @@ import { env, mode } from "~/env";
 import { socketAuth } from "~/server/auth/socket-auth";
 import { CLIENT_ADDRESS_HEADER, clientAddress } from "~/server/client-address";
 import { db, startDatabase } from "~/server/db";
+import { appOrigins, socketOriginCheck } from "~/server/http/origin";
 import { logger } from "~/server/logger";
 import { startRuns } from "~/server/runs/start-runs";
 
@@ -38,8 +39,14 @@ async function main(): Promise<void> {
     });
   });
 
-  // Socket.IO shares the port; other upgrades (Next's dev HMR) go to Next.
-  const io = new SocketServer(server, { path: SOCKET_PATH, serveClient: false, destroyUpgrade: false });
+  // Socket.IO shares the port; other upgrades (Next's dev HMR) go to Next. A browser's handshake
+  // from another site is refused (cross-site WebSocket hijacking).
+  const io = new SocketServer(server, {
+    path: SOCKET_PATH,
+    serveClient: false,
+    destroyUpgrade: false,
+    allowRequest: socketOriginCheck(),
+  });
   io.use((socket, nextFn) => void socketAuth(socket, nextFn));
   io.on("connection", (socket) => logger.debug({ socketId: socket.id }, "socket connected"));
   const runs = await startRuns({ io, db, logger });
@@ -55,7 +62,7 @@ async function main(): Promise<void> {
     server.listen(env.PORT, env.HOST, resolve);
   });
   logger.info(
-    { url: `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}` },
+    { url: `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`, origins: appOrigins() },
     "Troupe is ready",
   );
 

@@ -78,7 +78,7 @@ test("build a workflow by drag and drop, validate, undo/redo, autosave, export a
   // waits for it instead of starting a run that would stop at its first model call.
   await expect(model.getByTestId("node-model")).toHaveAttribute("data-validation", "error");
   await expect(model.getByTestId("node-issue")).toHaveText(
-    "The secret OPENAI_API_KEY is not set on this server",
+    "The secret OPENAI_API_KEY is not set on this server: add it under Settings → Credentials",
   );
   await expect(page.getByTestId("run-button")).toBeDisabled();
   await saved(page);
@@ -299,7 +299,10 @@ test("nodes are drawn where their estimated size and ports said, so unrendered n
 }) => {
   await signUp(page, newAccount("Geometry Tester"));
   const call = async <T>(path: string, input: unknown): Promise<T> => {
-    const response = await page.request.post(`/api/trpc/${path}`, { data: { json: input } });
+    const response = await page.request.post(`/api/trpc/${path}`, {
+      data: { json: input },
+      headers: { origin: new URL(page.url()).origin },
+    });
     expect(response.ok(), await response.text()).toBe(true);
     return (await response.json()).result.data.json as T;
   };

@@ -22,7 +22,10 @@ async function trpc<T>(
       ? await page.request.get(
           `/api/trpc/${path}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`}`,
         )
-      : await page.request.post(`/api/trpc/${path}`, { data: { json: input } });
+      : await page.request.post(`/api/trpc/${path}`, {
+          data: { json: input },
+          headers: { origin: new URL(page.url()).origin },
+        });
   const body = (await response.json()) as { result?: { data: { json: T } }; error?: unknown };
   if (!response.ok() || !body.result) throw new Error(`${path} failed: ${JSON.stringify(body.error)}`);
   return body.result.data.json;

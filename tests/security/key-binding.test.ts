@@ -53,7 +53,7 @@ const { InProcessRunControl } = await import("~/server/realtime/run-control");
 let caller: ReturnType<typeof createCaller>;
 let teamId: string;
 let userId: string;
-const agentDeps = createAgentDeps();
+const agentDeps = createAgentDeps(db);
 const deps = {
   ...agentDeps.depsFor({ id: "team", slug: "team" }),
   createExecutor: async (): Promise<PythonExecutor> => {

@@ -20,7 +20,13 @@ export function readRunnerSource(): string {
 
 /** Host → runner requests that expect one `done` reply. */
 export type RunnerRequest =
-  | { type: "configure"; id: string; authorizedImports: string[]; maxOutputChars: number }
+  | {
+      type: "configure";
+      id: string;
+      authorizedImports: string[];
+      maxOutputChars: number;
+      maxOperations?: number;
+    }
   | { type: "set_tools"; id: string; tools: { name: string; inputNames?: string[] }[] }
   | { type: "define_python_tools"; id: string; tools: { name: string; source: string }[] }
   | { type: "set_variables"; id: string; variables: Record<string, unknown> }

@@ -49,6 +49,7 @@ async function modelTransport(
       named: spec.apiKeySecret !== undefined,
       allowed: secret.allowedOrigins,
       targets,
+      installation: secret.modelsOnly === true,
     });
     if (problem) throw new AgentConfigError(problem);
   }

@@ -70,6 +70,8 @@ export class PythonSourceTool extends Tool {
   readonly inputs: Record<string, ToolInput>;
   readonly outputType: ToolValueType;
   private executor: Promise<PythonExecutor> | undefined;
+  /** The last call in line: calls share one sandbox (and its `__tool_args`), so they take turns. */
+  private lastCall: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly spec: { name: string; description: string; source: string },
@@ -84,7 +86,18 @@ export class PythonSourceTool extends Tool {
     this.validateDefinition();
   }
 
-  async forward(args: Record<string, unknown>, context: ToolContext): Promise<unknown> {
+  /**
+   * Run the function with these arguments. Parallel tool calls to this tool wait for each other: each
+   * sets the sandbox's arguments and calls with them before the next call sets its own.
+   */
+  forward(args: Record<string, unknown>, context: ToolContext): Promise<unknown> {
+    const call = this.lastCall.then(() => this.callOnce(args, context));
+    this.lastCall = call.catch(() => undefined);
+    return call;
+  }
+
+  private async callOnce(args: Record<string, unknown>, context: ToolContext): Promise<unknown> {
+    context.signal.throwIfAborted();
     if (!this.executor) {
       this.executor = this.createExecutor().then(async (executor) => {
         await executor.definePythonTools([{ name: this.spec.name, source: this.spec.source }]);

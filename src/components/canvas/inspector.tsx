@@ -1,6 +1,7 @@
 "use client";
 
 import { CircleAlert, Trash2, TriangleAlert } from "lucide-react";
+import { useMemo } from "react";
 import type { z } from "zod";
 import { Button } from "~/components/ui/button";
 import { cn } from "~/components/ui/cn";
@@ -11,6 +12,7 @@ import {
   mcpNodeDataSchema,
   modelNodeDataSchema,
   sandboxNodeDataSchema,
+  type TeamSecretBinding,
   toolNodeDataSchema,
   type WorkflowNode,
 } from "~/graph";
@@ -18,7 +20,7 @@ import { useCanvas, useCanvasStore } from "./canvas-store-context";
 import { LibraryAgentDetails, ShareAgentToLibrary } from "./library-agent-panels";
 import { LibraryToolDetails, ShareToLibrary } from "./library-panels";
 import { useNodeIssues } from "./nodes/node-shell";
-import { SchemaForm } from "./schema-form";
+import { SchemaForm, type SecretChoice } from "./schema-form";
 
 const noIssues: GraphIssue[] = [];
 
@@ -114,11 +116,28 @@ const titles: Record<WorkflowNode["type"], string> = {
   sandbox: "Sandbox",
 };
 
+/** The secrets a node may pick: the team's own first, then installation keys a team secret does not shadow. */
+function secretChoices(
+  installation: readonly string[] | undefined,
+  team: readonly TeamSecretBinding[] | undefined,
+): SecretChoice[] | undefined {
+  if (!installation && !team) return undefined;
+  const own = new Set((team ?? []).map((secret) => secret.name));
+  return [
+    ...(team ?? []).map((secret) => ({ name: secret.name, source: "team" as const })),
+    ...(installation ?? [])
+      .filter((name) => !own.has(name))
+      .map((name) => ({ name, source: "installation" as const })),
+  ];
+}
+
 function NodeInspector({ id, readOnly }: { id: string; readOnly: boolean }) {
   const store = useCanvasStore();
   const type = useCanvas((s) => s.nodes.find((n) => n.id === id)?.type);
   const data = useCanvas((s) => s.nodes.find((n) => n.id === id)?.data);
-  const secrets = useCanvas((s) => s.knownSecrets);
+  const knownSecrets = useCanvas((s) => s.knownSecrets);
+  const teamSecrets = useCanvas((s) => s.teamSecrets);
+  const secrets = useMemo(() => secretChoices(knownSecrets, teamSecrets), [knownSecrets, teamSecrets]);
   const issues = useNodeIssues(id);
   if (!type || !data) return null;
   const node = { type, data } as KindAndData;

@@ -1,10 +1,17 @@
 "use client";
 
 import { ArrowUpCircle, Check, ChevronRight, GitFork, Library, Share2 } from "lucide-react";
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useEffect, useState } from "react";
 import { Button } from "~/components/ui/button";
 import { Input } from "~/components/ui/input";
-import { agentSecretNames, type LibraryAgentGraph, libraryAgentNodeData, type WorkflowNode } from "~/graph";
+import {
+  type AgentNodeData,
+  type AgentSpec,
+  agentSecretNames,
+  type LibraryAgentGraph,
+  libraryAgentNodeData,
+  type WorkflowNode,
+} from "~/graph";
 import { useCanvas, useCanvasStore } from "./canvas-store-context";
 import { type SharedVersion, useCanvasLibrary } from "./library-context";
 
@@ -94,6 +101,28 @@ export function ShareAgentToLibrary({ id, name, readOnly }: { id: string; name: 
   );
 }
 
+/**
+ * Keeps a library agent node's shown type, description and steps in line with its pinned version's
+ * spec once the canvas has it (a version pinned before its definition was fetched).
+ */
+function useLibraryAgentSummary(id: string, spec: AgentSpec | undefined, readOnly: boolean): void {
+  const store = useCanvasStore();
+  useEffect(() => {
+    if (readOnly || !spec) return;
+    const data = store.getState().nodes.find((n) => n.id === id)?.data as Partial<AgentNodeData> | undefined;
+    if (!data) return;
+    if (
+      data.agentType !== spec.type ||
+      data.description !== spec.description ||
+      data.maxSteps !== spec.maxSteps
+    ) {
+      store
+        .getState()
+        .updateNodeData(id, { agentType: spec.type, description: spec.description, maxSteps: spec.maxSteps });
+    }
+  }, [id, spec, readOnly, store]);
+}
+
 /** A library agent node: its item, the pinned version with a switch and an upgrade, what it contains, fork. */
 export function LibraryAgentDetails({
   id,
@@ -109,6 +138,7 @@ export function LibraryAgentDetails({
   const store = useCanvasStore();
   const item = useCanvasLibrary().items.find((i) => i.id === itemId);
   const [expanded, setExpanded] = useState(false);
+  useLibraryAgentSummary(id, item?.versions.find((v) => v.version === version)?.agent?.spec, readOnly);
   if (!item) {
     return (
       <p className="text-xs text-muted-foreground" data-testid="library-item-missing">
@@ -120,7 +150,12 @@ export function LibraryAgentDetails({
   const pinned = item.versions.find((v) => v.version === version);
   const pin = (next: number) => {
     const spec = item.versions.find((v) => v.version === next)?.agent?.spec;
-    if (!spec) return;
+    // An older version's spec is fetched once pinned (`library.version`); the node's type,
+    // description and steps follow it when it arrives (see `useLibraryAgentSummary`).
+    if (!spec) {
+      store.getState().updateNodeData(id, { library: { itemId, version: next }, name: item.name });
+      return;
+    }
     store.getState().replaceNodeData(
       id,
       libraryAgentNodeData({

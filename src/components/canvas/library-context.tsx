@@ -14,8 +14,9 @@ import type { LibraryPaletteItem } from "./palette";
 export interface CanvasLibraryVersion {
   version: number;
   message: string;
-  tool?: LibraryToolSpec;
-  agent?: SharedAgent;
+  /** The definition: the latest version's comes with the list, others once fetched (`library.version`). */
+  tool?: LibraryToolSpec | undefined;
+  agent?: SharedAgent | undefined;
   createdAt: Date;
   createdBy: string | null;
 }
@@ -76,7 +77,10 @@ export function useNewerVersion(itemId: string, version: number): number | undef
   return item && item.latestVersion > version ? item.latestVersion : undefined;
 }
 
-/** The catalog the canvas validates with: every builtin tool and every version of the team's items (as the server does). */
+/**
+ * The catalog the canvas validates with: every builtin tool and every version of the team's items
+ * whose definition the canvas has (as the server does with all of them).
+ */
 export function libraryCatalog(items: readonly CanvasLibraryItem[]): ToolCatalog {
   const versions = items.flatMap((item) => item.versions.map((v) => ({ item, v })));
   return {
@@ -88,6 +92,22 @@ export function libraryCatalog(items: readonly CanvasLibraryItem[]): ToolCatalog
       v.agent ? [{ itemId: item.id, version: v.version, name: item.name, agent: v.agent.spec }] : [],
     ),
   };
+}
+
+/** The library refs (`itemId@version`) of a graph's library tool and agent nodes, sorted: a stable key. */
+export function libraryRefsOf(nodes: readonly { type?: string; data: unknown }[]): string {
+  const refs = new Set<string>();
+  for (const node of nodes) {
+    const data = node.data as {
+      kind?: unknown;
+      itemId?: unknown;
+      version?: unknown;
+      library?: { itemId?: unknown; version?: unknown } | null;
+    };
+    if (node.type === "tool" && data.kind === "library") refs.add(`${data.itemId}@${data.version}`);
+    if (node.type === "agent" && data.library) refs.add(`${data.library.itemId}@${data.library.version}`);
+  }
+  return [...refs].sort().join(",");
 }
 
 /** The palette's Library section: each item at its latest version. */

@@ -111,6 +111,12 @@ export function fieldLabel(key: string): string {
 const inputClass =
   "w-full rounded-md border border-input bg-background px-2 py-1 text-sm outline-none focus-visible:ring-2 focus-visible:ring-ring";
 
+/** A secret a model or tool node may name: the team's own, or a key from the server's environment. */
+export interface SecretChoice {
+  name: string;
+  source: "team" | "installation";
+}
+
 /**
  * A form generated from a zod object schema: one control per field, chosen by the field's type.
  * `codeFields` get CodeMirror; `hidden` fields are drawn by the caller. Each change is a patch.
@@ -132,7 +138,7 @@ export function SchemaForm({
   hidden?: readonly string[];
   codeFields?: Record<string, "python" | "text">;
   readOnly?: boolean;
-  secretNames?: readonly string[];
+  secretNames?: readonly SecretChoice[];
 }) {
   const fields = describeFields(schema).filter((f) => !hidden.includes(f.key));
   return (
@@ -176,7 +182,7 @@ function Field({
   issues: readonly GraphIssue[];
   code?: "python" | "text";
   readOnly: boolean;
-  secretNames?: readonly string[];
+  secretNames?: readonly SecretChoice[];
   check: (value: unknown) => string | undefined;
 }) {
   const id = useId();
@@ -272,6 +278,21 @@ function Field({
             }}
           />
         );
+        // Tools send team secrets only (installation keys are for models).
+        if (secretNames?.some((choice) => choice.source === "team")) {
+          control = (
+            <>
+              {control}
+              <p data-testid={`secret-choices-${field.key}`} className="mt-1 text-xs text-muted-foreground">
+                One <code>Header=SECRET_NAME</code> per line. Team secrets:{" "}
+                {secretNames
+                  .filter((choice) => choice.source === "team")
+                  .map((choice) => choice.name)
+                  .join(", ")}
+              </p>
+            </>
+          );
+        }
         break;
       case "json":
         control = (
@@ -312,8 +333,12 @@ function Field({
             />
             {listId ? (
               <datalist id={listId}>
-                {secretNames?.map((n) => (
-                  <option key={n} value={n} />
+                {secretNames?.map((choice) => (
+                  <option
+                    key={choice.name}
+                    value={choice.name}
+                    label={choice.source === "installation" ? "installation" : "team secret"}
+                  />
                 ))}
               </datalist>
             ) : null}

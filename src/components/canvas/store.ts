@@ -12,6 +12,7 @@ import {
   type InstallationKey,
   type LibraryAgentGraph,
   type PaletteItem,
+  type TeamSecretBinding,
   type ToolCatalog,
   uniqueName,
   type Viewport,
@@ -47,6 +48,8 @@ export interface CanvasState {
   knownSecrets: string[] | undefined;
   /** The server's provider keys and where each may be sent (no values), for the key-binding check. */
   installationKeys: InstallationKey[] | undefined;
+  /** The team's secrets (names and host bindings, no values); they shadow installation keys. */
+  teamSecrets: TeamSecretBinding[] | undefined;
   /** Whether the team may use the local sandbox (undefined until the server said). */
   allowLocalExecutor: boolean | undefined;
   catalog: ToolCatalog;
@@ -83,7 +86,11 @@ export interface CanvasState {
   redo(): void;
   applyPositions(positions: Record<string, { x: number; y: number }>): void;
   setViewport(viewport: Viewport): void;
-  setKnownSecrets(names: string[] | undefined, installationKeys?: InstallationKey[]): void;
+  setKnownSecrets(
+    names: string[] | undefined,
+    installationKeys?: InstallationKey[],
+    teamSecrets?: TeamSecretBinding[],
+  ): void;
   setAllowLocalExecutor(allowed: boolean): void;
   setCatalog(catalog: ToolCatalog): void;
 }
@@ -155,13 +162,20 @@ export function createCanvasStore(
 
   return createStore<CanvasState>()((set, get) => {
     const revalidate = (nodes: CanvasNode[], edges: CanvasEdge[]) => {
-      const { knownSecrets, installationKeys, allowLocalExecutor, catalog, issuesByNode } = get();
+      const { knownSecrets, installationKeys, teamSecrets, allowLocalExecutor, catalog, issuesByNode } =
+        get();
       const doc = {
         ...createEmptyWorkflow(),
         nodes: nodes.map(toWorkflowNode),
         edges: edges.map(toWorkflowEdge),
       };
-      const issues = validate(doc, { knownSecrets, installationKeys, allowLocalExecutor, catalog });
+      const issues = validate(doc, {
+        knownSecrets,
+        installationKeys,
+        teamSecrets,
+        allowLocalExecutor,
+        catalog,
+      });
       return { issues, issuesByNode: issuesPerNode(issues, issuesByNode) };
     };
 
@@ -206,6 +220,7 @@ export function createCanvasStore(
       issuesByNode: issuesPerNode(initialIssues, {}),
       knownSecrets: undefined,
       installationKeys: undefined,
+      teamSecrets: undefined,
       allowLocalExecutor: undefined,
       catalog: initialCatalog,
       changeCount: 0,
@@ -508,8 +523,8 @@ export function createCanvasStore(
         set({ viewport });
       },
 
-      setKnownSecrets(names, installationKeys) {
-        set({ knownSecrets: names, installationKeys });
+      setKnownSecrets(names, installationKeys, teamSecrets) {
+        set({ knownSecrets: names, installationKeys, teamSecrets });
         const { nodes, edges } = get();
         set(revalidate(nodes, edges));
       },

@@ -8,7 +8,7 @@ import {
   MessageCircleQuestion,
 } from "lucide-react";
 import { cn } from "~/components/ui/cn";
-import { RUN_STATUS_LABELS } from "~/lib/run-format";
+import { type RunStatus, runStatusLabels } from "~/lib/run-status";
 
 const styles: Record<string, { className: string; icon: typeof Clock }> = {
   queued: { className: "border-zinc-200 bg-zinc-50 text-zinc-700", icon: CircleDashed },
@@ -38,7 +38,7 @@ export function RunStatusBadge({ status, className }: { status: string; classNam
       )}
     >
       <Icon aria-hidden className={cn("size-3.5", status === "running" && "animate-spin")} />
-      {RUN_STATUS_LABELS[status] ?? status}
+      {runStatusLabels[status as RunStatus] ?? status}
     </span>
   );
 }

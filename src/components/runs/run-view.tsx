@@ -20,8 +20,9 @@ import { Card, CardContent } from "~/components/ui/card";
 import { cn } from "~/components/ui/cn";
 import { EmptyState } from "~/components/ui/empty-state";
 import { toast } from "~/components/ui/toaster";
-import { formatCost, formatDuration, formatTokens, isFinishedStatus } from "~/lib/run-format";
+import { formatCost, formatDuration, formatTokens } from "~/lib/run-format";
 import { REPLAY_SPEEDS, type ReplaySpeed, replayDuration, replayVisibleCount } from "~/lib/run-replay";
+import { isTerminal } from "~/lib/run-status";
 import { buildTimeline } from "~/lib/run-timeline";
 import { accumulateUsage, emptyUsage } from "~/lib/run-usage";
 import { useTRPC } from "~/trpc/react";
@@ -51,7 +52,7 @@ export function RunView({ runId }: { runId: string }) {
   );
   const live = useRunEvents(runId);
   const status = live.status ?? run.data?.status ?? "queued";
-  const finished = isFinishedStatus(status);
+  const finished = isTerminal(status);
 
   // Fetch the stored totals, output and error once the run has ended.
   const storedStatus = run.data?.status;

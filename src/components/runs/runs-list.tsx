@@ -7,7 +7,8 @@ import { useMemo, useState } from "react";
 import { useCurrentTeam } from "~/components/layout/team-context";
 import { Button } from "~/components/ui/button";
 import { EmptyState } from "~/components/ui/empty-state";
-import { formatCost, formatDuration, formatTokens, RUN_STATUS_LABELS } from "~/lib/run-format";
+import { formatCost, formatDuration, formatTokens } from "~/lib/run-format";
+import { runStatusLabels } from "~/lib/run-status";
 import { type RouterInputs, type RouterOutputs, useTRPC } from "~/trpc/react";
 import { RunStatusBadge } from "./run-status-badge";
 
@@ -26,7 +27,8 @@ export function RunsList() {
   const [status, setStatus] = useState<RunStatusFilter | "">("");
   const [from, setFrom] = useState("");
   const [to, setTo] = useState("");
-  const workflows = useQuery(trpc.workflow.list.queryOptions({ teamId: team.id }));
+  // The filter offers the 100 most recently changed workflows.
+  const workflows = useQuery(trpc.workflow.list.queryOptions({ teamId: team.id, limit: 100 }));
 
   const filters = useMemo(
     () => ({
@@ -62,7 +64,7 @@ export function RunsList() {
             onChange={(event) => setWorkflowId(event.currentTarget.value)}
           >
             <option value="">All workflows</option>
-            {workflows.data?.map((workflow) => (
+            {workflows.data?.items.map((workflow) => (
               <option key={workflow.id} value={workflow.id}>
                 {workflow.name}
               </option>
@@ -77,7 +79,7 @@ export function RunsList() {
             onChange={(event) => setStatus(event.currentTarget.value as RunStatusFilter | "")}
           >
             <option value="">All states</option>
-            {Object.entries(RUN_STATUS_LABELS).map(([value, label]) => (
+            {Object.entries(runStatusLabels).map(([value, label]) => (
               <option key={value} value={value}>
                 {label}
               </option>

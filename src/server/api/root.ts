@@ -2,6 +2,7 @@ import { createCallerFactory, createTRPCRouter } from "~/server/api/trpc";
 import { libraryRouter } from "./routers/library";
 import { pricingRouter } from "./routers/pricing";
 import { runRouter } from "./routers/run";
+import { secretRouter } from "./routers/secret";
 import { teamRouter } from "./routers/team";
 import { userRouter } from "./routers/user";
 import { workflowRouter } from "./routers/workflow";
@@ -11,6 +12,7 @@ export const appRouter = createTRPCRouter({
   library: libraryRouter,
   pricing: pricingRouter,
   run: runRouter,
+  secret: secretRouter,
   team: teamRouter,
   user: userRouter,
   workflow: workflowRouter,

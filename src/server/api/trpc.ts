@@ -8,6 +8,7 @@ import type { Session } from "next-auth";
 import superjson from "superjson";
 import { ZodError, z } from "zod";
 import { db } from "~/server/db";
+import { errorReference, internalErrorMessage } from "~/server/error-reference";
 
 // ── 1. Context ─────────────────────────────────────────────────────────────
 
@@ -23,14 +24,14 @@ export function createTRPCContext(opts: { headers: Headers; session: Session | n
 
 const t = initTRPC.context<TRPCContext>().create({
   transformer: superjson,
+  // Internal errors (Prisma, drivers, bugs) reach clients as a generic message with a reference;
+  // the route handler's onError logs the real error under the same reference.
   errorFormatter({ shape, error }) {
-    return {
-      ...shape,
-      data: {
-        ...shape.data,
-        zodError: error.cause instanceof ZodError ? z.flattenError(error.cause) : null,
-      },
-    };
+    const zodError = error.cause instanceof ZodError ? z.flattenError(error.cause) : null;
+    if (error.code !== "INTERNAL_SERVER_ERROR") return { ...shape, data: { ...shape.data, zodError } };
+    const requestId = errorReference(error);
+    const { stack: _stack, ...data } = shape.data;
+    return { ...shape, message: internalErrorMessage(requestId), data: { ...data, requestId, zodError } };
   },
 });
 

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { text } from "~/graph";
 import { db, isUniqueViolation } from "~/server/db";
 import { seedDemoWorkflow } from "~/server/runs/demo-workflow";
 import { hashPassword } from "./password";
@@ -7,7 +8,7 @@ import { signUpRefusal } from "./sign-up-policy";
 
 /** What the sign-up form sends; the same schema validates the server action and the tests. */
 export const signUpInputSchema = z.object({
-  name: z.string().trim().min(1, "Enter your name.").max(100, "Your name must be at most 100 characters."),
+  name: text().trim().min(1, "Enter your name.").max(100, "Your name must be at most 100 characters."),
   email: z
     .string()
     .trim()

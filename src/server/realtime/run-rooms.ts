@@ -1,6 +1,7 @@
 import type { Server, Socket } from "socket.io";
 import { z } from "zod";
 import type { RunEvent } from "~/agents/events";
+import { databaseInt } from "~/graph";
 import type { SocketData } from "~/server/auth/socket-auth";
 import type { PrismaClient } from "~/server/db";
 import { listEventsAfter } from "~/server/runs/run-store";
@@ -8,7 +9,7 @@ import { RUN_EVENTS, runRoom } from "./run-event-publisher";
 
 const subscribeSchema = z.object({
   runId: z.string().min(1).max(64),
-  afterSeq: z.number().int().min(-1).default(-1),
+  afterSeq: databaseInt(-1).default(-1),
 });
 
 export type SubscribeAck = { ok: true; status: string; lastSeq: number } | { ok: false; error: string };

@@ -3,16 +3,26 @@ import { createExecutor, PyodidePool, parseDockerHost } from "~/agents/executors
 import { env } from "~/env";
 import type { AgentSpec } from "~/graph/agent-spec";
 import { withInstallationModel } from "~/graph/key-binding";
+import type { PrismaClient } from "~/server/db";
+import { type SecretsKeyring, secretsKeyring } from "~/server/secrets/keys";
+import { resolveTeamSecret } from "~/server/secrets/team-secrets";
 import { mayUseLocalExecutor } from "./local-executor-policy";
 import type { RunTeam } from "./process-run";
 import { environmentSecret, outboundPolicy } from "./providers";
 
 /**
- * The engine's host dependencies in a worker, per run's team: secrets from the environment (bound
- * to their hosts), the outbound policy (OUTBOUND_ALLOW), sandboxes chosen by the agent spec (Pyodide
+ * The engine's host dependencies in a worker, per run's team: secrets from the team's own (bound to
+ * their host, if any, and marked used) and then from the environment (provider keys bound to their
+ * hosts, for models only), the outbound policy (OUTBOUND_ALLOW), sandboxes chosen by the agent spec (Pyodide
  * from a warm pool by default; the local executor only for a team ALLOW_LOCAL_EXECUTOR names).
  */
-export function createAgentDeps(): { depsFor(team: RunTeam): BuildAgentDeps; close(): Promise<void> } {
+export function createAgentDeps(
+  db: PrismaClient,
+  keyring: SecretsKeyring = secretsKeyring(),
+): {
+  depsFor(team: RunTeam): BuildAgentDeps;
+  close(): Promise<void>;
+} {
   const docker = parseDockerHost(env.DOCKER_HOST);
   const dockerConnection = {
     dockerSocketPath: docker.socketPath,
@@ -23,7 +33,8 @@ export function createAgentDeps(): { depsFor(team: RunTeam): BuildAgentDeps; clo
   // One policy object for every run: its guard and connection pool are shared.
   const outbound = outboundPolicy();
   const depsFor = (team: RunTeam): BuildAgentDeps => ({
-    resolveSecret: async (name) => environmentSecret(name),
+    resolveSecret: async (name) =>
+      (await resolveTeamSecret(db, team.id, name, keyring)) ?? environmentSecret(name),
     outbound,
     // The dashboard shows model text as it is generated.
     streamOutputs: true,

@@ -1,16 +1,17 @@
 import { type AgentRun, type BuildAgentDeps, buildAgent } from "~/agents";
 import { type AgentSpec, agentSpecSchema } from "~/graph/agent-spec";
 import type { PrismaClient } from "~/server/db";
+import { newErrorReference } from "~/server/error-reference";
 import type { Logger } from "~/server/logger";
 import type { RunControl, RunControlMessage } from "~/server/realtime/run-control";
 import type { RunEventPublisher } from "~/server/realtime/run-event-publisher";
+import { SecretRedactor } from "~/server/secrets/redactor";
 import { RunEventWriter } from "./event-writer";
 import type { ModelPrice } from "./pricing";
 import type { RunProcessor } from "./run-queue";
 import {
   appendEvents,
   claimRun,
-  databaseErrorMessage,
   isTerminal,
   jsonForPostgres,
   type RunStatus,
@@ -85,11 +86,14 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
           return { runId, events, tally: run.tally, prices: run.prices };
         }),
       ),
-    // A run whose events cannot be stored must not go on calling models and tools unseen.
+    // A run whose events cannot be stored must not go on calling models and tools unseen. What the
+    // database said is logged; the run's error, which browsers see, carries only a reference to it.
     onFailed: (runId, error) => {
+      const reference = newErrorReference();
+      logger.error({ runId, reference, err: error }, "storing a run's events failed");
       active.get(runId)?.stopRun({
         kind: "storage",
-        message: `The run's events could not be stored: ${databaseErrorMessage(error)}`,
+        message: `The run's events could not be stored (reference ${reference}).`,
       });
     },
     onStored: ({ runId, events }) => {
@@ -194,16 +198,22 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
       stopRun,
     });
     const team: RunTeam = { id: run.teamId, slug: run.teamSlug };
+    // Every secret the run resolves is scrubbed from its events, output, error and log lines.
+    const redactor = new SecretRedactor();
 
     let agent: Awaited<ReturnType<typeof buildAgent>> | undefined;
     try {
       const stored = agentSpecSchema.parse(run.spec);
       const spec = deps.prepareSpec ? deps.prepareSpec(stored, team) : stored;
-      agent = await buildAgent(spec, deps.agentDeps(team));
+      const engineDeps = deps.agentDeps(team);
+      agent = await buildAgent(spec, {
+        ...engineDeps,
+        resolveSecret: redactor.watch(engineDeps.resolveSecret),
+      });
       agentRun = agent.run(run.task, { stream: true, signal: controller.signal, runId: run.id });
 
       for await (const event of agentRun) {
-        writer.push(run.id, event);
+        writer.push(run.id, redactor.event(event));
         if (event.type === "user_input_request") {
           // Waiting before the question is published: a reply can only come after it, and the
           // reply endpoint accepts it only from a run that is waiting.
@@ -214,7 +224,8 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
       const result = await agentRun.result;
       await writer.drain(run.id);
 
-      const output = result.output === undefined ? undefined : JSON.parse(jsonForPostgres(result.output));
+      const output =
+        result.output === undefined ? undefined : JSON.parse(jsonForPostgres(redactor.value(result.output)));
       if (result.state === "success" || result.state === "max_steps") {
         await setStatus(run.id, ACTIVE, "succeeded", undefined, {
           output,
@@ -223,26 +234,34 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
       } else if (stop) {
         const status: RunStatus =
           stop.kind === "timeout" ? "timed_out" : stop.kind === "cancel" ? "cancelled" : "failed";
-        await setStatus(run.id, ACTIVE, status, stop.message);
+        await setStatus(run.id, ACTIVE, status, redactor.text(stop.message));
       } else {
         const message = result.errors.at(-1)?.message ?? "The run failed.";
-        await setStatus(run.id, ACTIVE, result.state === "cancelled" ? "cancelled" : "failed", message);
+        await setStatus(
+          run.id,
+          ACTIVE,
+          result.state === "cancelled" ? "cancelled" : "failed",
+          redactor.text(message),
+        );
       }
     } catch (error) {
       await writer.drain(run.id).catch(() => undefined);
       const message =
         stop?.kind === "storage" ? stop.message : error instanceof Error ? error.message : String(error);
       // A refusal meant for the user (a policy the run's spec breaks) is not a server fault.
-      if ((error as { kind?: unknown } | null)?.kind === "user") log.info({ err: error }, "run refused");
-      else log.error({ err: error }, "run failed outside the engine");
-      await setStatus(run.id, ACTIVE, "failed", message);
+      const err = redactor.error(error);
+      if ((error as { kind?: unknown } | null)?.kind === "user") log.info({ err }, "run refused");
+      else log.error({ err }, "run failed outside the engine");
+      await setStatus(run.id, ACTIVE, "failed", redactor.text(message));
     } finally {
       clearTimeout(timer);
       jobSignal.removeEventListener("abort", onJobAbort);
       active.delete(run.id);
       writer.forget(run.id);
       await unsubscribe();
-      await agent?.close().catch((error: unknown) => log.warn({ err: error }, "closing the agent failed"));
+      await agent
+        ?.close()
+        .catch((error: unknown) => log.warn({ err: redactor.error(error) }, "closing the agent failed"));
     }
   };
 }

@@ -10,8 +10,8 @@ import { type InstallationKey, installationKeys } from "~/graph/key-binding";
 const keyBindings: readonly InstallationKey[] = installationKeys({ openaiBaseUrl: env.OPENAI_BASE_URL });
 
 /**
- * The secrets an agent spec can name, until team secrets exist: provider keys from the
- * environment. No other variable is reachable through a spec.
+ * The installation's secrets an agent spec can name (after the team's own, which shadow them):
+ * provider keys from the environment. No other variable is reachable through a spec.
  */
 const environmentSecrets: Readonly<Record<string, string | undefined>> = {
   OPENAI_API_KEY: env.OPENAI_API_KEY,

@@ -1,6 +1,8 @@
 import type { RunEvent } from "~/agents/events";
 import type { AgentSpec } from "~/graph/agent-spec";
+import { isTerminal, type RunStatus } from "~/lib/run-status";
 import type { Prisma, PrismaClient } from "~/server/db";
+import type { RunStatus as DatabaseRunStatus } from "~/server/db/generated/enums";
 import { accumulateUsage, emptyUsage, type ModelPrice, type RunUsage } from "./pricing";
 
 /**
@@ -9,12 +11,12 @@ import { accumulateUsage, emptyUsage, type ModelPrice, type RunUsage } from "./p
  * totals are written in one transaction.
  */
 
-export const TERMINAL_STATUSES = ["succeeded", "failed", "cancelled", "timed_out"] as const;
-export type RunStatus = "queued" | "running" | "waiting_for_input" | (typeof TERMINAL_STATUSES)[number];
+export { isTerminal, type RunStatus } from "~/lib/run-status";
 
-export function isTerminal(status: RunStatus): boolean {
-  return (TERMINAL_STATUSES as readonly string[]).includes(status);
-}
+/** The database's enum and `src/lib/run-status.ts` name the same statuses (a type error otherwise). */
+type SameUnion<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const statusesMatchDatabase: SameUnion<RunStatus, DatabaseRunStatus> = true;
+void statusesMatchDatabase;
 
 export interface CreateRunInput {
   teamId: string;
@@ -165,15 +167,6 @@ export async function appendEvents(db: PrismaClient, writes: readonly RunEventWr
  */
 export function jsonForPostgres(value: unknown): string {
   return JSON.stringify(value).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, "$1\\ufffd");
-}
-
-/**
- * What the database said, without Prisma's framing ("Invalid `prisma.$executeRaw()` invocation: …
- * Raw query failed. Code: … Message: `…`"), for a message a user reads.
- */
-export function databaseErrorMessage(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return /Message: `([^`]*)`/.exec(text)?.[1] ?? text.trim().split("\n").at(-1) ?? text;
 }
 
 /** Events after `afterSeq`, in order (what a reconnecting client or a replay reads). */

@@ -6,6 +6,7 @@ import type { PrismaClient } from "~/server/db";
 import type { Logger } from "~/server/logger";
 import { RedisEmitterPublisher, SocketServerPublisher } from "~/server/realtime/run-event-publisher";
 import { attachRunRooms } from "~/server/realtime/run-rooms";
+import { secretsKeyring } from "~/server/secrets/keys";
 import { startWorker } from "~/server/worker/start-worker";
 import { closeRunServices, getRunServices } from "./run-services";
 import { recoverInterruptedRuns } from "./run-store";
@@ -17,6 +18,8 @@ import { recoverInterruptedRuns } from "./run-store";
  */
 export async function startRuns(options: { io: Server; db: PrismaClient; logger: Logger }) {
   const { io, db, logger } = options;
+  // The web process seals secrets too: refuse to start production without SECRETS_KEY.
+  secretsKeyring();
   const closers: Array<() => Promise<void>> = [];
   if (mode.redis) {
     const pub = new Redis(env.REDIS_URL!);

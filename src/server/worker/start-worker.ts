@@ -5,6 +5,7 @@ import { createAgentDeps, withInstallationDefaults } from "~/server/runs/agent-d
 import { refuseLocalExecutorUnlessAllowed } from "~/server/runs/local-executor-policy";
 import { createRunProcessor } from "~/server/runs/process-run";
 import type { RunServices } from "~/server/runs/run-services";
+import { secretsKeyring } from "~/server/secrets/keys";
 
 export interface StartWorkerOptions {
   db: PrismaClient;
@@ -19,7 +20,9 @@ export interface StartWorkerOptions {
  * processes in production. Returns a function that stops taking runs and waits for active ones.
  */
 export function startWorker(options: StartWorkerOptions): { stop(graceMs?: number): Promise<void> } {
-  const agent = createAgentDeps();
+  // Refuses to start a production worker without SECRETS_KEY.
+  secretsKeyring();
+  const agent = createAgentDeps(options.db);
   const processor = createRunProcessor({
     db: options.db,
     publisher: options.publisher,

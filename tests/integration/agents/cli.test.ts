@@ -11,7 +11,7 @@ const dir = mkdtempSync(join(tmpdir(), "troupe-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const cli = (args: string[]) =>
-  run(process.execPath, ["--import", "tsx", "src/agents/cli.ts", ...args], {
+  run(process.execPath, ["--import", "tsx", "src/cli/agent.ts", ...args], {
     cwd: process.cwd(),
     timeout: 120_000,
   });

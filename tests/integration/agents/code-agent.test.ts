@@ -125,7 +125,16 @@ describe("CodeAgent", () => {
     const result = await codeAgent({ maxSteps: 2 }).run("Count", { returnFullResult: true });
     expect(result.state).toBe("max_steps");
     expect(result.output).toBe("My best answer is 2.");
-    expect(actionSteps(result.steps)).toHaveLength(2);
+    // As smolagents records it: the best-answer call is step maxSteps + 1, carrying the error.
+    const steps = actionSteps(result.steps);
+    expect(steps).toHaveLength(3);
+    expect(steps[2]).toMatchObject({
+      stepNumber: 3,
+      actionOutput: "My best answer is 2.",
+      isFinalAnswer: false,
+      error: { type: "AgentMaxStepsError" },
+    });
+    expect(steps[2]!.tokenUsage?.outputTokens).toBeGreaterThan(0);
     expect(result.errors.map((e) => e.type)).toContain("AgentMaxStepsError");
     expect(server.requests).toHaveLength(3);
     const last = server.requests[2]!.body as { messages: { content: string }[]; stop?: unknown };

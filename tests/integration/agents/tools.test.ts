@@ -202,4 +202,32 @@ describe("Python tools in a sandbox", () => {
       await tool.close();
     }
   });
+
+  it("parallel calls to one Python tool each get their own arguments (smolagents runs them apart)", async () => {
+    const tool = new PythonSourceTool(
+      {
+        name: "add",
+        description: "Add two numbers.",
+        source: `def add(a: int, b: int) -> int:\n    """Add.\n\n    Args:\n        a: first\n        b: second\n    """\n    return a + b`,
+      },
+      () => createExecutor({ kind: "local" }, { allowLocal: true }),
+    );
+    try {
+      const sums = await Promise.all([
+        tool.call({ a: 1, b: 2 }, context()),
+        tool.call({ a: 10, b: 20 }, context()),
+        tool.call({ a: 100, b: 200 }, context()),
+      ]);
+      expect(sums).toEqual([3, 30, 300]);
+      // A failing call does not hold up the ones after it.
+      const [failed, after] = await Promise.allSettled([
+        tool.call({ a: 1, b: "x" }, context()),
+        tool.call({ a: 4, b: 5 }, context()),
+      ]);
+      expect(failed.status).toBe("rejected");
+      expect(after).toEqual({ status: "fulfilled", value: 9 });
+    } finally {
+      await tool.close();
+    }
+  });
 });

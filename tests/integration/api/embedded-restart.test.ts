@@ -58,9 +58,11 @@ describe("embedded mode across a restart", () => {
 
     expect((await trpcQuery(server.base, "user.me", undefined, cookie)).status).toBe(200);
     const again = await signInOverHttp(server.base, account.email, account.password);
-    const listed = await trpcData<{ id: string; name: string }[]>(
+    const listed = await trpcData<{ items: { id: string; name: string }[] }>(
       await trpcQuery(server.base, "workflow.list", { teamId: team.id }, again),
     );
-    expect(listed).toContainEqual(expect.objectContaining({ id: created.id, name: "Survives restarts" }));
+    expect(listed.items).toContainEqual(
+      expect.objectContaining({ id: created.id, name: "Survives restarts" }),
+    );
   }, 1_200_000);
 });

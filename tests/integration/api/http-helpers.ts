@@ -140,11 +140,11 @@ export async function trpcQuery(base: string, procedure: string, input?: unknown
   return fetch(`${base}/api/trpc/${procedure}${query}`, { headers: cookie ? { cookie } : {} });
 }
 
-/** Call a tRPC mutation over HTTP (superjson envelope). */
+/** Call a tRPC mutation over HTTP (superjson envelope) from the app's origin, as its pages do. */
 export async function trpcMutation(base: string, procedure: string, input: unknown, cookie?: string) {
   return fetch(`${base}/api/trpc/${procedure}`, {
     method: "POST",
-    headers: { "content-type": "application/json", ...(cookie ? { cookie } : {}) },
+    headers: { "content-type": "application/json", origin: base, ...(cookie ? { cookie } : {}) },
     body: JSON.stringify({ json: input }),
   });
 }

@@ -92,7 +92,7 @@ describe("the started server", () => {
     expect((await me(other)).status, server.output().slice(-3000)).toBe(200);
     const bump = await fetch(`${base}/api/trpc/user.signOutEverywhere`, {
       method: "POST",
-      headers: { cookie, "content-type": "application/json" },
+      headers: { cookie, "content-type": "application/json", origin: base },
       body: "{}",
     });
     expect(bump.status).toBe(200);

@@ -86,21 +86,30 @@ describe("library.shareAgent", () => {
     expect(listed.items).toHaveLength(1);
     const item = listed.items[0]!;
     expect(item).toMatchObject({ name: "researcher", itemKind: "agent", kind: "agent", createdBy: "Alice" });
-    const version = item.versions[0]!;
-    expect(version).toMatchObject({ version: 1, message: "Finds city facts", createdBy: "Alice" });
-    expect(version.tool).toBeUndefined();
-    expect(version.agent?.spec).toMatchObject({
+    // Every version as a summary (no definition); the latest's spec and sub-graph come in full.
+    expect(item.versions[0]).toEqual({
+      version: 1,
+      message: "Finds city facts",
+      createdBy: "Alice",
+      createdAt: expect.any(Date),
+      signature: "ToolCallingAgent · replay gpt-4o-mini · 0 tools, 0 managed agents",
+      secretNames: [],
+    });
+    expect(item.latest && "tool" in item.latest).toBe(false);
+    const version = item.latest && "agent" in item.latest ? item.latest : undefined;
+    expect(version?.version).toBe(1);
+    expect(version?.agent.spec).toMatchObject({
       name: "researcher",
       type: "toolCalling",
       model: { provider: "replay", model: "gpt-4o-mini" },
       managedAgents: [],
     });
     // The sub-graph: the agent (at the origin) and its model, nothing of the manager or analyst.
-    expect(version.agent?.graph.nodes.map((n) => [n.id, n.position])).toEqual([
+    expect(version?.agent.graph.nodes.map((n) => [n.id, n.position])).toEqual([
       ["researcher", { x: 0, y: 0 }],
       ["researcher_model", { x: -120, y: 240 }],
     ]);
-    expect(version.agent?.graph.edges.map((e) => [e.type, e.source, e.target])).toEqual([
+    expect(version?.agent.graph.edges.map((e) => [e.type, e.source, e.target])).toEqual([
       ["uses-model", "researcher", "researcher_model"],
     ]);
   });
@@ -135,7 +144,15 @@ describe("library.shareAgent", () => {
       [2, "Cites sources"],
       [1, "Finds city facts"],
     ]);
-    expect(item.versions[0]!.agent?.spec.instructions).toBe("Always cite the statistics office.");
+    expect(item.latest && "agent" in item.latest && item.latest.agent.spec.instructions).toBe(
+      "Always cite the statistics office.",
+    );
+    // An older version in full, on demand.
+    const v1 = await alice.caller.library.version({ teamId: alice.teamId, itemId: item.id, version: 1 });
+    expect(v1).toMatchObject({ version: 1, item: { id: item.id, itemKind: "agent" } });
+    expect("tool" in v1).toBe(false);
+    expect("agent" in v1 && v1.agent.spec.instructions).not.toBe("Always cite the statistics office.");
+    expect("agent" in v1 && v1.agent.graph.nodes[0]?.id).toBe("researcher");
   });
 
   it("shares a manager with its managed agents and sandbox in one spec", async () => {

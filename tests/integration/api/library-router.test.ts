@@ -96,11 +96,12 @@ describe("library.share and library.list", () => {
       versionCount: 1,
       createdBy: "Erin",
     });
+    expect(listed.items[0]!.latest).toEqual({ version: 1, tool: shout() });
     expect(listed.items[0]!.versions).toEqual([
       {
         version: 1,
         message: "First cut",
-        tool: shout(),
+        signature: "def shout(text: str) -> str:",
         secretNames: [],
         createdBy: "Erin",
         createdAt: expect.any(Date),
@@ -121,7 +122,16 @@ describe("library.share and library.list", () => {
       [2, "Adds emphasis", "Alice"],
       [1, "First cut", "Erin"],
     ]);
-    expect(item.versions[0]!.tool).toMatchObject({ source: expect.stringContaining('+ "!"') });
+    expect(item.latest).toMatchObject({ version: 2, tool: { source: expect.stringContaining('+ "!"') } });
+    // Only the latest version's source is sent with the list; an older one comes on its own.
+    expect(JSON.stringify(after)).not.toContain("return text.upper()\n");
+    const older = await vera.caller.library.version({
+      teamId: alice.teamId,
+      itemId: first.itemId,
+      version: 1,
+    });
+    expect(older).toMatchObject({ version: 1, message: "First cut", tool: shout(), createdBy: "Erin" });
+    expect(older.item).toMatchObject({ id: first.itemId, name: "shout", latestVersion: 2 });
     expect(await db.libraryItemVersion.count({ where: { itemId: first.itemId } })).toBe(2);
   });
 
@@ -220,6 +230,11 @@ describe("another team", () => {
       bob.caller.library.remove({ teamId: alice.teamId, itemId: item.id }),
     );
     expect(removeTheirs).toMatchObject({ code: "NOT_FOUND", message: "Team not found." });
+    // A version of Alice's item read through Bob's own team does not exist either.
+    const version = await rejection(
+      bob.caller.library.version({ teamId: bob.teamId, itemId: item.id, version: 1 }),
+    );
+    expect(version).toMatchObject({ code: "NOT_FOUND", message: "Library version not found." });
     expect((await bob.caller.library.list({ teamId: bob.teamId })).items).toEqual([]);
 
     // A graph naming Alice's item id is "not found" in Bob's team, and cannot run.

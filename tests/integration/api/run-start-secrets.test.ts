@@ -5,12 +5,17 @@ import { getTemplate } from "~/graph";
 import { createTestDatabase } from "./test-database";
 
 /**
- * Until team secrets exist, the secrets a workflow can name are provider keys in the server's
- * environment. run.start checks them (the canvas's check is a convenience): a workflow naming a
- * key this server does not have is refused with the key's name, and nothing is queued.
+ * The secrets a workflow can name are the team's own and provider keys in the server's environment.
+ * run.start checks them (the canvas's check is a convenience): a workflow naming a key neither has
+ * is refused with the key's name, and nothing is queued; once the team adds it, the run starts.
  */
 const database = await createTestDatabase("secrets");
-Object.assign(process.env, { DATABASE_URL: database.url, REDIS_URL: "", HF_TOKEN: "hf-secret-value" });
+Object.assign(process.env, {
+  DATABASE_URL: database.url,
+  REDIS_URL: "",
+  HF_TOKEN: "hf-secret-value",
+  SECRETS_KEY: "ab".repeat(32),
+});
 delete process.env.OPENAI_API_KEY;
 const { db, startDatabase } = await import("~/server/db");
 const { createCaller } = await import("~/server/api/root");
@@ -55,7 +60,7 @@ describe("secrets a run needs", () => {
     expect(error).toBeInstanceOf(TRPCError);
     expect((error as TRPCError).code).toBe("BAD_REQUEST");
     expect((error as TRPCError).message).toBe(
-      "This workflow cannot run yet: The secret OPENAI_API_KEY is not set on this server.",
+      "This workflow cannot run yet: The secret OPENAI_API_KEY is not set on this server: add it under Settings → Credentials.",
     );
     expect(await db.run.count({ where: { workflowId } })).toBe(0);
   });
@@ -75,5 +80,14 @@ describe("secrets a run needs", () => {
     // The spec names the secret; its value never enters the database.
     expect(JSON.stringify(run.spec)).toContain("HF_TOKEN");
     expect(JSON.stringify(run.spec)).not.toContain("hf-secret-value");
+  });
+
+  it("starts the refused workflow once the team adds the secret as a team secret", async () => {
+    const workflowId = await workflowWith(getTemplate("code-agent-web-search")!.document);
+    await caller.secret.create({ teamId, name: "OPENAI_API_KEY", value: "sk-team-own-key" });
+    const started = await caller.run.start({ workflowId, task: "Find something." });
+    const run = await db.run.findUniqueOrThrow({ where: { id: started.runId } });
+    expect(run.status).toBe("queued");
+    expect(JSON.stringify(run.spec)).not.toContain("sk-team-own-key");
   });
 });

@@ -123,7 +123,7 @@ describe("workflow graph procedures", () => {
     expect(v2.number).toBe(2);
 
     const versions = await alice.caller.workflow.listVersions({ workflowId });
-    expect(versions.map((v) => [v.number, v.message, v.createdBy])).toEqual([
+    expect(versions.items.map((v) => [v.number, v.message, v.createdBy])).toEqual([
       [2, "web", "Alice"],
       [1, "full team", "Alice"],
     ]);
@@ -166,7 +166,7 @@ describe("workflow graph procedures", () => {
       (await rejection(bob.caller.workflow.saveGraph({ workflowId, revision, graph: team() }))).code,
     ).toBe("NOT_FOUND");
     expect((await rejection(bob.caller.workflow.listVersions({ workflowId }))).code).toBe("NOT_FOUND");
-    const [version] = await alice.caller.workflow.listVersions({ workflowId });
+    const [version] = (await alice.caller.workflow.listVersions({ workflowId })).items;
     expect(
       (await rejection(bob.caller.workflow.restoreVersion({ workflowId, revision, versionId: version!.id })))
         .code,

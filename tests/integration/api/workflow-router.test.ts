@@ -34,7 +34,7 @@ describe("workflow router", () => {
     const created = await alice.caller.workflow.create({ teamId: alice.teamId, name: "  Research crew  " });
     expect(created.name).toBe("Research crew");
     const listed = await alice.caller.workflow.list({ teamId: alice.teamId });
-    expect(listed.map((workflow) => workflow.id)).toContain(created.id);
+    expect(listed.items.map((workflow) => workflow.id)).toContain(created.id);
 
     const fetched = await alice.caller.workflow.get({ workflowId: created.id });
     expect(fetched.teamId).toBe(alice.teamId);
@@ -64,7 +64,7 @@ describe("workflow router", () => {
     expect(after).toEqual(before);
     expect(await db.workflow.count({ where: { teamId: alice.teamId, name: "Planted" } })).toBe(0);
     const bobs = await bob.caller.workflow.list({ teamId: bob.teamId });
-    expect(bobs.map((workflow) => workflow.id)).not.toContain(secret.id);
+    expect(bobs.items.map((workflow) => workflow.id)).not.toContain(secret.id);
   });
 
   it("gives an unknown id the same NOT_FOUND as a foreign one", async () => {
@@ -73,7 +73,7 @@ describe("workflow router", () => {
 
   it("lets a viewer read but not create, rename or delete", async () => {
     const workflow = await alice.caller.workflow.create({ teamId: alice.teamId, name: "Shared" });
-    expect((await carol.caller.workflow.list({ teamId: alice.teamId })).map((w) => w.id)).toContain(
+    expect((await carol.caller.workflow.list({ teamId: alice.teamId })).items.map((w) => w.id)).toContain(
       workflow.id,
     );
     expect((await carol.caller.workflow.get({ workflowId: workflow.id })).role).toBe("viewer");

@@ -110,7 +110,7 @@ describe("the local executor, per team", () => {
   });
 
   it("builds sandboxes per run's team: the local executor only for a named team", async () => {
-    const agent = createAgentDeps();
+    const agent = createAgentDeps(db);
     try {
       await expect(
         agent.depsFor({ id: "t1", slug: "trusted-lab-2" }).createExecutor({ kind: "local" }, {}),

@@ -170,7 +170,7 @@ export const hostileSnippets: HostileSnippet[] = [
   {
     id: "busy-loop",
     title: "infinite loop",
-    code: "while True:\n    pass",
+    code: "while True:\n    sum(range(10**6))",
     timeoutMs: 1500,
     expect: "Timeout",
   },
@@ -247,16 +247,14 @@ export const hostileSnippets: HostileSnippet[] = [
     title: "os.system touching a host path",
     code: "import os\nos.system('touch {{HOST_MARKER}}')",
     authorizedImports: ANY,
-    expect: "contained",
-    on: { local: "escapes" },
+    expect: "ExecutionError",
   },
   {
     id: "subprocess-cat",
     title: "subprocess reading a host file",
     code: "import subprocess\nsubprocess.run(['cat', '{{CANARY_FILE}}'], capture_output=True).stdout.decode()",
     authorizedImports: ANY,
-    expect: "contained",
-    on: { local: "escapes" },
+    expect: "ExecutionError",
   },
   {
     id: "host-network",

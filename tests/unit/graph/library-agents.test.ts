@@ -162,8 +162,51 @@ describe("library agent nodes", () => {
     ]);
     const issues = validate(pinned(3), { catalog: catalog(), knownSecrets: ["WEATHER_KEY"] });
     expect(issues.map((i) => i.message)).toEqual([
-      'Library agent "helper": the secret TEAM_OPENAI_KEY is not set on this server',
+      'Library agent "helper": the secret TEAM_OPENAI_KEY is not set on this server: add it under Settings → Credentials',
     ]);
+  });
+
+  it("knows the team's secrets: a shared agent's key is a team secret, bound to the host its model calls or not", () => {
+    const atOpenai = [{ name: "TEAM_OPENAI_KEY", allowedHost: "api.openai.com" }];
+    expect(
+      validate(pinned(3), { catalog: catalog(), knownSecrets: ["WEATHER_KEY"], teamSecrets: atOpenai }),
+    ).toEqual([]);
+    const elsewhere = [{ name: "TEAM_OPENAI_KEY", allowedHost: "api.example.com" }];
+    const issues = validate(pinned(3), {
+      catalog: catalog(),
+      knownSecrets: ["WEATHER_KEY"],
+      teamSecrets: elsewhere,
+    });
+    expect(issues.map((i) => [i.code, i.message])).toEqual([
+      [
+        "secret-not-allowed",
+        'Library agent "helper": The secret TEAM_OPENAI_KEY may only be sent to api.example.com, not to api.openai.com',
+      ],
+    ]);
+  });
+
+  it("refuses a shared agent's tool that would send an installation key, unless a team secret of that name shadows it", () => {
+    const helper = helperSpec();
+    const shared: AgentSpec = {
+      ...helper,
+      tools: helper.tools.map((tool) =>
+        tool.kind === "http" ? { ...tool, secretHeaders: { Authorization: "OPENAI_API_KEY" } } : tool,
+      ),
+    };
+    const pinnedCatalog = {
+      builtinTools: builtinToolNames,
+      libraryTools: [],
+      libraryAgents: [{ itemId: "item1", version: 3, name: "helper", agent: shared }],
+    };
+    expect(validate(pinned(3), { catalog: pinnedCatalog }).map((i) => i.code)).toEqual([
+      "secret-not-allowed",
+    ]);
+    expect(
+      validate(pinned(3), {
+        catalog: pinnedCatalog,
+        teamSecrets: [{ name: "OPENAI_API_KEY", allowedHost: null }],
+      }),
+    ).toEqual([]);
   });
 
   it("a library agent runs as shared: no connection may start from it", () => {

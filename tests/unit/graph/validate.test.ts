@@ -86,6 +86,18 @@ describe("validate", () => {
     expect(cycle[0]!.message).toMatch(/cycle/);
   });
 
+  it("flags a replay model with an empty transcript on the canvas, not when the run starts", () => {
+    const doc = docOf(
+      [agent("a", "solo"), model("m", { provider: "replay", model: "replay", transcript: [] })],
+      [edge("uses-model", "a", "m")],
+    );
+    expect(validate(doc).map((i) => [i.code, i.nodeId, i.message])).toEqual([
+      ["missing-field", "m", "A replay model needs at least one recorded answer in its transcript"],
+    ]);
+    (doc.nodes[1]!.data as { transcript: string[] }).transcript.push("final_answer('done')");
+    expect(validate(doc)).toEqual([]);
+  });
+
   it("flags non-identifier, keyword and duplicate agent names", () => {
     const doc = docOf(
       [agent("a", "my agent"), agent("b", "class"), agent("c", "dup"), agent("d", "dup"), model("m")],

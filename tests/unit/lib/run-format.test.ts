@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatCost, formatDuration, formatTokens, isFinishedStatus } from "~/lib/run-format";
+import { formatCost, formatDuration, formatTokens } from "~/lib/run-format";
+import { isTerminal as isFinishedStatus } from "~/lib/run-status";
 
 describe("run figures", () => {
   it("writes cost, saying when the price is unknown", () => {

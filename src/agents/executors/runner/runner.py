@@ -13,10 +13,13 @@ The import allow-list and the attribute checks are a policy layer, not the isola
 Pyodide (worker thread with JS access removed) and Docker (container) are the boundary.
 """
 
+import _string
 import ast
 import builtins
+import itertools
 import json
 import sys
+import types
 
 SAFE_MODULES = frozenset(
     [
@@ -54,7 +57,6 @@ ALLOWED_DUNDERS = frozenset(
         "__name__",
         "__qualname__",
         "__doc__",
-        "__class__",
         "__module__",
         "__len__",
         "__str__",
@@ -94,7 +96,6 @@ FORBIDDEN_ATTRIBUTES = frozenset(
         "co_code",
         "func_globals",
         "mro",
-        "format_map",
     ]
 )
 
@@ -122,8 +123,109 @@ REMOVED_BUILTINS = frozenset(
     ]
 )
 
+_OS_PROCESS_FUNCTIONS = frozenset(
+    [
+        "system",
+        "popen",
+        "fork",
+        "forkpty",
+        "kill",
+        "killpg",
+        "execl",
+        "execle",
+        "execlp",
+        "execlpe",
+        "execv",
+        "execve",
+        "execvp",
+        "execvpe",
+        "spawnl",
+        "spawnle",
+        "spawnlp",
+        "spawnlpe",
+        "spawnv",
+        "spawnve",
+        "spawnvp",
+        "spawnvpe",
+        "posix_spawn",
+        "posix_spawnp",
+    ]
+)
+
+# Functions refused inside authorized modules, whatever way they are reached (smolagents'
+# DANGEROUS_FUNCTIONS and more), keyed by the module that defines them (`__module__`) and the
+# module they are reached through. They stay refused when every import is authorized ("*").
+DANGEROUS_FUNCTIONS = {
+    "builtins": REMOVED_BUILTINS | frozenset(["__import__"]),
+    "os": _OS_PROCESS_FUNCTIONS,
+    "posix": _OS_PROCESS_FUNCTIONS,
+    "nt": _OS_PROCESS_FUNCTIONS,
+    "pty": frozenset(["spawn", "fork"]),
+    "subprocess": frozenset(
+        ["Popen", "run", "call", "check_call", "check_output", "getoutput", "getstatusoutput"]
+    ),
+    "_posixsubprocess": frozenset(["fork_exec"]),
+    "shutil": frozenset(["rmtree"]),
+}
+
+# Module functions that return modules: their results go through the module check even when
+# called from C (map, filter, ...).
+MODULE_LOADERS = {
+    "importlib": frozenset(["import_module", "reload"]),
+    "importlib.util": frozenset(["module_from_spec"]),
+    "pkgutil": frozenset(["resolve_name"]),
+    "inspect": frozenset(["getmodule"]),
+}
+
+# smolagents' BASE_PYTHON_TOOLS that exist here as builtins: code may not assign to these names.
+BASE_TOOL_NAMES = frozenset(
+    [
+        "print",
+        "isinstance",
+        "range",
+        "float",
+        "int",
+        "bool",
+        "str",
+        "set",
+        "list",
+        "dict",
+        "tuple",
+        "round",
+        "pow",
+        "len",
+        "sum",
+        "max",
+        "min",
+        "abs",
+        "enumerate",
+        "zip",
+        "reversed",
+        "sorted",
+        "all",
+        "any",
+        "map",
+        "filter",
+        "ord",
+        "chr",
+        "next",
+        "iter",
+        "divmod",
+        "callable",
+        "getattr",
+        "hasattr",
+        "setattr",
+        "issubclass",
+        "type",
+        "complex",
+        "final_answer",
+    ]
+)
+
 DEFAULT_MAX_OUTPUT = 50_000
 MAX_VALUE_REPR = 50_000
+# smolagents' MAX_OPERATIONS, counted here as loop iterations and comprehension items per code action.
+DEFAULT_MAX_OPERATIONS = 10_000_000
 
 
 class InterpreterError(Exception):
@@ -176,6 +278,15 @@ class _CappedWriter:
 
 
 class _PolicyChecker(ast.NodeVisitor):
+    """Refuses, before anything runs, what the policy forbids by name.
+
+    `protected` holds the names code may not bind (tools, `final_answer`, base functions);
+    `bound` collects the names it does bind (parameters included)."""
+
+    def __init__(self, protected):
+        self.protected = protected
+        self.bound = set()
+
     def visit_Attribute(self, node):
         check_attribute_name(node.attr)
         self.generic_visit(node)
@@ -183,12 +294,70 @@ class _PolicyChecker(ast.NodeVisitor):
     def visit_MatchClass(self, node):
         for name in node.kwd_attrs:
             check_attribute_name(name)
+            if name.startswith("_"):
+                raise InterpreterError("Forbidden access to private attribute in a match pattern: %s" % name)
         self.generic_visit(node)
 
     def visit_Name(self, node):
-        if node.id.startswith("__") and node.id.endswith("__") and node.id not in ("__name__", "__doc__"):
-            raise InterpreterError("Forbidden access to dunder name: %s" % node.id)
+        name = node.id
+        if name.startswith("__") and name.endswith("__") and name not in ("__name__", "__doc__"):
+            raise InterpreterError("Forbidden access to dunder name: %s" % name)
+        if isinstance(node.ctx, ast.Load):
+            _check_internal_name(name)
+        else:
+            self._bind(name)
         self.generic_visit(node)
+
+    def _bind(self, name):
+        _check_internal_name(name)
+        if name in self.protected:
+            raise InterpreterError("Cannot assign to name '%s': doing this would erase the existing tool!" % name)
+        self.bound.add(name)
+
+    def visit_FunctionDef(self, node):
+        self._bind(node.name)
+        self.generic_visit(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+    visit_ClassDef = visit_FunctionDef
+
+    def visit_alias(self, node):
+        bound = node.asname or node.name.split(".")[0]
+        if bound != "*":
+            self._bind(bound)
+
+    def visit_arg(self, node):
+        _check_internal_name(node.arg)
+        self.bound.add(node.arg)
+        self.generic_visit(node)
+
+    def visit_ExceptHandler(self, node):
+        if node.name:
+            self._bind(node.name)
+        self.generic_visit(node)
+
+    def visit_MatchAs(self, node):
+        if node.name:
+            self._bind(node.name)
+        self.generic_visit(node)
+
+    visit_MatchStar = visit_MatchAs
+
+    def visit_MatchMapping(self, node):
+        if node.rest:
+            self._bind(node.rest)
+        self.generic_visit(node)
+
+    def visit_Global(self, node):
+        for name in node.names:
+            self._bind(name)
+
+    visit_Nonlocal = visit_Global
+
+
+def _check_internal_name(name):
+    if name.startswith("_troupe"):
+        raise InterpreterError("Forbidden access to name: %s" % name)
 
 
 def check_attribute_name(name):
@@ -202,31 +371,295 @@ def check_attribute_name(name):
         raise InterpreterError("Forbidden access to attribute: %s" % name)
 
 
+_VALUE_CHECK = "_troupe_v"
+_FORMAT_ATTRIBUTE = "_troupe_fmt"
+_TICKS = "_troupe_ticks"
+_TICK = "_troupe_tick"
+_COUNTED = "_troupe_counted"
+_TICK_TARGET = "_troupe_t"
+_OUTPUT_MARK = "_troupe_output"
+_FORMAT_METHODS = ("format", "format_map")
+
+
+# Builtins whose result needs no runtime check (numbers, strings, fresh containers whose items are
+# checked when taken out by subscript): calls to them by name skip `_troupe_v`. Only names code
+# actions cannot rebind (BASE_TOOL_NAMES) qualify, and not in code that binds the name itself (a
+# parameter, or anything in a Python tool's source, which may rebind them).
+_PLAIN_RESULT_BUILTINS = frozenset(
+    [
+        "abs",
+        "bool",
+        "callable",
+        "chr",
+        "dict",
+        "divmod",
+        "enumerate",
+        "filter",
+        "float",
+        "int",
+        "isinstance",
+        "issubclass",
+        "iter",
+        "len",
+        "list",
+        "map",
+        "ord",
+        "pow",
+        "print",
+        "range",
+        "reversed",
+        "round",
+        "set",
+        "sorted",
+        "str",
+        "sum",
+        "tuple",
+        "zip",
+    ]
+)
+
+
+assert _PLAIN_RESULT_BUILTINS <= BASE_TOOL_NAMES
+
+
+def _call_helper(helper, args, node):
+    call = ast.Call(func=ast.Name(id=helper, ctx=ast.Load()), args=args, keywords=[])
+    return ast.copy_location(call, node)
+
+
+class _Instrumenter(ast.NodeTransformer):
+    """Adds the runtime half of the policy to checked code.
+
+    Results of calls, subscripts and private attributes go through `_troupe_v` (modules are checked
+    like imports, dangerous functions refused); `.format`/`.format_map` go through `_troupe_fmt`
+    (field walks checked like attribute access); every loop iteration and comprehension item takes
+    one tick of the operation budget. Ticks are drawn in C where possible (`for` and comprehension
+    iterables zipped with the budget's iterator, `while` turned into a loop over it), since a call
+    per iteration costs several times a loop body on Pyodide."""
+
+    def __init__(self, bound):
+        self.bound = bound
+
+    def visit_Expr(self, node):
+        """A discarded call or subscript result needs no check; the action's last line is its output."""
+        value = node.value
+        if isinstance(value, (ast.Call, ast.Subscript)) and not getattr(node, _OUTPUT_MARK, False):
+            node.value = self.generic_visit(value)
+        else:
+            node.value = self.visit(value)
+        return node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in _PLAIN_RESULT_BUILTINS and func.id not in self.bound:
+            return node
+        return _call_helper(_VALUE_CHECK, [node], node)
+
+    def visit_Subscript(self, node):
+        self.generic_visit(node)
+        if isinstance(node.ctx, ast.Load):
+            return _call_helper(_VALUE_CHECK, [node], node)
+        return node
+
+    def visit_Attribute(self, node):
+        self.generic_visit(node)
+        if not isinstance(node.ctx, ast.Load):
+            return node
+        if node.attr in _FORMAT_METHODS:
+            return _call_helper(_FORMAT_ATTRIBUTE, [node.value, ast.Constant(node.attr)], node)
+        if node.attr.startswith("_"):
+            return _call_helper(_VALUE_CHECK, [node], node)
+        return node
+
+    def _tick(self, node):
+        return ast.copy_location(ast.Expr(_call_helper(_TICK, [], node)), node)
+
+    def _counted(self, node):
+        """`node.target in node.iter` becomes `(target, _troupe_t) in _troupe_counted(iter)`."""
+        tick_target = ast.copy_location(ast.Name(id=_TICK_TARGET, ctx=ast.Store()), node.target)
+        node.target = ast.copy_location(ast.Tuple(elts=[node.target, tick_target], ctx=ast.Store()), node.target)
+        node.iter = _call_helper(_COUNTED, [node.iter], node.iter)
+
+    def visit_For(self, node):
+        self.generic_visit(node)
+        self._counted(node)
+        return node
+
+    def visit_AsyncFor(self, node):
+        self.generic_visit(node)
+        node.body.insert(0, self._tick(node))
+        return node
+
+    def visit_While(self, node):
+        self.generic_visit(node)
+        if node.orelse:
+            node.body.insert(0, self._tick(node))
+            return node
+        # `while cond: body` -> `for _troupe_t in _troupe_ticks: if not cond: break; body`
+        stop = ast.copy_location(
+            ast.If(
+                test=ast.copy_location(ast.UnaryOp(op=ast.Not(), operand=node.test), node.test),
+                body=[ast.copy_location(ast.Break(), node)],
+                orelse=[],
+            ),
+            node,
+        )
+        loop = ast.For(
+            target=ast.Name(id=_TICK_TARGET, ctx=ast.Store()),
+            iter=ast.Name(id=_TICKS, ctx=ast.Load()),
+            body=[stop] + node.body,
+            orelse=[],
+        )
+        return ast.copy_location(loop, node)
+
+    def visit_comprehension(self, node):
+        self.generic_visit(node)
+        if node.is_async:
+            node.ifs.insert(0, _call_helper(_TICK, [], node.iter))
+        else:
+            self._counted(node)
+        return node
+
+
+def _check_format_fields(template):
+    """Apply the attribute rule to every `{a.b.c}` field (and nested spec field) of a format string."""
+    for _literal, field, spec, _conversion in _string.formatter_parser(template):
+        if field is None:
+            continue
+        _check_field_name(field)
+        if spec:
+            _check_format_fields(spec)
+
+
+def _check_field_name(field):
+    _first, rest = _string.formatter_field_name_split(field)
+    for is_attribute, key in rest:
+        if is_attribute:
+            check_attribute_name(key)
+            if key.startswith("_"):
+                raise InterpreterError("Forbidden access to private attribute in a format field: %s" % key)
+
+
+def _safe_format_method(template, method):
+    real = getattr(str, method)
+
+    def checked(*args, **kwargs):
+        _check_format_fields(template)
+        return real(template, *args, **kwargs)
+
+    checked.__name__ = method
+    return checked
+
+
+def _safe_unbound_format(method):
+    real = getattr(str, method)
+
+    def checked(template, *args, **kwargs):
+        if not isinstance(template, str):
+            raise TypeError("descriptor '%s' requires a 'str' object" % method)
+        _check_format_fields(template)
+        return real(template, *args, **kwargs)
+
+    checked.__name__ = method
+    return checked
+
+
+_SAFE_UNBOUND_FORMAT = {method: _safe_unbound_format(method) for method in _FORMAT_METHODS}
+
+
+def _field_checking_get_field(original):
+    def get_field(self, field_name, args, kwargs):
+        _check_field_name(field_name)
+        return original(self, field_name, args, kwargs)
+
+    return get_field
+
+
 _ModuleType = type(sys)
+_WATCHED_TYPES = frozenset([_ModuleType, types.FunctionType, types.BuiltinFunctionType, type, dict])
+
+
+def _dangerous_name(value):
+    """The name of `value` if it is one of DANGEROUS_FUNCTIONS (function or class), else None."""
+    try:
+        names = DANGEROUS_FUNCTIONS.get(value.__module__)
+        name = value.__name__
+    except Exception:  # noqa: BLE001 - not a plain function
+        return None
+    if names is not None and name in names:
+        return name
+    return None
+
+
+def _refusing_stub(module_name, name):
+    def refused(*args, **kwargs):
+        raise InterpreterError("Forbidden access to function: %s" % name)
+
+    refused.__name__ = name
+    refused.__qualname__ = name
+    refused.__module__ = module_name
+    return refused
+
+
+_process_hardened = False
+
+
+def _harden_process():
+    """Neutralise, in this sandbox process, what no path may reach: process-spawning functions
+    (replaced by refusing stubs, so even a path the policy does not see finds nothing to call) and
+    `string.Formatter`'s field walk (checked like attribute access)."""
+    global _process_hardened
+    if _process_hardened:
+        return
+    _process_hardened = True
+    for module_name in ("os", "posix", "nt", "_posixsubprocess"):
+        module = sys.modules.get(module_name)
+        if module is None:
+            try:
+                module = __import__(module_name)
+            except ImportError:
+                continue
+        for name in DANGEROUS_FUNCTIONS[module_name]:
+            if hasattr(module, name):
+                setattr(module, name, _refusing_stub(module_name, name))
+    import string
+
+    string.Formatter.get_field = _field_checking_get_field(string.Formatter.get_field)
 
 
 class _SafeModule:
-    """A read-only view of an authorized module: no private names, no unauthorized submodules."""
+    """A read-only view of an authorized module: no private names, no dangerous functions, no
+    unauthorized modules behind it."""
 
-    __slots__ = ("_troupe_module", "_troupe_policy")
+    __slots__ = ("_troupe_module", "_troupe_policy", "_troupe_allowed")
 
     def __init__(self, module, policy):
         object.__setattr__(self, "_troupe_module", module)
         object.__setattr__(self, "_troupe_policy", policy)
+        # Attributes already let through, as they were then: a hot `math.sqrt` is one dict lookup.
+        object.__setattr__(self, "_troupe_allowed", {})
 
     def __getattr__(self, name):
-        if name.startswith("_") and name not in ("__name__", "__doc__"):
-            raise AttributeError("Access to private module attribute '%s' is not allowed" % name)
+        allowed = object.__getattribute__(self, "_troupe_allowed")
+        if name in allowed:
+            return allowed[name]
         module = object.__getattribute__(self, "_troupe_module")
         policy = object.__getattribute__(self, "_troupe_policy")
-        value = getattr(module, name)
-        if isinstance(value, _ModuleType):
-            if not policy.allows(value.__name__):
-                raise AttributeError("Module '%s' is not authorized" % value.__name__)
-            return _SafeModule(value, policy)
+        if name == "__all__":
+            return [n for n in _public_names(module) if _reachable(module, n, policy)]
+        if name in ("__name__", "__doc__"):
+            return getattr(module, name)
+        if name.startswith("__") and name.endswith("__"):
+            raise InterpreterError("Forbidden access to dunder attribute: %s" % name)
+        value = _module_attribute(module, name, policy)
+        allowed[name] = value
         return value
 
     def __setattr__(self, name, value):
+        raise AttributeError("Modules are read-only in the sandbox")
+
+    def __delattr__(self, name):
         raise AttributeError("Modules are read-only in the sandbox")
 
     def __dir__(self):
@@ -238,7 +671,90 @@ class _SafeModule:
         return "<module '%s'>" % module.__name__
 
 
+def _public_names(module):
+    names = getattr(module, "__all__", None)
+    if names is None:
+        names = [n for n in dir(module) if not n.startswith("_")]
+    return [n for n in names if isinstance(n, str)]
+
+
+def _reachable(module, name, policy):
+    try:
+        _module_attribute(module, name, policy)
+        return True
+    except (InterpreterError, AttributeError):
+        return False
+
+
+def _module_attribute(module, name, policy):
+    if name in DANGEROUS_FUNCTIONS.get(module.__name__, ()):
+        raise InterpreterError("Forbidden access to function: %s" % name)
+    value = getattr(module, name)
+    if isinstance(value, _ModuleType):
+        return policy.module_view(value)
+    if name.startswith("_"):
+        raise InterpreterError("Forbidden access to private attribute: %s.%s" % (module.__name__, name))
+    if _dangerous_name(value) is not None:
+        raise InterpreterError("Forbidden access to function: %s" % name)
+    if value is sys.modules:
+        return _ModulesView(policy)
+    if name in MODULE_LOADERS.get(module.__name__, ()):
+        return _result_checked(value, policy)
+    return value
+
+
+def _result_checked(function, policy):
+    def checked(*args, **kwargs):
+        return policy.check(function(*args, **kwargs))
+
+    checked.__name__ = getattr(function, "__name__", "function")
+    checked.__doc__ = getattr(function, "__doc__", None)
+    return checked
+
+
+class _ModulesView:
+    """`sys.modules` as code sees it: read-only, every module checked like an import."""
+
+    __slots__ = ("_troupe_policy",)
+
+    def __init__(self, policy):
+        object.__setattr__(self, "_troupe_policy", policy)
+
+    def __getitem__(self, name):
+        policy = object.__getattribute__(self, "_troupe_policy")
+        return policy.check(sys.modules[name])
+
+    def get(self, name, default=None):
+        return self[name] if name in sys.modules else default
+
+    def __contains__(self, name):
+        return name in sys.modules
+
+    def __iter__(self):
+        return iter(list(sys.modules))
+
+    def __len__(self):
+        return len(sys.modules)
+
+    def keys(self):
+        return list(sys.modules)
+
+    def values(self):
+        return [self[name] for name in list(sys.modules)]
+
+    def items(self):
+        return [(name, self[name]) for name in list(sys.modules)]
+
+    def __setattr__(self, name, value):
+        raise AttributeError("sys.modules is read-only in the sandbox")
+
+    def __repr__(self):
+        return "<sys.modules: %d modules>" % len(sys.modules)
+
+
 class _ImportPolicy:
+    """Which modules code may reach, and the check applied to every value it obtains."""
+
     def __init__(self, authorized):
         self.any = "*" in authorized
         self.exact = set()
@@ -258,6 +774,46 @@ class _ImportPolicy:
         parts = name.split(".")
         return any(".".join(parts[:i]) in self.prefixes for i in range(1, len(parts)))
 
+    def describe(self):
+        return ", ".join(sorted(self.exact | {p + ".*" for p in self.prefixes - self.exact})) + (
+            " and any (*)" if self.any else ""
+        )
+
+    def module_view(self, module):
+        """`module` wrapped for code, or InterpreterError if it is not authorized."""
+        if not self.allows(module.__name__):
+            raise InterpreterError("Forbidden access to module: %s" % module.__name__)
+        return _SafeModule(module, self)
+
+    def check(self, value):
+        """The runtime value check (smolagents' check on every result): modules as imports,
+        module namespaces and `sys.modules` as their modules, dangerous functions refused."""
+        kind = type(value)
+        if kind not in _WATCHED_TYPES:
+            return value
+        if kind is _ModuleType:
+            return self.module_view(value)
+        if kind is dict:
+            if value is sys.modules:
+                return _ModulesView(self)
+            if "__spec__" in value and "__name__" in value:
+                name = value["__name__"]
+                if not isinstance(name, str) or not self.allows(name):
+                    raise InterpreterError("Forbidden access to module: %s" % (name,))
+            return value
+        name = _dangerous_name(value)
+        if name is not None:
+            raise InterpreterError("Forbidden access to function: %s" % name)
+        return value
+
+    def format_attribute(self, obj, method):
+        """`obj.format` / `obj.format_map`, with field walks checked when `obj` is a str."""
+        if isinstance(obj, str) and getattr(type(obj), method) is getattr(str, method):
+            return _safe_format_method(obj, method)
+        if isinstance(obj, type) and issubclass(obj, str) and getattr(obj, method) is getattr(str, method):
+            return _SAFE_UNBOUND_FORMAT[method]
+        return self.check(getattr(obj, method))
+
 
 class Runner:
     """Holds one run's Python state and executes code actions under the sandbox policy."""
@@ -266,12 +822,19 @@ class Runner:
         self.policy = _ImportPolicy([])
         self.tool_policy = _ImportPolicy(list(TOOL_MODULES))
         self.max_output = DEFAULT_MAX_OUTPUT
+        self.max_operations = DEFAULT_MAX_OPERATIONS
         self.call_host = None
         self.tool_names = set()
+        self.python_tool_names = set()
         self._call_seq = 0
+        _harden_process()
         self.safe_builtins = self._make_builtins(self.policy)
         self.namespace = {"__builtins__": self.safe_builtins, "__name__": "__main__"}
         self.namespace["final_answer"] = self._final_answer
+        # Scopes whose code calls `_troupe_tick`: the run's namespace and each Python tool's.
+        self._budget_scopes = [self.namespace]
+        self._install_helpers(self.namespace, self.policy)
+        self._reset_budget()
 
     # -- policy -------------------------------------------------------------------------------
     def _make_builtins(self, policy):
@@ -283,8 +846,7 @@ class Runner:
                 raise ImportError("Relative imports are not allowed")
             if not isinstance(name, str) or not policy.allows(name):
                 raise ImportError(
-                    "Import of '%s' is not allowed. Authorized imports: %s"
-                    % (name, ", ".join(sorted(policy.exact)) + (" and any (*)" if policy.any else ""))
+                    "Import of %s is not allowed. Authorized imports are: %s" % (name, policy.describe())
                 )
             module = real_import(name, None, None, fromlist, 0)
             if fromlist:
@@ -297,16 +859,20 @@ class Runner:
                     value = real_getattr(target, item, None)
                     if isinstance(value, _ModuleType) and not policy.allows(value.__name__):
                         raise ImportError("Module '%s' is not authorized" % value.__name__)
-                if policy.any:
-                    return target
+                # The import statement reads each name through the view, which applies the rules.
                 return _SafeModule(target, policy)
-            if policy.any:
-                return module
             return _SafeModule(module, policy)
 
         def safe_getattr(obj, name, *default):
             check_attribute_name(name)
-            return real_getattr(obj, name, *default)
+            if name in _FORMAT_METHODS:
+                try:
+                    return policy.format_attribute(obj, name)
+                except AttributeError:
+                    if default:
+                        return default[0]
+                    raise
+            return policy.check(real_getattr(obj, name, *default))
 
         def safe_setattr(obj, name, value):
             check_attribute_name(name)
@@ -335,8 +901,42 @@ class Runner:
         safe["InterpreterError"] = InterpreterError
         return safe
 
-    def _check(self, tree):
-        _PolicyChecker().visit(tree)
+    def _install_helpers(self, scope, policy):
+        scope[_VALUE_CHECK] = policy.check
+        scope[_FORMAT_ATTRIBUTE] = policy.format_attribute
+
+    def _reset_budget(self):
+        """A fresh operation budget for the next code action, shared by the code and its Python tools."""
+        limit = self.max_operations
+
+        def exceeded(_):
+            raise InterpreterError(
+                "Reached the limit of %d operations (loop iterations and comprehension items) "
+                "for one code action: is there an infinite loop, or too much computation for one step?" % limit
+            )
+
+        # C-level countdown: one `next` per tick, the raising function only once the budget is spent.
+        ticks = itertools.chain(itertools.repeat(True, limit), map(exceeded, itertools.repeat(None)))
+
+        def counted(iterable):
+            return zip(iterable, ticks)
+
+        for scope in self._budget_scopes:
+            scope[_TICKS] = ticks
+            scope[_TICK] = ticks.__next__
+            scope[_COUNTED] = counted
+
+    def _protected_names(self):
+        return BASE_TOOL_NAMES | self.tool_names | self.python_tool_names
+
+    def _prepare(self, tree, protected):
+        """Static policy check, then the runtime checks and the budget ticks added to the tree."""
+        checker = _PolicyChecker(protected)
+        checker.visit(tree)
+        if tree.body and isinstance(tree.body[-1], ast.Expr):
+            setattr(tree.body[-1], _OUTPUT_MARK, True)
+        tree = _Instrumenter(checker.bound).visit(tree)
+        return ast.fix_missing_locations(tree)
 
     # -- protocol -----------------------------------------------------------------------------
     def handle(self, msg, call_host):
@@ -373,8 +973,11 @@ class Runner:
         self.policy = _ImportPolicy(list(msg.get("authorizedImports") or []))
         self.tool_policy = _ImportPolicy(list(msg.get("authorizedImports") or []) + list(TOOL_MODULES))
         self.max_output = int(msg.get("maxOutputChars") or DEFAULT_MAX_OUTPUT)
+        self.max_operations = int(msg.get("maxOperations") or DEFAULT_MAX_OPERATIONS)
         self.safe_builtins = self._make_builtins(self.policy)
         self.namespace["__builtins__"] = self.safe_builtins
+        self._install_helpers(self.namespace, self.policy)
+        self._reset_budget()
 
     def set_tools(self, tools):
         for name in self.tool_names:
@@ -425,18 +1028,22 @@ class Runner:
         for tool in tools:
             name = tool["name"]
             try:
-                tree = ast.parse(tool["source"], filename="<tool %s>" % name)
-                self._check(tree)
+                tree = self._prepare(ast.parse(tool["source"], filename="<tool %s>" % name), frozenset())
                 builtins_for_tool = self._make_builtins(self.tool_policy)
                 scope = {"__builtins__": builtins_for_tool, "__name__": "tool_%s" % name}
                 scope["final_answer"] = self._final_answer
                 for tname in self.tool_names:
                     scope[tname] = self.namespace[tname]
+                self._install_helpers(scope, self.tool_policy)
+                for helper in (_TICKS, _TICK, _COUNTED):
+                    scope[helper] = self.namespace[helper]
+                self._budget_scopes.append(scope)
                 exec(compile(tree, "<tool %s>" % name, "exec"), scope)
                 func = scope.get(name)
                 if not callable(func):
                     raise InterpreterError("Tool source must define a function named '%s'" % name)
                 self.namespace[name] = func
+                self.python_tool_names.add(name)
             except BaseException as exc:  # noqa: BLE001 - reported to the host
                 errors.append("%s: %s: %s" % (name, type(exc).__name__, exc))
         if errors:
@@ -460,9 +1067,10 @@ class Runner:
         except SyntaxError as exc:
             return _done(None, "", False, _error("SyntaxError", exc, _syntax_message(exc)))
         try:
-            self._check(tree)
+            tree = self._prepare(tree, self._protected_names())
         except InterpreterError as exc:
             return _done(None, "", False, _error("ExecutionError", exc))
+        self._reset_budget()
         last_expr = None
         if tree.body and isinstance(tree.body[-1], ast.Expr):
             last_expr = ast.Expression(tree.body.pop().value)

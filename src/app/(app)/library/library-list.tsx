@@ -1,6 +1,6 @@
 "use client";
 
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { Bot, ChevronRight, Code, Globe, LibraryBig, Loader2, Search, Trash2 } from "lucide-react";
 import { useDeferredValue, useState } from "react";
 import { PageHeader } from "~/components/layout/page-header";
@@ -25,25 +25,6 @@ type LibraryItem = RouterOutputs["library"]["list"]["items"][number];
 
 const isAdmin = (role: string) => role === "admin" || role === "owner";
 
-/**
- * One line saying what a version is: its Python signature, its HTTP request, or an agent's type,
- * model and what it uses.
- */
-function signature(v: LibraryItem["versions"][number]): string {
-  if (v.agent) {
-    const { spec } = v.agent;
-    const uses = [
-      `${spec.tools.length} tool${spec.tools.length === 1 ? "" : "s"}`,
-      `${spec.managedAgents.length} managed agent${spec.managedAgents.length === 1 ? "" : "s"}`,
-    ];
-    return `${spec.type === "code" ? "CodeAgent" : "ToolCallingAgent"} · ${spec.model.provider} ${spec.model.model} · ${uses.join(", ")}`;
-  }
-  const tool = v.tool;
-  if (!tool) return "";
-  if (tool.kind === "http") return `${tool.method} ${tool.url}`;
-  return /^\s*((?:async\s+)?def\s+[^\n]*)/m.exec(tool.source)?.[1]?.trim() ?? tool.name;
-}
-
 const kindLabels = { python: "Python", http: "HTTP", agent: "Agent" } as const;
 type KindFilter = "all" | "tool" | "agent";
 
@@ -55,12 +36,16 @@ export function LibraryList() {
   const [search, setSearch] = useState("");
   const [kind, setKind] = useState<KindFilter>("all");
   const deferredSearch = useDeferredValue(search.trim());
-  const listOptions = trpc.library.list.queryOptions({
-    teamId: team.id,
-    ...(deferredSearch ? { search: deferredSearch } : {}),
-    ...(kind === "all" ? {} : { itemKind: kind }),
-  });
-  const library = useQuery({ ...listOptions, placeholderData: keepPreviousData });
+  const listOptions = trpc.library.list.infiniteQueryOptions(
+    {
+      teamId: team.id,
+      ...(deferredSearch ? { search: deferredSearch } : {}),
+      ...(kind === "all" ? {} : { itemKind: kind }),
+    },
+    { getNextPageParam: (page) => page.nextCursor },
+  );
+  const library = useInfiniteQuery({ ...listOptions, placeholderData: keepPreviousData });
+  const items = library.data?.pages.flatMap((page) => page.items) ?? [];
   const filtered = deferredSearch !== "" || kind !== "all";
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const [removing, setRemoving] = useState<LibraryItem>();
@@ -129,11 +114,11 @@ export function LibraryList() {
           <p role="alert" className="py-16 text-center text-sm text-destructive">
             Could not load the library: {library.error.message}
           </p>
-        ) : library.data.items.length === 0 && filtered ? (
+        ) : items.length === 0 && filtered ? (
           <p className="py-16 text-center text-sm text-muted-foreground" data-testid="library-no-match">
             Nothing in the library matches.
           </p>
-        ) : library.data.items.length === 0 ? (
+        ) : items.length === 0 ? (
           <EmptyState
             icon={LibraryBig}
             title="Your library is empty"
@@ -149,7 +134,7 @@ export function LibraryList() {
               <span className="sr-only">Actions</span>
             </div>
             <ul aria-label="Library items" className="divide-y divide-border">
-              {library.data.items.map((item) => (
+              {items.map((item) => (
                 <LibraryRow
                   key={item.id}
                   item={item}
@@ -161,6 +146,17 @@ export function LibraryList() {
             </ul>
           </div>
         )}
+        {library.hasNextPage ? (
+          <div className="mt-3 flex justify-center">
+            <Button
+              variant="secondary"
+              disabled={library.isFetchingNextPage}
+              onClick={() => void library.fetchNextPage()}
+            >
+              {library.isFetchingNextPage ? <Loader2 className="animate-spin" /> : null} Load more
+            </Button>
+          </div>
+        ) : null}
       </section>
 
       <Dialog open={removing !== undefined} onOpenChange={(isOpen) => !isOpen && setRemoving(undefined)}>
@@ -284,7 +280,7 @@ function LibraryRow({
               <span className="min-w-0 flex-1">
                 {v.message ? v.message : <span className="text-muted-foreground italic">No message</span>}
                 <code className="mt-0.5 block truncate font-mono text-xs text-muted-foreground">
-                  {signature(v)}
+                  {v.signature}
                 </code>
                 {v.secretNames.length > 0 ? (
                   <span className="block text-xs text-muted-foreground">

@@ -11,7 +11,14 @@ export const metadata: Metadata = { title: "Library" };
 export default async function LibraryPage() {
   await requireSession();
   const team = await currentTeam();
-  if (team) await getQueryClient().prefetchQuery(trpc.library.list.queryOptions({ teamId: team.id }));
+  if (team) {
+    await getQueryClient().prefetchInfiniteQuery(
+      trpc.library.list.infiniteQueryOptions(
+        { teamId: team.id },
+        { getNextPageParam: (page) => page.nextCursor },
+      ),
+    );
+  }
   return (
     <HydrateClient>
       <PageContainer>

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { PageContainer } from "~/components/layout/page-container";
 import { PageHeader } from "~/components/layout/page-header";
 import { UserAvatar } from "~/components/layout/user-avatar";
@@ -26,6 +27,9 @@ export default async function SettingsPage() {
   return (
     <PageContainer>
       <PageHeader title="Settings" description="Your profile, your team and your sessions." />
+      <Link href="/settings/secrets" className="mt-4 inline-block text-sm text-primary hover:underline">
+        Credentials: your team's API keys and tokens →
+      </Link>
       <div className="mt-8 grid gap-6">
         <Card>
           <CardHeader>

@@ -11,7 +11,14 @@ export const metadata: Metadata = { title: "Workflows" };
 export default async function WorkflowsPage() {
   await requireSession();
   const team = await currentTeam();
-  if (team) await getQueryClient().prefetchQuery(trpc.workflow.list.queryOptions({ teamId: team.id }));
+  if (team) {
+    await getQueryClient().prefetchInfiniteQuery(
+      trpc.workflow.list.infiniteQueryOptions(
+        { teamId: team.id },
+        { getNextPageParam: (page) => page.nextCursor },
+      ),
+    );
+  }
   return (
     <HydrateClient>
       <PageContainer>

@@ -1,6 +1,6 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { Loader2, MoreHorizontal, Pencil, Plus, Trash2, Workflow } from "lucide-react";
 import Link from "next/link";
 import { useState } from "react";
@@ -28,7 +28,7 @@ import { toast } from "~/components/ui/toaster";
 import { type RouterOutputs, useTRPC } from "~/trpc/react";
 import { WorkflowNameDialog } from "./workflow-name-dialog";
 
-type WorkflowSummary = RouterOutputs["workflow"]["list"][number];
+type WorkflowSummary = RouterOutputs["workflow"]["list"]["items"][number];
 
 const canEdit = (role: string) => role !== "viewer";
 
@@ -37,8 +37,12 @@ export function WorkflowsList() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const team = useCurrentTeam();
-  const listOptions = trpc.workflow.list.queryOptions({ teamId: team.id });
-  const workflows = useQuery(listOptions);
+  const listOptions = trpc.workflow.list.infiniteQueryOptions(
+    { teamId: team.id },
+    { getNextPageParam: (page) => page.nextCursor },
+  );
+  const workflows = useInfiniteQuery(listOptions);
+  const items = workflows.data?.pages.flatMap((page) => page.items) ?? [];
   const refresh = () => queryClient.invalidateQueries({ queryKey: listOptions.queryKey });
 
   const [creating, setCreating] = useState(false);
@@ -97,7 +101,7 @@ export function WorkflowsList() {
           <p role="alert" className="py-16 text-center text-sm text-destructive">
             Could not load workflows: {workflows.error.message}
           </p>
-        ) : workflows.data.length === 0 ? (
+        ) : items.length === 0 ? (
           <EmptyState
             icon={Workflow}
             title="No workflows yet"
@@ -112,7 +116,7 @@ export function WorkflowsList() {
               <span className="sr-only">Actions</span>
             </div>
             <ul aria-label="Workflows" className="divide-y divide-border">
-              {workflows.data.map((workflow) => (
+              {items.map((workflow) => (
                 <li
                   key={workflow.id}
                   data-testid="workflow-row"
@@ -160,6 +164,17 @@ export function WorkflowsList() {
             </ul>
           </div>
         )}
+        {workflows.hasNextPage ? (
+          <div className="mt-3 flex justify-center">
+            <Button
+              variant="secondary"
+              disabled={workflows.isFetchingNextPage}
+              onClick={() => void workflows.fetchNextPage()}
+            >
+              {workflows.isFetchingNextPage ? <Loader2 className="animate-spin" /> : null} Load more
+            </Button>
+          </div>
+        ) : null}
       </section>
 
       <WorkflowNameDialog

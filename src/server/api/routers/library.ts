@@ -3,7 +3,9 @@ import { z } from "zod";
 import {
   type AgentSpec,
   agentSecretNames,
+  agentSignature,
   agentSpecSchema,
+  databaseInt,
   type LibraryToolSpec,
   libraryAgentGraphSchema,
   libraryToolSpecSchema,
@@ -12,7 +14,11 @@ import {
   sameLibrarySpec,
   shareableAgent,
   shareableTool,
+  storableJson,
+  text,
   toolSecretNames,
+  toolSignature,
+  withoutNul,
   workflowDocumentSchema,
 } from "~/graph";
 import { createTRPCRouter, requireRole, teamProcedure } from "~/server/api/trpc";
@@ -20,6 +26,8 @@ import { type Prisma, type PrismaClient, retryOnUniqueViolation } from "~/server
 import { teamToolCatalog } from "~/server/library/catalog";
 import { mayUseLocalExecutor } from "~/server/runs/local-executor-policy";
 import { configuredProviders } from "~/server/runs/providers";
+import { teamSecretBindings } from "~/server/secrets/team-secrets";
+import { pageInput, pageOf, pageQuery } from "../pagination";
 
 /**
  * The team library: python and http tools, and agents (with their model, tools and managed agents),
@@ -30,13 +38,17 @@ import { configuredProviders } from "~/server/runs/providers";
  *
  * Every procedure is team-scoped (`teamProcedure`): an item of another team is NOT_FOUND.
  *
+ * `list` pages through items and sends the definition of each item's latest version only (a tool,
+ * or an agent's spec and sub-graph); the other versions come as a one-line signature, their
+ * definitions one at a time from `version`.
+ *
  * Removing an item (admins) is allowed while workflows use it: their library nodes then show
  * "was not found in the team library" and the workflow cannot run until the node is replaced.
  * Runs already started are unaffected: a run stores its compiled spec.
  */
 
 /** Checked in the procedure, for a message in words (see `share`). */
-const versionMessageSchema = z.string().default("");
+const versionMessageSchema = text().default("");
 const maxMessage = 500;
 
 const itemIdSchema = z.string().min(1).max(100);
@@ -52,9 +64,13 @@ function storedTool(value: unknown): LibraryToolSpec | null {
   return parsed.success ? parsed.data : null;
 }
 
-/** `list`'s filters: `search` matches name or description (case-insensitive); `itemKind` keeps tools or agents. */
+/**
+ * `list`'s page and filters: `search` matches name or description (case-insensitive); `itemKind`
+ * keeps tools or agents.
+ */
 const listInputSchema = z.object({
-  search: z.string().trim().max(200).optional(),
+  ...pageInput,
+  search: text().trim().max(200).optional(),
   itemKind: z.enum(["tool", "agent"]).optional(),
 });
 
@@ -67,15 +83,27 @@ function storedAgent(agent: unknown, graph: unknown): SharedAgent | null {
 
 type ItemKind = "tool" | "agent";
 
-/** One version as `list` shows it: a tool item's version has `tool`, an agent item's `agent`. */
-interface VersionView {
-  version: number;
-  message: string;
-  createdAt: Date;
-  createdBy: string | null;
-  secretNames: string[];
-  tool?: LibraryToolSpec;
-  agent?: SharedAgent;
+/** A stored version's definition by its item's kind: `{ tool }` or `{ agent }`; `null` when it does not parse. */
+function storedDefinition(
+  itemKind: ItemKind,
+  row: { tool: unknown; agent: unknown; graph: unknown },
+): { tool: LibraryToolSpec } | { agent: SharedAgent } | null {
+  if (itemKind === "agent") {
+    const agent = storedAgent(row.agent, row.graph);
+    return agent ? { agent } : null;
+  }
+  const tool = storedTool(row.tool);
+  return tool ? { tool } : null;
+}
+
+/** A definition's one-line signature and the secret names it reads (what `list` sends for every version). */
+function summaryOf(definition: { tool: LibraryToolSpec } | { agent: SharedAgent }) {
+  return "agent" in definition
+    ? {
+        signature: agentSignature(definition.agent.spec),
+        secretNames: agentSecretNames(definition.agent.spec),
+      }
+    : { signature: toolSignature(definition.tool), secretNames: toolSecretNames(definition.tool) };
 }
 
 /** What one share writes: the item it names and the version's content. */
@@ -161,12 +189,14 @@ function checkedMessage(message: string): string {
 
 export const libraryRouter = createTRPCRouter({
   /**
-   * The team's items (by name), each with its versions newest first, who shared them and when.
-   * `search` matches name or description (case-insensitive); `itemKind` keeps tools or agents.
-   * An item's `kind` is its tool kind (python, http) or "agent".
+   * The team's items by name, a page at a time: each with its latest version's definition (`tool`,
+   * or `agent` with its spec and sub-graph), and every version newest first as a summary (signature,
+   * secrets, message, who and when), never its definition. `search` matches name or description
+   * (case-insensitive); `itemKind` keeps tools or agents. An item's `kind` is its tool kind (python,
+   * http) or "agent".
    */
   list: teamProcedure.input(listInputSchema).query(async ({ ctx, input }) => {
-    const items = await ctx.db.libraryItem.findMany({
+    const rows = await ctx.db.libraryItem.findMany({
       where: {
         teamId: ctx.team.id,
         ...(input.itemKind ? { kind: input.itemKind } : {}),
@@ -179,7 +209,8 @@ export const libraryRouter = createTRPCRouter({
             }
           : {}),
       },
-      orderBy: { name: "asc" },
+      orderBy: [{ name: "asc" }, { id: "asc" }],
+      ...pageQuery(input),
       select: {
         id: true,
         name: true,
@@ -203,31 +234,68 @@ export const libraryRouter = createTRPCRouter({
         },
       },
     });
+    const { items, nextCursor } = pageOf(rows, input.limit);
     return {
       role: ctx.membership.role,
+      nextCursor,
       items: items.map(({ createdBy, versions, kind: itemKind, ...item }) => {
-        const parsed = versions.flatMap(({ tool, agent, graph, createdBy: by, ...v }): VersionView[] => {
-          if (itemKind === "agent") {
-            const stored = storedAgent(agent, graph);
-            return stored
-              ? [{ ...v, agent: stored, secretNames: agentSecretNames(stored.spec), createdBy: who(by) }]
-              : [];
-          }
-          const spec = storedTool(tool);
-          return spec ? [{ ...v, tool: spec, secretNames: toolSecretNames(spec), createdBy: who(by) }] : [];
+        const parsed = versions.flatMap(({ tool, agent, graph, createdBy: by, ...v }) => {
+          const definition = storedDefinition(itemKind, { tool, agent, graph });
+          return definition ? [{ ...v, definition, createdBy: who(by) }] : [];
         });
         const latest = parsed[0];
         return {
           ...item,
           itemKind,
-          kind: latest ? (latest.tool?.kind ?? ("agent" as const)) : null,
+          kind: latest
+            ? "tool" in latest.definition
+              ? latest.definition.tool.kind
+              : ("agent" as const)
+            : null,
           versionCount: versions.length,
           createdBy: who(createdBy),
-          versions: parsed,
+          latest: latest ? { version: latest.version, ...latest.definition } : null,
+          versions: parsed.map(({ definition, ...v }) => ({ ...v, ...summaryOf(definition) })),
         };
       }),
     };
   }),
+
+  /**
+   * One version of an item with its definition (what `list` sends only for the latest): `tool` for
+   * a tool item, `agent` (spec and sub-graph) for an agent item.
+   */
+  version: teamProcedure
+    .input(z.object({ itemId: itemIdSchema, version: databaseInt(1) }))
+    .query(async ({ ctx, input }) => {
+      const row = await ctx.db.libraryItemVersion.findFirst({
+        where: { itemId: input.itemId, version: input.version, item: { teamId: ctx.team.id } },
+        select: {
+          version: true,
+          message: true,
+          tool: true,
+          agent: true,
+          graph: true,
+          createdAt: true,
+          createdBy: { select: { name: true, email: true } },
+          item: { select: { id: true, name: true, kind: true, description: true, latestVersion: true } },
+        },
+      });
+      const definition = row && storedDefinition(row.item.kind, row);
+      if (!row || !definition) {
+        throw new TRPCError({ code: "NOT_FOUND", message: "Library version not found." });
+      }
+      const { kind: itemKind, ...item } = row.item;
+      return {
+        item: { ...item, itemKind },
+        version: row.version,
+        message: row.message,
+        createdAt: row.createdAt,
+        createdBy: who(row.createdBy),
+        ...definition,
+        secretNames: summaryOf(definition).secretNames,
+      };
+    }),
 
   /**
    * Share a python or http tool node's data: a new item, or the next version of the team's item of
@@ -238,7 +306,7 @@ export const libraryRouter = createTRPCRouter({
     .input(
       z.object({
         /** A python or http tool node's data; checked by `shareableTool` for a precise message. */
-        tool: z.custom<ShareableToolData>(),
+        tool: z.custom<ShareableToolData>().transform((tool) => withoutNul(tool)),
         message: versionMessageSchema,
       }),
     )
@@ -279,7 +347,7 @@ export const libraryRouter = createTRPCRouter({
     .input(
       z.object({
         /** The workflow document holding the agent; checked by `shareableAgent`. */
-        document: z.unknown(),
+        document: storableJson(),
         nodeId: z.string().min(1).max(100),
         message: versionMessageSchema,
       }),
@@ -294,6 +362,7 @@ export const libraryRouter = createTRPCRouter({
       const checked = shareableAgent(input.document, input.nodeId, {
         catalog: await teamToolCatalog(ctx.db, ctx.team.id, parsed.success ? { for: parsed.data } : {}),
         installationKeys: providers.installationKeys,
+        teamSecrets: await teamSecretBindings(ctx.db, ctx.team.id),
         allowLocalExecutor: mayUseLocalExecutor(ctx.team.slug),
       });
       if (!checked.ok) throw badRequest(`This agent cannot be shared: ${checked.message}.`);

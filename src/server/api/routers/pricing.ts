@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { text } from "~/graph";
 import { createTRPCRouter, requireRole, teamProcedure } from "~/server/api/trpc";
 import { DEFAULT_MODEL_PRICES } from "~/server/runs/pricing";
 
-const modelIdSchema = z.string().trim().min(1, "Name the model.").max(200);
+const modelIdSchema = text().trim().min(1, "Name the model.").max(200);
 const usdPerMillion = z.number().min(0).max(100_000);
 
 /**

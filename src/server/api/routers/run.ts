@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { compile, migrate } from "~/graph";
+import { compile, databaseInt, migrate, text } from "~/graph";
+import { runStatuses } from "~/lib/run-status";
 import {
   createTRPCRouter,
   protectedProcedure,
@@ -14,17 +15,8 @@ import { mayUseLocalExecutor } from "~/server/runs/local-executor-policy";
 import { configuredProviders } from "~/server/runs/providers";
 import { createRunWithinLimits, RunLimitError, runBounds } from "~/server/runs/run-limits";
 import { getRunServices } from "~/server/runs/run-services";
-import { isTerminal, listEventsAfter, type RunStatus, transitionRun } from "~/server/runs/run-store";
-
-const runStatuses = [
-  "queued",
-  "running",
-  "waiting_for_input",
-  "succeeded",
-  "failed",
-  "cancelled",
-  "timed_out",
-] as const satisfies readonly RunStatus[];
+import { isTerminal, listEventsAfter, transitionRun } from "~/server/runs/run-store";
+import { teamSecretBindings } from "~/server/secrets/team-secrets";
 
 const runSummary = {
   id: true,
@@ -52,8 +44,7 @@ export const runRouter = createTRPCRouter({
   start: workflowProcedure
     .input(
       z.object({
-        task: z
-          .string()
+        task: text()
           .trim()
           .min(1, "Give the run a task.")
           .max(20_000, "Tasks are at most 20,000 characters."),
@@ -92,6 +83,7 @@ export const runRouter = createTRPCRouter({
       const compiled = compile(migrated.document, catalog, {
         knownSecrets: providers.secretNames,
         installationKeys: providers.installationKeys,
+        teamSecrets: await teamSecretBindings(ctx.db, ctx.team.id),
         allowLocalExecutor: mayUseLocalExecutor(ctx.team.slug),
       });
       if (!compiled.ok) {
@@ -172,7 +164,7 @@ export const runRouter = createTRPCRouter({
   events: runProcedure
     .input(
       z.object({
-        afterSeq: z.number().int().min(-1).default(-1),
+        afterSeq: databaseInt(-1).default(-1),
         limit: z.number().int().min(1).max(5000).default(1000),
       }),
     )
@@ -204,7 +196,7 @@ export const runRouter = createTRPCRouter({
 
   /** Answer a run's `user_input` question. */
   reply: runProcedure
-    .input(z.object({ requestId: z.string().min(1).max(200), text: z.string().max(100_000) }))
+    .input(z.object({ requestId: z.string().min(1).max(200), text: text().max(100_000) }))
     .mutation(async ({ ctx, input }) => {
       requireRole(ctx.membership, "editor");
       const run = await ctx.db.run.findUniqueOrThrow({

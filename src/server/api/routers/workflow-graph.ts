@@ -1,9 +1,12 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import {
+  databaseInt,
   type GraphIssue,
   migrate,
   schemaIssues,
+  storableJson,
+  text,
   validate,
   type WorkflowDocument,
   workflowDocumentSchema,
@@ -12,6 +15,7 @@ import {
 import { requireRole, type TRPCContext, workflowProcedure } from "~/server/api/trpc";
 import { type Prisma, retryOnUniqueViolation } from "~/server/db";
 import { teamToolCatalog } from "~/server/library/catalog";
+import { pageInput, pageOf, pageQuery } from "../pagination";
 
 type Db = TRPCContext["db"];
 
@@ -26,8 +30,8 @@ type Db = TRPCContext["db"];
  * incomplete by nature. Running and publishing compile the graph, which refuses those.
  */
 
-const revisionSchema = z.number().int().min(0);
-const versionMessageSchema = z.string().trim().max(500, "Version messages are at most 500 characters.");
+const revisionSchema = databaseInt(0);
+const versionMessageSchema = text().trim().max(500, "Version messages are at most 500 characters.");
 
 function badGraph(issues: GraphIssue[]): TRPCError {
   const first = issues[0];
@@ -106,7 +110,7 @@ export const workflowGraphProcedures = {
 
   /** Store the working copy if `revision` is still current; returns the new revision and the draft's issues. */
   saveGraph: workflowProcedure
-    .input(z.object({ revision: revisionSchema, graph: z.unknown() }))
+    .input(z.object({ revision: revisionSchema, graph: storableJson() }))
     .mutation(async ({ ctx, input }) => {
       requireRole(ctx.membership, "editor");
       const { document, issues } = await checkGraph(ctx.db, ctx.team.id, input.graph);
@@ -161,11 +165,12 @@ export const workflowGraphProcedures = {
       });
     }),
 
-  /** Versions, newest first. */
-  listVersions: workflowProcedure.query(async ({ ctx }) => {
-    const versions = await ctx.db.workflowVersion.findMany({
+  /** Versions, newest first, a page at a time. */
+  listVersions: workflowProcedure.input(z.object(pageInput)).query(async ({ ctx, input }) => {
+    const rows = await ctx.db.workflowVersion.findMany({
       where: { workflowId: ctx.workflowRef.id },
       orderBy: { number: "desc" },
+      ...pageQuery(input),
       select: {
         id: true,
         number: true,
@@ -174,10 +179,14 @@ export const workflowGraphProcedures = {
         createdBy: { select: { name: true, email: true } },
       },
     });
-    return versions.map(({ createdBy, ...v }) => ({
-      ...v,
-      createdBy: createdBy?.name ?? createdBy?.email ?? null,
-    }));
+    const { items, nextCursor } = pageOf(rows, input.limit);
+    return {
+      items: items.map(({ createdBy, ...v }) => ({
+        ...v,
+        createdBy: createdBy?.name ?? createdBy?.email ?? null,
+      })),
+      nextCursor,
+    };
   }),
 
   /** Make a version's graph the working copy again (itself an ordinary, concurrency-checked save). */

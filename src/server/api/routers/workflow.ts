@@ -1,12 +1,12 @@
 import { z } from "zod";
-import { createEmptyWorkflow } from "~/graph";
+import { createEmptyWorkflow, text } from "~/graph";
 import { createTRPCRouter, requireRole, teamProcedure, workflowProcedure } from "~/server/api/trpc";
 import type { Prisma } from "~/server/db";
+import { pageInput, pageOf, pageQuery } from "../pagination";
 import { workflowGraphProcedures } from "./workflow-graph";
 
 /** A workflow's display name: trimmed, 1–100 characters. */
-export const workflowNameSchema = z
-  .string()
+export const workflowNameSchema = text()
   .trim()
   .min(1, "Give the workflow a name.")
   .max(100, "Workflow names are at most 100 characters.");
@@ -16,12 +16,17 @@ const summary = { id: true, name: true, description: true, revision: true, creat
 /** Workflows of a team: list, create, rename, delete, get; and the canvas's graph procedures. */
 export const workflowRouter = createTRPCRouter({
   ...workflowGraphProcedures,
-  list: teamProcedure.query(({ ctx }) =>
-    ctx.db.workflow.findMany({
-      where: { teamId: ctx.team.id },
-      orderBy: { updatedAt: "desc" },
-      select: summary,
-    }),
+  /** The team's workflows, most recently changed first, a page at a time. */
+  list: teamProcedure.input(z.object(pageInput)).query(async ({ ctx, input }) =>
+    pageOf(
+      await ctx.db.workflow.findMany({
+        where: { teamId: ctx.team.id },
+        orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
+        ...pageQuery(input),
+        select: summary,
+      }),
+      input.limit,
+    ),
   ),
 
   create: teamProcedure.input(z.object({ name: workflowNameSchema })).mutation(({ ctx, input }) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { databaseErrorMessage, jsonForPostgres } from "~/server/runs/run-store";
+import { jsonForPostgres } from "~/server/runs/run-store";
 
 describe("jsonForPostgres", () => {
   it("replaces NUL characters, which jsonb refuses, with U+FFFD wherever they are", () => {
@@ -16,24 +16,5 @@ describe("jsonForPostgres", () => {
   it("is JSON.stringify for everything else", () => {
     const value = { a: [1, 2.5, null, true], b: "é ✓ \n \t \u0001", c: { d: "" } };
     expect(jsonForPostgres(value)).toBe(JSON.stringify(value));
-  });
-});
-
-describe("databaseErrorMessage", () => {
-  it("keeps what the database said and drops Prisma's framing", () => {
-    const error = new Error(
-      '\nInvalid `prisma.$executeRaw()` invocation:\n\n\nRaw query failed. Code: `23503`. Message: `insert or update on table "RunEvent" violates foreign key constraint`',
-    );
-    expect(databaseErrorMessage(error)).toBe(
-      'insert or update on table "RunEvent" violates foreign key constraint',
-    );
-  });
-
-  it("falls back to the last line, where Prisma puts the cause", () => {
-    const error = new Error(
-      "\nInvalid `prisma.run.update()` invocation:\n\n\nCan't reach database server at 127.0.0.1:5432\n",
-    );
-    expect(databaseErrorMessage(error)).toBe("Can't reach database server at 127.0.0.1:5432");
-    expect(databaseErrorMessage("plain")).toBe("plain");
   });
 });

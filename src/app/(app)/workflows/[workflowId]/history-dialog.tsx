@@ -1,6 +1,6 @@
 "use client";
 
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation } from "@tanstack/react-query";
 import { History, Loader2, RotateCcw } from "lucide-react";
 import { Button } from "~/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "~/components/ui/dialog";
@@ -30,7 +30,14 @@ export function HistoryDialog({
   onRestored: (restored: Restored & { graph: WorkflowDocument }) => void;
 }) {
   const trpc = useTRPC();
-  const versions = useQuery({ ...trpc.workflow.listVersions.queryOptions({ workflowId }), enabled: open });
+  const versions = useInfiniteQuery({
+    ...trpc.workflow.listVersions.infiniteQueryOptions(
+      { workflowId },
+      { getNextPageParam: (page) => page.nextCursor },
+    ),
+    enabled: open,
+  });
+  const items = versions.data?.pages.flatMap((page) => page.items) ?? [];
   const restore = useMutation(
     trpc.workflow.restoreVersion.mutationOptions({
       onSuccess: (restored) => {
@@ -53,12 +60,12 @@ export function HistoryDialog({
         </DialogHeader>
         {versions.isLoading ? (
           <Loader2 className="mx-auto size-5 animate-spin text-muted-foreground" />
-        ) : versions.data && versions.data.length > 0 ? (
+        ) : items.length > 0 ? (
           <ul
             className="max-h-80 divide-y divide-border overflow-y-auto rounded-md border border-border"
             data-testid="version-list"
           >
-            {versions.data.map((v) => (
+            {items.map((v) => (
               <li key={v.id} className="flex items-center gap-3 px-3 py-2">
                 <span className="rounded bg-muted px-1.5 py-0.5 font-mono text-xs">v{v.number}</span>
                 <span className="min-w-0 flex-1">
@@ -83,6 +90,18 @@ export function HistoryDialog({
                 </Button>
               </li>
             ))}
+            {versions.hasNextPage ? (
+              <li className="flex justify-center px-3 py-2">
+                <Button
+                  size="sm"
+                  variant="secondary"
+                  disabled={versions.isFetchingNextPage}
+                  onClick={() => void versions.fetchNextPage()}
+                >
+                  {versions.isFetchingNextPage ? <Loader2 className="animate-spin" /> : null} Load more
+                </Button>
+              </li>
+            ) : null}
           </ul>
         ) : (
           <div className="flex flex-col items-center gap-2 py-6 text-sm text-muted-foreground">

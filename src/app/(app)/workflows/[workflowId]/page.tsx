@@ -3,6 +3,7 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { api, getQueryClient, HydrateClient, trpc } from "~/trpc/server";
 import { requireSession } from "../../require-session";
+import { LIBRARY_PAGE_FOR_CANVAS } from "./library-versions";
 import { WorkflowEditor } from "./workflow-editor";
 
 export const metadata: Metadata = { title: "Workflow" };
@@ -17,7 +18,9 @@ export default async function WorkflowPage({ params }: { params: Promise<{ workf
     throw error;
   });
   // The team library renders with the canvas: palette items, and library nodes validated at once.
-  await getQueryClient().prefetchQuery(trpc.library.list.queryOptions({ teamId: loaded.teamId }));
+  await getQueryClient().prefetchQuery(
+    trpc.library.list.queryOptions({ teamId: loaded.teamId, limit: LIBRARY_PAGE_FOR_CANVAS }),
+  );
   return (
     <HydrateClient>
       <WorkflowEditor initial={loaded} />

@@ -3,7 +3,9 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
 import { useCallback, useEffect, useRef, useState } from "react";
+import superjson from "superjson";
 import type { CanvasStore } from "~/components/canvas";
+import { toast } from "~/components/ui/toaster";
 import { useTRPC } from "~/trpc/react";
 
 /** Where the working copy stands relative to the server. */
@@ -17,6 +19,33 @@ export type SaveStatus =
 /** How long the canvas must be quiet before an autosave. */
 export const autosaveDelayMs = 800;
 
+/** Browsers cap the bodies of requests that outlive their page (keepalive) at 64 KiB in total. */
+const keepaliveBodyLimit = 60_000;
+
+/**
+ * Send `workflow.saveGraph` as a request that outlives the page (a tab closing, a full navigation):
+ * the same tRPC call, encoded as its client encodes it. Resolves with the new revision if the page is
+ * still there to hear it; false when the graph is too large to go this way (then the page asks first).
+ */
+function saveOutlivingPage(input: { workflowId: string; revision: number; graph: unknown }) {
+  const body = JSON.stringify(superjson.serialize(input));
+  if (body.length > keepaliveBodyLimit) return false;
+  return fetch("/api/trpc/workflow.saveGraph", {
+    method: "POST",
+    keepalive: true,
+    headers: { "content-type": "application/json" },
+    body,
+  })
+    .then(async (response) => {
+      if (!response.ok) return null;
+      const answer = (await response.json()) as {
+        result: { data: Parameters<typeof superjson.deserialize>[0] };
+      };
+      return superjson.deserialize<{ revision: number }>(answer.result.data).revision;
+    })
+    .catch(() => null);
+}
+
 function errorCode(error: unknown): string | undefined {
   return error instanceof TRPCClientError ? (error.data as { code?: string } | undefined)?.code : undefined;
 }
@@ -26,6 +55,10 @@ function errorCode(error: unknown): string | undefined {
  * a save due mid-gesture waits for the release), with optimistic concurrency: a save
  * from a stale tab gets CONFLICT, autosave stops, and the local edits stay on the canvas until the
  * user reloads (takes the server's graph) or overwrites (saves theirs over it).
+ *
+ * Nothing typed is lost by leaving: moving to another page of the app saves at once (a failure says
+ * so in a toast), and closing the tab or leaving the site sends the save as a request that outlives
+ * the page; only a graph too large for that makes the browser ask before leaving.
  */
 export function useAutosave(
   store: CanvasStore,
@@ -105,8 +138,40 @@ export function useAutosave(
       setStatus((s) => (s.state === "saving" ? s : { state: "dirty" }));
       schedule.current();
     });
+    const unsaved = () => !blocked.current && store.getState().changeCount !== savedCount.current;
+    /** Leaving the site or closing the tab: the save goes out with the page. */
+    const sendBeforeLeaving = () => {
+      if (!unsaved() || inFlight.current) return true;
+      if (timer.current) clearTimeout(timer.current);
+      const count = store.getState().changeCount;
+      const sent = saveOutlivingPage({
+        workflowId,
+        revision: revision.current,
+        graph: store.getState().toDocument(),
+      });
+      if (!sent) return false;
+      savedCount.current = count;
+      // If the page stays (the person stayed, or the page was only hidden), take the new revision.
+      inFlight.current = sent.then((next) => {
+        inFlight.current = null;
+        if (next === null) {
+          savedCount.current = -1;
+          schedule.current();
+          return false;
+        }
+        revision.current = next;
+        setStatus(
+          store.getState().changeCount === count ? { state: "saved", at: new Date() } : { state: "dirty" },
+        );
+        return true;
+      });
+      return true;
+    };
     const beforeUnload = (event: BeforeUnloadEvent) => {
-      if (store.getState().changeCount !== savedCount.current) event.preventDefault();
+      if (!sendBeforeLeaving()) event.preventDefault();
+    };
+    const pageHide = () => {
+      sendBeforeLeaving();
     };
     const press = () => {
       pointerHeld.current = true;
@@ -118,18 +183,26 @@ export function useAutosave(
       schedule.current();
     };
     window.addEventListener("beforeunload", beforeUnload);
+    window.addEventListener("pagehide", pageHide);
     window.addEventListener("pointerdown", press, true);
     window.addEventListener("pointerup", release, true);
     window.addEventListener("pointercancel", release, true);
     return () => {
       unsubscribe();
       window.removeEventListener("beforeunload", beforeUnload);
+      window.removeEventListener("pagehide", pageHide);
       window.removeEventListener("pointerdown", press, true);
       window.removeEventListener("pointerup", release, true);
       window.removeEventListener("pointercancel", release, true);
       if (timer.current) clearTimeout(timer.current);
+      // Moving to another page of the app: the pending edit is saved now, not dropped with the timer.
+      if (unsaved()) {
+        void save().then((ok) => {
+          if (!ok) toast.error("Your last edit to the workflow could not be saved. Open it again to check.");
+        });
+      }
     };
-  }, [enabled, store]);
+  }, [enabled, store, workflowId, save]);
 
   const fetchLatest = useCallback(
     () => queryClient.fetchQuery({ ...trpc.workflow.load.queryOptions({ workflowId }), staleTime: 0 }),

@@ -1,6 +1,6 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ArrowLeft, Download, FileUp, History, LayoutTemplate, Save } from "lucide-react";
 import Link from "next/link";
 import { type ChangeEvent, useEffect, useMemo, useRef, useState } from "react";
@@ -11,6 +11,7 @@ import {
   CanvasStoreProvider,
   createCanvasStore,
   libraryCatalog,
+  libraryRefsOf,
   WorkflowCanvas,
 } from "~/components/canvas";
 import { StartRunDialog } from "~/components/runs/start-run-dialog";
@@ -40,6 +41,12 @@ import {
 } from "~/graph";
 import { type RouterOutputs, useTRPC } from "~/trpc/react";
 import { HistoryDialog } from "./history-dialog";
+import {
+  canvasLibraryItem,
+  LIBRARY_PAGE_FOR_CANVAS,
+  missingLibraryRefs,
+  withPinnedVersions,
+} from "./library-versions";
 import { SaveStatusLabel } from "./save-status";
 import { useAutosave } from "./use-autosave";
 
@@ -50,12 +57,34 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const readOnly = initial.role === "viewer";
-  // The team library: palette items, the catalog that validates library nodes, and sharing.
-  const libraryOptions = trpc.library.list.queryOptions({ teamId: initial.teamId });
-  const libraryItems = useQuery(libraryOptions).data?.items;
-  const catalog = useMemo(() => (libraryItems ? libraryCatalog(libraryItems) : undefined), [libraryItems]);
+  // The team library: palette items, the catalog that validates library nodes, and sharing. The
+  // list carries each item's latest definition; versions the graph pins otherwise are fetched.
+  const libraryOptions = trpc.library.list.queryOptions({
+    teamId: initial.teamId,
+    limit: LIBRARY_PAGE_FOR_CANVAS,
+  });
+  const listedItems = useQuery(libraryOptions).data?.items;
+  const listed = useMemo(() => listedItems?.map(canvasLibraryItem), [listedItems]);
   // Validated once, with the library the page brought; a later list (after a share) revalidates.
-  const [store] = useState(() => createCanvasStore(initial.graph, { catalog }));
+  const [store] = useState(() =>
+    createCanvasStore(initial.graph, { catalog: listed ? libraryCatalog(listed) : undefined }),
+  );
+  const pinnedRefs = useStore(store, (s) => libraryRefsOf(s.nodes));
+  const pinned = useQueries({
+    queries: (listed ? missingLibraryRefs(listed, pinnedRefs) : []).map((ref) => ({
+      ...trpc.library.version.queryOptions({ teamId: initial.teamId, ...ref }),
+      staleTime: Number.POSITIVE_INFINITY,
+      retry: false,
+    })),
+  });
+  const pinnedVersions = pinned.flatMap((query) => (query.data ? [query.data] : []));
+  const pinnedKey = pinnedVersions.map((v) => `${v.item.id}@${v.version}`).join(",");
+  // biome-ignore lint/correctness/useExhaustiveDependencies: pinnedKey stands for pinnedVersions
+  const libraryItems = useMemo(
+    () => (listed ? withPinnedVersions(listed, pinnedVersions) : undefined),
+    [listed, pinnedKey],
+  );
+  const catalog = useMemo(() => (libraryItems ? libraryCatalog(libraryItems) : undefined), [libraryItems]);
   useEffect(() => {
     if (catalog) store.getState().setCatalog(catalog);
   }, [catalog, store]);
@@ -91,11 +120,26 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
   // Validation knows which secrets are set (names only) and where the server's keys may go, so a
   // missing key or a model pointing its key elsewhere shows on its node.
   const providers = useQuery(trpc.run.providers.queryOptions(undefined, { staleTime: 60_000 }));
+  // The team's own secrets (names and hosts); viewers may not list them, and need not.
+  const teamSecretList = useQuery(
+    trpc.secret.list.queryOptions({ teamId: initial.teamId }, { staleTime: 30_000, retry: false }),
+  );
   const secretNames = providers.data?.secretNames;
   const installationKeys = providers.data?.installationKeys;
+  const teamSecretsSettled = !teamSecretList.isPending;
+  const teamSecrets = useMemo(
+    () =>
+      teamSecretList.data?.secrets.map((secret) => ({
+        name: secret.name,
+        allowedHost: secret.allowedHost,
+      })) ?? [],
+    [teamSecretList.data],
+  );
   useEffect(() => {
-    if (secretNames) store.getState().setKnownSecrets(secretNames, installationKeys);
-  }, [secretNames, installationKeys, store]);
+    if (secretNames && teamSecretsSettled) {
+      store.getState().setKnownSecrets(secretNames, installationKeys, teamSecrets);
+    }
+  }, [secretNames, installationKeys, teamSecrets, teamSecretsSettled, store]);
   // The team's run limits: the Run dialog shows them, and validation knows whether the local sandbox is allowed.
   const limits = useQuery(
     trpc.team.limits.queryOptions({ teamId: initial.teamId }, { staleTime: 60_000 }),

@@ -1,21 +1,7 @@
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import type { NextRequest } from "next/server";
-import { appRouter } from "~/server/api/root";
-import { createTRPCContext } from "~/server/api/trpc";
 import { auth } from "~/server/auth";
-import { logger } from "~/server/logger";
+import { createTrpcHandler } from "~/server/http/trpc-handler";
 
-const handler = (req: NextRequest) =>
-  fetchRequestHandler({
-    endpoint: "/api/trpc",
-    req,
-    router: appRouter,
-    createContext: async () => createTRPCContext({ headers: req.headers, session: await auth() }),
-    onError: ({ path, error }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR") {
-        logger.error({ path, err: error.cause ?? error }, "tRPC procedure failed");
-      }
-    },
-  });
+/** The tRPC endpoint; its checks (origin, content type, size, batch) are in createTrpcHandler. */
+const handler = createTrpcHandler({ getSession: () => auth() });
 
 export { handler as GET, handler as POST };

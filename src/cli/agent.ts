@@ -1,16 +1,17 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { buildAgent } from "~/agents/build-agent";
+import type { RunEvent } from "~/agents/events";
+import { createExecutor } from "~/agents/executors";
+import { stringify } from "~/agents/memory";
+import type { Model } from "~/agents/models/model";
+import { RecordingModel } from "~/agents/models/recording-model";
+import { ReplayModel } from "~/agents/models/replay-model";
 import { env } from "~/env";
 import type { ExecutorSpec, TranscriptItem } from "~/graph/agent-spec";
 import { agentSpecSchema, transcriptItemSchema } from "~/graph/agent-spec";
 import { installationKeys, withInstallationBaseUrl } from "~/graph/key-binding";
-import { buildAgent } from "./build-agent";
-import type { RunEvent } from "./events";
-import { createExecutor } from "./executors";
-import { stringify } from "./memory";
-import type { Model } from "./models/model";
-import { RecordingModel } from "./models/recording-model";
-import { ReplayModel } from "./models/replay-model";
+import { readJsonFile } from "./read-json-file";
 
 /**
  * `npm run agent -- <agent.json> "<task>" [--model replay:<transcript.json>] [--executor pyodide|docker|local]
@@ -26,7 +27,7 @@ import { ReplayModel } from "./models/replay-model";
 const usage = `usage: npm run agent -- <agent.json> "<task>" [--model replay:<transcript.json>] [--executor pyodide|docker|local] [--json] [--record <out.json>] [--secret NAME=value]`;
 
 function readTranscript(path: string): TranscriptItem[] {
-  const raw = JSON.parse(readFileSync(path, "utf8"));
+  const raw = readJsonFile(path);
   if (!Array.isArray(raw)) throw new Error(`${path}: a transcript is a JSON array`);
   return raw.map((item, index) => {
     const parsed = transcriptItemSchema.safeParse(item);
@@ -133,7 +134,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const recorded: TranscriptItem[] = [];
   const dockerHost = env.DOCKER_HOST;
-  const raw: unknown = JSON.parse(readFileSync(specPath, "utf8"));
+  const raw: unknown = readJsonFile(specPath);
   const parsed = agentSpecSchema.safeParse(raw);
   // A spec that does not parse goes to buildAgent as it is, which names its problems.
   const spec = parsed.success ? withInstallationBaseUrl(parsed.data, env.OPENAI_BASE_URL) : (raw as never);

@@ -6,9 +6,9 @@
  */
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { createExecutor, parseDockerHost } from "~/agents/executors";
+import type { CodeOutput } from "~/agents/executors/python-executor";
 import { parseEnv } from "~/env";
-import { createExecutor, parseDockerHost } from "./index";
-import type { CodeOutput } from "./python-executor";
 
 const argsSchema = z.object({
   executor: z.enum(["pyodide", "docker", "local"]).default("pyodide"),

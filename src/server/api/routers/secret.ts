@@ -1,0 +1,139 @@
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { createTRPCRouter, type Role, requireRole, teamProcedure } from "~/server/api/trpc";
+import { configuredProviders } from "~/server/runs/providers";
+import { secretsKeyring } from "~/server/secrets/keys";
+import {
+  allowedHostSchema,
+  sealSecret,
+  secretDescriptionSchema,
+  secretNameSchema,
+  secretSummarySelect,
+  secretValueSchema,
+} from "~/server/secrets/team-secrets";
+
+/**
+ * Who may do what with a team's secrets: admins manage them (create, replace, edit, delete),
+ * editors use them (see the names, pick them on the canvas, run workflows that name them).
+ * The only access rule of this router, so it can become the permission matrix's `manageSecrets`.
+ */
+export function requireSecretAccess(membership: { role: Role }, action: "use" | "manage"): void {
+  requireRole(membership, action === "manage" ? "admin" : "editor");
+}
+
+const secretNotFound = (name: string) =>
+  new TRPCError({ code: "NOT_FOUND", message: `This team has no secret named ${name}.` });
+
+/**
+ * A team's credentials (Settings → Credentials). Values go in on create and replace and never
+ * come back out: every answer is the summary (name, allowed host, description, last used, who
+ * created it). Runs read the values in the worker (src/server/secrets/team-secrets.ts).
+ */
+export const secretRouter = createTRPCRouter({
+  /**
+   * The team's secrets and the installation's (environment) keys that are set, by name; whether
+   * the caller may manage them. What the credentials page and the canvas's secret pickers show.
+   */
+  list: teamProcedure.query(async ({ ctx }) => {
+    requireSecretAccess(ctx.membership, "use");
+    const secrets = await ctx.db.teamSecret.findMany({
+      where: { teamId: ctx.team.id },
+      orderBy: { name: "asc" },
+      select: secretSummarySelect,
+    });
+    const providers = configuredProviders();
+    return {
+      secrets,
+      installation: providers.installationKeys.filter((key) => providers.secretNames.includes(key.name)),
+      canManage: ctx.membership.role === "admin" || ctx.membership.role === "owner",
+    };
+  }),
+
+  create: teamProcedure
+    .input(
+      z.object({
+        name: secretNameSchema,
+        value: secretValueSchema,
+        allowedHost: allowedHostSchema.optional(),
+        description: secretDescriptionSchema.default(""),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      requireSecretAccess(ctx.membership, "manage");
+      const existing = await ctx.db.teamSecret.findUnique({
+        where: { teamId_name: { teamId: ctx.team.id, name: input.name } },
+        select: { id: true },
+      });
+      const conflict = new TRPCError({
+        code: "CONFLICT",
+        message: `This team already has a secret named ${input.name}: replace its value instead.`,
+      });
+      if (existing) throw conflict;
+      return ctx.db.teamSecret
+        .create({
+          data: {
+            teamId: ctx.team.id,
+            name: input.name,
+            ...sealSecret(secretsKeyring(), ctx.team.id, input.name, input.value),
+            allowedHost: input.allowedHost ?? null,
+            description: input.description,
+            createdById: ctx.session.user.id,
+          },
+          select: secretSummarySelect,
+        })
+        .catch((error: unknown) => {
+          if ((error as { code?: unknown }).code === "P2002") throw conflict;
+          throw error;
+        });
+    }),
+
+  /** Replace a secret's value (the old one is gone); its name, host and description stay. */
+  replaceValue: teamProcedure
+    .input(z.object({ name: secretNameSchema, value: secretValueSchema }))
+    .mutation(async ({ ctx, input }) => {
+      requireSecretAccess(ctx.membership, "manage");
+      const { count } = await ctx.db.teamSecret.updateMany({
+        where: { teamId: ctx.team.id, name: input.name },
+        data: sealSecret(secretsKeyring(), ctx.team.id, input.name, input.value),
+      });
+      if (count === 0) throw secretNotFound(input.name);
+      return ctx.db.teamSecret.findUniqueOrThrow({
+        where: { teamId_name: { teamId: ctx.team.id, name: input.name } },
+        select: secretSummarySelect,
+      });
+    }),
+
+  /** Change a secret's allowed host or description (given fields only). */
+  update: teamProcedure
+    .input(
+      z.object({
+        name: secretNameSchema,
+        allowedHost: allowedHostSchema.optional(),
+        description: secretDescriptionSchema.optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      requireSecretAccess(ctx.membership, "manage");
+      const { count } = await ctx.db.teamSecret.updateMany({
+        where: { teamId: ctx.team.id, name: input.name },
+        data: {
+          ...(input.allowedHost !== undefined ? { allowedHost: input.allowedHost } : {}),
+          ...(input.description !== undefined ? { description: input.description } : {}),
+        },
+      });
+      if (count === 0) throw secretNotFound(input.name);
+      return ctx.db.teamSecret.findUniqueOrThrow({
+        where: { teamId_name: { teamId: ctx.team.id, name: input.name } },
+        select: secretSummarySelect,
+      });
+    }),
+
+  delete: teamProcedure.input(z.object({ name: secretNameSchema })).mutation(async ({ ctx, input }) => {
+    requireSecretAccess(ctx.membership, "manage");
+    const { count } = await ctx.db.teamSecret.deleteMany({
+      where: { teamId: ctx.team.id, name: input.name },
+    });
+    if (count === 0) throw secretNotFound(input.name);
+    return { name: input.name };
+  }),
+});
