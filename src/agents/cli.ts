@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { env } from "~/env";
-import type { ExecutorSpec, TranscriptItem } from "~/graph/agent-spec";
+import type { AgentSpec, ExecutorSpec, TranscriptItem } from "~/graph/agent-spec";
 import { agentSpecSchema, transcriptItemSchema } from "~/graph/agent-spec";
 import { installationKeys, withInstallationBaseUrl } from "~/graph/key-binding";
 import { buildAgent } from "./build-agent";
@@ -14,7 +14,7 @@ import { ReplayModel } from "./models/replay-model";
 
 /**
  * `npm run agent -- <agent.json> "<task>" [--model replay:<transcript.json>] [--executor pyodide|docker|local]
- *  [--json] [--record <transcript.json>] [--secret NAME=value]...`
+ *  [--authorized-imports a,b|'*'] [--json] [--record <transcript.json>] [--secret NAME=value]...`
  *
  * Runs an agent described by an AgentSpec JSON file (src/agents/README.md) and prints its event
  * stream readably, or one JSON event per line with --json, ending with the full result.
@@ -23,7 +23,7 @@ import { ReplayModel } from "./models/replay-model";
  * server. Requests for tools and foreign model endpoints follow OUTBOUND_ALLOW.
  */
 
-const usage = `usage: npm run agent -- <agent.json> "<task>" [--model replay:<transcript.json>] [--executor pyodide|docker|local] [--json] [--record <out.json>] [--secret NAME=value]`;
+const usage = `usage: npm run agent -- <agent.json> "<task>" [--model replay:<transcript.json>] [--executor pyodide|docker|local] [--authorized-imports a,b|'*'] [--json] [--record <out.json>] [--secret NAME=value]`;
 
 function readTranscript(path: string): TranscriptItem[] {
   const raw = JSON.parse(readFileSync(path, "utf8"));
@@ -81,6 +81,16 @@ export function formatEvent(event: RunEvent): string | undefined {
   }
 }
 
+/** Every agent of the tree with these additional authorized imports (`--authorized-imports`), or as is. */
+function withAuthorizedImports(spec: AgentSpec, imports: string[] | undefined): AgentSpec {
+  if (imports === undefined) return spec;
+  return {
+    ...spec,
+    additionalAuthorizedImports: imports,
+    managedAgents: spec.managedAgents.map((managed) => withAuthorizedImports(managed, imports)),
+  };
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -88,6 +98,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       model: { type: "string" },
       executor: { type: "string" },
+      "authorized-imports": { type: "string" },
       json: { type: "boolean", default: false },
       record: { type: "string" },
       secret: { type: "string", multiple: true, default: [] },
@@ -136,7 +147,13 @@ async function main(argv: string[]): Promise<number> {
   const raw: unknown = JSON.parse(readFileSync(specPath, "utf8"));
   const parsed = agentSpecSchema.safeParse(raw);
   // A spec that does not parse goes to buildAgent as it is, which names its problems.
-  const spec = parsed.success ? withInstallationBaseUrl(parsed.data, env.OPENAI_BASE_URL) : (raw as never);
+  const imports = values["authorized-imports"]
+    ?.split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const spec = parsed.success
+    ? withAuthorizedImports(withInstallationBaseUrl(parsed.data, env.OPENAI_BASE_URL), imports)
+    : (raw as never);
   const agent = await buildAgent(spec, {
     resolveSecret,
     outbound: {

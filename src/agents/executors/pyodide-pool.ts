@@ -34,12 +34,22 @@ function defaultIndexURL(): string {
 
 /** Files a Pyodide sandbox process may read: Pyodide's package, its own entry and helper, the runner. */
 function readPaths(indexURL: string, snapshotPath: string | null): string[] {
-  const paths = [indexURL, ENTRY, fileURLToPath(new URL("./wasm-memory-cap.mjs", import.meta.url)), RUNNER_PATH];
+  const paths = [
+    indexURL,
+    ENTRY,
+    fileURLToPath(new URL("./wasm-memory-cap.mjs", import.meta.url)),
+    RUNNER_PATH,
+  ];
   if (snapshotPath) paths.push(snapshotPath);
   return paths;
 }
 
-function entryArgs(options: { indexURL: string; mode: string; memoryMb?: number; snapshotPath?: string | null }) {
+function entryArgs(options: {
+  indexURL: string;
+  mode: string;
+  memoryMb?: number;
+  snapshotPath?: string | null;
+}) {
   const args = [`--index-url=${options.indexURL}`, `--runner=${RUNNER_PATH}`, `--mode=${options.mode}`];
   if (options.memoryMb) args.push(`--memory-mb=${options.memoryMb}`);
   if (options.snapshotPath) args.push(`--snapshot=${options.snapshotPath}`);
@@ -153,9 +163,7 @@ export class PyodideProcessTransport implements RunnerTransport {
       const oom = /out of memory|heap limit/i.test(stderrTail);
       stdio.fail(
         new SandboxDiedError(
-          oom
-            ? "The sandbox ran out of memory"
-            : `The Pyodide process exited (${signal ?? `code ${code}`})`,
+          oom ? "The sandbox ran out of memory" : `The Pyodide process exited (${signal ?? `code ${code}`})`,
           oom ? "MemoryLimit" : "SandboxError",
         ),
       );
@@ -240,7 +248,10 @@ export class PyodidePool {
   }
 
   private boot(): Promise<PyodideProcessTransport> {
-    return PyodideProcessTransport.start({ memoryMb: this.options.memoryMb, indexURL: this.options.indexURL });
+    return PyodideProcessTransport.start({
+      memoryMb: this.options.memoryMb,
+      indexURL: this.options.indexURL,
+    });
   }
 
   private refill(): void {

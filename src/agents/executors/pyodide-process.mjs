@@ -118,7 +118,19 @@ def _guarded_import(name, *args, **kwargs):
         raise ImportError("No module named %r" % name)
     return _real_import(name, *args, **kwargs)
 _builtins.__import__ = _guarded_import
-del _name, _sys, _builtins
+import gc as _gc
+_gc.collect()
+for _obj in _gc.get_objects():
+    _kind = type(_obj).__name__
+    if _kind == "JsLoader":
+        _obj.jsproxy = None
+    elif _kind == "JsFinder":
+        _obj.jsproxies.clear()
+        _obj.hook = None
+    elif _kind == "ModuleSpec" and type(getattr(_obj, "loader", None)).__name__ == "JsLoader":
+        _obj.loader = None
+_gc.collect()
+del _name, _sys, _builtins, _gc, _obj, _kind
 `;
 
 function lockdownJs(pyodide) {

@@ -26,6 +26,8 @@ export function permissionFlag(nodeVersion = process.versions.node): string | nu
 }
 
 const UNSHARE = "unshare";
+/** Nothing of the host's environment reaches a sandbox process. */
+const EMPTY_ENV = {} as unknown as NodeJS.ProcessEnv;
 let netnsPrefix: string[] | null | undefined;
 let netnsWarning = "";
 
@@ -39,7 +41,7 @@ export function networkNamespacePrefix(): string[] | null {
   const failures: string[] = [];
   for (const flags of [["-n"], ["-r", "-n"]]) {
     const probe = spawnSync(UNSHARE, [...flags, process.execPath, "-e", "0"], {
-      env: {},
+      env: EMPTY_ENV,
       stdio: ["ignore", "ignore", "pipe"],
       timeout: 10_000,
     });
@@ -100,7 +102,7 @@ export function spawnSandboxProcess(options: SandboxProcessOptions): ChildProces
   const prefix = networkNamespacePrefix() ?? [];
   const [file, ...args] = [...prefix, ...command] as [string, ...string[]];
   return spawn(file, args, {
-    env: {},
+    env: EMPTY_ENV,
     stdio: ["pipe", "pipe", "pipe"],
     detached: true,
   });

@@ -5,6 +5,7 @@ import { createAgentDeps, withInstallationDefaults } from "~/server/runs/agent-d
 import { refuseLocalExecutorUnlessAllowed } from "~/server/runs/local-executor-policy";
 import { createRunProcessor } from "~/server/runs/process-run";
 import type { RunServices } from "~/server/runs/run-services";
+import { checkSandboxIsolation, refuseSandboxOutsideLimits } from "~/server/runs/sandbox-policy";
 
 export interface StartWorkerOptions {
   db: PrismaClient;
@@ -19,13 +20,15 @@ export interface StartWorkerOptions {
  * processes in production. Returns a function that stops taking runs and waits for active ones.
  */
 export function startWorker(options: StartWorkerOptions): { stop(graceMs?: number): Promise<void> } {
+  checkSandboxIsolation({ logger: options.logger });
   const agent = createAgentDeps();
   const processor = createRunProcessor({
     db: options.db,
     publisher: options.publisher,
     control: options.services.control,
     agentDeps: agent.depsFor,
-    prepareSpec: (spec, team) => refuseLocalExecutorUnlessAllowed(withInstallationDefaults(spec), team.slug),
+    prepareSpec: (spec, team) =>
+      refuseSandboxOutsideLimits(refuseLocalExecutorUnlessAllowed(withInstallationDefaults(spec), team.slug)),
     logger: options.logger,
   });
   options.services.queue.work(processor, { concurrency: options.concurrency });

@@ -15,6 +15,7 @@ import { configuredProviders } from "~/server/runs/providers";
 import { createRunWithinLimits, RunLimitError, runBounds } from "~/server/runs/run-limits";
 import { getRunServices } from "~/server/runs/run-services";
 import { isTerminal, listEventsAfter, type RunStatus, transitionRun } from "~/server/runs/run-store";
+import { sandboxLimits } from "~/server/runs/sandbox-policy";
 
 const runStatuses = [
   "queued",
@@ -93,6 +94,7 @@ export const runRouter = createTRPCRouter({
         knownSecrets: providers.secretNames,
         installationKeys: providers.installationKeys,
         allowLocalExecutor: mayUseLocalExecutor(ctx.team.slug),
+        sandboxLimits: sandboxLimits(),
       });
       if (!compiled.ok) {
         const first = compiled.issues[0]?.message ?? "the graph is incomplete";
