@@ -313,9 +313,9 @@ async function boot() {
     pyodide.runPython(BOOT, { globals });
   }
   const handle = globals.get("_troupe_handle");
-  pyodide.runPython(LOCKDOWN, { globals });
   pyodide.unregisterJsModule("js");
   pyodide.unregisterJsModule("pyodide_js");
+  pyodide.runPython(LOCKDOWN, { globals });
   lockdownJs(pyodide);
   // Prime the exec path (parse, compile, JSON) so a run's first step is as fast as the others.
   handle('{"type":"exec","id":"warm","code":"1 + 1"}', hostCall);

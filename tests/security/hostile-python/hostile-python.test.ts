@@ -107,6 +107,7 @@ for (const { kind, allImports } of variants) {
         const out = await executor.run(fill(snippet.code), options);
         const signs = escapeSigns(out, marker, connectionsBefore);
         if (snippet.followUp) {
+          await new Promise((resolve) => setTimeout(resolve, snippet.followUpAfterMs ?? 0));
           const next = await executor.run(fill(snippet.followUp), options);
           signs.push(...escapeSigns(next, marker, connectionsBefore));
           if (expected !== "escapes") expect(next.isFinalAnswer).toBe(false);

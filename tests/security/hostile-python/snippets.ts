@@ -28,6 +28,8 @@ export interface HostileSnippet {
   timeoutMs?: number;
   /** A second action on the same sandbox (state carried over), checked for escape signs like the first. */
   followUp?: string;
+  /** Pause before `followUp` (a model thinking between steps), so host-side promises can settle. */
+  followUpAfterMs?: number;
   expect: HostileOutcome;
   /** Per-executor exceptions to `expect`. */
   on?: Partial<Record<ExecutorKind, HostileOutcome>>;
@@ -360,6 +362,7 @@ for f in pending:
     except Exception as e:
         found.append('error: ' + str(e)[:100])
 [x for x in found if x.startswith('ESCAPED')] or 'none'`,
+    followUpAfterMs: 1000,
     authorizedImports: ANY,
     expect: "contained",
   },
