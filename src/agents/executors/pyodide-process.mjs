@@ -353,6 +353,7 @@ function serve(handle, requestLine) {
             type: "SandboxError",
             message: `${text.slice(0, 2000)} (the sandbox was restarted: variables are lost)`,
           },
+      fatal: true,
     });
     return false;
   }

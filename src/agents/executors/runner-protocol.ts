@@ -54,6 +54,8 @@ const doneSchema = z.object({
   logs: z.string().default(""),
   isFinalAnswer: z.boolean().default(false),
   error: codeErrorSchema.nullable().default(null),
+  /** The runner cannot go on after this answer (an exception escaped it): the host retires it. */
+  fatal: z.boolean().optional(),
 });
 export type DoneMessage = z.infer<typeof doneSchema>;
 

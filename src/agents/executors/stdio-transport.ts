@@ -114,6 +114,7 @@ export class StdioTransport implements RunnerTransport {
       return;
     }
     this.exchange.receive(message);
+    if (message.type === "done" && message.fatal) void this.kill();
   }
 
   private protocolError(reason: string): void {
