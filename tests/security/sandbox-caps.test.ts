@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createExecutor } from "~/agents/executors";
+import { PyodideProcessTransport } from "~/agents/executors/pyodide-pool";
 import type { PythonExecutor } from "~/agents/executors/python-executor";
 import { MAX_VALUE_CHARS } from "~/agents/executors/runner-protocol";
 
@@ -39,5 +40,26 @@ describe("host-side output caps on Pyodide", () => {
     expect(typeof big.output).toBe("string");
     expect((big.output as string).length).toBeLessThan(MAX_VALUE_CHARS + 200);
     expect(big.output as string).toMatch(/\[value truncated by the host: \d+ more characters\]$/);
+  });
+});
+
+describe("host-side memory watchdog on a Pyodide process", () => {
+  it("kills a sandbox process whose resident memory passes the limit, reported as MemoryLimit", async () => {
+    // A 400 MiB limit: above a booted process (~200 MiB), below one holding 320 MiB of Python data.
+    const transport = await PyodideProcessTransport.start({
+      memoryMb: 512,
+      rssLimitMb: 400,
+      snapshot: false,
+    });
+    const grow = transport.request(
+      {
+        type: "exec",
+        id: "r1",
+        code: "blocks = []\nfor _ in range(40):\n    blocks.append(bytearray(8 * 1024 * 1024))\nimport time\nwhile True:\n    time.sleep(0.05)",
+      },
+      async () => ({ type: "result", id: "none", ok: false, error: "no tools" }),
+    );
+    await expect(grow).rejects.toMatchObject({ reason: "MemoryLimit" });
+    expect(transport.alive).toBe(false);
   });
 });

@@ -125,6 +125,8 @@ export class PyodideProcessTransport implements RunnerTransport {
     memoryMb?: number;
     indexURL?: string;
     snapshot?: boolean;
+    /** Resident memory (MiB) past which the host kills the process (default: memoryMb + 768). */
+    rssLimitMb?: number;
   }): Promise<PyodideProcessTransport> {
     const started = performance.now();
     const useSnapshot =
@@ -144,7 +146,8 @@ export class PyodideProcessTransport implements RunnerTransport {
     });
     const stdio = new StdioTransport(child.stdin, child.stdout, async () => killSandboxProcess(child));
     const transport = new PyodideProcessTransport(stdio, child);
-    const rssLimitMb = (options.memoryMb ?? WASM32_MAX_MB) + MAX_OLD_SPACE_MB + RSS_SLACK_MB;
+    const rssLimitMb =
+      options.rssLimitMb ?? (options.memoryMb ?? WASM32_MAX_MB) + MAX_OLD_SPACE_MB + RSS_SLACK_MB;
     const watchdog = setInterval(() => {
       const rss = child.pid ? residentMb(child.pid) : null;
       if (rss !== null && rss > rssLimitMb) {
