@@ -281,6 +281,9 @@ async function loadRuntime(extra) {
     indexURL,
     jsglobals: Object.create(null),
     env: { HOME: "/home/sandbox" },
+    // Given here so Pyodide never opens process.stdin: that would make fd 0 non-blocking, and
+    // every blocking protocol read would turn into a polling loop.
+    stdin: () => null,
     stdout: () => {},
     stderr: () => {},
     checkAPIVersion: true,
