@@ -7,6 +7,7 @@ import {
   type WorkflowDocument,
   type WorkflowNode,
 } from "~/graph";
+import type { SandboxNodeData } from "~/graph/workflow-document";
 import { loadFixture } from "./load-fixture";
 
 const agent = (id: string, name: string, agentType: "code" | "toolCalling" = "code"): WorkflowNode => ({
@@ -245,7 +246,7 @@ describe("validate", () => {
       maxCpus: 2,
       maxTimeoutSeconds: 300,
     };
-    const withSandbox = (data: Record<string, unknown>) =>
+    const withSandbox = (data: SandboxNodeData) =>
       docOf(
         [agent("a", "coder"), model("m"), { id: "s", type: "sandbox", position: { x: 0, y: 0 }, data }],
         [edge("uses-model", "a", "m"), edge("runs-in", "a", "s")],
