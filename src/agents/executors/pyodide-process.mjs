@@ -306,7 +306,10 @@ async function makeSnapshot() {
 async function boot() {
   const started = performance.now();
   const snapshot = snapshotPath ? readFileSync(snapshotPath) : null;
-  const pyodide = await loadRuntime(snapshot ? { _loadSnapshot: new Uint8Array(snapshot) } : {});
+  const snapshotBytes = snapshot
+    ? new Uint8Array(snapshot.buffer, snapshot.byteOffset, snapshot.byteLength)
+    : null;
+  const pyodide = await loadRuntime(snapshotBytes ? { _loadSnapshot: snapshotBytes } : {});
   pyodide.setStdout({ write: (buf) => buf.length });
   pyodide.setStderr({ write: (buf) => buf.length });
   pyodide.setStdin({ stdin: () => null });
