@@ -92,6 +92,22 @@ const serverSchema = z.object({
     }),
   DOCKER_HOST: optional(z.string()),
   SANDBOX_IMAGE: z.string().default("troupe-sandbox:latest"),
+  /** Docker images a workflow may pick, comma-separated (default: SANDBOX_IMAGE alone). */
+  SANDBOX_IMAGES: z
+    .string()
+    .default("")
+    .transform((value) =>
+      value
+        .split(",")
+        .map((image) => image.trim())
+        .filter((image) => image !== ""),
+    ),
+  /** Memory cap of every sandbox unless its workflow sets one (MiB; Pyodide's is enforced by the host). */
+  SANDBOX_MEMORY_MB: z.coerce.number().int().min(64).max(65_536).default(512),
+  /** Highest memory (MiB), CPUs and timeout (s) a workflow's sandbox may ask for. */
+  SANDBOX_MAX_MEMORY_MB: z.coerce.number().int().min(64).max(65_536).default(2048),
+  SANDBOX_MAX_CPUS: z.coerce.number().positive().max(64).default(2),
+  SANDBOX_MAX_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   PYODIDE_POOL_SIZE: z.coerce.number().int().min(0).max(64).default(2),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   /** BullMQ queue name (tests and side-by-side installations use their own). */

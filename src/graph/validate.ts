@@ -13,6 +13,7 @@ import {
   toolKeyMessage,
 } from "./key-binding";
 import { getAgentModel, getAgentTools, getManagedAgents, getRootAgents } from "./queries";
+import { type SandboxLimits, sandboxLimitProblems } from "./sandbox-limits";
 import {
   type ToolNodeData,
   type WorkflowDocument,
@@ -36,6 +37,8 @@ export interface ValidateOptions {
   catalog?: ToolCatalog;
   /** Whether the team may use the unsandboxed local executor; when false, a local sandbox is an error. */
   allowLocalExecutor?: boolean;
+  /** The operator's Docker image allow-list and sandbox maxima; when given, a sandbox outside them is an error. */
+  sandboxLimits?: SandboxLimits;
 }
 
 export type ValidateResult =
@@ -232,6 +235,11 @@ export function validate(doc: WorkflowDocument, options: ValidateOptions = {}): 
             "This team may not use the local sandbox (it runs model-written Python unsandboxed on the server); choose pyodide or docker",
             at("data", "kind"),
           );
+        }
+        if (options.sandboxLimits) {
+          for (const problem of sandboxLimitProblems(n.data, options.sandboxLimits)) {
+            add("error", "sandbox-over-limit", problem.message, at("data", problem.field));
+          }
         }
         break;
     }

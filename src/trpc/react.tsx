@@ -6,8 +6,8 @@ import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { type ReactNode, useState } from "react";
 import superjson from "superjson";
-import type { AppRouter } from "~/server/api/root";
 import { trpcBounds } from "~/lib/trpc-bounds";
+import type { AppRouter } from "~/server/api/root";
 import { createQueryClient } from "./query-client";
 
 let browserQueryClient: QueryClient | undefined;

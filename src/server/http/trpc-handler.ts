@@ -1,10 +1,10 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import type { Session } from "next-auth";
+import { trpcBounds } from "~/lib/trpc-bounds";
 import { appRouter } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
 import { errorReference } from "~/server/error-reference";
 import { type Logger, logger as processLogger } from "~/server/logger";
-import { trpcBounds } from "~/lib/trpc-bounds";
 import { appOrigins, originRefusal } from "./origin";
 
 /** Where the tRPC endpoint is mounted (src/app/api/trpc/[trpc]/route.ts). */

@@ -29,7 +29,9 @@ export function createAgentDeps(
     dockerHost: docker.host,
     dockerPort: docker.port,
   };
-  const pool = env.PYODIDE_POOL_SIZE > 0 ? new PyodidePool({ size: env.PYODIDE_POOL_SIZE }) : undefined;
+  const memoryMb = env.SANDBOX_MEMORY_MB;
+  const pool =
+    env.PYODIDE_POOL_SIZE > 0 ? new PyodidePool({ size: env.PYODIDE_POOL_SIZE, memoryMb }) : undefined;
   // One policy object for every run: its guard and connection pool are shared.
   const outbound = outboundPolicy();
   const depsFor = (team: RunTeam): BuildAgentDeps => ({
@@ -41,8 +43,10 @@ export function createAgentDeps(
     createExecutor: (spec, options) =>
       createExecutor(spec, {
         ...options,
+        memoryMb: options?.memoryMb ?? memoryMb,
         allowLocal: mayUseLocalExecutor(team.slug),
         pyodidePool: pool,
+        pyodidePoolMemoryMb: memoryMb,
         dockerImage: env.SANDBOX_IMAGE,
         ...dockerConnection,
       }),

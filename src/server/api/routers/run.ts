@@ -16,6 +16,7 @@ import { configuredProviders } from "~/server/runs/providers";
 import { createRunWithinLimits, RunLimitError, runBounds } from "~/server/runs/run-limits";
 import { getRunServices } from "~/server/runs/run-services";
 import { isTerminal, listEventsAfter, transitionRun } from "~/server/runs/run-store";
+import { sandboxLimits } from "~/server/runs/sandbox-policy";
 import { teamSecretBindings } from "~/server/secrets/team-secrets";
 
 const runSummary = {
@@ -85,6 +86,7 @@ export const runRouter = createTRPCRouter({
         installationKeys: providers.installationKeys,
         teamSecrets: await teamSecretBindings(ctx.db, ctx.team.id),
         allowLocalExecutor: mayUseLocalExecutor(ctx.team.slug),
+        sandboxLimits: sandboxLimits(),
       });
       if (!compiled.ok) {
         const first = compiled.issues[0]?.message ?? "the graph is incomplete";
