@@ -11,6 +11,7 @@ import { env } from "~/env";
 import type { AgentSpec, ExecutorSpec, TranscriptItem } from "~/graph/agent-spec";
 import { agentSpecSchema, transcriptItemSchema } from "~/graph/agent-spec";
 import { installationKeys, withInstallationBaseUrl } from "~/graph/key-binding";
+import { executorHostFromEnv } from "~/server/runs/executor-host";
 import { readJsonFile } from "./read-json-file";
 
 /**
@@ -144,7 +145,6 @@ async function main(argv: string[]): Promise<number> {
     console.error("warning: the local executor runs model-written Python unsandboxed on this machine");
   }
   const recorded: TranscriptItem[] = [];
-  const dockerHost = env.DOCKER_HOST;
   const raw: unknown = readJsonFile(specPath);
   const parsed = agentSpecSchema.safeParse(raw);
   // A spec that does not parse goes to buildAgent as it is, which names its problems.
@@ -166,11 +166,10 @@ async function main(argv: string[]): Promise<number> {
       return createExecutor(
         { ...spec, kind },
         {
+          ...executorHostFromEnv(env),
           ...options,
           // Choosing --executor local on the command line is the explicit opt-in.
           allowLocal: executorKind === "local",
-          dockerImage: env.SANDBOX_IMAGE,
-          ...(dockerHost?.startsWith("unix://") ? { dockerSocketPath: dockerHost.slice(7) } : {}),
         },
       );
     },
