@@ -7,7 +7,7 @@ import {
   shareableTool,
   toolSecretNames,
 } from "~/graph";
-import { createTRPCRouter, requireRole, teamProcedure } from "~/server/api/trpc";
+import { createTRPCRouter, teamProcedure } from "~/server/api/trpc";
 import { type Prisma, retryOnUniqueViolation } from "~/server/db";
 
 /**
@@ -41,7 +41,7 @@ function storedTool(value: unknown): LibraryToolSpec | null {
 
 export const libraryRouter = createTRPCRouter({
   /** The team's items (by name), each with its versions newest first, who shared them and when. */
-  list: teamProcedure.query(async ({ ctx }) => {
+  list: teamProcedure("view").query(async ({ ctx }) => {
     const items = await ctx.db.libraryItem.findMany({
       where: { teamId: ctx.team.id },
       orderBy: { name: "asc" },
@@ -88,7 +88,7 @@ export const libraryRouter = createTRPCRouter({
    * that name. Editors and up. Refused with the problem in words (and nothing written) when the
    * tool is incomplete or not shareable.
    */
-  share: teamProcedure
+  share: teamProcedure("shareToLibrary")
     .input(
       z.object({
         /** A python or http tool node's data; checked by `shareableTool` for a precise message. */
@@ -97,7 +97,6 @@ export const libraryRouter = createTRPCRouter({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      requireRole(ctx.membership, "editor");
       const message = input.message.trim();
       if (message.length > maxMessage) {
         throw badRequest(`Version messages are at most ${maxMessage} characters.`);
@@ -167,10 +166,13 @@ export const libraryRouter = createTRPCRouter({
    * Delete an item and all its versions (admins and up). Workflows that use it keep their nodes,
    * which then fail validation with "not found in the team library" until replaced.
    */
-  remove: teamProcedure.input(z.object({ itemId: itemIdSchema })).mutation(async ({ ctx, input }) => {
-    requireRole(ctx.membership, "admin");
-    const removed = await ctx.db.libraryItem.deleteMany({ where: { id: input.itemId, teamId: ctx.team.id } });
-    if (removed.count === 0) throw itemNotFound();
-    return { itemId: input.itemId };
-  }),
+  remove: teamProcedure("manageTeam")
+    .input(z.object({ itemId: itemIdSchema }))
+    .mutation(async ({ ctx, input }) => {
+      const removed = await ctx.db.libraryItem.deleteMany({
+        where: { id: input.itemId, teamId: ctx.team.id },
+      });
+      if (removed.count === 0) throw itemNotFound();
+      return { itemId: input.itemId };
+    }),
 });

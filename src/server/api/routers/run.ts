@@ -4,7 +4,6 @@ import { compile, migrate } from "~/graph";
 import {
   createTRPCRouter,
   protectedProcedure,
-  requireRole,
   runProcedure,
   teamProcedure,
   workflowProcedure,
@@ -49,7 +48,7 @@ export const runRouter = createTRPCRouter({
    * operator's bounds: the time limit at most RUN_MAX_TIME_LIMIT_SECONDS, the team's concurrent-run
    * and hourly limits (src/server/runs/run-limits.ts), a default cost cap and the token cap.
    */
-  start: workflowProcedure
+  start: workflowProcedure("run")
     .input(
       z.object({
         task: z
@@ -68,7 +67,6 @@ export const runRouter = createTRPCRouter({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      requireRole(ctx.membership, "editor");
       const bounds = runBounds();
       if (input.timeLimitSeconds !== undefined && input.timeLimitSeconds > bounds.maxTimeLimitSeconds) {
         throw new TRPCError({
@@ -121,7 +119,7 @@ export const runRouter = createTRPCRouter({
       return { runId: run.id };
     }),
 
-  list: teamProcedure
+  list: teamProcedure("view")
     .input(
       z.object({
         workflowId: z.string().max(64).optional(),
@@ -150,7 +148,7 @@ export const runRouter = createTRPCRouter({
       return { items, nextCursor: more ? items.at(-1)?.id : undefined };
     }),
 
-  get: runProcedure.query(async ({ ctx }) => {
+  get: runProcedure("view").query(async ({ ctx }) => {
     const run = await ctx.db.run.findUniqueOrThrow({
       where: { id: ctx.runRef.id },
       select: {
@@ -169,7 +167,7 @@ export const runRouter = createTRPCRouter({
   }),
 
   /** Stored events after a sequence number, in order: replay, and catching up after a reconnect. */
-  events: runProcedure
+  events: runProcedure("view")
     .input(
       z.object({
         afterSeq: z.number().int().min(-1).default(-1),
@@ -178,8 +176,7 @@ export const runRouter = createTRPCRouter({
     )
     .query(({ ctx, input }) => listEventsAfter(ctx.db, ctx.runRef.id, input.afterSeq, input.limit)),
 
-  cancel: runProcedure.mutation(async ({ ctx }) => {
-    requireRole(ctx.membership, "editor");
+  cancel: runProcedure("run").mutation(async ({ ctx }) => {
     const run = await ctx.db.run.findUniqueOrThrow({
       where: { id: ctx.runRef.id },
       select: { status: true },
@@ -203,10 +200,9 @@ export const runRouter = createTRPCRouter({
   }),
 
   /** Answer a run's `user_input` question. */
-  reply: runProcedure
+  reply: runProcedure("run")
     .input(z.object({ requestId: z.string().min(1).max(200), text: z.string().max(100_000) }))
     .mutation(async ({ ctx, input }) => {
-      requireRole(ctx.membership, "editor");
       const run = await ctx.db.run.findUniqueOrThrow({
         where: { id: ctx.runRef.id },
         select: { status: true },
@@ -224,7 +220,7 @@ export const runRouter = createTRPCRouter({
     }),
 
   /** Cost per day, tokens by model and cost by workflow over the last `days` days. */
-  stats: teamProcedure
+  stats: teamProcedure("view")
     .input(z.object({ days: z.number().int().min(1).max(365).default(30) }))
     .query(async ({ ctx, input }) => {
       const since = new Date(Date.now() - input.days * 86_400_000);

@@ -30,7 +30,7 @@ export const teamRouter = createTRPCRouter({
     }),
 
   /** Members of a team with their roles (any member may see them). */
-  members: teamProcedure.query(async ({ ctx }) => {
+  members: teamProcedure("view").query(async ({ ctx }) => {
     const members = await ctx.db.membership.findMany({
       where: { teamId: ctx.team.id },
       orderBy: { createdAt: "asc" },
@@ -48,7 +48,7 @@ export const teamRouter = createTRPCRouter({
    * at once, runs per hour, the longest time limit, the default cost cap, the token cap; and
    * whether the team may use the unsandboxed local executor.
    */
-  limits: teamProcedure.query(async ({ ctx }) => {
+  limits: teamProcedure("view").query(async ({ ctx }) => {
     const team = await ctx.db.team.findUniqueOrThrow({
       where: { id: ctx.team.id },
       select: { maxConcurrentRuns: true, maxRunsPerHour: true },

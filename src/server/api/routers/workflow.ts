@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { createEmptyWorkflow } from "~/graph";
-import { createTRPCRouter, requireRole, teamProcedure, workflowProcedure } from "~/server/api/trpc";
+import { createTRPCRouter, teamProcedure, workflowProcedure } from "~/server/api/trpc";
 import type { Prisma } from "~/server/db";
 import { workflowGraphProcedures } from "./workflow-graph";
 
@@ -16,7 +16,7 @@ const summary = { id: true, name: true, description: true, revision: true, creat
 /** Workflows of a team: list, create, rename, delete, get; and the canvas's graph procedures. */
 export const workflowRouter = createTRPCRouter({
   ...workflowGraphProcedures,
-  list: teamProcedure.query(({ ctx }) =>
+  list: teamProcedure("view").query(({ ctx }) =>
     ctx.db.workflow.findMany({
       where: { teamId: ctx.team.id },
       orderBy: { updatedAt: "desc" },
@@ -24,35 +24,36 @@ export const workflowRouter = createTRPCRouter({
     }),
   ),
 
-  create: teamProcedure.input(z.object({ name: workflowNameSchema })).mutation(({ ctx, input }) => {
-    requireRole(ctx.membership, "editor");
-    return ctx.db.workflow.create({
-      data: {
-        teamId: ctx.team.id,
-        name: input.name,
-        graph: createEmptyWorkflow() as Prisma.InputJsonValue,
-        createdById: ctx.session.user.id,
-      },
-      select: summary,
-    });
-  }),
+  create: teamProcedure("edit")
+    .input(z.object({ name: workflowNameSchema }))
+    .mutation(({ ctx, input }) => {
+      return ctx.db.workflow.create({
+        data: {
+          teamId: ctx.team.id,
+          name: input.name,
+          graph: createEmptyWorkflow() as Prisma.InputJsonValue,
+          createdById: ctx.session.user.id,
+        },
+        select: summary,
+      });
+    }),
 
-  rename: workflowProcedure.input(z.object({ name: workflowNameSchema })).mutation(({ ctx, input }) => {
-    requireRole(ctx.membership, "editor");
-    return ctx.db.workflow.update({
-      where: { id: ctx.workflowRef.id, teamId: ctx.team.id },
-      data: { name: input.name },
-      select: summary,
-    });
-  }),
+  rename: workflowProcedure("edit")
+    .input(z.object({ name: workflowNameSchema }))
+    .mutation(({ ctx, input }) => {
+      return ctx.db.workflow.update({
+        where: { id: ctx.workflowRef.id, teamId: ctx.team.id },
+        data: { name: input.name },
+        select: summary,
+      });
+    }),
 
-  delete: workflowProcedure.mutation(async ({ ctx }) => {
-    requireRole(ctx.membership, "editor");
+  delete: workflowProcedure("edit").mutation(async ({ ctx }) => {
     await ctx.db.workflow.delete({ where: { id: ctx.workflowRef.id, teamId: ctx.team.id } });
     return { id: ctx.workflowRef.id };
   }),
 
-  get: workflowProcedure.query(async ({ ctx }) => {
+  get: workflowProcedure("view").query(async ({ ctx }) => {
     const workflow = await ctx.db.workflow.findUniqueOrThrow({
       where: { id: ctx.workflowRef.id, teamId: ctx.team.id },
       select: { ...summary, teamId: true, graph: true },
