@@ -53,10 +53,9 @@ export function outranksOrEquals(role: Role, minimum: Role): boolean {
   return roles.indexOf(role) >= roles.indexOf(minimum);
 }
 
-/** The refusal shown when a member's role lacks an action. */
+/** The refusal shown when a member's role lacks an action (each action's roles run up to owner). */
 export function refusalMessage(action: Action): string {
-  const allowed = permissionMatrix[action].join(", ");
-  return `Your role in this team does not allow this (${action}: ${allowed}).`;
+  return `This needs the ${permissionMatrix[action][0]} role or higher.`;
 }
 
 /** docs/permissions.md, generated from the matrix; a unit test keeps the committed file equal to it. */

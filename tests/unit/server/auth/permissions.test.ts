@@ -7,6 +7,7 @@ import {
   outranksOrEquals,
   permissionMatrix,
   permissionsMarkdown,
+  refusalMessage,
   roles,
 } from "~/server/auth/permissions";
 
@@ -28,6 +29,11 @@ describe("permission matrix", () => {
     expect(permissionMatrix.manageSecrets).toEqual(["admin", "owner"]);
     expect(permissionMatrix.manageMembers).toEqual(["admin", "owner"]);
     expect(permissionMatrix.ownTeam).toEqual(["owner"]);
+  });
+
+  it("says which role an action needs", () => {
+    expect(refusalMessage("edit")).toBe("This needs the editor role or higher.");
+    expect(refusalMessage("ownTeam")).toBe("This needs the owner role or higher.");
   });
 
   it("orders roles viewer < editor < admin < owner", () => {
