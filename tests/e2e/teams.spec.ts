@@ -32,7 +32,7 @@ test("an owner invites a viewer by link; the viewer signs up from it, sees the t
   const context = await browser.newContext();
   const invited = await context.newPage();
   await invited.goto(new URL(link).pathname);
-  await expect(invited.getByText("Join Research crew")).toBeVisible();
+  await expect(invited.getByRole("heading", { name: "Join Research crew" })).toBeVisible();
   await expect(invited.getByTestId("invitation-role")).toHaveText("viewer");
   await invited.getByLabel("Name").fill(viewer.name);
   await invited.getByLabel("Password").fill(viewer.password);

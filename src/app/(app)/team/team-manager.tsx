@@ -43,9 +43,15 @@ export function TeamManager({ userId }: { userId: string }) {
   const manageMembers = may("manageMembers") && !team.personal;
 
   const membersOptions = trpc.team.members.queryOptions({ teamId: team.id });
-  const members = useQuery(membersOptions);
+  // Members and invitations change in other browsers (someone accepts, an admin removes): always re-read.
+  const members = useQuery({ ...membersOptions, staleTime: 0, refetchOnMount: "always" });
   const invitationsOptions = trpc.team.invitations.queryOptions({ teamId: team.id });
-  const invitations = useQuery({ ...invitationsOptions, enabled: manageMembers });
+  const invitations = useQuery({
+    ...invitationsOptions,
+    enabled: manageMembers,
+    staleTime: 0,
+    refetchOnMount: "always",
+  });
   const refresh = async () => {
     await queryClient.invalidateQueries({ queryKey: membersOptions.queryKey });
     await queryClient.invalidateQueries({ queryKey: invitationsOptions.queryKey });
