@@ -138,6 +138,8 @@ const inputs: Record<string, (w: World) => unknown> = {
   "team.invite": (w) => ({ teamId: w.teamId, email: "newcomer@example.com", role: "editor" }),
   "team.invitations": (w) => ({ teamId: w.teamId }),
   "team.revokeInvitation": (w) => ({ teamId: w.teamId, invitationId: w.invitationId }),
+  "team.auditLog": (w) => ({ teamId: w.teamId }),
+  "team.auditCsv": (w) => ({ teamId: w.teamId }),
   "team.invitation": (w) => ({ token: w.invitationToken }),
   "team.acceptInvitation": (w) => ({ token: w.invitationToken }),
   "user.me": () => undefined,

@@ -16,7 +16,8 @@ export const actionDescriptions = {
   edit: "Create, change, version and delete workflows.",
   shareToLibrary: "Share tools and agents to the team library.",
   manageSecrets: "Create, change and delete the team's secrets.",
-  manageMembers: "Invite people, revoke invitations, change roles (up to their own) and remove members.",
+  manageMembers:
+    "Invite people, revoke invitations, change roles (up to their own), remove members, read and export the audit log.",
   manageTeam: "Rename the team, set its model prices, remove library items.",
   ownTeam: "Delete the team and hand its ownership to another member.",
   publish: "Publish workflows outside the team.",

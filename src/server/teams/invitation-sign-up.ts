@@ -16,13 +16,14 @@ export async function signUpWithInvitation(
   token: string,
   input: Omit<SignUpInput, "email">,
   client = defaultDb,
+  ip: string | null = null,
 ): Promise<InvitationSignUpResult> {
   const view = await inspectInvitation(client, token);
   if (view.state !== "valid")
     return { ok: false, issues: [{ field: "form", message: invitationRefusals[view.state] }] };
   const created = await signUp({ ...input, email: view.email }, client, { invitationAccepted: true });
   if (!created.ok) return created;
-  const accepted = await acceptInvitation(client, token, { id: created.userId, email: view.email });
+  const accepted = await acceptInvitation(client, token, { id: created.userId, email: view.email }, { ip });
   if (!accepted.ok) return { ok: false, issues: [{ field: "form", message: accepted.message }] };
   return { ok: true, userId: created.userId, teamId: accepted.teamId, email: view.email };
 }

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
 import type { Role } from "~/server/auth/permissions";
 import type { PrismaClient } from "~/server/db";
+import { recordAudit } from "./audit";
 
 /** How long an invitation link works unless the inviter says otherwise. */
 export const DEFAULT_INVITATION_DAYS = 7;
@@ -110,8 +111,9 @@ export async function acceptInvitation(
   db: PrismaClient,
   token: string,
   user: { id: string; email: string | null },
-  now = new Date(),
+  options: { ip?: string | null; now?: Date } = {},
 ): Promise<AcceptResult> {
+  const now = options.now ?? new Date();
   const view = await inspectInvitation(db, token, now);
   if (view.state !== "valid")
     return { ok: false, reason: view.state, message: invitationRefusals[view.state] };
@@ -135,6 +137,14 @@ export async function acceptInvitation(
       create: { teamId: view.teamId, userId: user.id, role: view.role },
       update: {},
       select: { role: true },
+    });
+    await recordAudit(tx, {
+      teamId: view.teamId,
+      actorId: user.id,
+      action: "invitation.accepted",
+      target: view.email,
+      details: { role: membership.role },
+      ip: options.ip ?? null,
     });
     return { ok: true as const, teamId: view.teamId, role: membership.role };
   });

@@ -14,7 +14,7 @@ const AUTH_SECRET = "team-router-test-secret-0123456789abcdef";
 const REDIS_URL = "redis://127.0.0.1:6379";
 Object.assign(process.env, { DATABASE_URL: database.url, REDIS_URL: "", AUTH_SECRET, LOG_LEVEL: "warn" });
 const { db, startDatabase } = await import("~/server/db");
-const { person } = await apiPeople();
+const { callerFor, person } = await apiPeople();
 const { socketAuth } = await import("~/server/auth/socket-auth");
 const { attachRunRooms } = await import("~/server/realtime/run-rooms");
 const { RUN_EVENTS, SocketServerPublisher } = await import("~/server/realtime/run-event-publisher");
@@ -106,6 +106,49 @@ describe("team router", () => {
     await bob.caller.team.removeMember({ teamId, userId: carol.userId });
     await expectCode(carol.caller.workflow.list({ teamId }), "NOT_FOUND");
     await expectCode(bob.caller.team.removeMember({ teamId, userId: carol.userId }), "NOT_FOUND");
+  });
+});
+
+describe("audit log", () => {
+  it("records member, role and invitation changes with who, whom and from where; admins read and export it", async () => {
+    const teamId = await crew({ bob: "admin", carol: "editor" });
+    const fromAddress = callerFor(
+      { id: bob.userId, name: "Bob", email: "bob@example.com" },
+      new Headers({ "x-troupe-client-address": "203.0.113.7" }),
+    );
+    await fromAddress.team.setRole({ teamId, userId: carol.userId, role: "viewer" });
+    const sent = await fromAddress.team.invite({ teamId, email: "+cmd@example.com", role: "editor" });
+    await fromAddress.team.revokeInvitation({ teamId, invitationId: sent.invitation.id });
+    await fromAddress.team.removeMember({ teamId, userId: carol.userId });
+
+    const page = await bob.caller.team.auditLog({ teamId, limit: 3 });
+    expect(page.items.map((item) => item.action)).toEqual([
+      "member.removed",
+      "invitation.revoked",
+      "invitation.created",
+    ]);
+    expect(page.items[0]).toMatchObject({
+      actor: "bob@example.com",
+      target: "carol@example.com",
+      ip: "203.0.113.7",
+      details: { role: "viewer" },
+    });
+    const rest = await bob.caller.team.auditLog({ teamId, limit: 3, cursor: page.nextCursor });
+    expect(rest.items.map((item) => item.action)).toEqual(["member.role_changed", "team.created"]);
+    expect(rest.items[0]?.details).toEqual({ from: "editor", to: "viewer" });
+    expect(rest.nextCursor).toBeUndefined();
+
+    const { csv, filename } = await olive.caller.team.auditCsv({ teamId });
+    expect(filename).toMatch(/-audit-log\.csv$/);
+    const lines = csv.trimEnd().split("\r\n");
+    expect(lines[0]).toBe("time,action,actor,target,details,ip");
+    expect(lines).toHaveLength(6);
+    // A target that a spreadsheet would run as a formula is defused.
+    expect(csv).toContain(",'+cmd@example.com,");
+    expect(csv).not.toContain(sent.link.split("/").at(-1));
+
+    await db.membership.create({ data: { teamId, userId: carol.userId, role: "editor" } });
+    await expectCode(carol.caller.team.auditLog({ teamId }), "FORBIDDEN");
   });
 });
 

@@ -1,7 +1,7 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Copy, Loader2, LogOut, Mail, Trash2, UserPlus } from "lucide-react";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Copy, Download, Loader2, LogOut, Mail, Trash2, UserPlus } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { PageHeader } from "~/components/layout/page-header";
@@ -220,6 +220,8 @@ export function TeamManager({ userId }: { userId: string }) {
           />
         ) : null}
 
+        {manageMembers ? <AuditLog teamId={team.id} /> : null}
+
         {may("ownTeam") && !team.personal ? (
           <Card>
             <CardHeader>
@@ -416,6 +418,80 @@ function InvitePeople({
               ))}
             </ul>
           </div>
+        ) : null}
+      </CardContent>
+    </Card>
+  );
+}
+
+/** Who changed what in the team and from where, newest first, with a CSV download (admins and owners). */
+function AuditLog({ teamId }: { teamId: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const log = useInfiniteQuery({
+    ...trpc.team.auditLog.infiniteQueryOptions(
+      { teamId, limit: 20 },
+      { getNextPageParam: (page) => page.nextCursor, staleTime: 0, refetchOnMount: "always" },
+    ),
+  });
+  const [exporting, setExporting] = useState(false);
+  const download = async () => {
+    setExporting(true);
+    try {
+      const { csv, filename } = await queryClient.fetchQuery(
+        trpc.team.auditCsv.queryOptions({ teamId }, { staleTime: 0 }),
+      );
+      const url = URL.createObjectURL(new Blob([csv], { type: "text/csv" }));
+      const link = document.createElement("a");
+      link.href = url;
+      link.download = filename;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(url), 1000);
+    } catch (error) {
+      toast.error(error instanceof Error ? error.message : "The export failed.");
+    } finally {
+      setExporting(false);
+    }
+  };
+  const items = log.data?.pages.flatMap((page) => page.items) ?? [];
+  return (
+    <Card>
+      <CardHeader className="flex flex-row items-start justify-between gap-4">
+        <div className="grid gap-1.5">
+          <CardTitle>Activity</CardTitle>
+          <CardDescription>
+            Changes to the team, its members and invitations: who, what, when, from where.
+          </CardDescription>
+        </div>
+        <Button variant="secondary" size="sm" disabled={exporting} onClick={() => void download()}>
+          {exporting ? <Loader2 className="animate-spin" /> : <Download />}
+          Export CSV
+        </Button>
+      </CardHeader>
+      <CardContent className="grid gap-3">
+        <ul aria-label="Audit log" className="divide-y divide-border rounded-md border text-sm">
+          {items.map((item) => (
+            <li key={item.id} className="flex flex-wrap items-center gap-x-3 gap-y-1 px-3 py-2">
+              <span className="font-mono text-xs">{item.action}</span>
+              <span className="min-w-0 flex-1 truncate">
+                {item.actor ?? "someone"} → {item.target}
+              </span>
+              <span className="text-xs text-muted-foreground">{item.ip ?? ""}</span>
+              <span className="text-xs text-muted-foreground">
+                {item.createdAt.toLocaleString("en", { dateStyle: "medium", timeStyle: "short" })}
+              </span>
+            </li>
+          ))}
+        </ul>
+        {log.hasNextPage ? (
+          <Button
+            variant="ghost"
+            size="sm"
+            disabled={log.isFetchingNextPage}
+            onClick={() => void log.fetchNextPage()}
+          >
+            Show older
+          </Button>
         ) : null}
       </CardContent>
     </Card>

@@ -4,11 +4,13 @@ import { env } from "~/env";
 import { createTRPCRouter, protectedProcedure, publicProcedure, teamProcedure } from "~/server/api/trpc";
 import { allowedActions, outranksOrEquals, type Role, roles } from "~/server/auth/permissions";
 import { teamSlug } from "~/server/auth/sign-up";
+import { CLIENT_ADDRESS_HEADER } from "~/server/client-address";
 import type { Prisma, PrismaClient } from "~/server/db";
 import { sendMail } from "~/server/mail";
 import { applyTeamAccess, revokeTeamForEveryone } from "~/server/realtime/socket-access";
 import { mayUseLocalExecutor } from "~/server/runs/local-executor-policy";
 import { runBounds, teamRunLimits } from "~/server/runs/run-limits";
+import { auditCsv, recordAudit } from "~/server/teams/audit";
 import {
   acceptInvitation,
   DEFAULT_INVITATION_DAYS,
@@ -51,6 +53,18 @@ function assertMayAssign(actor: Role, current: Role, next: Role | null): void {
   }
   if (next && !outranksOrEquals(actor, next)) throw forbidden("You cannot give a role above your own.");
 }
+
+/** The caller's address for the audit log (set by the web process; absent in direct server calls). */
+function callerAddress(headers: Headers): string | null {
+  return headers.get(CLIENT_ADDRESS_HEADER);
+}
+
+/** A member's name in the audit log: their e-mail address, else their name, else their id. */
+function memberLabel(user: { id: string; email: string | null; name: string | null }): string {
+  return user.email ?? user.name ?? user.id;
+}
+
+const memberSelect = { role: true, user: { select: { id: true, email: true, name: true } } } as const;
 
 /** The public origin invitation links point at. */
 function appOrigin(): string {
@@ -112,13 +126,23 @@ export const teamRouter = createTRPCRouter({
 
   /** Create a team; the caller becomes its owner. */
   create: protectedProcedure.input(z.object({ name: teamNameSchema })).mutation(async ({ ctx, input }) => {
-    const team = await ctx.db.team.create({
-      data: {
-        name: input.name,
-        slug: teamSlug(input.name),
-        memberships: { create: { userId: ctx.session.user.id, role: "owner" } },
-      },
-      select: { id: true, name: true, slug: true, personal: true },
+    const team = await ctx.db.$transaction(async (tx) => {
+      const created = await tx.team.create({
+        data: {
+          name: input.name,
+          slug: teamSlug(input.name),
+          memberships: { create: { userId: ctx.session.user.id, role: "owner" } },
+        },
+        select: { id: true, name: true, slug: true, personal: true },
+      });
+      await recordAudit(tx, {
+        teamId: created.id,
+        actorId: ctx.session.user.id,
+        action: "team.created",
+        target: created.name,
+        ip: callerAddress(ctx.headers),
+      });
+      return created;
     });
     return { ...team, role: "owner" as const };
   }),
@@ -126,10 +150,21 @@ export const teamRouter = createTRPCRouter({
   rename: teamProcedure("manageTeam")
     .input(z.object({ name: teamNameSchema }))
     .mutation(({ ctx, input }) =>
-      ctx.db.team.update({
-        where: { id: ctx.team.id },
-        data: { name: input.name },
-        select: { id: true, name: true, slug: true, personal: true },
+      ctx.db.$transaction(async (tx) => {
+        const renamed = await tx.team.update({
+          where: { id: ctx.team.id },
+          data: { name: input.name },
+          select: { id: true, name: true, slug: true, personal: true },
+        });
+        await recordAudit(tx, {
+          teamId: ctx.team.id,
+          actorId: ctx.session.user.id,
+          action: "team.renamed",
+          target: input.name,
+          details: { from: ctx.team.name, to: input.name },
+          ip: callerAddress(ctx.headers),
+        });
+        return renamed;
       }),
     ),
 
@@ -157,7 +192,7 @@ export const teamRouter = createTRPCRouter({
         const owners = await lockOwners(tx, ctx.team.id);
         const target = await tx.membership.findUnique({
           where: { teamId_userId: { teamId: ctx.team.id, userId: input.userId } },
-          select: { role: true },
+          select: memberSelect,
         });
         if (!target) throw new TRPCError({ code: "NOT_FOUND", message: "Member not found." });
         assertMayAssign(actor, target.role, input.role);
@@ -168,6 +203,14 @@ export const teamRouter = createTRPCRouter({
           where: { teamId_userId: { teamId: ctx.team.id, userId: input.userId } },
           data: { role: input.role },
         });
+        await recordAudit(tx, {
+          teamId: ctx.team.id,
+          actorId: ctx.session.user.id,
+          action: "member.role_changed",
+          target: memberLabel(target.user),
+          details: { from: target.role, to: input.role },
+          ip: callerAddress(ctx.headers),
+        });
       });
       await applyTeamAccess(ctx.team.id, input.userId, input.role);
       return { userId: input.userId, role: input.role };
@@ -177,13 +220,17 @@ export const teamRouter = createTRPCRouter({
   removeMember: teamProcedure("manageMembers")
     .input(z.object({ userId: memberIdSchema }))
     .mutation(async ({ ctx, input }) => {
-      await removeMembership(ctx.db, ctx.team, input.userId, ctx.membership.role);
+      await removeMembership(ctx.db, ctx.team, input.userId, {
+        role: ctx.membership.role,
+        id: ctx.session.user.id,
+        ip: callerAddress(ctx.headers),
+      });
       return { userId: input.userId };
     }),
 
   /** Leave a team; not the personal one, and not as its last owner. */
   leave: teamProcedure("view").mutation(async ({ ctx }) => {
-    await removeMembership(ctx.db, ctx.team, ctx.session.user.id, null);
+    await removeMembership(ctx.db, ctx.team, ctx.session.user.id, null, callerAddress(ctx.headers));
     return { teamId: ctx.team.id };
   }),
 
@@ -196,7 +243,7 @@ export const teamRouter = createTRPCRouter({
         await lockOwners(tx, ctx.team.id);
         const target = await tx.membership.findUnique({
           where: { teamId_userId: { teamId: ctx.team.id, userId: input.userId } },
-          select: { role: true },
+          select: memberSelect,
         });
         if (!target) throw new TRPCError({ code: "NOT_FOUND", message: "Member not found." });
         await tx.membership.update({
@@ -206,6 +253,14 @@ export const teamRouter = createTRPCRouter({
         await tx.membership.update({
           where: { teamId_userId: { teamId: ctx.team.id, userId: ctx.session.user.id } },
           data: { role: "admin" },
+        });
+        await recordAudit(tx, {
+          teamId: ctx.team.id,
+          actorId: ctx.session.user.id,
+          action: "ownership.transferred",
+          target: memberLabel(target.user),
+          details: { previousRole: target.role },
+          ip: callerAddress(ctx.headers),
         });
       });
       return { ownerId: input.userId };
@@ -246,7 +301,7 @@ export const teamRouter = createTRPCRouter({
           where: { teamId: ctx.team.id, email: input.email, acceptedAt: null, revokedAt: null },
           data: { revokedAt: now },
         });
-        return tx.invitation.create({
+        const created = await tx.invitation.create({
           data: {
             teamId: ctx.team.id,
             email: input.email,
@@ -257,6 +312,15 @@ export const teamRouter = createTRPCRouter({
           },
           select: { id: true, email: true, role: true, expiresAt: true, createdAt: true },
         });
+        await recordAudit(tx, {
+          teamId: ctx.team.id,
+          actorId: ctx.session.user.id,
+          action: "invitation.created",
+          target: input.email,
+          details: { role: input.role, expiresAt: created.expiresAt.toISOString() },
+          ip: callerAddress(ctx.headers),
+        });
+        return created;
       });
       const link = invitationLink(appOrigin(), token);
       const inviter = ctx.session.user.name ?? ctx.session.user.email ?? "A teammate";
@@ -294,14 +358,61 @@ export const teamRouter = createTRPCRouter({
   revokeInvitation: teamProcedure("manageMembers")
     .input(z.object({ invitationId: z.string().min(1).max(64) }))
     .mutation(async ({ ctx, input }) => {
-      const revoked = await ctx.db.invitation.updateMany({
-        where: { id: input.invitationId, teamId: ctx.team.id, acceptedAt: null, revokedAt: null },
-        data: { revokedAt: new Date() },
+      await ctx.db.$transaction(async (tx) => {
+        const pending = await tx.invitation.findFirst({
+          where: { id: input.invitationId, teamId: ctx.team.id, acceptedAt: null, revokedAt: null },
+          select: { email: true, role: true },
+        });
+        const revoked = await tx.invitation.updateMany({
+          where: { id: input.invitationId, teamId: ctx.team.id, acceptedAt: null, revokedAt: null },
+          data: { revokedAt: new Date() },
+        });
+        if (!pending || revoked.count !== 1) {
+          throw new TRPCError({ code: "NOT_FOUND", message: "Pending invitation not found." });
+        }
+        await recordAudit(tx, {
+          teamId: ctx.team.id,
+          actorId: ctx.session.user.id,
+          action: "invitation.revoked",
+          target: pending.email,
+          details: { role: pending.role },
+          ip: callerAddress(ctx.headers),
+        });
       });
-      if (revoked.count !== 1)
-        throw new TRPCError({ code: "NOT_FOUND", message: "Pending invitation not found." });
       return { id: input.invitationId };
     }),
+
+  /** The team's audit log, newest first, a page at a time (admins and owners). */
+  auditLog: teamProcedure("manageMembers")
+    .input(
+      z.object({
+        cursor: z.string().min(1).max(64).optional(),
+        limit: z.number().int().min(1).max(100).default(50),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const rows = await ctx.db.auditEvent.findMany({
+        where: { teamId: ctx.team.id },
+        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+        take: input.limit + 1,
+        ...(input.cursor ? { cursor: { id: input.cursor }, skip: 1 } : {}),
+        select: auditRowSelect,
+      });
+      const more = rows.length > input.limit;
+      const items = rows.slice(0, input.limit).map(toAuditRow);
+      return { items, nextCursor: more ? items.at(-1)?.id : undefined };
+    }),
+
+  /** The whole audit log (up to its newest 10,000 events) as CSV, for admins and owners to download. */
+  auditCsv: teamProcedure("manageMembers").query(async ({ ctx }) => {
+    const rows = await ctx.db.auditEvent.findMany({
+      where: { teamId: ctx.team.id },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: 10_000,
+      select: auditRowSelect,
+    });
+    return { filename: `${ctx.team.slug}-audit-log.csv`, csv: auditCsv(rows.map(toAuditRow)) };
+  }),
 
   /** What an invitation link is (team, role, address) and whether it still works; for its page. */
   invitation: publicProcedure
@@ -317,10 +428,12 @@ export const teamRouter = createTRPCRouter({
   acceptInvitation: protectedProcedure
     .input(z.object({ token: invitationTokenSchema }))
     .mutation(async ({ ctx, input }) => {
-      const result = await acceptInvitation(ctx.db, input.token, {
-        id: ctx.session.user.id,
-        email: ctx.session.user.email ?? null,
-      });
+      const result = await acceptInvitation(
+        ctx.db,
+        input.token,
+        { id: ctx.session.user.id, email: ctx.session.user.email ?? null },
+        { ip: callerAddress(ctx.headers) },
+      );
       if (!result.ok) throw badRequest(result.message);
       return { teamId: result.teamId, role: result.role };
     }),
@@ -334,21 +447,54 @@ async function removeMembership(
   db: PrismaClient,
   team: { id: string; personal: boolean },
   userId: string,
-  actor: Role | null,
+  actor: { role: Role; id: string; ip: string | null } | null,
+  leaverAddress: string | null = null,
 ): Promise<void> {
   if (team.personal) throw badRequest("Nobody can leave or be removed from a personal team.");
   await db.$transaction(async (tx) => {
     const owners = await lockOwners(tx, team.id);
     const target = await tx.membership.findUnique({
       where: { teamId_userId: { teamId: team.id, userId } },
-      select: { role: true },
+      select: memberSelect,
     });
     if (!target) throw new TRPCError({ code: "NOT_FOUND", message: "Member not found." });
-    if (actor) assertMayAssign(actor, target.role, null);
+    if (actor) assertMayAssign(actor.role, target.role, null);
     if (target.role === "owner" && owners <= 1) {
       throw badRequest("The last owner cannot leave: make someone else owner first, or delete the team.");
     }
     await tx.membership.delete({ where: { teamId_userId: { teamId: team.id, userId } } });
+    await recordAudit(tx, {
+      teamId: team.id,
+      actorId: actor?.id ?? userId,
+      action: actor ? "member.removed" : "member.left",
+      target: memberLabel(target.user),
+      details: { role: target.role },
+      ip: actor ? actor.ip : leaverAddress,
+    });
   });
   await applyTeamAccess(team.id, userId, null);
+}
+
+const auditRowSelect = {
+  id: true,
+  createdAt: true,
+  action: true,
+  target: true,
+  details: true,
+  ip: true,
+  actor: { select: { id: true, email: true, name: true } },
+} as const;
+
+/** An audit event as the page and the CSV show it: the actor by e-mail. */
+function toAuditRow(row: {
+  id: string;
+  createdAt: Date;
+  action: string;
+  target: string;
+  details: unknown;
+  ip: string | null;
+  actor: { id: string; email: string | null; name: string | null } | null;
+}) {
+  const { actor, ...rest } = row;
+  return { ...rest, actor: actor ? memberLabel(actor) : null };
 }

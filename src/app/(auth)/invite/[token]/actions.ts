@@ -56,7 +56,7 @@ export async function invitationSignUpAction(
   const limit = await consumeSignUp(address, email);
   if (!limit.ok)
     return { errors: { form: tooManyAttemptsMessage("sign-up", limit.retryAfterSeconds) }, values };
-  const result = await signUpWithInvitation(token, { name, password });
+  const result = await signUpWithInvitation(token, { name, password }, undefined, address);
   if (!result.ok) {
     const errors: AuthFormState["errors"] = {};
     for (const issue of result.issues) errors[issue.field] ??= issue.message;
