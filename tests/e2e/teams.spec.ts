@@ -52,6 +52,7 @@ test("an owner invites a viewer by link; the viewer signs up from it, sees the t
   // The owner sees the new member; the link does not work a second time.
   await page.getByRole("link", { name: "Team", exact: true }).click();
   await expect(page.getByTestId("member").filter({ hasText: viewer.email })).toBeVisible();
+  await expect(page.getByRole("list", { name: "Audit log" })).toContainText("invitation.accepted");
   const stranger = await (await browser.newContext()).newPage();
   await stranger.goto(new URL(link).pathname);
   await expect(stranger.getByTestId("invitation-refused")).toHaveAttribute("data-state", "used");
