@@ -15,6 +15,10 @@ const smtp = new SMTPServer({
   authOptional: true,
   disabledCommands: ["STARTTLS", "AUTH"],
   logger: false,
+  onRcptTo(address, _session, callback) {
+    if (address.address.endsWith("@bounce.test")) return callback(new Error("550 no such mailbox"));
+    callback();
+  },
   onData(stream, session, callback) {
     let raw = "";
     stream.on("data", (chunk: Buffer) => {
@@ -201,6 +205,14 @@ describe("invitations", () => {
     expect(
       await db.user.count({ where: { email: { in: ["late@example.com", "withdrawn@example.com"] } } }),
     ).toBe(0);
+  });
+
+  it("keeps the invitation and returns its link when the mail server refuses the mail", async () => {
+    const sent = await owner.team.invite({ teamId, email: "refused@bounce.test", role: "editor" });
+    expect(sent).toMatchObject({ mailed: false, mailConfigured: true });
+    expect(sent.link).toMatch(/\/invite\/[A-Za-z0-9_-]{43}$/);
+    const page = await callerFor(null).team.invitation({ token: tokenOf(sent.link) });
+    expect(page).toMatchObject({ state: "valid", email: "refused@bounce.test" });
   });
 
   it("keeps invitations out of personal teams, and roles above the inviter's", async () => {

@@ -289,11 +289,21 @@ function InvitePeople({
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<RoleOption>("editor");
   const [days, setDays] = useState(7);
-  const [sent, setSent] = useState<{ link: string; mailed: boolean; email: string }>();
+  const [sent, setSent] = useState<{
+    link: string;
+    mailed: boolean;
+    mailConfigured: boolean;
+    email: string;
+  }>();
   const invite = useMutation(
     trpc.team.invite.mutationOptions({
       onSuccess: async (result) => {
-        setSent({ link: result.link, mailed: result.mailed, email: result.invitation.email });
+        setSent({
+          link: result.link,
+          mailed: result.mailed,
+          mailConfigured: result.mailConfigured,
+          email: result.invitation.email,
+        });
         setEmail("");
         await onInvited();
       },
@@ -382,6 +392,8 @@ function InvitePeople({
                   <Mail className="mr-1 inline size-4" aria-hidden />
                   Mailed to {sent.email}. You can also send them this link:
                 </>
+              ) : sent.mailConfigured ? (
+                <>The mail could not be sent: send {sent.email} this link yourself. It is shown only now.</>
               ) : (
                 <>No mail server is set up: send {sent.email} this link yourself. It is shown only now.</>
               )}

@@ -6,6 +6,7 @@ import { allowedActions, outranksOrEquals, type Role, roles } from "~/server/aut
 import { teamSlug } from "~/server/auth/sign-up";
 import { CLIENT_ADDRESS_HEADER } from "~/server/client-address";
 import type { Prisma, PrismaClient } from "~/server/db";
+import { logger } from "~/server/logger";
 import { sendMail } from "~/server/mail";
 import { applyTeamAccess, revokeTeamForEveryone } from "~/server/realtime/socket-access";
 import { mayUseLocalExecutor } from "~/server/runs/local-executor-policy";
@@ -324,6 +325,7 @@ export const teamRouter = createTRPCRouter({
       });
       const link = invitationLink(appOrigin(), token);
       const inviter = ctx.session.user.name ?? ctx.session.user.email ?? "A teammate";
+      // A mail server that refuses or is down must not lose the invitation: the link is still returned.
       const mailed = await sendMail({
         to: input.email,
         subject: `${inviter} invited you to ${ctx.team.name} on Troupe`,
@@ -334,8 +336,11 @@ export const teamRouter = createTRPCRouter({
           "",
           `The link works once and expires on ${invitation.expiresAt.toUTCString()}.`,
         ].join("\n"),
+      }).catch((error: unknown) => {
+        logger.warn({ err: error, teamId: ctx.team.id }, "invitation mail not sent");
+        return false;
       });
-      return { invitation, link, mailed };
+      return { invitation, link, mailed, mailConfigured: env.SMTP_URL !== undefined };
     }),
 
   /** Invitations not yet accepted, revoked or expired. */
