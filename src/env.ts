@@ -141,6 +141,10 @@ const serverSchema = z.object({
     .default(3600),
   /** Who may create an account: anyone, people with an invitation, or nobody (OAuth sign-ins of new users too). */
   SIGNUP: z.enum(["open", "invite", "closed"]).default("open"),
+  /** SMTP server invitations are mailed through (smtp:// or smtps://); unset: the inviter copies the link. */
+  SMTP_URL: optional(z.url({ protocol: /^smtps?$/, error: "SMTP_URL must be an smtp:// or smtps:// URL" })),
+  /** The From address of mails Troupe sends. */
+  SMTP_FROM: z.string().default("Troupe <troupe@localhost>"),
   /**
    * How many reverse proxies in front of the app append to X-Forwarded-For: the client address is the
    * entry that many from the right. `false`/`0` (default): the connection's address, X-Forwarded-For ignored.

@@ -8,12 +8,12 @@
  */
 import { performance } from "node:perf_hooks";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { trpcBounds } from "~/lib/trpc-bounds";
 import { appRouter } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
 import { appOrigins } from "~/server/http/origin";
 import { createTrpcHandler, TRPC_ENDPOINT } from "~/server/http/trpc-handler";
 import { logger } from "~/server/logger";
-import { trpcBounds } from "~/lib/trpc-bounds";
 
 const origin = appOrigins()[0]!;
 const base = `${origin}${TRPC_ENDPOINT}`;

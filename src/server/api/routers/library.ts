@@ -11,7 +11,7 @@ import {
   toolSignature,
   withoutNul,
 } from "~/graph";
-import { createTRPCRouter, requireRole, teamProcedure } from "~/server/api/trpc";
+import { createTRPCRouter, teamProcedure } from "~/server/api/trpc";
 import { type Prisma, retryOnUniqueViolation } from "~/server/db";
 import { pageInput, pageOf, pageQuery } from "../pagination";
 
@@ -52,59 +52,61 @@ export const libraryRouter = createTRPCRouter({
    * The team's items by name, a page at a time: each with its latest version's tool, and every
    * version newest first as a summary (signature, secrets, message, who and when), never its source.
    */
-  list: teamProcedure.input(z.object(pageInput)).query(async ({ ctx, input }) => {
-    const rows = await ctx.db.libraryItem.findMany({
-      where: { teamId: ctx.team.id },
-      orderBy: [{ name: "asc" }, { id: "asc" }],
-      ...pageQuery(input),
-      select: {
-        id: true,
-        name: true,
-        description: true,
-        latestVersion: true,
-        createdAt: true,
-        updatedAt: true,
-        createdBy: { select: { name: true, email: true } },
-        versions: {
-          orderBy: { version: "desc" },
-          select: {
-            version: true,
-            message: true,
-            tool: true,
-            createdAt: true,
-            createdBy: { select: { name: true, email: true } },
+  list: teamProcedure("view")
+    .input(z.object(pageInput))
+    .query(async ({ ctx, input }) => {
+      const rows = await ctx.db.libraryItem.findMany({
+        where: { teamId: ctx.team.id },
+        orderBy: [{ name: "asc" }, { id: "asc" }],
+        ...pageQuery(input),
+        select: {
+          id: true,
+          name: true,
+          description: true,
+          latestVersion: true,
+          createdAt: true,
+          updatedAt: true,
+          createdBy: { select: { name: true, email: true } },
+          versions: {
+            orderBy: { version: "desc" },
+            select: {
+              version: true,
+              message: true,
+              tool: true,
+              createdAt: true,
+              createdBy: { select: { name: true, email: true } },
+            },
           },
         },
-      },
-    });
-    const { items, nextCursor } = pageOf(rows, input.limit);
-    return {
-      role: ctx.membership.role,
-      nextCursor,
-      items: items.map(({ createdBy, versions, ...item }) => {
-        const parsed = versions.flatMap(({ tool, createdBy: by, ...v }) => {
-          const spec = storedTool(tool);
-          return spec ? [{ ...v, spec, createdBy: who(by) }] : [];
-        });
-        const latest = parsed[0];
-        return {
-          ...item,
-          kind: latest?.spec.kind ?? null,
-          versionCount: versions.length,
-          createdBy: who(createdBy),
-          latest: latest ? { version: latest.version, tool: latest.spec } : null,
-          versions: parsed.map(({ spec, ...v }) => ({
-            ...v,
-            signature: toolSignature(spec),
-            secretNames: toolSecretNames(spec),
-          })),
-        };
-      }),
-    };
-  }),
+      });
+      const { items, nextCursor } = pageOf(rows, input.limit);
+      return {
+        role: ctx.membership.role,
+        nextCursor,
+        items: items.map(({ createdBy, versions, ...item }) => {
+          const parsed = versions.flatMap(({ tool, createdBy: by, ...v }) => {
+            const spec = storedTool(tool);
+            return spec ? [{ ...v, spec, createdBy: who(by) }] : [];
+          });
+          const latest = parsed[0];
+          return {
+            ...item,
+            kind: latest?.spec.kind ?? null,
+            versionCount: versions.length,
+            createdBy: who(createdBy),
+            latest: latest ? { version: latest.version, tool: latest.spec } : null,
+            versions: parsed.map(({ spec, ...v }) => ({
+              ...v,
+              signature: toolSignature(spec),
+              secretNames: toolSecretNames(spec),
+            })),
+          };
+        }),
+      };
+    }),
 
   /** One version of an item, with its tool's definition (what `list` sends only for the latest). */
-  version: teamProcedure
+  version: teamProcedure("view")
     .input(z.object({ itemId: itemIdSchema, version: databaseInt(1) }))
     .query(async ({ ctx, input }) => {
       const row = await ctx.db.libraryItemVersion.findFirst({
@@ -138,7 +140,7 @@ export const libraryRouter = createTRPCRouter({
    * that name. Editors and up. Refused with the problem in words (and nothing written) when the
    * tool is incomplete or not shareable.
    */
-  share: teamProcedure
+  share: teamProcedure("shareToLibrary")
     .input(
       z.object({
         /** A python or http tool node's data; checked by `shareableTool` for a precise message. */
@@ -147,7 +149,6 @@ export const libraryRouter = createTRPCRouter({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      requireRole(ctx.membership, "editor");
       const message = input.message.trim();
       if (message.length > maxMessage) {
         throw badRequest(`Version messages are at most ${maxMessage} characters.`);
@@ -217,10 +218,13 @@ export const libraryRouter = createTRPCRouter({
    * Delete an item and all its versions (admins and up). Workflows that use it keep their nodes,
    * which then fail validation with "not found in the team library" until replaced.
    */
-  remove: teamProcedure.input(z.object({ itemId: itemIdSchema })).mutation(async ({ ctx, input }) => {
-    requireRole(ctx.membership, "admin");
-    const removed = await ctx.db.libraryItem.deleteMany({ where: { id: input.itemId, teamId: ctx.team.id } });
-    if (removed.count === 0) throw itemNotFound();
-    return { itemId: input.itemId };
-  }),
+  remove: teamProcedure("manageTeam")
+    .input(z.object({ itemId: itemIdSchema }))
+    .mutation(async ({ ctx, input }) => {
+      const removed = await ctx.db.libraryItem.deleteMany({
+        where: { id: input.itemId, teamId: ctx.team.id },
+      });
+      if (removed.count === 0) throw itemNotFound();
+      return { itemId: input.itemId };
+    }),
 });
