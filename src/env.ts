@@ -3,7 +3,7 @@ import { parseAllowEntry } from "~/agents/net/outbound-policy";
 
 /**
  * Every environment variable Troupe reads, parsed once (create-t3-app's pattern). The running mode
- * follows from which are set (DESIGN.md §3): no DATABASE_URL → embedded PGlite under TROUPE_DATA_DIR,
+ * follows from which are set: no DATABASE_URL → embedded PGlite under TROUPE_DATA_DIR,
  * no REDIS_URL → in-process queue and Socket.IO without the Redis adapter.
  * This is the only module that reads `process.env`.
  */

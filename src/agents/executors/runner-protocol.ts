@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { CodeError, CodeOutput, HostTool } from "./python-executor";
 
 /**
- * Host side of the Python runner protocol (DESIGN.md §4): message shapes, parsing of what the runner
+ * Host side of the Python runner protocol (docs/architecture.md, Contracts): message shapes, parsing of what the runner
  * sends (untrusted: model code may try to forge it), and tool-call dispatch shared by all transports.
  */
 

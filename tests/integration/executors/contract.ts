@@ -28,7 +28,7 @@ const failingTool: HostTool = {
 };
 
 /**
- * The one conformance suite of the Python runner protocol (DESIGN.md §4): every executor transport
+ * The one conformance suite of the Python runner protocol (docs/architecture.md, Contracts): every executor transport
  * (Pyodide, Docker, local process) must pass it unchanged.
  */
 export function defineExecutorContract(name: string, factory: ExecutorFactory): void {

@@ -100,7 +100,8 @@ for (const { kind, allImports } of variants) {
           code
             .replaceAll("{{CANARY_FILE}}", canaryFile)
             .replaceAll("{{HOST_MARKER}}", marker)
-            .replaceAll("{{HOST_PORT}}", String(loopbackPort));
+            .replaceAll("{{HOST_PORT}}", String(loopbackPort))
+            .replaceAll("{{PROJECT_FILE}}", join(process.cwd(), "package.json"));
         const executor = await get(allImports ? ["*"] : snippet.authorizedImports);
         const connectionsBefore = loopbackConnections;
         const options = snippet.timeoutMs ? { timeoutMs: snippet.timeoutMs } : {};

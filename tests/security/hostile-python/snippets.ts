@@ -14,6 +14,7 @@ import type { CodeErrorType } from "~/agents/executors/python-executor";
  *
  * Placeholders: {{CANARY_FILE}} (host file holding the secret), {{HOST_MARKER}} (host path that must
  * not come to exist), {{HOST_PORT}} (a TCP listener on the host's 127.0.0.1 that must see no connection).
+ * {{PROJECT_FILE}} is this checkout's package.json, a file every host running the tests has.
  * The host's environment also holds the secret (TROUPE_HOSTILE_CANARY), so reading it shows up too.
  */
 export type HostileOutcome = CodeErrorType | "contained" | "escapes";
@@ -470,7 +471,7 @@ found or 'none'`,
   {
     id: "host-tree-visible",
     title: "see the host's project tree",
-    code: "import os\n'ESCAPED' if os.path.exists('/work/main/package.json') or os.path.exists('{{CANARY_FILE}}') else sorted(os.listdir('/'))",
+    code: "import os\n'ESCAPED' if os.path.exists('{{PROJECT_FILE}}') or os.path.exists('{{CANARY_FILE}}') else sorted(os.listdir('/'))",
     authorizedImports: ANY,
     expect: "contained",
     on: { local: "escapes" },
