@@ -3,7 +3,7 @@ import { parseAllowEntry } from "~/agents/net/outbound-policy";
 
 /**
  * Every environment variable Troupe reads, parsed once (create-t3-app's pattern). The running mode
- * follows from which are set (DESIGN.md §3): no DATABASE_URL → embedded PGlite under TROUPE_DATA_DIR,
+ * follows from which are set: no DATABASE_URL → embedded PGlite under TROUPE_DATA_DIR,
  * no REDIS_URL → in-process queue and Socket.IO without the Redis adapter.
  * This is the only module that reads `process.env`.
  */
@@ -92,6 +92,22 @@ const serverSchema = z.object({
     }),
   DOCKER_HOST: optional(z.string()),
   SANDBOX_IMAGE: z.string().default("troupe-sandbox:latest"),
+  /** Docker images a workflow may pick, comma-separated (default: SANDBOX_IMAGE alone). */
+  SANDBOX_IMAGES: z
+    .string()
+    .default("")
+    .transform((value) =>
+      value
+        .split(",")
+        .map((image) => image.trim())
+        .filter((image) => image !== ""),
+    ),
+  /** Memory cap of every sandbox unless its workflow sets one (MiB; Pyodide's is enforced by the host). */
+  SANDBOX_MEMORY_MB: z.coerce.number().int().min(64).max(65_536).default(512),
+  /** Highest memory (MiB), CPUs and timeout (s) a workflow's sandbox may ask for. */
+  SANDBOX_MAX_MEMORY_MB: z.coerce.number().int().min(64).max(65_536).default(2048),
+  SANDBOX_MAX_CPUS: z.coerce.number().positive().max(64).default(2),
+  SANDBOX_MAX_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   PYODIDE_POOL_SIZE: z.coerce.number().int().min(0).max(64).default(2),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   /** BullMQ queue name (tests and side-by-side installations use their own). */
@@ -125,6 +141,10 @@ const serverSchema = z.object({
     .default(3600),
   /** Who may create an account: anyone, people with an invitation, or nobody (OAuth sign-ins of new users too). */
   SIGNUP: z.enum(["open", "invite", "closed"]).default("open"),
+  /** SMTP server invitations are mailed through (smtp:// or smtps://); unset: the inviter copies the link. */
+  SMTP_URL: optional(z.url({ protocol: /^smtps?$/, error: "SMTP_URL must be an smtp:// or smtps:// URL" })),
+  /** The From address of mails Troupe sends. */
+  SMTP_FROM: z.string().default("Troupe <troupe@localhost>"),
   /**
    * How many reverse proxies in front of the app append to X-Forwarded-For: the client address is the
    * entry that many from the right. `false`/`0` (default): the connection's address, X-Forwarded-For ignored.

@@ -4,7 +4,7 @@
  * (one tool call + one print), and N concurrent runs × 5 steps. Prints a table and writes
  * bench/results/sandbox-<executor>.json. Docker uses podman's socket and troupe-sandbox:test.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import type { CreateExecutorOptions } from "~/agents/executors";
@@ -32,6 +32,24 @@ function quantile(samples: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 const ms = (n: number) => Math.round(n * 1000) / 1000;
+
+/** Resident memory (MiB) of this process's Pyodide sandbox children, one entry per process. */
+function sandboxChildrenRssMb(): number[] {
+  const sizes: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = readFileSync(`/proc/${entry}/status`, "utf8");
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]);
+      const rssKb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1]);
+      if (ppid === process.pid && cmdline.includes("pyodide-process.mjs")) sizes.push(rssKb / 1024);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return sizes;
+}
 
 async function timeRuns(executor: PythonExecutor, code: string, n: number): Promise<number[]> {
   const samples: number[] = [];
@@ -69,6 +87,19 @@ async function bench(kind: Kind) {
   if (kind === "pyodide") {
     pool = new PyodidePool({ size: Math.max(4, concurrency), memoryMb: 256 });
     await pool.warm();
+  }
+  // Memory of a booted, waiting sandbox (Pyodide: one process each) and the host's own growth.
+  let memoryPerWarmSandboxMiB: number | undefined;
+  let poolBootMs: number | undefined;
+  if (pool) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const sizes = sandboxChildrenRssMb();
+    memoryPerWarmSandboxMiB = sizes.length > 0 ? ms(quantile(sizes, 0.5)) : undefined;
+    const refill = new PyodidePool({ size: 1, memoryMb: 256 });
+    const started = performance.now();
+    await refill.warm();
+    poolBootMs = ms(performance.now() - started);
+    await refill.close();
   }
   const warmSamples: number[] = [];
   for (let i = 0; i < 3; i++) {
@@ -111,6 +142,7 @@ async function bench(kind: Kind) {
   return {
     executor: kind,
     coldStartMs: ms(cold.ms),
+    ...(poolBootMs !== undefined ? { sandboxBootMs: poolBootMs, memoryPerWarmSandboxMiB } : {}),
     warmStartMs: ms(quantile(warmSamples, 0.5)),
     onePlusOne: { p50: ms(quantile(onePlusOne, 0.5)), p95: ms(quantile(onePlusOne, 0.95)) },
     toolRoundTripMs: ms(toolRoundTrip),

@@ -8,14 +8,15 @@ import type { Model } from "~/agents/models/model";
 import { RecordingModel } from "~/agents/models/recording-model";
 import { ReplayModel } from "~/agents/models/replay-model";
 import { env } from "~/env";
-import type { ExecutorSpec, TranscriptItem } from "~/graph/agent-spec";
+import type { AgentSpec, ExecutorSpec, TranscriptItem } from "~/graph/agent-spec";
 import { agentSpecSchema, transcriptItemSchema } from "~/graph/agent-spec";
 import { installationKeys, withInstallationBaseUrl } from "~/graph/key-binding";
+import { executorHostFromEnv } from "~/server/runs/executor-host";
 import { readJsonFile } from "./read-json-file";
 
 /**
  * `npm run agent -- <agent.json> "<task>" [--model replay:<transcript.json>] [--executor pyodide|docker|local]
- *  [--json] [--record <transcript.json>] [--secret NAME=value]...`
+ *  [--authorized-imports a,b|'*'] [--json] [--record <transcript.json>] [--secret NAME=value]...`
  *
  * Runs an agent described by an AgentSpec JSON file (src/agents/README.md) and prints its event
  * stream readably, or one JSON event per line with --json, ending with the full result.
@@ -24,7 +25,7 @@ import { readJsonFile } from "./read-json-file";
  * server. Requests for tools and foreign model endpoints follow OUTBOUND_ALLOW.
  */
 
-const usage = `usage: npm run agent -- <agent.json> "<task>" [--model replay:<transcript.json>] [--executor pyodide|docker|local] [--json] [--record <out.json>] [--secret NAME=value]`;
+const usage = `usage: npm run agent -- <agent.json> "<task>" [--model replay:<transcript.json>] [--executor pyodide|docker|local] [--authorized-imports a,b|'*'] [--json] [--record <out.json>] [--secret NAME=value]`;
 
 function readTranscript(path: string): TranscriptItem[] {
   const raw = readJsonFile(path);
@@ -82,6 +83,16 @@ export function formatEvent(event: RunEvent): string | undefined {
   }
 }
 
+/** Every agent of the tree with these additional authorized imports (`--authorized-imports`), or as is. */
+function withAuthorizedImports(spec: AgentSpec, imports: string[] | undefined): AgentSpec {
+  if (imports === undefined) return spec;
+  return {
+    ...spec,
+    additionalAuthorizedImports: imports,
+    managedAgents: spec.managedAgents.map((managed) => withAuthorizedImports(managed, imports)),
+  };
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -89,6 +100,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       model: { type: "string" },
       executor: { type: "string" },
+      "authorized-imports": { type: "string" },
       json: { type: "boolean", default: false },
       record: { type: "string" },
       secret: { type: "string", multiple: true, default: [] },
@@ -133,11 +145,16 @@ async function main(argv: string[]): Promise<number> {
     console.error("warning: the local executor runs model-written Python unsandboxed on this machine");
   }
   const recorded: TranscriptItem[] = [];
-  const dockerHost = env.DOCKER_HOST;
   const raw: unknown = readJsonFile(specPath);
   const parsed = agentSpecSchema.safeParse(raw);
   // A spec that does not parse goes to buildAgent as it is, which names its problems.
-  const spec = parsed.success ? withInstallationBaseUrl(parsed.data, env.OPENAI_BASE_URL) : (raw as never);
+  const imports = values["authorized-imports"]
+    ?.split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const spec = parsed.success
+    ? withAuthorizedImports(withInstallationBaseUrl(parsed.data, env.OPENAI_BASE_URL), imports)
+    : (raw as never);
   const agent = await buildAgent(spec, {
     resolveSecret,
     outbound: {
@@ -149,11 +166,10 @@ async function main(argv: string[]): Promise<number> {
       return createExecutor(
         { ...spec, kind },
         {
+          ...executorHostFromEnv(env),
           ...options,
           // Choosing --executor local on the command line is the explicit opt-in.
           allowLocal: executorKind === "local",
-          dockerImage: env.SANDBOX_IMAGE,
-          ...(dockerHost?.startsWith("unix://") ? { dockerSocketPath: dockerHost.slice(7) } : {}),
         },
       );
     },

@@ -6,9 +6,10 @@
  */
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { createExecutor, parseDockerHost } from "~/agents/executors";
+import { createExecutor } from "~/agents/executors";
 import type { CodeOutput } from "~/agents/executors/python-executor";
 import { parseEnv } from "~/env";
+import { executorHostFromEnv } from "~/server/runs/executor-host";
 
 const argsSchema = z.object({
   executor: z.enum(["pyodide", "docker", "local"]).default("pyodide"),
@@ -53,7 +54,6 @@ async function main(): Promise<void> {
   }
   const args = parsed.data;
   const env = parseEnv();
-  const docker = parseDockerHost(env.DOCKER_HOST);
   const code = await readStdin();
   const started = performance.now();
   let executor: Awaited<ReturnType<typeof createExecutor>> | undefined;
@@ -61,16 +61,13 @@ async function main(): Promise<void> {
     executor = await createExecutor(
       { kind: args.executor, timeoutSeconds: args.timeout, memoryMb: args.memory },
       {
+        ...executorHostFromEnv(env),
         authorizedImports: args["authorized-imports"]
           .split(",")
           .map((s) => s.trim())
           .filter(Boolean),
         // Choosing --executor local on the command line is the explicit opt-in.
         allowLocal: args.executor === "local",
-        dockerSocketPath: docker.socketPath,
-        dockerHost: docker.host,
-        dockerPort: docker.port,
-        dockerImage: env.SANDBOX_IMAGE,
         pyodideSnapshot: false,
       },
     );

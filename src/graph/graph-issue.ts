@@ -20,6 +20,7 @@ export type IssueCode =
   | "agent-without-model"
   | "sandbox-needs-code-agent"
   | "local-sandbox-not-allowed"
+  | "sandbox-over-limit"
   | "not-attached"
   | "invalid-name"
   | "duplicate-name"

@@ -15,6 +15,7 @@ import {
   toolKeyMessage,
 } from "./key-binding";
 import { getAgentModel, getAgentTools, getManagedAgents, getRootAgents } from "./queries";
+import { type SandboxLimits, sandboxLimitProblems } from "./sandbox-limits";
 import {
   type ToolNodeData,
   type WorkflowDocument,
@@ -38,6 +39,8 @@ export interface ValidateOptions {
   catalog?: ToolCatalog;
   /** Whether the team may use the unsandboxed local executor; when false, a local sandbox is an error. */
   allowLocalExecutor?: boolean;
+  /** The operator's Docker image allow-list and sandbox maxima; when given, a sandbox outside them is an error. */
+  sandboxLimits?: SandboxLimits;
 }
 
 export type ValidateResult =
@@ -255,6 +258,11 @@ export function validate(doc: WorkflowDocument, options: ValidateOptions = {}): 
             at("data", "kind"),
           );
         }
+        if (options.sandboxLimits) {
+          for (const problem of sandboxLimitProblems(n.data, options.sandboxLimits)) {
+            add("error", "sandbox-over-limit", problem.message, at("data", problem.field));
+          }
+        }
         break;
     }
     if (n.type !== "agent" && !attached.has(n.id)) {
@@ -464,13 +472,14 @@ function checkAgentScope(
  * What a shared agent's spec would break here, at any depth: secrets neither this server nor the
  * team has, keys its models would send to hosts they are not bound to (installation keys, team
  * secrets bound to a host), tools that would send an installation key (a team secret that shadowed
- * the name when it was shared may have been deleted since), and a local sandbox the team may not use.
+ * the name when it was shared may have been deleted since), a local sandbox the team may not use, and
+ * a sandbox outside the operator's limits.
  */
 function libraryAgentProblems(
   agent: AgentSpec,
   known: Set<string> | undefined,
   teamSecrets: ReadonlyMap<string, string | null>,
-  options: Pick<ValidateOptions, "installationKeys" | "allowLocalExecutor">,
+  options: Pick<ValidateOptions, "installationKeys" | "allowLocalExecutor" | "sandboxLimits">,
 ): { code: GraphIssue["code"]; message: string }[] {
   const problems: { code: GraphIssue["code"]; message: string }[] = [];
   const visit = (a: AgentSpec) => {
@@ -502,6 +511,11 @@ function libraryAgentProblems(
         code: "local-sandbox-not-allowed",
         message: `"${a.name}" runs in the local sandbox, which this team may not use`,
       });
+    }
+    if (a.executor && options.sandboxLimits) {
+      for (const problem of sandboxLimitProblems(a.executor, options.sandboxLimits)) {
+        problems.push({ code: "sandbox-over-limit", message: `"${a.name}": ${problem.message}` });
+      }
     }
     a.managedAgents.forEach(visit);
   };

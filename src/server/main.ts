@@ -1,5 +1,5 @@
 /**
- * The Troupe web process: one HTTP server carrying Next.js and Socket.IO on PORT (DESIGN.md §2).
+ * The Troupe web process: one HTTP server carrying Next.js and Socket.IO on PORT.
  * `npm start` runs it in production mode after building; `npm run dev` runs it with `--dev`.
  */
 import { createServer } from "node:http";

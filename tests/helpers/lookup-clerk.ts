@@ -74,7 +74,7 @@ export async function startRunSocketServer(options: {
   redisUrl: string;
   socketAuth: (socket: import("socket.io").Socket, next: (error?: Error) => void) => Promise<void>;
   attachRunRooms: (io: SocketServer, db: PrismaClient) => void;
-}): Promise<{ url: string; close(): void }> {
+}): Promise<{ url: string; io: SocketServer; close(): void }> {
   const http = createServer();
   const io = new SocketServer(http, { path: "/socket.io" });
   const pub = new Redis(options.redisUrl);
@@ -85,6 +85,7 @@ export async function startRunSocketServer(options: {
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    io,
     close() {
       io.close();
       pub.disconnect();

@@ -24,7 +24,7 @@ export interface CreateExecutorOptions extends ExecutorOptions {
   allowLocal?: boolean;
   /** Warm Pyodide pool shared by runs (see getPyodidePool). */
   pyodidePool?: PyodidePool;
-  /** Memory cap the pool's workers use (MiB), so a run with another cap boots its own worker. */
+  /** Memory cap the pool's processes use (MiB), so a run with another cap boots its own. */
   pyodidePoolMemoryMb?: number;
   /** Pool-less Pyodide boots from the process-wide snapshot (default true; false for one-shot use). */
   pyodideSnapshot?: boolean;

@@ -138,7 +138,7 @@ export class ProtocolExecutor implements PythonExecutor {
         }
         return failedOutput({ type: "Cancelled", message: "Run cancelled" }, elapsed());
       }
-      return toCodeOutput(outcome, elapsed());
+      return toCodeOutput(outcome, elapsed(), this.maxOutputChars);
     } catch (error) {
       await this.discard(transport);
       if (error instanceof SandboxDiedError && error.reason === "MemoryLimit") {

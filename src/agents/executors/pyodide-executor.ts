@@ -1,12 +1,12 @@
 import { ProtocolExecutor } from "./protocol-executor";
-import { type PyodidePool, PyodideWorkerTransport } from "./pyodide-pool";
+import { type PyodidePool, PyodideProcessTransport } from "./pyodide-pool";
 import type { ExecutorOptions } from "./python-executor";
 
 /** Options of the Pyodide executor. */
 export interface PyodideExecutorOptions extends ExecutorOptions {
-  /** Warm pool to take workers from; without one (or with a different memory cap) each run boots its own. */
+  /** Warm pool to take sandbox processes from; without one (or with a different memory cap) each run boots its own. */
   pool?: PyodidePool;
-  /** Memory cap the pool's workers were started with, to tell whether they fit this run. */
+  /** Memory cap the pool's processes were started with, to tell whether they fit this run. */
   poolMemoryMb?: number;
   indexURL?: string;
   /** Boot from the process-wide memory snapshot (default true; false for one-shot use like the CLI). */
@@ -14,9 +14,10 @@ export interface PyodideExecutorOptions extends ExecutorOptions {
 }
 
 /**
- * The default sandbox: CPython compiled to WebAssembly (Pyodide) in a worker thread with no way back
- * to JavaScript, the network or the host filesystem. Tool calls block the worker on Atomics.wait
- * while the host runs the tool. A timeout terminates the worker; the next action gets a fresh one.
+ * The default sandbox: CPython compiled to WebAssembly (Pyodide) in a confined child process (see
+ * sandbox-process.ts) with no way back to JavaScript from Python. Tool calls block the process on a
+ * read of its stdin while the host runs the tool. A timeout kills the process; the next action gets a
+ * fresh one.
  */
 export class PyodideExecutor extends ProtocolExecutor {
   constructor(options: PyodideExecutorOptions = {}) {
@@ -27,7 +28,7 @@ export class PyodideExecutor extends ProtocolExecutor {
       () =>
         usePool && options.pool
           ? options.pool.acquire()
-          : PyodideWorkerTransport.start({
+          : PyodideProcessTransport.start({
               memoryMb: options.memoryMb,
               indexURL: options.indexURL,
               snapshot: options.snapshot,

@@ -1,258 +1,213 @@
-import { readFile } from "node:fs/promises";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname } from "node:path";
-import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
-import { RunnerExchange } from "./runner-exchange";
-import {
-  type CallMessage,
-  type DoneMessage,
-  parseRunnerMessage,
-  type ResultMessage,
-  type RunnerRequest,
-  readRunnerSource,
-} from "./runner-protocol";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { RUNNER_PATH } from "./runner-protocol";
 import { type RunnerTransport, SandboxDiedError } from "./runner-transport";
-import { capWasmMemory } from "./wasm-memory-cap.mjs";
+import { killSandboxProcess, spawnSandboxProcess } from "./sandbox-process";
+import { StdioTransport } from "./stdio-transport";
 
-/** Options of a pool of ready Pyodide worker threads. */
+/** Options of a pool of ready Pyodide sandbox processes. */
 export interface PyodidePoolOptions {
-  /** Workers kept booted and waiting (0 = boot on demand). */
+  /** Processes kept booted and waiting (0 = boot on demand). */
   size: number;
-  /** Cap on Python's memory in each worker (MiB): the WebAssembly memory maximum (default: wasm32's 4 GiB). */
+  /** Cap on Python's memory in each process (MiB): the WebAssembly memory maximum, also watched by the host. */
   memoryMb?: number;
   /** Directory of the `pyodide` npm package (default: resolved from node_modules). */
   indexURL?: string;
 }
 
-const WORKER_URL = new URL("./pyodide-worker.mjs", import.meta.url);
+const ENTRY = fileURLToPath(new URL("./pyodide-process.mjs", import.meta.url));
+/** V8 heap of a sandbox process (MiB): Python lives in wasm memory, outside this heap. */
+const MAX_OLD_SPACE_MB = 256;
+/** Resident memory a process may use beyond its wasm cap (V8 heap, wasm code, snapshot) before the host kills it. */
+const RSS_SLACK_MB = 512;
+/** wasm32's own maximum, the cap when none is given. */
+const WASM32_MAX_MB = 4096;
+const RSS_POLL_MS = 500;
 
 function defaultIndexURL(): string {
   const require = createRequire(import.meta.url);
   return `${dirname(require.resolve("pyodide/package.json"))}/`;
 }
 
-const compiled = new Map<string, Promise<WebAssembly.Module | null>>();
-
-/**
- * Pyodide's wasm module compiled once per (package, memory cap) and shared with every worker, so a
- * boot instantiates instead of compiling ~10 MB of wasm. Null (workers compile) if it fails.
- */
-export function getPyodideWasmModule(
-  indexURL: string,
-  memoryMb?: number,
-): Promise<WebAssembly.Module | null> {
-  const key = `${indexURL}:${memoryMb ?? ""}`;
-  let module = compiled.get(key);
-  if (!module) {
-    module = readFile(`${indexURL}pyodide.asm.wasm`)
-      .then((file) => {
-        const bytes = new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
-        const pages = memoryMb ? Math.floor((memoryMb * 1024 * 1024) / 65536) : 0;
-        const source = pages ? capWasmMemory(bytes, pages) : bytes;
-        return WebAssembly.compile(source as Uint8Array<ArrayBuffer>);
-      })
-      .catch(() => null);
-    compiled.set(key, module);
-  }
-  return module;
+/** Files a Pyodide sandbox process may read: Pyodide's package, its own entry and helper, the runner. */
+function readPaths(indexURL: string, snapshotPath: string | null): string[] {
+  const paths = [
+    indexURL,
+    ENTRY,
+    fileURLToPath(new URL("./wasm-memory-cap.mjs", import.meta.url)),
+    RUNNER_PATH,
+  ];
+  if (snapshotPath) paths.push(snapshotPath);
+  return paths;
 }
 
-let snapshotPromise: Promise<Uint8Array | null> | null = null;
+function entryArgs(options: {
+  indexURL: string;
+  mode: string;
+  memoryMb?: number;
+  snapshotPath?: string | null;
+}) {
+  const args = [`--index-url=${options.indexURL}`, `--runner=${RUNNER_PATH}`, `--mode=${options.mode}`];
+  if (options.memoryMb) args.push(`--memory-mb=${options.memoryMb}`);
+  if (options.snapshotPath) args.push(`--snapshot=${options.snapshotPath}`);
+  return args;
+}
+
+let snapshotPromise: Promise<string | null> | null = null;
 
 /**
  * A memory snapshot of a booted Pyodide with the runner defined and the safe modules imported, made
- * once per process in a throwaway worker; workers restoring it boot several times faster. Resolves
- * to null (plain boots) if it cannot be made.
+ * once per host process by a sandbox process in snapshot mode and kept in a private temporary file
+ * that sandbox processes may read; restoring it boots several times faster. Resolves to the file's
+ * path, or null (plain boots) if it cannot be made.
  */
-export function getPyodideSnapshot(indexURL?: string): Promise<Uint8Array | null> {
-  snapshotPromise ??= new Promise<Uint8Array | null>((resolve) => {
-    // Kept in shared memory so each worker gets it without a 30 MB copy on the host thread.
-    const channel = new MessageChannel();
-    const worker = new Worker(WORKER_URL, {
-      workerData: {
-        mode: "snapshot",
-        indexURL: indexURL ?? defaultIndexURL(),
-        runnerSource: readRunnerSource(),
-        signal: new SharedArrayBuffer(4),
-        resultPort: channel.port2,
-      },
-      transferList: [channel.port2],
-      stdout: true,
-      stderr: true,
-      env: {},
+export function getPyodideSnapshot(indexURL?: string): Promise<string | null> {
+  snapshotPromise ??= new Promise<string | null>((resolve) => {
+    const index = indexURL ?? defaultIndexURL();
+    const child = spawnSandboxProcess({
+      entry: ENTRY,
+      args: entryArgs({ indexURL: index, mode: "snapshot" }),
+      readPaths: readPaths(index, null),
+      maxOldSpaceMb: MAX_OLD_SPACE_MB,
     });
-    worker.stdout.resume();
-    worker.stderr.resume();
-    const finish = (snapshot: Uint8Array | null) => {
-      if (snapshot) {
-        const shared = new Uint8Array(new SharedArrayBuffer(snapshot.byteLength));
-        shared.set(snapshot);
-        resolve(shared);
-      } else {
+    const chunks: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+    child.stderr.resume();
+    child.on("error", () => resolve(null));
+    child.on("close", (code) => {
+      const bytes = Buffer.concat(chunks);
+      if (code !== 0 || bytes.length === 0) {
+        resolve(null);
+        return;
+      }
+      try {
+        const dir = mkdtempSync(join(tmpdir(), "troupe-pyodide-"));
+        const file = join(dir, "snapshot.bin");
+        writeFileSync(file, bytes, { mode: 0o600 });
+        process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+        resolve(file);
+      } catch {
         resolve(null);
       }
-      channel.port1.close();
-      void worker.terminate();
-    };
-    worker.on("message", (message: { type: string; snapshot?: Uint8Array }) => {
-      finish(message.type === "snapshot" && message.snapshot ? message.snapshot : null);
     });
-    worker.on("error", () => finish(null));
-    worker.on("exit", () => finish(null));
   });
   return snapshotPromise;
 }
 
-/** A booted Pyodide worker speaking the runner protocol (one run, then terminated). */
-export class PyodideWorkerTransport implements RunnerTransport {
-  /** Requests go to the worker as messages; tool results through the port it blocks on (see the worker). */
-  private readonly exchange = new RunnerExchange({
-    send: (message) => {
-      if (message.type === "result") this.reply(message);
-      else this.worker.postMessage({ type: "request", line: JSON.stringify(message) });
-    },
-    protocolError: () => this.protocolError(),
-  });
-  private readonly flag: Int32Array;
-  /** Milliseconds the worker took to boot Pyodide and lock itself down. */
+/** Resident set size of a process (MiB) from /proc, or null where /proc is unavailable. */
+function residentMb(pid: number): number | null {
+  try {
+    const pages = Number(readFileSync(`/proc/${pid}/statm`, "utf8").split(" ")[1]);
+    return (pages * 4096) / (1024 * 1024);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A booted Pyodide sandbox process speaking the runner protocol over its stdio (one run, then
+ * killed). The host watches its resident memory and kills it past the cap (→ MemoryLimit).
+ */
+export class PyodideProcessTransport implements RunnerTransport {
+  /** Milliseconds from spawn to the process reporting itself booted and locked down. */
   bootMs = 0;
 
   private constructor(
-    private readonly worker: Worker,
-    signalBuffer: SharedArrayBuffer,
-    private readonly resultPort: MessagePort,
-  ) {
-    this.flag = new Int32Array(signalBuffer);
-    worker.on("message", (message: { type: string; line?: string; fatal?: boolean }) =>
-      this.onMessage(message),
-    );
-    worker.on("error", (error: Error & { code?: string }) => {
-      const oom = error.code === "ERR_WORKER_OUT_OF_MEMORY" || /out of memory/i.test(error.message);
-      this.fail(
-        new SandboxDiedError(
-          oom ? "The sandbox ran out of memory" : `The Pyodide worker crashed: ${error.message}`,
-          oom ? "MemoryLimit" : "SandboxError",
-        ),
-      );
-    });
-    worker.on("exit", () => this.fail(new SandboxDiedError("The Pyodide worker exited", "SandboxError")));
-  }
+    private readonly stdio: StdioTransport,
+    private readonly child: ReturnType<typeof spawnSandboxProcess>,
+  ) {}
 
-  /** Start a worker and wait until Pyodide is loaded and locked down. */
-  /** Boot a worker; `snapshot: false` skips the process-wide snapshot (one-shot use such as the CLI). */
+  /** Boot a process; `snapshot: false` skips the process-wide snapshot (one-shot use such as the CLI). */
   static async start(options: {
     memoryMb?: number;
     indexURL?: string;
     snapshot?: boolean;
-  }): Promise<PyodideWorkerTransport> {
+    /** Resident memory (MiB) past which the host kills the process (default: memoryMb + 768). */
+    rssLimitMb?: number;
+  }): Promise<PyodideProcessTransport> {
+    const started = performance.now();
     const useSnapshot =
       options.snapshot !== false && (options.memoryMb === undefined || options.memoryMb >= 64);
     const indexURL = options.indexURL ?? defaultIndexURL();
-    const [snapshot, wasmModule] = await Promise.all([
-      useSnapshot ? getPyodideSnapshot(options.indexURL) : null,
-      getPyodideWasmModule(indexURL, options.memoryMb),
-    ]);
-    const signal = new SharedArrayBuffer(4);
-    const channel = new MessageChannel();
-    const worker = new Worker(WORKER_URL, {
-      workerData: {
-        indexURL,
-        runnerSource: readRunnerSource(),
-        memoryMb: options.memoryMb,
-        mode: "run",
-        snapshot,
-        wasmModule,
-        signal,
-        resultPort: channel.port2,
-      },
-      transferList: [channel.port2],
-      resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32 },
-      stdout: true,
-      stderr: true,
-      env: {},
+    const snapshotPath = useSnapshot ? await getPyodideSnapshot(options.indexURL) : null;
+    const child = spawnSandboxProcess({
+      entry: ENTRY,
+      args: entryArgs({ indexURL, mode: "run", memoryMb: options.memoryMb, snapshotPath }),
+      readPaths: readPaths(indexURL, snapshotPath),
+      maxOldSpaceMb: MAX_OLD_SPACE_MB,
     });
-    worker.stdout.resume();
-    worker.stderr.resume();
-    const transport = new PyodideWorkerTransport(worker, signal, channel.port1);
-    return new Promise((resolve, reject) => {
-      const onMessage = (message: { type: string; bootMs?: number; message?: string }) => {
-        if (message.type === "ready") {
-          cleanup();
-          transport.bootMs = message.bootMs ?? 0;
-          resolve(transport);
-        } else if (message.type === "fatal") {
-          cleanup();
-          void worker.terminate();
-          reject(new Error(`Pyodide failed to start: ${message.message}`));
-        }
-      };
-      const onExit = () => {
-        cleanup();
-        reject(new Error("The Pyodide worker exited while starting"));
-      };
-      const cleanup = () => {
-        worker.off("message", onMessage);
-        worker.off("exit", onExit);
-      };
-      worker.on("message", onMessage);
-      worker.on("exit", onExit);
+    let stderrTail = "";
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (chunk: string) => {
+      stderrTail = (stderrTail + chunk).slice(-4000);
     });
-  }
-
-  request(
-    request: RunnerRequest,
-    onCall: (call: CallMessage) => Promise<ResultMessage>,
-  ): Promise<DoneMessage> {
-    return this.exchange.request(request, onCall);
-  }
-
-  async kill(): Promise<void> {
-    this.fail(new SandboxDiedError("The sandbox was stopped", "SandboxError"));
-    this.resultPort.close();
-    await this.worker.terminate();
-  }
-
-  private fail(error: SandboxDiedError): void {
-    this.exchange.fail(error);
+    const stdio = new StdioTransport(child.stdin, child.stdout, async () => killSandboxProcess(child));
+    const transport = new PyodideProcessTransport(stdio, child);
+    const rssLimitMb =
+      options.rssLimitMb ?? (options.memoryMb ?? WASM32_MAX_MB) + MAX_OLD_SPACE_MB + RSS_SLACK_MB;
+    const watchdog = setInterval(() => {
+      const rss = child.pid ? residentMb(child.pid) : null;
+      if (rss !== null && rss > rssLimitMb) {
+        stdio.fail(
+          new SandboxDiedError(`The sandbox used ${Math.round(rss)} MiB and was stopped`, "MemoryLimit"),
+        );
+        killSandboxProcess(child);
+      }
+    }, RSS_POLL_MS);
+    watchdog.unref();
+    child.on("error", (error) =>
+      stdio.fail(new SandboxDiedError(`The Pyodide process failed: ${error.message}`, "SandboxError")),
+    );
+    child.on("exit", (code, signal) => {
+      clearInterval(watchdog);
+      const oom = /out of memory|heap limit/i.test(stderrTail);
+      stdio.fail(
+        new SandboxDiedError(
+          oom ? "The sandbox ran out of memory" : `The Pyodide process exited (${signal ?? `code ${code}`})`,
+          oom ? "MemoryLimit" : "SandboxError",
+        ),
+      );
+    });
+    try {
+      await stdio.ready();
+    } catch (error) {
+      killSandboxProcess(child);
+      const detail = stderrTail.trim().split("\n").slice(-3).join(" ").slice(0, 1000);
+      throw new Error(`Pyodide failed to start: ${(error as Error).message}${detail ? `: ${detail}` : ""}`);
+    }
+    transport.bootMs = performance.now() - started;
+    return transport;
   }
 
   get alive(): boolean {
-    return this.exchange.dead === null;
+    return this.stdio.alive;
   }
 
-  private onMessage(message: { type: string; line?: string; fatal?: boolean }): void {
-    if (this.exchange.dead || (message.type !== "call" && message.type !== "done")) return;
-    const parsed = parseRunnerMessage(message.line ?? "");
-    // The worker tags each message with the bridge it came through: a `done` smuggled through the
-    // tool-call bridge, or anything but a call or a done, is a protocol error.
-    if (parsed.type !== message.type || (parsed.type !== "call" && parsed.type !== "done")) {
-      this.protocolError();
-      return;
-    }
-    this.exchange.receive(parsed);
-    if (parsed.type === "done" && message.fatal && this.alive) void this.kill();
+  request(...args: Parameters<RunnerTransport["request"]>): ReturnType<RunnerTransport["request"]> {
+    return this.stdio.request(...args);
   }
 
-  private protocolError(): void {
-    this.fail(new SandboxDiedError("Protocol error from the Pyodide worker", "SandboxError"));
-    void this.worker.terminate();
+  async kill(): Promise<void> {
+    await this.stdio.kill();
   }
 
-  private reply(result: ResultMessage): void {
-    this.resultPort.postMessage(JSON.stringify(result));
-    Atomics.store(this.flag, 0, 1);
-    Atomics.notify(this.flag, 0);
+  /** The process id (tests and the bench look at its resident memory). */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 }
 
 const REFILL_DELAY_MS = 100;
 
 /**
- * Keeps `size` Pyodide workers booted so a run starts without the ~1.5 s cold start. Each worker
- * serves one run and is then terminated (no state crosses runs); the pool boots a replacement.
+ * Keeps `size` Pyodide sandbox processes booted so a run starts without the cold start. Each process
+ * serves one run and is then killed (no state crosses runs); the pool boots a replacement.
  */
 export class PyodidePool {
-  private readonly ready: PyodideWorkerTransport[] = [];
+  private readonly ready: PyodideProcessTransport[] = [];
   private booting = 0;
   private closed = false;
   private refillTimer: NodeJS.Timeout | undefined;
@@ -261,20 +216,20 @@ export class PyodidePool {
     this.refill();
   }
 
-  /** Number of booted workers waiting for a run. */
+  /** Number of booted processes waiting for a run. */
   get available(): number {
     return this.ready.length;
   }
 
-  /** Resolves when `count` workers (default: the pool size) are booted and waiting. */
+  /** Resolves when `count` processes (default: the pool size) are booted and waiting. */
   async warm(count = this.options.size): Promise<void> {
     while (!this.closed && this.ready.length < count) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
 
-  /** Take a booted worker (or boot one now if none is waiting). */
-  acquire(): Promise<PyodideWorkerTransport> {
+  /** Take a booted process (or boot one now if none is waiting). */
+  acquire(): Promise<PyodideProcessTransport> {
     if (this.closed) return Promise.reject(new Error("The Pyodide pool is closed"));
     let transport = this.ready.shift();
     while (transport && !transport.alive) transport = this.ready.shift();
@@ -287,7 +242,7 @@ export class PyodidePool {
     return this.boot();
   }
 
-  /** Terminate waiting workers and stop refilling. */
+  /** Kill waiting processes and stop refilling. */
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.refillTimer);
@@ -295,8 +250,11 @@ export class PyodidePool {
     await Promise.all(idle.map((transport) => transport.kill()));
   }
 
-  private boot(): Promise<PyodideWorkerTransport> {
-    return PyodideWorkerTransport.start({ memoryMb: this.options.memoryMb, indexURL: this.options.indexURL });
+  private boot(): Promise<PyodideProcessTransport> {
+    return PyodideProcessTransport.start({
+      memoryMb: this.options.memoryMb,
+      indexURL: this.options.indexURL,
+    });
   }
 
   private refill(): void {

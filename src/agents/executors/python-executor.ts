@@ -1,5 +1,5 @@
 /**
- * The contract every Python sandbox implements (DESIGN.md §4, "Python runner protocol").
+ * The contract every Python sandbox implements.
  *
  * The host talks to a small Python runner with line-delimited JSON:
  *   host → runner  {"type":"exec","id","code"}            run one code action

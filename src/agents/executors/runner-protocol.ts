@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { CodeError, CodeOutput, HostTool } from "./python-executor";
 
 /**
- * Host side of the Python runner protocol (DESIGN.md §4): message shapes, parsing of what the runner
+ * Host side of the Python runner protocol (docs/architecture.md, Contracts): message shapes, parsing of what the runner
  * sends (untrusted: model code may try to forge it), and tool-call dispatch shared by all transports.
  */
 
@@ -60,6 +60,8 @@ const doneSchema = z.object({
   logs: z.string().default(""),
   isFinalAnswer: z.boolean().default(false),
   error: codeErrorSchema.nullable().default(null),
+  /** The runner cannot go on after this answer (an exception escaped it): the host retires it. */
+  fatal: z.boolean().optional(),
 });
 export type DoneMessage = z.infer<typeof doneSchema>;
 
@@ -114,15 +116,32 @@ export function toJsonSafe(value: unknown): unknown {
   return text === undefined ? null : JSON.parse(text);
 }
 
-/** Turn a runner `done` into the public CodeOutput. */
-export function toCodeOutput(done: DoneMessage, durationMs: number): CodeOutput {
-  return {
-    output: done.output ?? null,
-    logs: done.logs,
-    isFinalAnswer: done.isFinalAnswer,
-    error: done.error,
-    durationMs,
-  };
+/** Longest value (as JSON) the host accepts from a runner: the runner's own cap, enforced again here. */
+export const MAX_VALUE_CHARS = 50_000;
+/** Room for the runner's own truncation marker past the print cap. */
+const MARKER_SLACK_CHARS = 200;
+const MAX_ERROR_CHARS = 20_000;
+
+/**
+ * Turn a runner `done` into the public CodeOutput, cutting what exceeds the caps on the host side:
+ * a sandbox that raised or ignored its own limits still returns at most `maxOutputChars` of print
+ * output, a value of at most MAX_VALUE_CHARS as JSON, and a bounded error message.
+ */
+export function toCodeOutput(done: DoneMessage, durationMs: number, maxOutputChars: number): CodeOutput {
+  let logs = done.logs;
+  if (logs.length > maxOutputChars + MARKER_SLACK_CHARS) {
+    logs = `${logs.slice(0, maxOutputChars)}\n[output truncated by the host: ${logs.length - maxOutputChars} more characters]`;
+  }
+  let output = done.output ?? null;
+  const json = JSON.stringify(output) ?? "null";
+  if (json.length > MAX_VALUE_CHARS) {
+    output = `${json.slice(0, MAX_VALUE_CHARS)}… [value truncated by the host: ${json.length - MAX_VALUE_CHARS} more characters]`;
+  }
+  const error =
+    done.error && done.error.message.length > MAX_ERROR_CHARS
+      ? { ...done.error, message: `${done.error.message.slice(0, MAX_ERROR_CHARS)}… [truncated by the host]` }
+      : done.error;
+  return { output, logs, isFinalAnswer: done.isFinalAnswer, error, durationMs };
 }
 
 /** A CodeOutput for a failure detected on the host side (timeout, crash, cancel). */

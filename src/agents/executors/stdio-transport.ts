@@ -1,4 +1,3 @@
-import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { RunnerExchange } from "./runner-exchange";
 import {
@@ -10,8 +9,11 @@ import {
 } from "./runner-protocol";
 import { type RunnerTransport, SandboxDiedError } from "./runner-transport";
 
-/** Longest protocol line accepted from the runner (a `done` carries capped logs and a capped value). */
-const MAX_LINE_CHARS = 4_000_000;
+/**
+ * Longest protocol line accepted from the runner (a `done` carries capped logs and a capped value).
+ * Enforced while reading: a runner that never ends its line is cut once it passes this, not buffered.
+ */
+export const MAX_LINE_BYTES = 4_000_000;
 
 /**
  * The runner protocol over a pair of byte streams (local process stdio, or a container's attached
@@ -24,15 +26,19 @@ export class StdioTransport implements RunnerTransport {
   });
   private readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private isReady = false;
+  /** Bytes of the line being received, not yet ended by a newline. */
+  private partial: Buffer[] = [];
+  private partialBytes = 0;
 
   constructor(
     private readonly input: Writable,
     output: Readable,
     private readonly stop: () => Promise<void>,
   ) {
-    const lines = createInterface({ input: output, crlfDelay: Number.POSITIVE_INFINITY });
-    lines.on("line", (line) => this.onLine(line));
-    lines.on("close", () => this.fail(new SandboxDiedError("The Python runner exited", "SandboxError")));
+    output.on("data", (chunk: Buffer | string) => this.onData(chunk));
+    const ended = () => this.fail(new SandboxDiedError("The Python runner exited", "SandboxError"));
+    output.on("end", ended);
+    output.on("close", ended);
     input.on("error", () => {
       // EPIPE after the runner died: reported through the output stream closing.
     });
@@ -67,12 +73,36 @@ export class StdioTransport implements RunnerTransport {
     await this.stop();
   }
 
+  /** Split the runner's output into lines, refusing one that grows past MAX_LINE_BYTES. */
+  private onData(data: Buffer | string): void {
+    const chunk = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    let start = 0;
+    while (!this.exchange.dead) {
+      const newline = chunk.indexOf(10, start);
+      if (newline < 0) break;
+      const tail = chunk.subarray(start, newline);
+      const bytes = this.partial.length > 0 ? Buffer.concat([...this.partial, tail]) : tail;
+      this.partial = [];
+      this.partialBytes = 0;
+      start = newline + 1;
+      if (bytes.length > MAX_LINE_BYTES) {
+        this.protocolError("oversized message");
+        return;
+      }
+      const line = bytes.toString("utf8");
+      this.onLine(line.endsWith("\r") ? line.slice(0, -1) : line);
+    }
+    if (this.exchange.dead || start >= chunk.length) return;
+    this.partial.push(chunk.subarray(start));
+    this.partialBytes += chunk.length - start;
+    if (this.partialBytes > MAX_LINE_BYTES) {
+      this.partial = [];
+      this.protocolError("oversized message");
+    }
+  }
+
   private onLine(line: string): void {
     if (this.exchange.dead || line.length === 0) return;
-    if (line.length > MAX_LINE_CHARS) {
-      this.protocolError("oversized message");
-      return;
-    }
     const message = parseRunnerMessage(line);
     if (message.type === "invalid") {
       this.protocolError(message.reason);
@@ -84,6 +114,7 @@ export class StdioTransport implements RunnerTransport {
       return;
     }
     this.exchange.receive(message);
+    if (message.type === "done" && message.fatal) void this.kill();
   }
 
   private protocolError(reason: string): void {

@@ -57,6 +57,13 @@ export function useRunEvents(runId: string): RunEventsState {
       setState((previous) => ({ ...previous, status: update.status, statusError: update.error }));
     };
     const onDisconnect = () => setState((previous) => ({ ...previous, connected: false }));
+    // Removed from the run's team, or signed out everywhere: the server stopped sending this run.
+    const onRevoked = () =>
+      setState((previous) => ({
+        ...previous,
+        connected: false,
+        error: "You no longer have access to this team's runs.",
+      }));
     const onConnectError = (error: Error) =>
       setState((previous) => ({ ...previous, connected: false, error: error.message }));
 
@@ -65,6 +72,7 @@ export function useRunEvents(runId: string): RunEventsState {
     socket.on("run:status", onStatus);
     socket.on("disconnect", onDisconnect);
     socket.on("connect_error", onConnectError);
+    socket.on("team:access-revoked", onRevoked);
     return () => {
       socket.emit("run:unsubscribe", { runId });
       socket.removeAllListeners();

@@ -1,12 +1,13 @@
 /**
  * tRPC set-up in three parts (create-t3-app's shape): context, initialisation, procedures.
- * Authorization happens here and only here: `teamProcedure` and `workflowProcedure` load the caller's
- * membership once; routers check the role with `requireRole`.
+ * Authorization happens here and only here: team, workflow and run procedures declare the action they
+ * need (src/server/auth/permissions.ts) and load the caller's membership once.
  */
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Session } from "next-auth";
 import superjson from "superjson";
 import { ZodError, z } from "zod";
+import { type Action, can, refusalMessage } from "~/server/auth/permissions";
 import { db } from "~/server/db";
 import { errorReference, internalErrorMessage } from "~/server/error-reference";
 
@@ -22,45 +23,41 @@ export function createTRPCContext(opts: { headers: Headers; session: Session | n
 
 // ── 2. Initialisation ──────────────────────────────────────────────────────
 
-const t = initTRPC.context<TRPCContext>().create({
-  transformer: superjson,
-  // Internal errors (Prisma, drivers, bugs) reach clients as a generic message with a reference;
-  // the route handler's onError logs the real error under the same reference.
-  errorFormatter({ shape, error }) {
-    const zodError = error.cause instanceof ZodError ? z.flattenError(error.cause) : null;
-    if (error.code !== "INTERNAL_SERVER_ERROR") return { ...shape, data: { ...shape.data, zodError } };
-    const requestId = errorReference(error);
-    const { stack: _stack, ...data } = shape.data;
-    return { ...shape, message: internalErrorMessage(requestId), data: { ...data, requestId, zodError } };
-  },
-});
+/**
+ * What each procedure declares about who may call it: anyone (`public`), any signed-in user acting for
+ * themself (`user`), or a member of the team owning the input's team, workflow or run whose role allows
+ * `action` (src/server/auth/permissions.ts). The permission matrix test reads it off every procedure.
+ */
+export type ProcedureMeta = {
+  permission: { scope: "public" | "user" } | { scope: "team" | "workflow" | "run"; action: Action };
+};
+
+const t = initTRPC
+  .context<TRPCContext>()
+  .meta<ProcedureMeta>()
+  .create({
+    transformer: superjson,
+    // Internal errors (Prisma, drivers, bugs) reach clients as a generic message with a reference;
+    // the route handler's onError logs the real error under the same reference.
+    errorFormatter({ shape, error }) {
+      const zodError = error.cause instanceof ZodError ? z.flattenError(error.cause) : null;
+      if (error.code !== "INTERNAL_SERVER_ERROR") return { ...shape, data: { ...shape.data, zodError } };
+      const requestId = errorReference(error);
+      const { stack: _stack, ...data } = shape.data;
+      return { ...shape, message: internalErrorMessage(requestId), data: { ...data, requestId, zodError } };
+    },
+  });
 
 export const createCallerFactory = t.createCallerFactory;
 export const createTRPCRouter = t.router;
 
 // ── 3. Procedures ──────────────────────────────────────────────────────────
 
-/** Team roles from least to most privileged. */
-export const roles = ["viewer", "editor", "admin", "owner"] as const;
-export type Role = (typeof roles)[number];
-
-/** Whether `role` is at least `minimum` (viewer < editor < admin < owner). */
-export function hasRole(role: Role, minimum: Role): boolean {
-  return roles.indexOf(role) >= roles.indexOf(minimum);
-}
-
-/** Throw FORBIDDEN unless the caller's membership carries at least `minimum`. */
-export function requireRole(membership: { role: Role }, minimum: Role): void {
-  if (!hasRole(membership.role, minimum)) {
-    throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${minimum} role or higher.` });
-  }
-}
-
 /** Anyone, signed in or not. */
-export const publicProcedure = t.procedure;
+export const publicProcedure = t.procedure.meta({ permission: { scope: "public" } });
 
-/** A signed-in user; `ctx.session` is narrowed to non-null. */
-export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+/** A signed-in user, acting for themself (no team); `ctx.session` is narrowed to non-null. */
+export const protectedProcedure = t.procedure.meta({ permission: { scope: "user" } }).use(({ ctx, next }) => {
   if (!ctx.session?.user?.id) throw new TRPCError({ code: "UNAUTHORIZED" });
   return next({ ctx: { ...ctx, session: { ...ctx.session, user: ctx.session.user } } });
 });
@@ -75,47 +72,67 @@ async function loadMembership(client: typeof db, teamId: string, userId: string)
 }
 
 /**
- * A procedure scoped to one team named by `input.teamId`: loads the caller's membership and role once.
- * Not a member → NOT_FOUND (a team you cannot see does not exist for you).
+ * The check every team-scoped procedure runs: a member of the team (else NOT_FOUND naming `what`, as if
+ * it did not exist) whose role allows `action` (else FORBIDDEN).
  */
-export const teamProcedure = protectedProcedure
-  .input(z.object({ teamId: z.string().min(1).max(64) }))
-  .use(async ({ ctx, input, next }) => {
-    const membership = await loadMembership(ctx.db, input.teamId, ctx.session.user.id);
-    if (!membership) throw notFound("Team");
-    return next({ ctx: { team: membership.team, membership: { role: membership.role } } });
-  });
+async function authorize(
+  ctx: { db: typeof db },
+  teamId: string,
+  userId: string,
+  action: Action,
+  what: string,
+) {
+  const membership = await loadMembership(ctx.db, teamId, userId);
+  if (!membership) throw notFound(what);
+  if (!can(membership.role, action))
+    throw new TRPCError({ code: "FORBIDDEN", message: refusalMessage(action) });
+  return { team: membership.team, membership: { role: membership.role } };
+}
 
 /**
- * A procedure on one workflow named by `input.workflowId`: loads the workflow's team and the caller's
- * membership in it, in the same place. Another team's workflow → NOT_FOUND, nothing read or changed.
+ * A procedure scoped to one team named by `input.teamId`, needing `action` there: loads the caller's
+ * membership and role once. Not a member → NOT_FOUND (a team you cannot see does not exist for you).
  */
-export const workflowProcedure = protectedProcedure
-  .input(z.object({ workflowId: z.string().min(1).max(64) }))
-  .use(async ({ ctx, input, next }) => {
-    const workflow = await ctx.db.workflow.findUnique({
-      where: { id: input.workflowId },
-      select: { id: true, teamId: true },
-    });
-    const membership = workflow && (await loadMembership(ctx.db, workflow.teamId, ctx.session.user.id));
-    if (!workflow || !membership) throw notFound("Workflow");
-    return next({
-      ctx: { workflowRef: workflow, team: membership.team, membership: { role: membership.role } },
-    });
-  });
+export const teamProcedure = (action: Action) =>
+  protectedProcedure
+    .meta({ permission: { scope: "team", action } })
+    .input(z.object({ teamId: z.string().min(1).max(64) }))
+    .use(async ({ ctx, input, next }) =>
+      next({ ctx: await authorize(ctx, input.teamId, ctx.session.user.id, action, "Team") }),
+    );
 
 /**
- * A procedure on one run named by `input.runId`, authorised against the run's team exactly like
+ * A procedure on one workflow named by `input.workflowId`, needing `action` in the workflow's team.
+ * Another team's workflow → NOT_FOUND, nothing read or changed.
+ */
+export const workflowProcedure = (action: Action) =>
+  protectedProcedure
+    .meta({ permission: { scope: "workflow", action } })
+    .input(z.object({ workflowId: z.string().min(1).max(64) }))
+    .use(async ({ ctx, input, next }) => {
+      const workflow = await ctx.db.workflow.findUnique({
+        where: { id: input.workflowId },
+        select: { id: true, teamId: true },
+      });
+      if (!workflow) throw notFound("Workflow");
+      const access = await authorize(ctx, workflow.teamId, ctx.session.user.id, action, "Workflow");
+      return next({ ctx: { workflowRef: workflow, ...access } });
+    });
+
+/**
+ * A procedure on one run named by `input.runId`, needing `action` in the run's team, like
  * `workflowProcedure`: another team's run → NOT_FOUND.
  */
-export const runProcedure = protectedProcedure
-  .input(z.object({ runId: z.string().min(1).max(64) }))
-  .use(async ({ ctx, input, next }) => {
-    const run = await ctx.db.run.findUnique({
-      where: { id: input.runId },
-      select: { id: true, teamId: true },
+export const runProcedure = (action: Action) =>
+  protectedProcedure
+    .meta({ permission: { scope: "run", action } })
+    .input(z.object({ runId: z.string().min(1).max(64) }))
+    .use(async ({ ctx, input, next }) => {
+      const run = await ctx.db.run.findUnique({
+        where: { id: input.runId },
+        select: { id: true, teamId: true },
+      });
+      if (!run) throw notFound("Run");
+      const access = await authorize(ctx, run.teamId, ctx.session.user.id, action, "Run");
+      return next({ ctx: { runRef: run, ...access } });
     });
-    const membership = run && (await loadMembership(ctx.db, run.teamId, ctx.session.user.id));
-    if (!run || !membership) throw notFound("Run");
-    return next({ ctx: { runRef: run, team: membership.team, membership: { role: membership.role } } });
-  });

@@ -15,8 +15,8 @@ const refusals: Record<Exclude<SignUpMode, "open">, string> = {
 
 /**
  * Why a new account may not be created now, or null when it may. `invitationAccepted`: the person
- * arrived with an invitation the caller has checked and found valid (invitations come with teams;
- * until then no caller has one, so `invite` refuses everyone, like `closed`).
+ * arrived with an invitation link the caller has checked and found valid
+ * (src/server/teams/invitation-sign-up.ts).
  */
 export function signUpRefusal(
   options: { invitationAccepted?: boolean } = {},

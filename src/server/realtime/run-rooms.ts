@@ -2,10 +2,13 @@ import type { Server, Socket } from "socket.io";
 import { z } from "zod";
 import type { RunEvent } from "~/agents/events";
 import { databaseInt } from "~/graph";
+import { can } from "~/server/auth/permissions";
+import { userFromCookieHeader } from "~/server/auth/session-cookie";
 import type { SocketData } from "~/server/auth/socket-auth";
 import type { PrismaClient } from "~/server/db";
 import { listEventsAfter } from "~/server/runs/run-store";
 import { RUN_EVENTS, runRoom } from "./run-event-publisher";
+import { followedRunsSchema, setRealtimeServer, teamMemberRoom, userRoom } from "./socket-access";
 
 const subscribeSchema = z.object({
   runId: z.string().min(1).max(64),
@@ -15,20 +18,29 @@ const subscribeSchema = z.object({
 export type SubscribeAck = { ok: true; status: string; lastSeq: number } | { ok: false; error: string };
 
 /**
- * Run rooms: `run:subscribe {runId, afterSeq}` joins the run's room after checking the caller's
- * membership in the run's team (another team's run answers "not found", like the API), then sends
- * every stored event after `afterSeq`. The room is joined before reading the store, and events are
- * published only once stored, so nothing falls between; a client drops any seq it already has.
+ * Run rooms: `run:subscribe {runId, afterSeq}` re-checks the session (a user signed out everywhere is
+ * disconnected) and the caller's `view` permission in the run's team (src/server/auth/permissions.ts;
+ * another team's run answers "not found", like the API), joins the run's room, then sends every stored
+ * event after `afterSeq`. The room is joined before reading the store, and events are published only
+ * once stored, so nothing falls between; a client drops any seq it already has. Also makes `io` the
+ * server that revocations reach (src/server/realtime/socket-access.ts).
  */
 export function attachRunRooms(io: Server, db: PrismaClient): void {
+  setRealtimeServer(io);
   io.on("connection", (socket: Socket) => {
     const { user } = socket.data as SocketData;
+    void socket.join(userRoom(user.id));
 
     socket.on("run:subscribe", async (raw: unknown, ack?: (response: SubscribeAck) => void) => {
       const reply = typeof ack === "function" ? ack : () => undefined;
       const parsed = subscribeSchema.safeParse(raw);
       if (!parsed.success) return reply({ ok: false, error: "Expected { runId, afterSeq }." });
       const { runId, afterSeq } = parsed.data;
+      if (!(await userFromCookieHeader(socket.handshake.headers.cookie))) {
+        reply({ ok: false, error: "Signed out." });
+        socket.disconnect(true);
+        return;
+      }
       const run = await db.run.findUnique({ where: { id: runId }, select: { teamId: true, status: true } });
       const member =
         run &&
@@ -36,8 +48,12 @@ export function attachRunRooms(io: Server, db: PrismaClient): void {
           where: { teamId_userId: { teamId: run.teamId, userId: user.id } },
           select: { role: true },
         }));
-      if (!run || !member) return reply({ ok: false, error: "Run not found." });
-      await socket.join(runRoom(runId));
+      if (!run || !member || !can(member.role, "view")) return reply({ ok: false, error: "Run not found." });
+      socket.data.followedRuns = {
+        ...followedRunsSchema.parse(socket.data.followedRuns),
+        [runId]: run.teamId,
+      };
+      await socket.join([runRoom(runId), teamMemberRoom(run.teamId, user.id)]);
       let cursor = afterSeq;
       for (;;) {
         const page: RunEvent[] = await listEventsAfter(db, runId, cursor, 500);
@@ -51,7 +67,12 @@ export function attachRunRooms(io: Server, db: PrismaClient): void {
 
     socket.on("run:unsubscribe", async (raw: unknown) => {
       const parsed = z.object({ runId: z.string().min(1).max(64) }).safeParse(raw);
-      if (parsed.success) await socket.leave(runRoom(parsed.data.runId));
+      if (!parsed.success) return;
+      const { [parsed.data.runId]: _left, ...stillFollowed } = followedRunsSchema.parse(
+        socket.data.followedRuns,
+      );
+      socket.data.followedRuns = stillFollowed;
+      await socket.leave(runRoom(parsed.data.runId));
     });
   });
 }

@@ -1,11 +1,12 @@
 import type { BuildAgentDeps } from "~/agents";
-import { createExecutor, PyodidePool, parseDockerHost } from "~/agents/executors";
+import { createExecutor, PyodidePool } from "~/agents/executors";
 import { env } from "~/env";
 import type { AgentSpec } from "~/graph/agent-spec";
 import { withInstallationModel } from "~/graph/key-binding";
 import type { PrismaClient } from "~/server/db";
 import { type SecretsKeyring, secretsKeyring } from "~/server/secrets/keys";
 import { resolveTeamSecret } from "~/server/secrets/team-secrets";
+import { executorHostFromEnv } from "./executor-host";
 import { mayUseLocalExecutor } from "./local-executor-policy";
 import type { RunTeam } from "./process-run";
 import { environmentSecret, outboundPolicy } from "./providers";
@@ -23,13 +24,10 @@ export function createAgentDeps(
   depsFor(team: RunTeam): BuildAgentDeps;
   close(): Promise<void>;
 } {
-  const docker = parseDockerHost(env.DOCKER_HOST);
-  const dockerConnection = {
-    dockerSocketPath: docker.socketPath,
-    dockerHost: docker.host,
-    dockerPort: docker.port,
-  };
-  const pool = env.PYODIDE_POOL_SIZE > 0 ? new PyodidePool({ size: env.PYODIDE_POOL_SIZE }) : undefined;
+  const host = executorHostFromEnv(env);
+  const memoryMb = env.SANDBOX_MEMORY_MB;
+  const pool =
+    env.PYODIDE_POOL_SIZE > 0 ? new PyodidePool({ size: env.PYODIDE_POOL_SIZE, memoryMb }) : undefined;
   // One policy object for every run: its guard and connection pool are shared.
   const outbound = outboundPolicy();
   const depsFor = (team: RunTeam): BuildAgentDeps => ({
@@ -40,11 +38,12 @@ export function createAgentDeps(
     streamOutputs: true,
     createExecutor: (spec, options) =>
       createExecutor(spec, {
+        ...host,
         ...options,
+        memoryMb: options?.memoryMb ?? memoryMb,
         allowLocal: mayUseLocalExecutor(team.slug),
         pyodidePool: pool,
-        dockerImage: env.SANDBOX_IMAGE,
-        ...dockerConnection,
+        pyodidePoolMemoryMb: memoryMb,
       }),
   });
   return { depsFor, close: async () => pool?.close() };

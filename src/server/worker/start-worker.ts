@@ -5,6 +5,7 @@ import { createAgentDeps, withInstallationDefaults } from "~/server/runs/agent-d
 import { refuseLocalExecutorUnlessAllowed } from "~/server/runs/local-executor-policy";
 import { createRunProcessor } from "~/server/runs/process-run";
 import type { RunServices } from "~/server/runs/run-services";
+import { checkSandboxIsolation, refuseSandboxOutsideLimits } from "~/server/runs/sandbox-policy";
 import { secretsKeyring } from "~/server/secrets/keys";
 
 export interface StartWorkerOptions {
@@ -23,12 +24,14 @@ export function startWorker(options: StartWorkerOptions): { stop(graceMs?: numbe
   // Refuses to start a production worker without SECRETS_KEY.
   secretsKeyring();
   const agent = createAgentDeps(options.db);
+  checkSandboxIsolation({ logger: options.logger });
   const processor = createRunProcessor({
     db: options.db,
     publisher: options.publisher,
     control: options.services.control,
     agentDeps: agent.depsFor,
-    prepareSpec: (spec, team) => refuseLocalExecutorUnlessAllowed(withInstallationDefaults(spec), team.slug),
+    prepareSpec: (spec, team) =>
+      refuseSandboxOutsideLimits(refuseLocalExecutorUnlessAllowed(withInstallationDefaults(spec), team.slug)),
     logger: options.logger,
   });
   options.services.queue.work(processor, { concurrency: options.concurrency });

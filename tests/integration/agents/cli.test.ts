@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -62,6 +62,34 @@ describe("npm run agent", () => {
     expect(stdout).toContain("  ▶ manager/calculator (code");
     expect(stdout).toContain("⚙ calculator(");
     expect(stdout).toMatch(/Result \(success, \d+ ms, \d+ in \/ \d+ out tokens\):\n17 × 23 is 391\./);
+  });
+
+  it("runs the engine's multi-step path with --authorized-imports '*' (the hostile suites' best case)", async () => {
+    const spec = join(dir, "walker.json");
+    writeFileSync(
+      spec,
+      JSON.stringify({
+        type: "code",
+        name: "walker",
+        maxSteps: 3,
+        model: {
+          provider: "replay",
+          transcript: [
+            "Thought: walk the heap\n<code>\nimport gc\nkinds = sorted({type(o).__name__ for o in gc.get_objects()})\n</code>",
+            "Thought: report\n<code>\nfinal_answer('list' in kinds)\n</code>",
+          ],
+        },
+        executor: { kind: "pyodide" },
+      }),
+    );
+    const { stdout } = await cli([spec, "Walk the heap", "--authorized-imports", "*", "--json"]);
+    const lines = stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    const result = lines.pop();
+    expect(result).toMatchObject({ type: "result", state: "success", output: true });
+    expect(lines.filter((event) => event.type === "code_action")).toHaveLength(2);
   });
 
   it("fails clearly on a bad spec", async () => {

@@ -275,7 +275,7 @@ describe("CodeAgent", () => {
   });
 
   it("cancels within the current code action", async () => {
-    server.enqueue(code("x = 1"), code("while True:\n    pass"));
+    server.enqueue(code("x = 1"), code("while True:\n    sum(range(10**6))"));
     const controller = new AbortController();
     let abortedAt = 0;
     const agent = codeAgent({

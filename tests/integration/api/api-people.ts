@@ -13,12 +13,15 @@ export async function apiPeople() {
   const { signUp } = await import("~/server/auth/sign-up");
   type Caller = ReturnType<typeof createCaller>;
 
-  /** A caller for this user (signed in), or for nobody (null: signed out). */
-  function callerFor(user: { id: string; name: string; email: string } | null): Caller {
+  /** A caller for this user (signed in), or for nobody (null: signed out), with these request headers. */
+  function callerFor(
+    user: { id: string; name: string; email: string } | null,
+    headers = new Headers(),
+  ): Caller {
     const session: Session | null = user
       ? { user, expires: new Date(Date.now() + 3_600_000).toISOString() }
       : null;
-    return createCaller({ db, session, headers: new Headers() });
+    return createCaller({ db, session, headers });
   }
 
   /** Sign a new user up (which makes their team) and return their ids and caller. */

@@ -26,8 +26,9 @@ defineExecutorContract("pyodide", (options) =>
 );
 
 describe("pyodide warm pool", () => {
-  it("hands out a booted worker in under 50 ms", async () => {
-    await pool.warm(1);
+  it("hands out a booted sandbox process in under 50 ms", async () => {
+    // Every pool process booted: a boot running meanwhile would take the CPU this measures.
+    await pool.warm();
     const started = performance.now();
     const executor = await createExecutor(
       { kind: "pyodide" },
@@ -40,7 +41,7 @@ describe("pyodide warm pool", () => {
     expect(took).toBeLessThan(50);
   });
 
-  it("never gives the same worker to two runs", async () => {
+  it("never gives the same sandbox process to two runs", async () => {
     await pool.warm(2);
     const options = {
       pyodidePool: pool,

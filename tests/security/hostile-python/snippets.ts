@@ -13,7 +13,9 @@ import type { CodeErrorType } from "~/agents/executors/python-executor";
  * marker file (a path on the host) was created.
  *
  * Placeholders: {{CANARY_FILE}} (host file holding the secret), {{HOST_MARKER}} (host path that must
- * not come to exist).
+ * not come to exist), {{HOST_PORT}} (a TCP listener on the host's 127.0.0.1 that must see no connection).
+ * {{PROJECT_FILE}} is this checkout's package.json, a file every host running the tests has.
+ * The host's environment also holds the secret (TROUPE_HOSTILE_CANARY), so reading it shows up too.
  */
 export type HostileOutcome = CodeErrorType | "contained" | "escapes";
 export type ExecutorKind = "pyodide" | "docker" | "local";
@@ -25,12 +27,54 @@ export interface HostileSnippet {
   /** Run with this import policy (["*"] = as if the policy layer were bypassed: the sandbox must still hold). */
   authorizedImports?: string[];
   timeoutMs?: number;
+  /** A second action on the same sandbox (state carried over), checked for escape signs like the first. */
+  followUp?: string;
+  /** Pause before `followUp` (a model thinking between steps), so host-side promises can settle. */
+  followUpAfterMs?: number;
   expect: HostileOutcome;
   /** Per-executor exceptions to `expect`. */
   on?: Partial<Record<ExecutorKind, HostileOutcome>>;
 }
 
 const ANY = ["*"];
+
+/**
+ * Every JsProxy reachable from Python through gc referents (JsLoader → module proxy, finder tables,
+ * cells holding the bridge…), with the attributes that lead back to Pyodide's API, loader or FS.
+ * Empty outside Pyodide.
+ */
+const JS_SIDE = `import gc
+proxies = []
+for o in gc.get_objects():
+    try:
+        refs = gc.get_referents(o)
+    except Exception:
+        continue
+    for r in refs:
+        items = list(r.values()) if type(r) is dict else [r]
+        for c in items:
+            if type(c).__name__.startswith('Js') and type(type(c)).__name__ != 'type':
+                proxies.append(c)
+handles = []
+for p in proxies:
+    for name in ('loadBinaryFile', '_api', 'api', 'FS', '_module', 'pyodide_py', 'mountNodeFS', 'jsproxy'):
+        try:
+            handles.append((name, getattr(p, name)))
+        except Exception:
+            pass
+for name, h in list(handles):
+    for inner in ('loadBinaryFile', 'FS', '_module'):
+        try:
+            handles.append((name + '.' + inner, getattr(h, inner)))
+        except Exception:
+            pass
+def leaked(data):
+    try:
+        text = bytes(data.to_py() if hasattr(data, 'to_py') else data).decode('latin-1')
+    except Exception:
+        text = str(data)
+    return 'ESCAPED ' + text[:200] if ('canary-' in text or '=' in text) else None
+`;
 
 /** `gc` walk to a Pyodide module object (empty list outside Pyodide). */
 const findModule = (name: string) =>
@@ -294,6 +338,79 @@ export const hostileSnippets: HostileSnippet[] = [
     authorizedImports: ANY,
     expect: "contained",
   },
+  // --- the JS side of Pyodide reached through gc (issue 13): worthless even when reached -------------
+  {
+    id: "gc-jsloader-loadbinaryfile",
+    title: "gc → JsLoader → API.loadBinaryFile('/proc/self/environ'), read in the next step",
+    code: `${JS_SIDE}pending = []
+for name, h in handles:
+    if name.endswith('loadBinaryFile'):
+        for path in ('/proc/self/environ', '{{CANARY_FILE}}'):
+            try:
+                pending.append(h(path))
+            except Exception as e:
+                pending.append(str(e)[:100])
+len(pending)`,
+    followUp: `found = []
+for f in pending:
+    try:
+        r = f.result() if hasattr(f, 'result') else f
+        hit = leaked(r)
+        if hit:
+            found.append(hit)
+    except Exception as e:
+        found.append('error: ' + str(e)[:100])
+[x for x in found if x.startswith('ESCAPED')] or 'none'`,
+    followUpAfterMs: 1000,
+    authorizedImports: ANY,
+    expect: "contained",
+  },
+  {
+    id: "api-walk-fs",
+    title: "gc → _api / FS → readFile of the environment and a host file, NODEFS mount of /",
+    code: `${JS_SIDE}found = []
+for name, h in handles:
+    if name.endswith('FS'):
+        for path in ('/proc/self/environ', '{{CANARY_FILE}}'):
+            try:
+                hit = leaked(h.readFile(path))
+                if hit:
+                    found.append(hit)
+            except Exception:
+                pass
+        try:
+            h.mkdir('/host')
+            h.mount(h.filesystems.NODEFS, {'root': '/'}, '/host')
+            hit = leaked(h.readFile('/host{{CANARY_FILE}}'))
+            if hit:
+                found.append(hit)
+        except Exception:
+            pass
+    if name.endswith('mountNodeFS'):
+        try:
+            h('/host2', '/')
+            found.append('ESCAPED mountNodeFS worked')
+        except Exception:
+            pass
+found or 'none'`,
+    authorizedImports: ANY,
+    expect: "contained",
+  },
+  {
+    id: "proc-self-environ",
+    title: "read /proc/self/environ and /proc/1/environ",
+    code: "import io\nout = []\nfor p in ('/proc/self/environ', '/proc/1/environ'):\n    try:\n        out.append(io.open(p, 'rb').read().decode('latin-1'))\n    except Exception as e:\n        out.append(str(e))\n'ESCAPED' if any('TROUPE_HOSTILE_CANARY' in x for x in out) else out",
+    authorizedImports: ANY,
+    expect: "contained",
+  },
+  {
+    id: "loopback-listener",
+    title: "TCP connection to a listener on the host's 127.0.0.1",
+    code: "import socket\ns = socket.create_connection(('127.0.0.1', {{HOST_PORT}}), timeout=2)\ns.sendall(b'hello')\n'ESCAPED'",
+    authorizedImports: ANY,
+    expect: "contained",
+    on: { local: "escapes" },
+  },
   // --- Pyodide's way back to JavaScript (ImportError or nothing found elsewhere) ---------------------
   {
     id: "js-module",
@@ -354,7 +471,7 @@ export const hostileSnippets: HostileSnippet[] = [
   {
     id: "host-tree-visible",
     title: "see the host's project tree",
-    code: "import os\n'ESCAPED' if os.path.exists('/work/main/package.json') or os.path.exists('{{CANARY_FILE}}') else sorted(os.listdir('/'))",
+    code: "import os\n'ESCAPED' if os.path.exists('{{PROJECT_FILE}}') or os.path.exists('{{CANARY_FILE}}') else sorted(os.listdir('/'))",
     authorizedImports: ANY,
     expect: "contained",
     on: { local: "escapes" },

@@ -185,6 +185,34 @@ describe("library agent nodes", () => {
     ]);
   });
 
+  it("holds a shared agent's sandbox to the operator's limits", () => {
+    const shared: AgentSpec = {
+      ...helperSpec(),
+      type: "code",
+      executor: { kind: "docker", image: "someone/else:latest", memoryMb: 4096 },
+    };
+    const issues = validate(pinned(3), {
+      catalog: {
+        builtinTools: builtinToolNames,
+        libraryTools: [],
+        libraryAgents: [{ itemId: "item1", version: 3, name: "helper", agent: shared }],
+      },
+      sandboxLimits: {
+        images: ["troupe-sandbox:latest"],
+        maxMemoryMb: 1024,
+        maxCpus: 2,
+        maxTimeoutSeconds: 60,
+      },
+    });
+    expect(issues.map((i) => [i.code, i.path])).toEqual([
+      ["sandbox-over-limit", ["nodes", 2, "data", "library"]],
+      ["sandbox-over-limit", ["nodes", 2, "data", "library"]],
+    ]);
+    expect(issues[0]?.message).toContain(
+      'Library agent "helper": "helper": Docker image "someone/else:latest"',
+    );
+  });
+
   it("refuses a shared agent's tool that would send an installation key, unless a team secret of that name shadows it", () => {
     const helper = helperSpec();
     const shared: AgentSpec = {

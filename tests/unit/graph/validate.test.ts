@@ -7,6 +7,7 @@ import {
   type WorkflowDocument,
   type WorkflowNode,
 } from "~/graph";
+import type { SandboxNodeData } from "~/graph/workflow-document";
 import { loadFixture } from "./load-fixture";
 
 const agent = (id: string, name: string, agentType: "code" | "toolCalling" = "code"): WorkflowNode => ({
@@ -248,6 +249,60 @@ describe("validate", () => {
     ]);
     expect(validate(withSandbox("local"), { allowLocalExecutor: true })).toEqual([]);
     expect(validate(withSandbox("pyodide"), { allowLocalExecutor: false })).toEqual([]);
+  });
+
+  it("marks a Docker image outside the allow-list and settings above the operator's maxima as errors", () => {
+    const limits = {
+      images: ["troupe-sandbox:latest"],
+      maxMemoryMb: 2048,
+      maxCpus: 2,
+      maxTimeoutSeconds: 300,
+    };
+    const withSandbox = (data: SandboxNodeData) =>
+      docOf(
+        [agent("a", "coder"), model("m"), { id: "s", type: "sandbox", position: { x: 0, y: 0 }, data }],
+        [edge("uses-model", "a", "m"), edge("runs-in", "a", "s")],
+      );
+    const over = withSandbox({
+      kind: "docker",
+      image: "attacker/miner:latest",
+      memoryMb: 4096,
+      cpus: 8,
+      timeoutSeconds: 3600,
+    });
+    expect(validate(over, { sandboxLimits: limits })).toEqual([
+      {
+        code: "sandbox-over-limit",
+        severity: "error",
+        nodeId: "s",
+        path: ["nodes", 2, "data", "image"],
+        message: 'Docker image "attacker/miner:latest" is not one this server allows (troupe-sandbox:latest)',
+      },
+      {
+        code: "sandbox-over-limit",
+        severity: "error",
+        nodeId: "s",
+        path: ["nodes", 2, "data", "memoryMb"],
+        message: "Sandbox memory 4096 MB is above this server's maximum of 2048 MB",
+      },
+      {
+        code: "sandbox-over-limit",
+        severity: "error",
+        nodeId: "s",
+        path: ["nodes", 2, "data", "cpus"],
+        message: "Sandbox CPUs 8 are above this server's maximum of 2",
+      },
+      {
+        code: "sandbox-over-limit",
+        severity: "error",
+        nodeId: "s",
+        path: ["nodes", 2, "data", "timeoutSeconds"],
+        message: "Sandbox timeout 3600 s is above this server's maximum of 300 s",
+      },
+    ]);
+    const within = withSandbox({ kind: "docker", image: "troupe-sandbox:latest", memoryMb: 2048, cpus: 2 });
+    expect(validate(within, { sandboxLimits: limits })).toEqual([]);
+    expect(validate(withSandbox({ kind: "docker" }), { sandboxLimits: limits })).toEqual([]);
   });
 
   it("rejects dangling, mis-kinded and duplicate edges as structural", () => {

@@ -20,6 +20,17 @@ describe("tenant bounds in the environment", () => {
     );
   });
 
+  it("bounds sandboxes by default: 512 MB each, images from SANDBOX_IMAGES, operator maxima", () => {
+    const defaults = parseEnv({});
+    expect(defaults.SANDBOX_MEMORY_MB).toBe(512);
+    expect(defaults.SANDBOX_IMAGES).toEqual([]);
+    expect(defaults.SANDBOX_MAX_MEMORY_MB).toBe(2048);
+    expect(defaults.SANDBOX_MAX_CPUS).toBe(2);
+    expect(defaults.SANDBOX_MAX_TIMEOUT_SECONDS).toBe(300);
+    expect(parseEnv({ SANDBOX_IMAGES: " a:1, b:2 ,," }).SANDBOX_IMAGES).toEqual(["a:1", "b:2"]);
+    expect(() => parseEnv({ SANDBOX_MEMORY_MB: "10" })).toThrow(/SANDBOX_MEMORY_MB/);
+  });
+
   it("reads TRUST_PROXY as a number of proxies, none by default", () => {
     expect(parseEnv({}).TRUST_PROXY).toBe(0);
     expect(parseEnv({ TRUST_PROXY: "true" }).TRUST_PROXY).toBe(1);

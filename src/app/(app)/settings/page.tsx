@@ -51,7 +51,12 @@ export default async function SettingsPage() {
         <Card>
           <CardHeader>
             <CardTitle>{team?.name ?? "Team"}</CardTitle>
-            <CardDescription>People in this team and what they may do.</CardDescription>
+            <CardDescription>
+              People in this team and what they may do.{" "}
+              <Link href="/team" className="font-medium text-primary underline-offset-4 hover:underline">
+                Manage the team
+              </Link>
+            </CardDescription>
           </CardHeader>
           <CardContent className="p-0 pb-2">
             <ul aria-label="Team members" className="divide-y divide-border">

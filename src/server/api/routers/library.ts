@@ -21,7 +21,7 @@ import {
   withoutNul,
   workflowDocumentSchema,
 } from "~/graph";
-import { createTRPCRouter, requireRole, teamProcedure } from "~/server/api/trpc";
+import { createTRPCRouter, teamProcedure } from "~/server/api/trpc";
 import { type Prisma, type PrismaClient, retryOnUniqueViolation } from "~/server/db";
 import { teamToolCatalog } from "~/server/library/catalog";
 import { mayUseLocalExecutor } from "~/server/runs/local-executor-policy";
@@ -195,77 +195,79 @@ export const libraryRouter = createTRPCRouter({
    * (case-insensitive); `itemKind` keeps tools or agents. An item's `kind` is its tool kind (python,
    * http) or "agent".
    */
-  list: teamProcedure.input(listInputSchema).query(async ({ ctx, input }) => {
-    const rows = await ctx.db.libraryItem.findMany({
-      where: {
-        teamId: ctx.team.id,
-        ...(input.itemKind ? { kind: input.itemKind } : {}),
-        ...(input.search
-          ? {
-              OR: [
-                { name: { contains: input.search, mode: "insensitive" as const } },
-                { description: { contains: input.search, mode: "insensitive" as const } },
-              ],
-            }
-          : {}),
-      },
-      orderBy: [{ name: "asc" }, { id: "asc" }],
-      ...pageQuery(input),
-      select: {
-        id: true,
-        name: true,
-        kind: true,
-        description: true,
-        latestVersion: true,
-        createdAt: true,
-        updatedAt: true,
-        createdBy: { select: { name: true, email: true } },
-        versions: {
-          orderBy: { version: "desc" },
-          select: {
-            version: true,
-            message: true,
-            tool: true,
-            agent: true,
-            graph: true,
-            createdAt: true,
-            createdBy: { select: { name: true, email: true } },
+  list: teamProcedure("view")
+    .input(listInputSchema)
+    .query(async ({ ctx, input }) => {
+      const rows = await ctx.db.libraryItem.findMany({
+        where: {
+          teamId: ctx.team.id,
+          ...(input.itemKind ? { kind: input.itemKind } : {}),
+          ...(input.search
+            ? {
+                OR: [
+                  { name: { contains: input.search, mode: "insensitive" as const } },
+                  { description: { contains: input.search, mode: "insensitive" as const } },
+                ],
+              }
+            : {}),
+        },
+        orderBy: [{ name: "asc" }, { id: "asc" }],
+        ...pageQuery(input),
+        select: {
+          id: true,
+          name: true,
+          kind: true,
+          description: true,
+          latestVersion: true,
+          createdAt: true,
+          updatedAt: true,
+          createdBy: { select: { name: true, email: true } },
+          versions: {
+            orderBy: { version: "desc" },
+            select: {
+              version: true,
+              message: true,
+              tool: true,
+              agent: true,
+              graph: true,
+              createdAt: true,
+              createdBy: { select: { name: true, email: true } },
+            },
           },
         },
-      },
-    });
-    const { items, nextCursor } = pageOf(rows, input.limit);
-    return {
-      role: ctx.membership.role,
-      nextCursor,
-      items: items.map(({ createdBy, versions, kind: itemKind, ...item }) => {
-        const parsed = versions.flatMap(({ tool, agent, graph, createdBy: by, ...v }) => {
-          const definition = storedDefinition(itemKind, { tool, agent, graph });
-          return definition ? [{ ...v, definition, createdBy: who(by) }] : [];
-        });
-        const latest = parsed[0];
-        return {
-          ...item,
-          itemKind,
-          kind: latest
-            ? "tool" in latest.definition
-              ? latest.definition.tool.kind
-              : ("agent" as const)
-            : null,
-          versionCount: versions.length,
-          createdBy: who(createdBy),
-          latest: latest ? { version: latest.version, ...latest.definition } : null,
-          versions: parsed.map(({ definition, ...v }) => ({ ...v, ...summaryOf(definition) })),
-        };
-      }),
-    };
-  }),
+      });
+      const { items, nextCursor } = pageOf(rows, input.limit);
+      return {
+        role: ctx.membership.role,
+        nextCursor,
+        items: items.map(({ createdBy, versions, kind: itemKind, ...item }) => {
+          const parsed = versions.flatMap(({ tool, agent, graph, createdBy: by, ...v }) => {
+            const definition = storedDefinition(itemKind, { tool, agent, graph });
+            return definition ? [{ ...v, definition, createdBy: who(by) }] : [];
+          });
+          const latest = parsed[0];
+          return {
+            ...item,
+            itemKind,
+            kind: latest
+              ? "tool" in latest.definition
+                ? latest.definition.tool.kind
+                : ("agent" as const)
+              : null,
+            versionCount: versions.length,
+            createdBy: who(createdBy),
+            latest: latest ? { version: latest.version, ...latest.definition } : null,
+            versions: parsed.map(({ definition, ...v }) => ({ ...v, ...summaryOf(definition) })),
+          };
+        }),
+      };
+    }),
 
   /**
    * One version of an item with its definition (what `list` sends only for the latest): `tool` for
    * a tool item, `agent` (spec and sub-graph) for an agent item.
    */
-  version: teamProcedure
+  version: teamProcedure("view")
     .input(z.object({ itemId: itemIdSchema, version: databaseInt(1) }))
     .query(async ({ ctx, input }) => {
       const row = await ctx.db.libraryItemVersion.findFirst({
@@ -302,7 +304,7 @@ export const libraryRouter = createTRPCRouter({
    * that name (nothing new when it is unchanged). Editors and up. Refused with the problem in words
    * (and nothing written) when the tool is incomplete or not shareable.
    */
-  share: teamProcedure
+  share: teamProcedure("shareToLibrary")
     .input(
       z.object({
         /** A python or http tool node's data; checked by `shareableTool` for a precise message. */
@@ -311,7 +313,6 @@ export const libraryRouter = createTRPCRouter({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      requireRole(ctx.membership, "editor");
       const message = checkedMessage(input.message);
       const checked = shareableTool(input.tool);
       if (!checked.ok) throw badRequest(`This tool cannot be shared: ${checked.message}.`);
@@ -343,7 +344,7 @@ export const libraryRouter = createTRPCRouter({
    * or the next version of the item of its name (nothing new when the spec is unchanged). Editors
    * and up. Refused with the problem in words (and nothing written) when the agent cannot compile.
    */
-  shareAgent: teamProcedure
+  shareAgent: teamProcedure("shareToLibrary")
     .input(
       z.object({
         /** The workflow document holding the agent; checked by `shareableAgent`. */
@@ -353,7 +354,6 @@ export const libraryRouter = createTRPCRouter({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      requireRole(ctx.membership, "editor");
       const message = checkedMessage(input.message);
       const providers = configuredProviders();
       // Only the library versions the document pins are loaded; a document that does not parse is
@@ -390,10 +390,13 @@ export const libraryRouter = createTRPCRouter({
    * Delete an item and all its versions (admins and up). Workflows that use it keep their nodes,
    * which then fail validation with "not found in the team library" until replaced.
    */
-  remove: teamProcedure.input(z.object({ itemId: itemIdSchema })).mutation(async ({ ctx, input }) => {
-    requireRole(ctx.membership, "admin");
-    const removed = await ctx.db.libraryItem.deleteMany({ where: { id: input.itemId, teamId: ctx.team.id } });
-    if (removed.count === 0) throw itemNotFound();
-    return { itemId: input.itemId };
-  }),
+  remove: teamProcedure("manageTeam")
+    .input(z.object({ itemId: itemIdSchema }))
+    .mutation(async ({ ctx, input }) => {
+      const removed = await ctx.db.libraryItem.deleteMany({
+        where: { id: input.itemId, teamId: ctx.team.id },
+      });
+      if (removed.count === 0) throw itemNotFound();
+      return { itemId: input.itemId };
+    }),
 });

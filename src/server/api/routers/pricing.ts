@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { text } from "~/graph";
-import { createTRPCRouter, requireRole, teamProcedure } from "~/server/api/trpc";
+import { createTRPCRouter, teamProcedure } from "~/server/api/trpc";
 import { DEFAULT_MODEL_PRICES } from "~/server/runs/pricing";
 
 const modelIdSchema = text().trim().min(1, "Name the model.").max(200);
@@ -11,7 +11,7 @@ const usdPerMillion = z.number().min(0).max(100_000);
  * which win over them (and price models the list does not know). Changing it needs admin.
  */
 export const pricingRouter = createTRPCRouter({
-  list: teamProcedure.query(async ({ ctx }) => {
+  list: teamProcedure("view").query(async ({ ctx }) => {
     const team = await ctx.db.modelPrice.findMany({
       where: { teamId: ctx.team.id },
       orderBy: { model: "asc" },
@@ -20,7 +20,7 @@ export const pricingRouter = createTRPCRouter({
     return { team, defaults: [...DEFAULT_MODEL_PRICES], role: ctx.membership.role };
   }),
 
-  set: teamProcedure
+  set: teamProcedure("manageTeam")
     .input(
       z.object({
         model: modelIdSchema,
@@ -29,7 +29,6 @@ export const pricingRouter = createTRPCRouter({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      requireRole(ctx.membership, "admin");
       const { model, inputUsdPerMillion, outputUsdPerMillion } = input;
       return ctx.db.modelPrice.upsert({
         where: { teamId_model: { teamId: ctx.team.id, model } },
@@ -39,9 +38,10 @@ export const pricingRouter = createTRPCRouter({
       });
     }),
 
-  remove: teamProcedure.input(z.object({ model: modelIdSchema })).mutation(async ({ ctx, input }) => {
-    requireRole(ctx.membership, "admin");
-    await ctx.db.modelPrice.deleteMany({ where: { teamId: ctx.team.id, model: input.model } });
-    return { model: input.model };
-  }),
+  remove: teamProcedure("manageTeam")
+    .input(z.object({ model: modelIdSchema }))
+    .mutation(async ({ ctx, input }) => {
+      await ctx.db.modelPrice.deleteMany({ where: { teamId: ctx.team.id, model: input.model } });
+      return { model: input.model };
+    }),
 });

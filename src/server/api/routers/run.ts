@@ -5,7 +5,6 @@ import { runStatuses } from "~/lib/run-status";
 import {
   createTRPCRouter,
   protectedProcedure,
-  requireRole,
   runProcedure,
   teamProcedure,
   workflowProcedure,
@@ -16,6 +15,7 @@ import { configuredProviders } from "~/server/runs/providers";
 import { createRunWithinLimits, RunLimitError, runBounds } from "~/server/runs/run-limits";
 import { getRunServices } from "~/server/runs/run-services";
 import { isTerminal, listEventsAfter, transitionRun } from "~/server/runs/run-store";
+import { sandboxLimits } from "~/server/runs/sandbox-policy";
 import { teamSecretBindings } from "~/server/secrets/team-secrets";
 
 const runSummary = {
@@ -41,7 +41,7 @@ export const runRouter = createTRPCRouter({
    * operator's bounds: the time limit at most RUN_MAX_TIME_LIMIT_SECONDS, the team's concurrent-run
    * and hourly limits (src/server/runs/run-limits.ts), a default cost cap and the token cap.
    */
-  start: workflowProcedure
+  start: workflowProcedure("run")
     .input(
       z.object({
         task: text()
@@ -59,7 +59,6 @@ export const runRouter = createTRPCRouter({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      requireRole(ctx.membership, "editor");
       const bounds = runBounds();
       if (input.timeLimitSeconds !== undefined && input.timeLimitSeconds > bounds.maxTimeLimitSeconds) {
         throw new TRPCError({
@@ -85,6 +84,7 @@ export const runRouter = createTRPCRouter({
         installationKeys: providers.installationKeys,
         teamSecrets: await teamSecretBindings(ctx.db, ctx.team.id),
         allowLocalExecutor: mayUseLocalExecutor(ctx.team.slug),
+        sandboxLimits: sandboxLimits(),
       });
       if (!compiled.ok) {
         const first = compiled.issues[0]?.message ?? "the graph is incomplete";
@@ -113,7 +113,7 @@ export const runRouter = createTRPCRouter({
       return { runId: run.id };
     }),
 
-  list: teamProcedure
+  list: teamProcedure("view")
     .input(
       z.object({
         workflowId: z.string().max(64).optional(),
@@ -142,7 +142,7 @@ export const runRouter = createTRPCRouter({
       return { items, nextCursor: more ? items.at(-1)?.id : undefined };
     }),
 
-  get: runProcedure.query(async ({ ctx }) => {
+  get: runProcedure("view").query(async ({ ctx }) => {
     const run = await ctx.db.run.findUniqueOrThrow({
       where: { id: ctx.runRef.id },
       select: {
@@ -161,7 +161,7 @@ export const runRouter = createTRPCRouter({
   }),
 
   /** Stored events after a sequence number, in order: replay, and catching up after a reconnect. */
-  events: runProcedure
+  events: runProcedure("view")
     .input(
       z.object({
         afterSeq: databaseInt(-1).default(-1),
@@ -170,8 +170,7 @@ export const runRouter = createTRPCRouter({
     )
     .query(({ ctx, input }) => listEventsAfter(ctx.db, ctx.runRef.id, input.afterSeq, input.limit)),
 
-  cancel: runProcedure.mutation(async ({ ctx }) => {
-    requireRole(ctx.membership, "editor");
+  cancel: runProcedure("run").mutation(async ({ ctx }) => {
     const run = await ctx.db.run.findUniqueOrThrow({
       where: { id: ctx.runRef.id },
       select: { status: true },
@@ -195,10 +194,9 @@ export const runRouter = createTRPCRouter({
   }),
 
   /** Answer a run's `user_input` question. */
-  reply: runProcedure
+  reply: runProcedure("run")
     .input(z.object({ requestId: z.string().min(1).max(200), text: text().max(100_000) }))
     .mutation(async ({ ctx, input }) => {
-      requireRole(ctx.membership, "editor");
       const run = await ctx.db.run.findUniqueOrThrow({
         where: { id: ctx.runRef.id },
         select: { status: true },
@@ -216,7 +214,7 @@ export const runRouter = createTRPCRouter({
     }),
 
   /** Cost per day, tokens by model and cost by workflow over the last `days` days. */
-  stats: teamProcedure
+  stats: teamProcedure("view")
     .input(z.object({ days: z.number().int().min(1).max(365).default(30) }))
     .query(async ({ ctx, input }) => {
       const since = new Date(Date.now() - input.days * 86_400_000);

@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { createTRPCRouter, type Role, requireRole, teamProcedure } from "~/server/api/trpc";
+import { createTRPCRouter, teamProcedure } from "~/server/api/trpc";
+import { can } from "~/server/auth/permissions";
 import { configuredProviders } from "~/server/runs/providers";
 import { secretsKeyring } from "~/server/secrets/keys";
 import {
@@ -12,13 +13,28 @@ import {
   secretValueSchema,
 } from "~/server/secrets/team-secrets";
 
-/**
- * Who may do what with a team's secrets: admins manage them (create, replace, edit, delete),
- * editors use them (see the names, pick them on the canvas, run workflows that name them).
- * The only access rule of this router, so it can become the permission matrix's `manageSecrets`.
- */
-export function requireSecretAccess(membership: { role: Role }, action: "use" | "manage"): void {
-  requireRole(membership, action === "manage" ? "admin" : "editor");
+import { callerAddress, recordAudit } from "~/server/teams/audit";
+
+/** Record a change to a secret in the team's audit log: its name and host, never its value. */
+function auditSecret(
+  ctx: {
+    db: Parameters<typeof recordAudit>[0];
+    team: { id: string };
+    session: { user: { id: string } };
+    headers: Headers;
+  },
+  action: "secret.created" | "secret.value_replaced" | "secret.updated" | "secret.deleted",
+  name: string,
+  details?: Record<string, string | null>,
+) {
+  return recordAudit(ctx.db, {
+    teamId: ctx.team.id,
+    actorId: ctx.session.user.id,
+    action,
+    target: name,
+    ...(details ? { details } : {}),
+    ip: callerAddress(ctx.headers),
+  });
 }
 
 const secretNotFound = (name: string) =>
@@ -34,8 +50,7 @@ export const secretRouter = createTRPCRouter({
    * The team's secrets and the installation's (environment) keys that are set, by name; whether
    * the caller may manage them. What the credentials page and the canvas's secret pickers show.
    */
-  list: teamProcedure.query(async ({ ctx }) => {
-    requireSecretAccess(ctx.membership, "use");
+  list: teamProcedure("edit").query(async ({ ctx }) => {
     const secrets = await ctx.db.teamSecret.findMany({
       where: { teamId: ctx.team.id },
       orderBy: { name: "asc" },
@@ -45,11 +60,11 @@ export const secretRouter = createTRPCRouter({
     return {
       secrets,
       installation: providers.installationKeys.filter((key) => providers.secretNames.includes(key.name)),
-      canManage: ctx.membership.role === "admin" || ctx.membership.role === "owner",
+      canManage: can(ctx.membership.role, "manageSecrets"),
     };
   }),
 
-  create: teamProcedure
+  create: teamProcedure("manageSecrets")
     .input(
       z.object({
         name: secretNameSchema,
@@ -59,7 +74,6 @@ export const secretRouter = createTRPCRouter({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      requireSecretAccess(ctx.membership, "manage");
       const existing = await ctx.db.teamSecret.findUnique({
         where: { teamId_name: { teamId: ctx.team.id, name: input.name } },
         select: { id: true },
@@ -69,7 +83,7 @@ export const secretRouter = createTRPCRouter({
         message: `This team already has a secret named ${input.name}: replace its value instead.`,
       });
       if (existing) throw conflict;
-      return ctx.db.teamSecret
+      const created = await ctx.db.teamSecret
         .create({
           data: {
             teamId: ctx.team.id,
@@ -85,18 +99,20 @@ export const secretRouter = createTRPCRouter({
           if ((error as { code?: unknown }).code === "P2002") throw conflict;
           throw error;
         });
+      await auditSecret(ctx, "secret.created", input.name, { allowedHost: input.allowedHost ?? null });
+      return created;
     }),
 
   /** Replace a secret's value (the old one is gone); its name, host and description stay. */
-  replaceValue: teamProcedure
+  replaceValue: teamProcedure("manageSecrets")
     .input(z.object({ name: secretNameSchema, value: secretValueSchema }))
     .mutation(async ({ ctx, input }) => {
-      requireSecretAccess(ctx.membership, "manage");
       const { count } = await ctx.db.teamSecret.updateMany({
         where: { teamId: ctx.team.id, name: input.name },
         data: sealSecret(secretsKeyring(), ctx.team.id, input.name, input.value),
       });
       if (count === 0) throw secretNotFound(input.name);
+      await auditSecret(ctx, "secret.value_replaced", input.name);
       return ctx.db.teamSecret.findUniqueOrThrow({
         where: { teamId_name: { teamId: ctx.team.id, name: input.name } },
         select: secretSummarySelect,
@@ -104,7 +120,7 @@ export const secretRouter = createTRPCRouter({
     }),
 
   /** Change a secret's allowed host or description (given fields only). */
-  update: teamProcedure
+  update: teamProcedure("manageSecrets")
     .input(
       z.object({
         name: secretNameSchema,
@@ -113,7 +129,6 @@ export const secretRouter = createTRPCRouter({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      requireSecretAccess(ctx.membership, "manage");
       const { count } = await ctx.db.teamSecret.updateMany({
         where: { teamId: ctx.team.id, name: input.name },
         data: {
@@ -122,18 +137,26 @@ export const secretRouter = createTRPCRouter({
         },
       });
       if (count === 0) throw secretNotFound(input.name);
+      await auditSecret(
+        ctx,
+        "secret.updated",
+        input.name,
+        input.allowedHost !== undefined ? { allowedHost: input.allowedHost } : undefined,
+      );
       return ctx.db.teamSecret.findUniqueOrThrow({
         where: { teamId_name: { teamId: ctx.team.id, name: input.name } },
         select: secretSummarySelect,
       });
     }),
 
-  delete: teamProcedure.input(z.object({ name: secretNameSchema })).mutation(async ({ ctx, input }) => {
-    requireSecretAccess(ctx.membership, "manage");
-    const { count } = await ctx.db.teamSecret.deleteMany({
-      where: { teamId: ctx.team.id, name: input.name },
-    });
-    if (count === 0) throw secretNotFound(input.name);
-    return { name: input.name };
-  }),
+  delete: teamProcedure("manageSecrets")
+    .input(z.object({ name: secretNameSchema }))
+    .mutation(async ({ ctx, input }) => {
+      const { count } = await ctx.db.teamSecret.deleteMany({
+        where: { teamId: ctx.team.id, name: input.name },
+      });
+      if (count === 0) throw secretNotFound(input.name);
+      await auditSecret(ctx, "secret.deleted", input.name);
+      return { name: input.name };
+    }),
 });

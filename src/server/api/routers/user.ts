@@ -1,4 +1,5 @@
 import { createTRPCRouter, protectedProcedure } from "~/server/api/trpc";
+import { disconnectUser } from "~/server/realtime/socket-access";
 
 /** The signed-in user. */
 export const userRouter = createTRPCRouter({
@@ -9,12 +10,16 @@ export const userRouter = createTRPCRouter({
     }),
   ),
 
-  /** Invalidate every session of this user, on every device, including the current one. */
+  /**
+   * Invalidate every session of this user, on every device, including the current one; their open
+   * sockets are disconnected, in every web process.
+   */
   signOutEverywhere: protectedProcedure.mutation(async ({ ctx }) => {
     await ctx.db.user.update({
       where: { id: ctx.session.user.id },
       data: { sessionVersion: { increment: 1 } },
     });
+    await disconnectUser(ctx.session.user.id);
     return { ok: true as const };
   }),
 });

@@ -12,7 +12,7 @@ import {
   workflowDocumentSchema,
   workflowLimits,
 } from "~/graph";
-import { requireRole, type TRPCContext, workflowProcedure } from "~/server/api/trpc";
+import { type TRPCContext, workflowProcedure } from "~/server/api/trpc";
 import { type Prisma, retryOnUniqueViolation } from "~/server/db";
 import { teamToolCatalog } from "~/server/library/catalog";
 import { pageInput, pageOf, pageQuery } from "../pagination";
@@ -90,7 +90,7 @@ const asJson = (doc: WorkflowDocument) => doc as unknown as Prisma.InputJsonValu
 
 export const workflowGraphProcedures = {
   /** The workflow with its graph migrated to the current version, its issues and the caller's role. */
-  load: workflowProcedure.query(async ({ ctx }) => {
+  load: workflowProcedure("view").query(async ({ ctx }) => {
     const row = await ctx.db.workflow.findUniqueOrThrow({
       where: { id: ctx.workflowRef.id, teamId: ctx.team.id },
       select: {
@@ -109,10 +109,9 @@ export const workflowGraphProcedures = {
   }),
 
   /** Store the working copy if `revision` is still current; returns the new revision and the draft's issues. */
-  saveGraph: workflowProcedure
+  saveGraph: workflowProcedure("edit")
     .input(z.object({ revision: revisionSchema, graph: storableJson() }))
     .mutation(async ({ ctx, input }) => {
-      requireRole(ctx.membership, "editor");
       const { document, issues } = await checkGraph(ctx.db, ctx.team.id, input.graph);
       const updated = await ctx.db.workflow.updateMany({
         where: { id: ctx.workflowRef.id, teamId: ctx.team.id, revision: input.revision },
@@ -129,10 +128,9 @@ export const workflowGraphProcedures = {
     }),
 
   /** Freeze the stored working copy as the next immutable version. `revision` guards against saving a stale view. */
-  saveVersion: workflowProcedure
+  saveVersion: workflowProcedure("edit")
     .input(z.object({ revision: revisionSchema, message: versionMessageSchema }))
     .mutation(async ({ ctx, input }) => {
-      requireRole(ctx.membership, "editor");
       // Two saves at once pick the same number: the loser tries again with the next one.
       const saved = await retryOnUniqueViolation(() =>
         ctx.db.$transaction(async (tx) => {
@@ -166,34 +164,35 @@ export const workflowGraphProcedures = {
     }),
 
   /** Versions, newest first, a page at a time. */
-  listVersions: workflowProcedure.input(z.object(pageInput)).query(async ({ ctx, input }) => {
-    const rows = await ctx.db.workflowVersion.findMany({
-      where: { workflowId: ctx.workflowRef.id },
-      orderBy: { number: "desc" },
-      ...pageQuery(input),
-      select: {
-        id: true,
-        number: true,
-        message: true,
-        createdAt: true,
-        createdBy: { select: { name: true, email: true } },
-      },
-    });
-    const { items, nextCursor } = pageOf(rows, input.limit);
-    return {
-      items: items.map(({ createdBy, ...v }) => ({
-        ...v,
-        createdBy: createdBy?.name ?? createdBy?.email ?? null,
-      })),
-      nextCursor,
-    };
-  }),
+  listVersions: workflowProcedure("view")
+    .input(z.object(pageInput))
+    .query(async ({ ctx, input }) => {
+      const rows = await ctx.db.workflowVersion.findMany({
+        where: { workflowId: ctx.workflowRef.id },
+        orderBy: { number: "desc" },
+        ...pageQuery(input),
+        select: {
+          id: true,
+          number: true,
+          message: true,
+          createdAt: true,
+          createdBy: { select: { name: true, email: true } },
+        },
+      });
+      const { items, nextCursor } = pageOf(rows, input.limit);
+      return {
+        items: items.map(({ createdBy, ...v }) => ({
+          ...v,
+          createdBy: createdBy?.name ?? createdBy?.email ?? null,
+        })),
+        nextCursor,
+      };
+    }),
 
   /** Make a version's graph the working copy again (itself an ordinary, concurrency-checked save). */
-  restoreVersion: workflowProcedure
+  restoreVersion: workflowProcedure("edit")
     .input(z.object({ revision: revisionSchema, versionId: z.string().min(1).max(64) }))
     .mutation(async ({ ctx, input }) => {
-      requireRole(ctx.membership, "editor");
       const version = await ctx.db.workflowVersion.findFirst({
         where: { id: input.versionId, workflowId: ctx.workflowRef.id },
         select: { number: true, graph: true },

@@ -2,7 +2,7 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { ResultMessage } from "~/agents/executors/runner-protocol";
 import { SandboxDiedError } from "~/agents/executors/runner-transport";
-import { StdioTransport } from "~/agents/executors/stdio-transport";
+import { MAX_LINE_BYTES, StdioTransport } from "~/agents/executors/stdio-transport";
 
 /** A transport over real streams; the test plays the runner by reading and writing their lines. */
 function session() {
@@ -21,11 +21,12 @@ function session() {
     stops++;
   });
   const say = (message: unknown) => fromRunner.write(`${JSON.stringify(message)}\n`);
+  const fromRunnerRaw = (text: string) => fromRunner.write(text);
   const until = async (check: () => boolean) => {
     for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(check()).toBe(true);
   };
-  return { transport, sent, say, until, stops: () => stops };
+  return { transport, sent, say, fromRunnerRaw, until, stops: () => stops };
 }
 
 const done = (id: string) => ({ type: "done", id, logs: "", isFinalAnswer: false, error: null });
@@ -96,5 +97,22 @@ describe("StdioTransport (the runner protocol over a process's stdio)", () => {
     answer({ type: "result", id: "c1", ok: true, value: null });
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(sent).toHaveLength(1);
+  });
+
+  it("cuts a line that grows past the cap before it ends, and still reads lines split across chunks", async () => {
+    const split = session();
+    const reply = split.transport.request({ type: "ping", id: "r1" }, async () => ({}) as never);
+    const text = JSON.stringify(done("r1"));
+    split.fromRunnerRaw(text.slice(0, 10));
+    split.fromRunnerRaw(`${text.slice(10)}\r\n`);
+    await expect(reply).resolves.toMatchObject({ type: "done", id: "r1" });
+
+    const flood = session();
+    const pending = flood.transport.request({ type: "ping", id: "r1" }, async () => ({}) as never);
+    const chunk = "x".repeat(1_000_000);
+    for (let sent = 0; sent <= MAX_LINE_BYTES; sent += chunk.length) flood.fromRunnerRaw(chunk);
+    await expect(pending).rejects.toThrow("Protocol error from the Python runner: oversized message");
+    expect(flood.stops()).toBe(1);
+    expect(flood.transport.alive).toBe(false);
   });
 });

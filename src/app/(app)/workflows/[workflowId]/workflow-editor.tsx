@@ -298,6 +298,16 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
               </span>
             </div>
           </header>
+          {readOnly ? (
+            <div
+              role="status"
+              data-testid="read-only-banner"
+              className="border-b border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900"
+            >
+              You are a viewer in this team: this canvas is read-only. Ask a team admin for the editor role to
+              change or run it.
+            </div>
+          ) : null}
           {status.state === "conflict" || status.state === "error" ? (
             <div
               role="alert"

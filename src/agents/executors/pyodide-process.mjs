@@ -1,31 +1,92 @@
-// Worker-thread entry of the Pyodide sandbox (plain ESM so it loads under node, tsx and vitest alike).
+// Child-process entry of the Pyodide sandbox (plain ESM, run by node itself, never bundled).
 //
-// Boot: load Pyodide from the npm package directory with an empty `js` module, load the shared runner,
-// then lock the thread down before any model code runs: no `js`/`pyodide_js` modules, no JS-reaching
-// Python modules, no code generation from strings, no process/fetch/require globals, no FS mounts.
-// Host messages: {type:"request", line} → runs Runner.handle synchronously → {type:"done", line}.
-// A tool call from Python posts {type:"call", line} and blocks on Atomics.wait until the host stores a
-// result on the MessagePort it gave us and notifies; the result is then read with receiveMessageOnPort.
+// The host starts it with Node's permission model (reads only under the Pyodide package, this folder,
+// the runner and the boot snapshot; no writes, child processes, workers or addons), an empty
+// environment, stdio pipes only and, where the host allows, a network namespace of its own. Inside,
+// before any model code runs, it locks itself down as well: no `js`/`pyodide_js` modules, no
+// JS-reaching Python modules, no code generation from strings, no process/fetch globals, no FS mounts.
+//
+// Protocol: newline-delimited JSON on stdin/stdout (runner-protocol.ts). After boot the process runs
+// a synchronous loop: read a request line from fd 0, run Runner.handle, write the `done` line to fd 1.
+// A tool call from Python writes a `call` line and blocks in a synchronous read for the `result`.
+// Snapshot mode (--mode=snapshot) writes a memory snapshot of a booted runtime to stdout and exits.
+import { Buffer } from "node:buffer";
+import { constants as fsConstants, readFileSync, readSync, writeSync } from "node:fs";
+import { constants as osConstants } from "node:os";
 import { pathToFileURL } from "node:url";
-import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { capWasmMemory } from "./wasm-memory-cap.mjs";
 
-const {
-  indexURL,
-  runnerSource,
-  signal: signalBuffer,
-  resultPort,
-  memoryMb,
-  mode,
-  snapshot,
-  wasmModule,
-} = workerData;
-const signal = new Int32Array(signalBuffer);
-const post = parentPort.postMessage.bind(parentPort);
-const receive = receiveMessageOnPort;
-const atomicsWait = Atomics.wait;
-const atomicsStore = Atomics.store;
+const options = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .filter((arg) => arg.startsWith("--"))
+    .map((arg) => {
+      const eq = arg.indexOf("=");
+      return [arg.slice(2, eq), arg.slice(eq + 1)];
+    }),
+);
+const indexURL = options["index-url"];
+const runnerPath = options.runner;
+const snapshotPath = options.snapshot || "";
+const memoryMb = Number(options["memory-mb"] || 0);
+const mode = options.mode === "snapshot" ? "snapshot" : "run";
 const jsonParse = JSON.parse;
+// Kept before the lockdown removes `process` from the globals.
+const exit = process.exit.bind(process);
+const jsonStringify = JSON.stringify;
+
+// Pyodide's NODEFS setup reads `process.binding("constants")`, which the permission model refuses.
+process.binding = (name) => {
+  if (name === "constants") return { fs: fsConstants, os: osConstants };
+  throw new Error(`process.binding(${String(name)}) is not available in the sandbox`);
+};
+
+/** Sleep without the event loop (pipes may be non-blocking: EAGAIN is retried after a short pause). */
+const pause = new Int32Array(new SharedArrayBuffer(4));
+const nap = () => Atomics.wait(pause, 0, 0, 1);
+
+/** Write all of `data` (string or bytes) to stdout, synchronously. */
+function writeOut(data) {
+  const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+  let offset = 0;
+  while (offset < bytes.length) {
+    try {
+      offset += writeSync(1, bytes, offset, bytes.length - offset);
+    } catch (error) {
+      if (error?.code !== "EAGAIN") throw error;
+      nap();
+    }
+  }
+}
+
+const inputChunk = Buffer.alloc(65536);
+let pending = Buffer.alloc(0);
+/** The next line from stdin (blocking); null once the host closed the pipe. */
+function readLine() {
+  for (;;) {
+    const newline = pending.indexOf(10);
+    if (newline >= 0) {
+      const line = pending.subarray(0, newline).toString("utf8");
+      pending = pending.subarray(newline + 1);
+      return line;
+    }
+    let count;
+    try {
+      count = readSync(0, inputChunk, 0, inputChunk.length, null);
+    } catch (error) {
+      if (error?.code === "EAGAIN") {
+        nap();
+        continue;
+      }
+      if (error?.code === "EOF") return null;
+      throw error;
+    }
+    if (count === 0) return null;
+    pending = Buffer.concat([pending, inputChunk.subarray(0, count)]);
+  }
+}
+
+const send = (message) => writeOut(`${jsonStringify(message)}\n`);
 
 const BOOT = `
 import json as _json
@@ -57,7 +118,19 @@ def _guarded_import(name, *args, **kwargs):
         raise ImportError("No module named %r" % name)
     return _real_import(name, *args, **kwargs)
 _builtins.__import__ = _guarded_import
-del _name, _sys, _builtins
+import gc as _gc
+_gc.collect()
+for _obj in _gc.get_objects():
+    _kind = type(_obj).__name__
+    if _kind == "JsLoader":
+        _obj.jsproxy = None
+    elif _kind == "JsFinder":
+        _obj.jsproxies.clear()
+        _obj.hook = None
+    elif _kind == "ModuleSpec" and type(getattr(_obj, "loader", None)).__name__ == "JsLoader":
+        _obj.loader = None
+_gc.collect()
+del _name, _sys, _builtins, _gc, _obj, _kind
 `;
 
 function lockdownJs(pyodide) {
@@ -164,10 +237,6 @@ WebAssembly.instantiate = (source, imports) => {
     patchedImports = { ...imports, env };
     if (imports.wasi_snapshot_preview1 === imports.env) patchedImports.wasi_snapshot_preview1 = env;
   }
-  if (wasmModule && patchedImports !== imports && isBytes(source)) {
-    // The host compiled (and memory-capped) Pyodide's module once; instantiate that instead.
-    return instantiate(wasmModule, patchedImports).then((instance) => ({ module: wasmModule, instance }));
-  }
   let bytes = source;
   if (pages && isBytes(source)) {
     const view = ArrayBuffer.isView(source)
@@ -178,14 +247,26 @@ WebAssembly.instantiate = (source, imports) => {
   return instantiate(bytes, patchedImports);
 };
 
+/** Protocol line Python's bridge may send: only a tool call; anything else ends the session. */
+const FORGED = '{"type":"forged","reason":"only tool calls may cross the bridge"}';
+
 /** Synchronous bridge from Python to the host: a string in, a string out, nothing else reachable. */
 function hostCall(line) {
-  atomicsStore(signal, 0, 0);
-  post({ type: "call", line: String(line) });
-  atomicsWait(signal, 0, 0);
-  const message = receive(resultPort);
-  if (!message) return '{"type":"result","ok":false,"error":"No reply from host"}';
-  return message.message;
+  const text = String(line);
+  let type;
+  try {
+    type = jsonParse(text)?.type;
+  } catch {
+    type = undefined;
+  }
+  if (type !== "call" || text.includes("\n")) {
+    writeOut(`${FORGED}\n`);
+    exit(3);
+  }
+  writeOut(`${text}\n`);
+  const reply = readLine();
+  if (reply === null) exit(0);
+  return reply;
 }
 
 /** Modules imported before a snapshot is taken, so runs do not pay for loading them. */
@@ -200,6 +281,9 @@ async function loadRuntime(extra) {
     indexURL,
     jsglobals: Object.create(null),
     env: { HOME: "/home/sandbox" },
+    // Given here so Pyodide never opens process.stdin: that would make fd 0 non-blocking, and
+    // every blocking protocol read would turn into a polling loop.
+    stdin: () => null,
     stdout: () => {},
     stderr: () => {},
     checkAPIVersion: true,
@@ -208,67 +292,59 @@ async function loadRuntime(extra) {
 }
 
 /**
- * Snapshot mode: boot once, define the runner and preload the safe modules, and hand the memory
- * snapshot to the host; run-mode workers then restore it instead of initialising CPython again.
+ * Snapshot mode: boot once, define the runner and preload the safe modules, and write the memory
+ * snapshot to stdout; run-mode processes then restore it instead of initialising CPython again.
  */
 async function makeSnapshot() {
   const pyodide = await loadRuntime({ _makeSnapshot: true });
-  pyodide.runPython(runnerSource);
+  pyodide.runPython(readFileSync(runnerPath, "utf8"));
   pyodide.runPython(BOOT);
   pyodide.runPython(PRELOAD);
-  const bytes = pyodide.makeMemorySnapshot();
-  post({ type: "snapshot", snapshot: bytes }, [bytes.buffer]);
+  writeOut(pyodide.makeMemorySnapshot());
 }
 
 async function boot() {
   const started = performance.now();
-  const pyodide = await loadRuntime(snapshot ? { _loadSnapshot: new Uint8Array(snapshot) } : {});
+  const snapshot = snapshotPath ? readFileSync(snapshotPath) : null;
+  const snapshotBytes = snapshot
+    ? new Uint8Array(snapshot.buffer, snapshot.byteOffset, snapshot.byteLength)
+    : null;
+  const pyodide = await loadRuntime(snapshotBytes ? { _loadSnapshot: snapshotBytes } : {});
   pyodide.setStdout({ write: (buf) => buf.length });
   pyodide.setStderr({ write: (buf) => buf.length });
   pyodide.setStdin({ stdin: () => null });
   const globals = pyodide.globals;
   if (!snapshot) {
-    pyodide.runPython(runnerSource, { globals });
+    pyodide.runPython(readFileSync(runnerPath, "utf8"), { globals });
     pyodide.runPython(BOOT, { globals });
   }
   const handle = globals.get("_troupe_handle");
-  pyodide.runPython(LOCKDOWN, { globals });
   pyodide.unregisterJsModule("js");
   pyodide.unregisterJsModule("pyodide_js");
+  pyodide.runPython(LOCKDOWN, { globals });
   lockdownJs(pyodide);
   // Prime the exec path (parse, compile, JSON) so a run's first step is as fast as the others.
   handle('{"type":"exec","id":"warm","code":"1 + 1"}', hostCall);
   return { handle, bootMs: performance.now() - started };
 }
 
-if (mode === "snapshot") {
-  makeSnapshot().catch((error) => post({ type: "fatal", message: String(error?.stack ?? error) }));
-}
-
-const ready = mode === "snapshot" ? new Promise(() => {}) : boot();
-
-if (mode !== "snapshot") {
-  ready.then(
-    ({ bootMs }) => post({ type: "ready", bootMs }),
-    (error) => post({ type: "fatal", message: String(error?.stack ?? error) }),
-  );
-}
-
-parentPort.on("message", async (message) => {
-  if (message?.type !== "request") return;
-  const { handle } = await ready;
-  let line;
-  let fatal = false;
+/** Answer one request line; an exception escaping the runner leaves the interpreter unknown: exit. */
+function serve(handle, requestLine) {
   try {
-    line = handle(message.line, hostCall);
+    writeOut(`${handle(requestLine, hostCall)}\n`);
+    return true;
   } catch (error) {
-    // An exception escaping the runner means the interpreter's state is unknown: answer, then retire.
-    fatal = true;
     const text = String(error?.message ?? error);
     const overflow = /Maximum call stack size exceeded/.test(text);
-    line = JSON.stringify({
+    let id = null;
+    try {
+      id = jsonParse(requestLine).id ?? null;
+    } catch {
+      // not JSON: answered with a null id, which the host treats as a protocol error
+    }
+    send({
       type: "done",
-      id: jsonParse(message.line).id ?? null,
+      id,
       output: null,
       logs: "",
       isFinalAnswer: false,
@@ -283,7 +359,32 @@ parentPort.on("message", async (message) => {
             type: "SandboxError",
             message: `${text.slice(0, 2000)} (the sandbox was restarted: variables are lost)`,
           },
+      fatal: true,
     });
+    return false;
   }
-  post({ type: "done", line, fatal });
+}
+
+async function main() {
+  if (mode === "snapshot") {
+    await makeSnapshot();
+    exit(0);
+  }
+  const { handle, bootMs } = await boot();
+  send({ type: "ready", bootMs });
+  for (;;) {
+    const line = readLine();
+    if (line === null) break;
+    if (line.length === 0) continue;
+    if (!serve(handle, line)) break;
+  }
+  exit(0);
+}
+
+main().catch((error) => {
+  try {
+    writeSync(2, String(error?.stack ?? error));
+  } finally {
+    exit(1);
+  }
 });
