@@ -80,6 +80,12 @@ test("share a python tool from the inspector, find it in the palette and the Lib
   await expect(page.locator(".react-flow__edge")).toHaveCount(2);
   await model.click();
   await page.getByTestId("node-inspector").getByTestId("field-provider").selectOption("replay");
+  // A replay model without recorded answers is a problem on the canvas; record one.
+  await expect(model.getByText("A replay model needs at least one recorded answer")).toBeVisible();
+  const transcript = page.getByTestId("node-inspector").getByTestId("field-transcript");
+  await transcript.fill(`["final_answer(my_tool('ok'))"]`);
+  await transcript.blur();
+  await expect(model.getByText("A replay model needs at least one recorded answer")).toHaveCount(0);
 
   // The library node validates clean; so does the whole workflow.
   await expect(tool.getByTestId("node-tool")).toHaveAttribute("data-validation", "ok");

@@ -6,7 +6,7 @@ function sandbox(args: string[], code: string): Promise<Record<string, unknown>>
   return new Promise((resolve, reject) => {
     const child = execFile(
       process.execPath,
-      ["--import", "tsx", "src/agents/executors/cli.ts", ...args],
+      ["--import", "tsx", "src/cli/sandbox.ts", ...args],
       { cwd: process.cwd(), timeout: 120_000 },
       (error, stdout) => {
         if (error) reject(error);
