@@ -16,6 +16,8 @@ export const auditActions = [
   "secret.value_replaced",
   "secret.updated",
   "secret.deleted",
+  "library.shared",
+  "library.removed",
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

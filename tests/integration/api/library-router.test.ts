@@ -340,4 +340,19 @@ describe("library.remove", () => {
     const again = await rejection(alice.caller.library.remove({ teamId: alice.teamId, itemId: item.id }));
     expect(again.code).toBe("NOT_FOUND");
   });
+
+  it("leaves a trail in the team's audit log: each version shared, and the removal", async () => {
+    const log = await alice.caller.team.auditLog({ teamId: alice.teamId, limit: 100 });
+    const shout = log.items.filter(
+      (entry) => entry.action.startsWith("library.") && entry.target === "shout",
+    );
+    expect(shout[0]).toMatchObject({ action: "library.removed", details: { kind: "tool" } });
+    const versions = shout.slice(1).map((entry) => {
+      expect(entry).toMatchObject({ action: "library.shared", details: { kind: "tool" } });
+      return (entry.details as { version: number }).version;
+    });
+    // Newest first, every version once: unchanged shares leave no line.
+    expect(versions).toEqual(versions.map((_, index) => versions.length - index));
+    expect(versions.length).toBeGreaterThan(1);
+  });
 });

@@ -27,6 +27,7 @@ import { teamToolCatalog } from "~/server/library/catalog";
 import { mayUseLocalExecutor } from "~/server/runs/local-executor-policy";
 import { configuredProviders } from "~/server/runs/providers";
 import { teamSecretBindings } from "~/server/secrets/team-secrets";
+import { callerAddress, recordAudit } from "~/server/teams/audit";
 import { pageInput, pageOf, pageQuery } from "../pagination";
 
 /**
@@ -110,6 +111,8 @@ function summaryOf(definition: { tool: LibraryToolSpec } | { agent: SharedAgent 
 interface ShareRequest {
   teamId: string;
   userId: string;
+  /** The caller's address, for the audit log. */
+  ip: string | null;
   kind: ItemKind;
   name: string;
   description: string;
@@ -152,6 +155,7 @@ async function shareVersion(db: PrismaClient, request: ShareRequest) {
           },
           select: { id: true },
         });
+        await auditShare(tx, request, 1);
         return { itemId: created.id, version: 1, name, unchanged: false };
       }
       const latest = existing.versions[0];
@@ -170,6 +174,7 @@ async function shareVersion(db: PrismaClient, request: ShareRequest) {
       await tx.libraryItemVersion.create({
         data: { itemId: existing.id, version: item.latestVersion, ...content, message, createdById: userId },
       });
+      await auditShare(tx, request, item.latestVersion);
       return { itemId: existing.id, version: item.latestVersion, name, unchanged: false };
     }),
   );
@@ -177,6 +182,18 @@ async function shareVersion(db: PrismaClient, request: ShareRequest) {
   throw new TRPCError({
     code: "CONFLICT",
     message: `Another version of "${name}" was being shared at the same time; try again.`,
+  });
+}
+
+/** Record a new version in the team's audit log. */
+function auditShare(tx: Prisma.TransactionClient, request: ShareRequest, version: number) {
+  return recordAudit(tx, {
+    teamId: request.teamId,
+    actorId: request.userId,
+    action: "library.shared",
+    target: request.name,
+    details: { kind: request.kind, version },
+    ip: request.ip,
   });
 }
 
@@ -320,6 +337,7 @@ export const libraryRouter = createTRPCRouter({
       return shareVersion(ctx.db, {
         teamId: ctx.team.id,
         userId: ctx.session.user.id,
+        ip: callerAddress(ctx.headers),
         kind: "tool",
         name: tool.name,
         description: tool.description,
@@ -370,6 +388,7 @@ export const libraryRouter = createTRPCRouter({
       return shareVersion(ctx.db, {
         teamId: ctx.team.id,
         userId: ctx.session.user.id,
+        ip: callerAddress(ctx.headers),
         kind: "agent",
         name: agent.name,
         description: agent.description,
@@ -393,10 +412,22 @@ export const libraryRouter = createTRPCRouter({
   remove: teamProcedure("manageTeam")
     .input(z.object({ itemId: itemIdSchema }))
     .mutation(async ({ ctx, input }) => {
+      const item = await ctx.db.libraryItem.findFirst({
+        where: { id: input.itemId, teamId: ctx.team.id },
+        select: { name: true, kind: true },
+      });
       const removed = await ctx.db.libraryItem.deleteMany({
         where: { id: input.itemId, teamId: ctx.team.id },
       });
-      if (removed.count === 0) throw itemNotFound();
+      if (!item || removed.count === 0) throw itemNotFound();
+      await recordAudit(ctx.db, {
+        teamId: ctx.team.id,
+        actorId: ctx.session.user.id,
+        action: "library.removed",
+        target: item.name,
+        details: { kind: item.kind },
+        ip: callerAddress(ctx.headers),
+      });
       return { itemId: input.itemId };
     }),
 });
