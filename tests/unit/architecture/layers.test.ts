@@ -6,7 +6,7 @@ import { reachable, resolveSpecifier, shown, sourceFiles, srcRoot, valueImports 
 const all = sourceFiles(srcRoot);
 const isClientEntry = (path: string) => /^\s*["']use client["']/.test(readFileSync(path, "utf8"));
 const isServerActions = (path: string) => /^\s*["']use server["']/.test(readFileSync(path, "utf8"));
-const under = (folder: string) => (path: string) => path.startsWith(join(srcRoot, folder) + "/");
+const under = (folder: string) => (path: string) => path.startsWith(`${join(srcRoot, folder)}/`);
 
 describe("layers", () => {
   it("keeps server modules out of every browser bundle", () => {
