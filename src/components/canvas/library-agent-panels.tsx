@@ -1,6 +1,6 @@
 "use client";
 
-import { ArrowUpCircle, Check, ChevronRight, GitFork, Library, Share2 } from "lucide-react";
+import { Check, ChevronRight, GitFork, Library, Share2 } from "lucide-react";
 import { type FormEvent, useEffect, useState } from "react";
 import { Button } from "~/components/ui/button";
 import { Input } from "~/components/ui/input";
@@ -14,6 +14,7 @@ import {
 } from "~/graph";
 import { useCanvas, useCanvasStore } from "./canvas-store-context";
 import { type SharedVersion, useCanvasLibrary } from "./library-context";
+import { LibraryVersionPicker, SharedBy } from "./library-version-picker";
 
 /**
  * The inspector's team-library panels for agents: "Share to team library" under an agent (with
@@ -174,58 +175,10 @@ export function LibraryAgentDetails({
         A shared agent from the team library, pinned to a version: it runs as shared, with its own model,
         tools and managed agents. Fork it to change them.
       </p>
-      <div>
-        <p className="font-mono text-sm font-medium">{item.name}</p>
-        {item.description ? <p className="mt-0.5 text-xs text-muted-foreground">{item.description}</p> : null}
-      </div>
-      <div>
-        <label className="mb-1 block text-xs font-medium" htmlFor={`${id}-library-version`}>
-          Version
-        </label>
-        <select
-          id={`${id}-library-version`}
-          data-testid="library-version"
-          disabled={readOnly}
-          className="w-full rounded-md border border-input bg-background px-2 py-1 text-sm"
-          value={version}
-          onChange={(e) => pin(Number(e.target.value))}
-        >
-          {pinned ? null : <option value={version}>v{version} (not in the library)</option>}
-          {item.versions.map((v) => (
-            <option key={v.version} value={v.version}>
-              v{v.version}
-              {v.version === item.latestVersion ? " (latest)" : ""}
-              {v.message ? ` — ${v.message}` : ""}
-            </option>
-          ))}
-        </select>
-      </div>
-      {version < item.latestVersion ? (
-        <div
-          data-testid="library-update-available"
-          className="flex items-center justify-between gap-2 rounded-md bg-sky-50 px-2 py-1.5 text-xs text-sky-900"
-        >
-          <span>Update available: v{item.latestVersion}</span>
-          {readOnly ? null : (
-            <Button
-              size="sm"
-              variant="ghost"
-              className="h-6 px-2 text-xs"
-              data-testid="library-upgrade"
-              onClick={() => pin(item.latestVersion)}
-            >
-              <ArrowUpCircle /> Update
-            </Button>
-          )}
-        </div>
-      ) : null}
+      <LibraryVersionPicker id={id} item={item} version={version} readOnly={readOnly} onPin={pin} />
       {pinned?.agent ? (
         <>
-          <p className="text-xs text-muted-foreground">
-            v{pinned.version} shared {pinned.createdBy ? `by ${pinned.createdBy} ` : ""}on{" "}
-            {pinned.createdAt.toLocaleDateString()}
-            {pinned.message ? `: ${pinned.message}` : "."}
-          </p>
+          <SharedBy version={pinned} />
           {agentSecretNames(pinned.agent.spec).length > 0 ? (
             <p className="text-xs text-muted-foreground">
               Reads the secrets {agentSecretNames(pinned.agent.spec).join(", ")}

@@ -1,6 +1,6 @@
 "use client";
 
-import { ArrowUpCircle, GitFork, Library, Share2 } from "lucide-react";
+import { GitFork, Library, Share2 } from "lucide-react";
 import { type FormEvent, useEffect, useState } from "react";
 import { PythonCode } from "~/components/runs/python-code";
 import { Button } from "~/components/ui/button";
@@ -9,6 +9,7 @@ import { type LibraryToolSpec, type ShareableToolData, shareableTool, toolSecret
 import { useCanvasStore } from "./canvas-store-context";
 import { SharedResult } from "./library-agent-panels";
 import { type CanvasLibraryItem, type SharedVersion, useCanvasLibrary } from "./library-context";
+import { LibraryVersionPicker, SharedBy } from "./library-version-picker";
 
 /**
  * The inspector's team-library panels: "Share to team library" under a python or http tool, and
@@ -115,57 +116,10 @@ export function LibraryToolDetails({
     store.getState().updateNodeData(id, { version: next, name: item.name });
   return (
     <div className="space-y-3 text-sm" data-testid="library-tool-details">
-      <div>
-        <p className="font-mono text-sm font-medium">{item.name}</p>
-        {item.description ? <p className="mt-0.5 text-xs text-muted-foreground">{item.description}</p> : null}
-      </div>
-      <div>
-        <label className="mb-1 block text-xs font-medium" htmlFor={`${id}-library-version`}>
-          Version
-        </label>
-        <select
-          id={`${id}-library-version`}
-          data-testid="library-version"
-          disabled={readOnly}
-          className="w-full rounded-md border border-input bg-background px-2 py-1 text-sm"
-          value={version}
-          onChange={(e) => setVersion(Number(e.target.value))}
-        >
-          {pinned ? null : <option value={version}>v{version} (not in the library)</option>}
-          {item.versions.map((v) => (
-            <option key={v.version} value={v.version}>
-              v{v.version}
-              {v.version === item.latestVersion ? " (latest)" : ""}
-              {v.message ? ` — ${v.message}` : ""}
-            </option>
-          ))}
-        </select>
-      </div>
-      {version < item.latestVersion ? (
-        <div
-          data-testid="library-update-available"
-          className="flex items-center justify-between gap-2 rounded-md bg-sky-50 px-2 py-1.5 text-xs text-sky-900"
-        >
-          <span>Update available: v{item.latestVersion}</span>
-          {readOnly ? null : (
-            <Button
-              size="sm"
-              variant="ghost"
-              className="h-6 px-2 text-xs"
-              onClick={() => setVersion(item.latestVersion)}
-            >
-              <ArrowUpCircle /> Update
-            </Button>
-          )}
-        </div>
-      ) : null}
+      <LibraryVersionPicker id={id} item={item} version={version} readOnly={readOnly} onPin={setVersion} />
       {pinned?.tool ? (
         <>
-          <p className="text-xs text-muted-foreground">
-            v{pinned.version} shared {pinned.createdBy ? `by ${pinned.createdBy} ` : ""}on{" "}
-            {pinned.createdAt.toLocaleDateString()}
-            {pinned.message ? `: ${pinned.message}` : "."}
-          </p>
+          <SharedBy version={pinned} />
           <ToolView tool={pinned.tool} />
           {readOnly ? null : (
             <Button
