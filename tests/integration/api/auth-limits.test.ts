@@ -35,6 +35,7 @@ const { signUp } = await import("~/server/auth/sign-up");
 const serverEnv = (extra: Record<string, string>) => ({
   DATABASE_URL: database.url,
   AUTH_SECRET: "auth-limits-test-secret-0123456789abcdef",
+  SECRETS_KEY: "a".repeat(64),
   TROUPE_DATA_DIR: mkdtempSync(path.join(tmpdir(), "troupe-web-auth-limits-")),
   ...limits,
   ...extra,

@@ -50,6 +50,7 @@ beforeAll(async () => {
   server = await startServer(PORT, {
     DATABASE_URL: database.url,
     AUTH_SECRET: "integration-test-secret-0123456789abcdef",
+    SECRETS_KEY: "b".repeat(64),
     TROUPE_DATA_DIR: mkdtempSync(path.join(tmpdir(), "troupe-web-http-")),
   });
 }, 960_000);
