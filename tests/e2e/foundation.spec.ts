@@ -2,12 +2,15 @@ import { expect, type Page, test } from "@playwright/test";
 import { newAccount, signIn, signOut, signUp } from "./helpers/accounts";
 import { screenshots } from "./helpers/screenshots";
 
+/** Create a workflow: the app opens it on the canvas; back on the list, it is there. */
 async function createWorkflow(page: Page, name: string) {
   await page.getByRole("button", { name: "New workflow" }).first().click();
   const dialog = page.getByRole("dialog", { name: "New workflow" });
   await dialog.getByLabel("Name").fill(name);
   await dialog.getByRole("button", { name: "Create workflow" }).click();
-  await expect(dialog).toBeHidden();
+  await expect(page).toHaveURL(/\/workflows\/[a-z0-9]+$/);
+  await expect(page.getByTestId("canvas")).toBeVisible();
+  await page.getByRole("link", { name: "Workflows", exact: true }).first().click();
   await expect(page.getByTestId("workflow-row").filter({ hasText: name })).toBeVisible();
 }
 

@@ -3,6 +3,7 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { Loader2, MoreHorizontal, Pencil, Plus, Trash2, Workflow } from "lucide-react";
 import Link from "next/link";
+import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { PageHeader } from "~/components/layout/page-header";
 import { useCurrentTeam } from "~/components/layout/team-context";
@@ -45,16 +46,19 @@ export function WorkflowsList() {
   const items = workflows.data?.pages.flatMap((page) => page.items) ?? [];
   const refresh = () => queryClient.invalidateQueries({ queryKey: listOptions.queryKey });
 
+  const router = useRouter();
   const [creating, setCreating] = useState(false);
   const [renaming, setRenaming] = useState<WorkflowSummary>();
   const [deleting, setDeleting] = useState<WorkflowSummary>();
 
   const create = useMutation(
     trpc.workflow.create.mutationOptions({
+      // A new workflow is empty: open it on the canvas, where the work is.
       onSuccess: async (workflow) => {
         setCreating(false);
         toast.success(`Created "${workflow.name}".`);
         await refresh();
+        router.push(`/workflows/${workflow.id}`);
       },
     }),
   );
