@@ -44,29 +44,47 @@ export function SharedResult({ result }: { result: SharedVersion | { error: stri
   );
 }
 
-/** Share an agent node and what it reaches to the team library (editors and up; nothing for others). */
-export function ShareAgentToLibrary({ id, name, readOnly }: { id: string; name: string; readOnly: boolean }) {
-  const library = useCanvasLibrary();
+/**
+ * The share form under a tool or an agent: a changelog message, the share button, and what the share
+ * answered. The answer belongs to what was shared: a change of `resetKey` clears it.
+ */
+export function ShareForm({
+  testIds,
+  intro,
+  existing,
+  buttonLabel,
+  title,
+  blocked,
+  resetKey,
+  share,
+}: {
+  testIds: { form: string; message: string; button: string };
+  /** What sharing does, for an item the library does not have yet. */
+  intro: string;
+  existing: { name: string; latestVersion: number } | undefined;
+  buttonLabel: string;
+  title?: string;
+  /** Why it cannot be shared yet; the button is disabled and this is shown. */
+  blocked?: string;
+  resetKey: unknown;
+  share: (message: string) => Promise<SharedVersion>;
+}) {
   const [message, setMessage] = useState("");
   const [pending, setPending] = useState(false);
   const [result, setResult] = useState<SharedVersion | { error: string } | null>(null);
-  // A result belongs to the graph it was shared from: any edit makes it stale.
-  const changeCount = useCanvas((s) => s.changeCount);
-  const [sharedAt, setSharedAt] = useState(changeCount);
-  if (readOnly || !library.canShare || !library.shareAgent) return null;
-  const shareAgent = library.shareAgent;
-  const existing = library.items.find((i) => i.name === name);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset on any change of what is shared
+  useEffect(() => setResult(null), [resetKey]);
 
   const onSubmit = async (event: FormEvent) => {
     event.preventDefault();
+    if (blocked) return;
     setPending(true);
     try {
-      setResult(await shareAgent(id, message));
+      setResult(await share(message));
       setMessage("");
     } catch (error) {
       setResult({ error: error instanceof Error ? error.message : String(error) });
     } finally {
-      setSharedAt(changeCount);
       setPending(false);
     }
   };
@@ -74,7 +92,7 @@ export function ShareAgentToLibrary({ id, name, readOnly }: { id: string; name: 
   return (
     <form
       onSubmit={(e) => void onSubmit(e)}
-      data-testid="share-agent-to-library"
+      data-testid={testIds.form}
       className="mt-4 space-y-2 border-t border-border pt-4"
     >
       <h3 className="flex items-center gap-1.5 text-xs font-semibold [&_svg]:size-3.5">
@@ -83,22 +101,57 @@ export function ShareAgentToLibrary({ id, name, readOnly }: { id: string; name: 
       <p className="text-xs text-muted-foreground">
         {existing
           ? `Sharing a changed "${existing.name}" adds version ${existing.latestVersion + 1} for the whole team.`
-          : "Share this agent, with its model, tools and managed agents, so every workflow of the team can use it."}
+          : intro}
       </p>
       <Input
         aria-label="Share message"
-        data-testid="share-agent-message"
+        data-testid={testIds.message}
         placeholder={existing ? "What changed?" : "What it is for (optional)"}
         maxLength={500}
         value={message}
         onChange={(e) => setMessage(e.target.value)}
         className="h-8 text-xs"
       />
-      <Button type="submit" size="sm" variant="secondary" disabled={pending} data-testid="share-agent-button">
-        <Share2 /> {pending ? "Sharing…" : "Share to library"}
+      <Button
+        type="submit"
+        size="sm"
+        variant="secondary"
+        disabled={pending || blocked !== undefined}
+        data-testid={testIds.button}
+        title={blocked ?? title}
+      >
+        <Share2 /> {pending ? "Sharing…" : buttonLabel}
       </Button>
-      <SharedResult result={sharedAt === changeCount ? result : null} />
+      {blocked ? (
+        <p className="text-xs text-muted-foreground" data-testid="share-blocked">
+          Before sharing: {blocked}.
+        </p>
+      ) : null}
+      <SharedResult result={result} />
     </form>
+  );
+}
+
+/** Share an agent node and what it reaches to the team library (editors and up; nothing for others). */
+export function ShareAgentToLibrary({ id, name, readOnly }: { id: string; name: string; readOnly: boolean }) {
+  const library = useCanvasLibrary();
+  // A result belongs to the graph it was shared from: any edit makes it stale.
+  const changeCount = useCanvas((s) => s.changeCount);
+  if (readOnly || !library.canShare || !library.shareAgent) return null;
+  const shareAgent = library.shareAgent;
+  return (
+    <ShareForm
+      testIds={{
+        form: "share-agent-to-library",
+        message: "share-agent-message",
+        button: "share-agent-button",
+      }}
+      intro="Share this agent, with its model, tools and managed agents, so every workflow of the team can use it."
+      existing={library.items.find((i) => i.name === name)}
+      buttonLabel="Share to library"
+      resetKey={changeCount}
+      share={(message) => shareAgent(id, message)}
+    />
   );
 }
 

@@ -1,14 +1,12 @@
 "use client";
 
-import { GitFork, Library, Share2 } from "lucide-react";
-import { type FormEvent, useEffect, useState } from "react";
+import { GitFork } from "lucide-react";
 import { PythonCode } from "~/components/runs/python-code";
 import { Button } from "~/components/ui/button";
-import { Input } from "~/components/ui/input";
 import { type LibraryToolSpec, type ShareableToolData, shareableTool, toolSecretNames } from "~/graph";
 import { useCanvasStore } from "./canvas-store-context";
-import { SharedResult } from "./library-agent-panels";
-import { type CanvasLibraryItem, type SharedVersion, useCanvasLibrary } from "./library-context";
+import { ShareForm } from "./library-agent-panels";
+import { type CanvasLibraryItem, useCanvasLibrary } from "./library-context";
 import { LibraryVersionPicker, SharedBy } from "./library-version-picker";
 
 /**
@@ -20,71 +18,20 @@ import { LibraryVersionPicker, SharedBy } from "./library-version-picker";
 /** Share a python or http tool node to the team library (editors and up; nothing for others). */
 export function ShareToLibrary({ data, readOnly }: { data: ShareableToolData; readOnly: boolean }) {
   const library = useCanvasLibrary();
-  const [message, setMessage] = useState("");
-  const [pending, setPending] = useState(false);
-  const [result, setResult] = useState<SharedVersion | { error: string } | null>(null);
-  // A shared result belongs to the data it was shared from: an edit makes it stale.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reset on any change of the tool
-  useEffect(() => setResult(null), [data]);
   if (readOnly || !library.canShare || !library.share) return null;
   const share = library.share;
-
   const checked = shareableTool(data);
-  const existing = library.items.find((i) => i.name === data.name);
-  const onSubmit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (!checked.ok) return;
-    setPending(true);
-    try {
-      setResult(await share(data, message));
-      setMessage("");
-    } catch (error) {
-      setResult({ error: error instanceof Error ? error.message : String(error) });
-    } finally {
-      setPending(false);
-    }
-  };
-
   return (
-    <form
-      onSubmit={(e) => void onSubmit(e)}
-      data-testid="share-to-library"
-      className="mt-4 space-y-2 border-t border-border pt-4"
-    >
-      <h3 className="flex items-center gap-1.5 text-xs font-semibold [&_svg]:size-3.5">
-        <Library /> Team library
-      </h3>
-      <p className="text-xs text-muted-foreground">
-        {existing
-          ? `Sharing a changed "${existing.name}" adds version ${existing.latestVersion + 1} for the whole team.`
-          : "Share this tool so every workflow of the team can use it."}
-      </p>
-      <Input
-        aria-label="Share message"
-        data-testid="share-message"
-        placeholder={existing ? "What changed?" : "What it is for (optional)"}
-        maxLength={500}
-        value={message}
-        onChange={(e) => setMessage(e.target.value)}
-        className="h-8 text-xs"
-      />
-      <Button
-        type="submit"
-        size="sm"
-        variant="secondary"
-        disabled={pending || !checked.ok}
-        data-testid="share-button"
-        title={checked.ok ? "Share to the team library" : checked.message}
-      >
-        <Share2 /> {pending ? "Sharing…" : "Share to team library"}
-      </Button>
-      {!checked.ok ? (
-        <p className="text-xs text-muted-foreground" data-testid="share-blocked">
-          Before sharing: {checked.message}.
-        </p>
-      ) : null}
-      <SharedResult result={result} />
-    </form>
+    <ShareForm
+      testIds={{ form: "share-to-library", message: "share-message", button: "share-button" }}
+      intro="Share this tool so every workflow of the team can use it."
+      existing={library.items.find((i) => i.name === data.name)}
+      buttonLabel="Share to team library"
+      title="Share to the team library"
+      {...(checked.ok ? {} : { blocked: checked.message })}
+      resetKey={data}
+      share={(message) => share(data, message)}
+    />
   );
 }
 
