@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalExecutorNotAllowedError } from "~/agents/executors";
 import { apiPeople, rejection } from "../api/api-people";
 import { createTestDatabase } from "../api/test-database";
+import { finishedRun } from "./finished-run";
 
 /**
  * ALLOW_LOCAL_EXECUTOR names the teams that may run model code unsandboxed; here one team,
@@ -61,15 +62,7 @@ async function localDemoOf(someone: Person): Promise<string> {
   return workflow.id;
 }
 
-async function finished(runId: string) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const run = await db.run.findUniqueOrThrow({ where: { id: runId } });
-    if (!["queued", "running", "waiting_for_input"].includes(run.status)) return run;
-    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run.status} after 60 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const finished = (runId: string) => finishedRun(db, runId);
 
 describe("the local executor, per team", () => {
   it("runs a named team's local-sandbox workflow; another team's run of the same spec is refused by the worker before any step", async () => {

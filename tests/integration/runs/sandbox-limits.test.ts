@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiPeople, rejection } from "../api/api-people";
 import { createTestDatabase } from "../api/test-database";
+import { finishedRun } from "./finished-run";
 
 /**
  * The operator's sandbox bounds: SANDBOX_IMAGES is the only source of Docker images and
@@ -44,15 +45,7 @@ afterAll(async () => {
   await database.drop();
 });
 
-async function finished(runId: string) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const run = await db.run.findUniqueOrThrow({ where: { id: runId } });
-    if (!["queued", "running", "waiting_for_input"].includes(run.status)) return run;
-    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run.status} after 60 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const finished = (runId: string) => finishedRun(db, runId);
 
 describe("sandbox limits at run start and in the worker", () => {
   it("refuses an image outside SANDBOX_IMAGES and memory above the maximum, with the stored data unchanged", async () => {
