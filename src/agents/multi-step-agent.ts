@@ -309,13 +309,7 @@ export abstract class MultiStepAgent {
         if (this.planningInterval && (stepNumber === 1 || (stepNumber - 1) % this.planningInterval === 0)) {
           await this.planningStep(run, path, memory, task, stepNumber, maxSteps);
         }
-        const step: ActionStep = {
-          type: "action",
-          stepNumber,
-          timing: { startTime: Date.now() },
-          isFinalAnswer: false,
-        };
-        run.emit(path, { type: "step_started", stepNumber });
+        const step = this.startActionStep(run, path, stepNumber);
         try {
           await this.executeStep({ run, path, memory, step, toolContext });
           if (step.isFinalAnswer) await this.checkFinalAnswer(step, memory);
@@ -329,9 +323,7 @@ export abstract class MultiStepAgent {
           errors.push(step.error);
           run.emit(path, { type: "error", stepNumber, error: step.error });
         }
-        this.finishStep(step);
-        memory.steps.push(step);
-        run.emit(path, { type: "step_finished", step, tokenUsage: step.tokenUsage });
+        this.endActionStep(run, path, memory, step);
         for (const callback of this.stepCallbacks) await callback(step, this);
         if (step.isFinalAnswer) {
           output = step.actionOutput;
@@ -343,13 +335,7 @@ export abstract class MultiStepAgent {
         // max-steps error and the answer as its output.
         state = "max_steps";
         const stepNumber = maxSteps + 1;
-        const step: ActionStep = {
-          type: "action",
-          stepNumber,
-          timing: { startTime: Date.now() },
-          isFinalAnswer: false,
-        };
-        run.emit(path, { type: "step_started", stepNumber });
+        const step = this.startActionStep(run, path, stepNumber);
         const answer = await this.provideFinalAnswer(run, path, memory, task, stepNumber);
         step.modelOutput = answer.content;
         step.actionOutput = answer.content;
@@ -359,9 +345,7 @@ export abstract class MultiStepAgent {
         ).toJSON();
         errors.push(step.error);
         run.emit(path, { type: "error", stepNumber, error: step.error });
-        this.finishStep(step);
-        memory.steps.push(step);
-        run.emit(path, { type: "step_finished", step, tokenUsage: step.tokenUsage });
+        this.endActionStep(run, path, memory, step);
         output = answer.content;
       }
     } catch (error) {
@@ -389,6 +373,25 @@ export abstract class MultiStepAgent {
       errors,
     });
     return { output, state, steps, errors, timing, fatal };
+  }
+
+  /** A new action step, announced to the run. */
+  private startActionStep(run: RunContext, path: string[], stepNumber: number): ActionStep {
+    const step: ActionStep = {
+      type: "action",
+      stepNumber,
+      timing: { startTime: Date.now() },
+      isFinalAnswer: false,
+    };
+    run.emit(path, { type: "step_started", stepNumber });
+    return step;
+  }
+
+  /** Close an action step: its timing, its place in memory, and its event. */
+  private endActionStep(run: RunContext, path: string[], memory: AgentMemory, step: ActionStep): void {
+    this.finishStep(step);
+    memory.steps.push(step);
+    run.emit(path, { type: "step_finished", step, tokenUsage: step.tokenUsage });
   }
 
   private finishStep(step: ActionStep | PlanningStep): void {
