@@ -2,6 +2,7 @@ import { Emitter } from "@socket.io/redis-emitter";
 import { Redis } from "ioredis";
 import type { Server } from "socket.io";
 import type { RunEvent } from "~/agents/events";
+import { notifyRunFeed, RUN_FEED_CHANNEL } from "./run-feed";
 
 /** The Socket.IO room of one run; joining it is authorised against the run's team. */
 export const runRoom = (runId: string) => `run:${runId}`;
@@ -31,10 +32,13 @@ export interface RunEventPublisher {
 export class SocketServerPublisher implements RunEventPublisher {
   constructor(private readonly io: Server) {}
   publishEvents(runId: string, events: RunEvent[]): void {
-    if (events.length > 0) this.io.to(runRoom(runId)).emit(RUN_EVENTS, events);
+    if (events.length === 0) return;
+    this.io.to(runRoom(runId)).emit(RUN_EVENTS, events);
+    notifyRunFeed(runId);
   }
   publishStatus(update: RunStatusUpdate): void {
     this.io.to(runRoom(update.runId)).emit(RUN_STATUS, update);
+    notifyRunFeed(update.runId);
   }
   async close(): Promise<void> {}
 }
@@ -49,19 +53,26 @@ export class RedisEmitterPublisher implements RunEventPublisher {
     this.emitter = new Emitter(this.redis);
   }
   publishEvents(runId: string, events: RunEvent[]): void {
-    if (events.length > 0) this.emitter.to(runRoom(runId)).emit(RUN_EVENTS, events);
+    if (events.length === 0) return;
+    this.emitter.to(runRoom(runId)).emit(RUN_EVENTS, events);
+    void this.redis.publish(RUN_FEED_CHANNEL, runId).catch(() => undefined);
   }
   publishStatus(update: RunStatusUpdate): void {
     this.emitter.to(runRoom(update.runId)).emit(RUN_STATUS, update);
+    void this.redis.publish(RUN_FEED_CHANNEL, update.runId).catch(() => undefined);
   }
   async close(): Promise<void> {
     this.redis.disconnect();
   }
 }
 
-/** For a worker with nobody listening (tests, scripts). */
+/** For a worker with no browser listening (tests, scripts); readers of the run feed in the process still wake. */
 export class NullPublisher implements RunEventPublisher {
-  publishEvents(): void {}
-  publishStatus(): void {}
+  publishEvents(runId: string): void {
+    notifyRunFeed(runId);
+  }
+  publishStatus(update: RunStatusUpdate): void {
+    notifyRunFeed(update.runId);
+  }
   async close(): Promise<void> {}
 }

@@ -2,7 +2,7 @@ import type { RunEvent } from "~/agents/events";
 import type { AgentSpec } from "~/graph/agent-spec";
 import { isTerminal, type RunStatus } from "~/lib/run-status";
 import type { Prisma, PrismaClient } from "~/server/db";
-import type { RunStatus as DatabaseRunStatus } from "~/server/db/generated/enums";
+import type { RunStatus as DatabaseRunStatus, RunSource } from "~/server/db/generated/enums";
 import { accumulateUsage, emptyUsage, type ModelPrice, type RunUsage } from "./pricing";
 
 /**
@@ -28,6 +28,14 @@ export interface CreateRunInput {
   timeLimitSeconds?: number;
   costCapUsd?: number | null;
   tokenCap?: number | null;
+  /** Who started it (default: the app) and, for API and share-link runs, through what. */
+  source?: RunSource;
+  endpointId?: string | null;
+  apiKeyId?: string | null;
+  /** The previous turn of the conversation this run continues. */
+  previousRunId?: string | null;
+  /** Images, audio and extra values beyond the task (src/server/publish/run-input.ts). */
+  input?: Record<string, unknown> | null;
 }
 
 export async function createRun(db: Pick<PrismaClient, "run">, input: CreateRunInput) {
@@ -43,6 +51,11 @@ export async function createRun(db: Pick<PrismaClient, "run">, input: CreateRunI
       costCapUsd: input.costCapUsd ?? null,
       tokenCap: input.tokenCap ?? null,
       usage: emptyUsage() as unknown as Prisma.InputJsonValue,
+      source: input.source ?? "app",
+      endpointId: input.endpointId ?? null,
+      apiKeyId: input.apiKeyId ?? null,
+      previousRunId: input.previousRunId ?? null,
+      ...(input.input ? { input: input.input as Prisma.InputJsonValue } : {}),
     },
   });
 }

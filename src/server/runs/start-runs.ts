@@ -5,6 +5,7 @@ import { env, mode } from "~/env";
 import type { PrismaClient } from "~/server/db";
 import type { Logger } from "~/server/logger";
 import { RedisEmitterPublisher, SocketServerPublisher } from "~/server/realtime/run-event-publisher";
+import { connectRunFeed } from "~/server/realtime/run-feed";
 import { attachRunRooms } from "~/server/realtime/run-rooms";
 import { secretsKeyring } from "~/server/secrets/keys";
 import { startWorker } from "~/server/worker/start-worker";
@@ -31,6 +32,8 @@ export async function startRuns(options: { io: Server; db: PrismaClient; logger:
       pub.disconnect();
       sub.disconnect();
     });
+    // Readers of runs in this process (the HTTP API) wake when worker processes store events.
+    closers.push(await connectRunFeed(env.REDIS_URL!));
   }
   attachRunRooms(io, db);
 

@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { compile, databaseInt, migrate, text } from "~/graph";
+import { databaseInt, text } from "~/graph";
 import { runStatuses } from "~/lib/run-status";
 import {
   createTRPCRouter,
@@ -9,14 +9,11 @@ import {
   teamProcedure,
   workflowProcedure,
 } from "~/server/api/trpc";
-import { teamToolCatalog } from "~/server/library/catalog";
-import { mayUseLocalExecutor } from "~/server/runs/local-executor-policy";
+import { cancelRun } from "~/server/runs/cancel-run";
 import { configuredProviders } from "~/server/runs/providers";
-import { createRunWithinLimits, RunLimitError, runBounds } from "~/server/runs/run-limits";
 import { getRunServices } from "~/server/runs/run-services";
-import { isTerminal, listEventsAfter, transitionRun } from "~/server/runs/run-store";
-import { sandboxLimits } from "~/server/runs/sandbox-policy";
-import { teamSecretBindings } from "~/server/secrets/team-secrets";
+import { listEventsAfter } from "~/server/runs/run-store";
+import { RunStartError, startWorkflowRun } from "~/server/runs/start-run";
 
 const runSummary = {
   id: true,
@@ -33,6 +30,14 @@ const runSummary = {
   workflowId: true,
   workflow: { select: { name: true } },
 } as const;
+
+/** How tRPC answers each reason a run could not start. */
+const runStartCodes = {
+  not_found: "NOT_FOUND",
+  invalid: "BAD_REQUEST",
+  bounds: "BAD_REQUEST",
+  limit: "TOO_MANY_REQUESTS",
+} as const satisfies Record<RunStartError["kind"], TRPCError["code"]>;
 
 /** Runs of a team's workflows: start, list, read, replay, cancel, answer, and the cost charts. */
 export const runRouter = createTRPCRouter({
@@ -58,60 +63,21 @@ export const runRouter = createTRPCRouter({
         costCapUsd: z.number().positive().max(10_000).optional(),
       }),
     )
-    .mutation(async ({ ctx, input }) => {
-      const bounds = runBounds();
-      if (input.timeLimitSeconds !== undefined && input.timeLimitSeconds > bounds.maxTimeLimitSeconds) {
-        throw new TRPCError({
-          code: "BAD_REQUEST",
-          message: `The time limit can be at most ${bounds.maxTimeLimitSeconds.toLocaleString("en-US")} s on this server.`,
-        });
-      }
-      const source = input.versionId
-        ? await ctx.db.workflowVersion.findFirst({
-            where: { id: input.versionId, workflowId: ctx.workflowRef.id },
-            select: { graph: true },
-          })
-        : await ctx.db.workflow.findUnique({ where: { id: ctx.workflowRef.id }, select: { graph: true } });
-      if (!source) throw new TRPCError({ code: "NOT_FOUND", message: "Workflow version not found." });
-      const migrated = migrate(source.graph);
-      if (!migrated.ok) throw new TRPCError({ code: "BAD_REQUEST", message: migrated.message });
-      // Authoritative: a run whose secrets are not set would only stop at its first model call,
-      // and a model pointing the server's key at another host must not start at all.
-      const catalog = await teamToolCatalog(ctx.db, ctx.team.id, { for: migrated.document });
-      const providers = configuredProviders();
-      const compiled = compile(migrated.document, catalog, {
-        knownSecrets: providers.secretNames,
-        installationKeys: providers.installationKeys,
-        teamSecrets: await teamSecretBindings(ctx.db, ctx.team.id),
-        allowLocalExecutor: mayUseLocalExecutor(ctx.team.slug),
-        sandboxLimits: sandboxLimits(),
-      });
-      if (!compiled.ok) {
-        const first = compiled.issues[0]?.message ?? "the graph is incomplete";
-        const more = compiled.issues.length > 1 ? ` (and ${compiled.issues.length - 1} more)` : "";
-        throw new TRPCError({
-          code: "BAD_REQUEST",
-          message: `This workflow cannot run yet: ${first}${more}.`,
-        });
-      }
-      const run = await createRunWithinLimits(ctx.db, {
-        teamId: ctx.team.id,
+    .mutation(({ ctx, input }) =>
+      startWorkflowRun(ctx.db, {
+        team: ctx.team,
         workflowId: ctx.workflowRef.id,
-        workflowVersionId: input.versionId ?? null,
-        spec: compiled.spec,
+        versionId: input.versionId,
         task: input.task,
         createdById: ctx.session.user.id,
-        timeLimitSeconds: input.timeLimitSeconds ?? bounds.defaultTimeLimitSeconds,
-        costCapUsd: input.costCapUsd ?? bounds.defaultCostCapUsd,
-        tokenCap: bounds.tokenCap,
+        timeLimitSeconds: input.timeLimitSeconds,
+        costCapUsd: input.costCapUsd,
       }).catch((error: unknown) => {
-        if (error instanceof RunLimitError)
-          throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: error.message });
+        if (error instanceof RunStartError)
+          throw new TRPCError({ code: runStartCodes[error.kind], message: error.message });
         throw error;
-      });
-      await getRunServices().queue.enqueue(run.id);
-      return { runId: run.id };
-    }),
+      }),
+    ),
 
   list: teamProcedure("view")
     .input(
@@ -170,28 +136,7 @@ export const runRouter = createTRPCRouter({
     )
     .query(({ ctx, input }) => listEventsAfter(ctx.db, ctx.runRef.id, input.afterSeq, input.limit)),
 
-  cancel: runProcedure("run").mutation(async ({ ctx }) => {
-    const run = await ctx.db.run.findUniqueOrThrow({
-      where: { id: ctx.runRef.id },
-      select: { status: true },
-    });
-    if (isTerminal(run.status)) return { status: run.status };
-    await ctx.db.run.update({ where: { id: ctx.runRef.id }, data: { cancelRequestedAt: new Date() } });
-    // A queued run ends here; a running one is stopped by its worker within the current call.
-    if (
-      await transitionRun(ctx.db, ctx.runRef.id, ["queued"], "cancelled", {
-        error: "Cancelled before it started.",
-      })
-    ) {
-      return { status: "cancelled" as const };
-    }
-    await getRunServices().control.send({
-      type: "cancel",
-      runId: ctx.runRef.id,
-      reason: "Cancelled by a user.",
-    });
-    return { status: "cancelling" as const };
-  }),
+  cancel: runProcedure("run").mutation(({ ctx }) => cancelRun(ctx.db, ctx.runRef.id)),
 
   /** Answer a run's `user_input` question. */
   reply: runProcedure("run")

@@ -1,0 +1,84 @@
+import { z } from "zod";
+import { text } from "~/graph";
+
+/** Bounds of what one API call may carry. */
+export const RUN_INPUT_LIMITS = {
+  taskChars: 20_000,
+  images: 8,
+  audio: 4,
+  /** Decoded size of one base64 image or audio file. */
+  mediaBytes: 5 * 1024 * 1024,
+  /** The whole request body (JSON), checked before parsing. */
+  bodyBytes: 32 * 1024 * 1024,
+} as const;
+
+const MB = RUN_INPUT_LIMITS.mediaBytes / (1024 * 1024);
+
+/** An image or audio file: an http(s) URL, or a base64 `data:` URI of the given kind within the size limit. */
+function media(kind: "image" | "audio") {
+  return z
+    .string()
+    .max(Math.ceil((RUN_INPUT_LIMITS.mediaBytes * 4) / 3) + 200, `Each ${kind} is at most ${MB} MB.`)
+    .refine(
+      (value) =>
+        /^https?:\/\/\S+$/i.test(value) ||
+        new RegExp(`^data:${kind}/[\\w.+-]+;base64,[A-Za-z0-9+/=\\s]+$`).test(value),
+      `Give each ${kind} as an http(s) URL or a base64 data URI (data:${kind}/…;base64,…).`,
+    );
+}
+
+/**
+ * What an endpoint run is asked to do: the task, and optionally images, audio and extra named values
+ * (what smolagents passes as `additional_args`: variables in a code agent's sandbox). Strict: an unknown
+ * field is refused with its name. The same schema validates requests and documents them (OpenAPI).
+ */
+export const runInputSchema = z
+  .object({
+    task: text()
+      .trim()
+      .min(1, "Give the agent a task.")
+      .max(
+        RUN_INPUT_LIMITS.taskChars,
+        `Tasks are at most ${RUN_INPUT_LIMITS.taskChars.toLocaleString("en-US")} characters.`,
+      )
+      .describe("What the agent should do."),
+    images: z
+      .array(media("image"))
+      .max(RUN_INPUT_LIMITS.images, `At most ${RUN_INPUT_LIMITS.images} images.`)
+      .optional()
+      .describe("Images given with the task: http(s) URLs or base64 data URIs."),
+    audio: z
+      .array(media("audio"))
+      .max(RUN_INPUT_LIMITS.audio, `At most ${RUN_INPUT_LIMITS.audio} audio files.`)
+      .optional()
+      .describe("Audio given with the task (the agent sees them as the extra value `audio`)."),
+    additional_args: z
+      .record(
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "Extra value names are Python identifiers."),
+        z.unknown(),
+      )
+      .optional()
+      .describe("Extra named values: variables in a code agent's sandbox, listed in the task."),
+  })
+  .strict();
+export type RunInput = z.infer<typeof runInputSchema>;
+
+/** What a run stores beyond its task (`Run.input`), or null when there is nothing. */
+export function storedRunInput(input: RunInput): Record<string, unknown> | null {
+  const stored: Record<string, unknown> = {};
+  if (input.images?.length) stored.images = input.images;
+  if (input.audio?.length) stored.audio = input.audio;
+  if (input.additional_args && Object.keys(input.additional_args).length)
+    stored.additionalArgs = input.additional_args;
+  return Object.keys(stored).length ? stored : null;
+}
+
+/** `Run.input` as stored: what the worker hands the engine (images, and extra values with any audio). */
+export const storedRunInputSchema = z
+  .object({
+    images: z.array(z.string()).optional(),
+    audio: z.array(z.string()).optional(),
+    additionalArgs: z.record(z.string(), z.unknown()).optional(),
+  })
+  .nullable()
+  .catch(null);

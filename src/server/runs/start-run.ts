@@ -1,0 +1,101 @@
+import { compile, migrate } from "~/graph";
+import type { PrismaClient } from "~/server/db";
+import { teamToolCatalog } from "~/server/library/catalog";
+import { teamSecretBindings } from "~/server/secrets/team-secrets";
+import { mayUseLocalExecutor } from "./local-executor-policy";
+import { configuredProviders } from "./providers";
+import { createRunWithinLimits, RunLimitError, runBounds } from "./run-limits";
+import { getRunServices } from "./run-services";
+import type { CreateRunInput } from "./run-store";
+import { sandboxLimits } from "./sandbox-policy";
+
+/**
+ * Why a run could not start, in words for the caller: the workflow or version is gone (`not_found`),
+ * the graph cannot run (`invalid`), a bound of the operator was asked beyond (`bounds`), or the team is
+ * at its run limits (`limit`). tRPC and the HTTP API map the kind to their own codes.
+ */
+export class RunStartError extends Error {
+  readonly kind: "not_found" | "invalid" | "bounds" | "limit";
+  constructor(kind: RunStartError["kind"], message: string) {
+    super(message);
+    this.name = "RunStartError";
+    this.kind = kind;
+  }
+}
+
+export interface StartWorkflowRunInput
+  extends Pick<
+    CreateRunInput,
+    "task" | "createdById" | "source" | "endpointId" | "apiKeyId" | "previousRunId" | "input"
+  > {
+  team: { id: string; slug: string };
+  workflowId: string;
+  /** A saved version; the working copy when absent. */
+  versionId?: string | null;
+  timeLimitSeconds?: number;
+  costCapUsd?: number;
+}
+
+/**
+ * The one way a run starts (canvas, dashboard, HTTP API, share link, playground): compile the workflow
+ * (a saved version, or the working copy) against the team's catalog, secrets and the operator's
+ * sandbox bounds, store a queued run within the team's limits, and put its id on the queue.
+ */
+export async function startWorkflowRun(
+  db: PrismaClient,
+  input: StartWorkflowRunInput,
+): Promise<{ runId: string }> {
+  const bounds = runBounds();
+  if (input.timeLimitSeconds !== undefined && input.timeLimitSeconds > bounds.maxTimeLimitSeconds) {
+    throw new RunStartError(
+      "bounds",
+      `The time limit can be at most ${bounds.maxTimeLimitSeconds.toLocaleString("en-US")} s on this server.`,
+    );
+  }
+  const source = input.versionId
+    ? await db.workflowVersion.findFirst({
+        where: { id: input.versionId, workflowId: input.workflowId },
+        select: { graph: true },
+      })
+    : await db.workflow.findUnique({ where: { id: input.workflowId }, select: { graph: true } });
+  if (!source) throw new RunStartError("not_found", "Workflow version not found.");
+  const migrated = migrate(source.graph);
+  if (!migrated.ok) throw new RunStartError("invalid", migrated.message);
+  // Authoritative: a run whose secrets are not set would only stop at its first model call,
+  // and a model pointing the server's key at another host must not start at all.
+  const catalog = await teamToolCatalog(db, input.team.id, { for: migrated.document });
+  const providers = configuredProviders();
+  const compiled = compile(migrated.document, catalog, {
+    knownSecrets: providers.secretNames,
+    installationKeys: providers.installationKeys,
+    teamSecrets: await teamSecretBindings(db, input.team.id),
+    allowLocalExecutor: mayUseLocalExecutor(input.team.slug),
+    sandboxLimits: sandboxLimits(),
+  });
+  if (!compiled.ok) {
+    const first = compiled.issues[0]?.message ?? "the graph is incomplete";
+    const more = compiled.issues.length > 1 ? ` (and ${compiled.issues.length - 1} more)` : "";
+    throw new RunStartError("invalid", `This workflow cannot run yet: ${first}${more}.`);
+  }
+  const run = await createRunWithinLimits(db, {
+    teamId: input.team.id,
+    workflowId: input.workflowId,
+    workflowVersionId: input.versionId ?? null,
+    spec: compiled.spec,
+    task: input.task,
+    createdById: input.createdById ?? null,
+    timeLimitSeconds: input.timeLimitSeconds ?? bounds.defaultTimeLimitSeconds,
+    costCapUsd: input.costCapUsd ?? bounds.defaultCostCapUsd,
+    tokenCap: bounds.tokenCap,
+    source: input.source,
+    endpointId: input.endpointId,
+    apiKeyId: input.apiKeyId,
+    previousRunId: input.previousRunId,
+    input: input.input,
+  }).catch((error: unknown) => {
+    if (error instanceof RunLimitError) throw new RunStartError("limit", error.message);
+    throw error;
+  });
+  await getRunServices().queue.enqueue(run.id);
+  return { runId: run.id };
+}
