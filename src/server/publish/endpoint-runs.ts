@@ -152,7 +152,7 @@ const runResultSelect = {
 /** A run started through the API that the caller's key may read (its team, an endpoint in its scope); else 404. */
 export async function runForCaller(db: PrismaClient, caller: ApiCaller, runId: string): Promise<RunResult> {
   const run = await db.run.findUnique({ where: { id: runId }, select: runResultSelect });
-  if (!run || !run.endpointId || !keyMayCall(caller.key, { id: run.endpointId, teamId: run.teamId })) {
+  if (!run?.endpointId || !keyMayCall(caller.key, { id: run.endpointId, teamId: run.teamId })) {
     throw new ApiError(404, "run_not_found", "No run with this id for this API key.");
   }
   return toRunResult(run);
