@@ -4,7 +4,7 @@ import type { RunSource } from "~/server/db/generated/enums";
 import { RunStartError, startWorkflowRun } from "~/server/runs/start-run";
 import { ApiError } from "./api-error";
 import { type ApiCaller, keyMayCall } from "./api-keys";
-import { type RunInput, storedRunInput } from "./run-input";
+import { type ConversationMessage, type RunInput, storedRunInput } from "./run-input";
 
 /** What the API needs of an endpoint. */
 export const endpointSelect = {
@@ -88,6 +88,8 @@ export async function startEndpointRun(
     source: Extract<RunSource, "api" | "share">;
     caller?: ApiCaller;
     previousRunId?: string | null;
+    /** Earlier messages of the conversation (OpenAI-compatible calls): the agent's memory before the task. */
+    conversation?: ConversationMessage[];
   },
 ): Promise<{ runId: string }> {
   const { endpoint, input, caller } = options;
@@ -101,7 +103,7 @@ export async function startEndpointRun(
       endpointId: endpoint.id,
       apiKeyId: caller?.key.id ?? null,
       previousRunId: options.previousRunId ?? null,
-      input: storedRunInput(input),
+      input: storedRunInput(input, options.conversation),
     });
   } catch (error) {
     if (error instanceof RunStartError) {

@@ -64,8 +64,12 @@ export const runInputSchema = z
 export type RunInput = z.infer<typeof runInputSchema>;
 
 /** What a run stores beyond its task (`Run.input`), or null when there is nothing. */
-export function storedRunInput(input: RunInput): Record<string, unknown> | null {
+export function storedRunInput(
+  input: RunInput,
+  conversation?: ConversationMessage[],
+): Record<string, unknown> | null {
   const stored: Record<string, unknown> = {};
+  if (conversation?.length) stored.conversation = conversation;
   if (input.images?.length) stored.images = input.images;
   if (input.audio?.length) stored.audio = input.audio;
   if (input.additional_args && Object.keys(input.additional_args).length)
@@ -73,12 +77,26 @@ export function storedRunInput(input: RunInput): Record<string, unknown> | null 
   return Object.keys(stored).length ? stored : null;
 }
 
-/** `Run.input` as stored: what the worker hands the engine (images, and extra values with any audio). */
+/** One earlier message of a conversation a run continues (OpenAI-compatible calls send the whole chat). */
+export const conversationMessageSchema = z.object({
+  role: z.enum(["user", "assistant"]),
+  content: z.string(),
+  images: z.array(z.string()).optional(),
+});
+
+export type ConversationMessage = z.infer<typeof conversationMessageSchema>;
+
+/**
+ * `Run.input` as stored: what the worker hands the engine — images, extra values (with any audio as
+ * the value `audio`), and the earlier messages of a conversation, which become the agent's memory
+ * before the task (smolagents' `run(task, reset=False)` across calls).
+ */
 export const storedRunInputSchema = z
   .object({
     images: z.array(z.string()).optional(),
     audio: z.array(z.string()).optional(),
     additionalArgs: z.record(z.string(), z.unknown()).optional(),
+    conversation: z.array(conversationMessageSchema).optional(),
   })
   .nullable()
   .catch(null);
