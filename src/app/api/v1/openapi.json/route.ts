@@ -1,6 +1,9 @@
 import { env } from "~/env";
 import { openApiDocument } from "~/server/publish/openapi";
 
+/** Built per request: the document names this installation's address (APP_URL at run time). */
+export const dynamic = "force-dynamic";
+
 /**
  * The OpenAPI 3.1 document of the HTTP API: public (no key), readable from any origin (it holds no
  * data). The OpenAI-compatible and MCP routes join it through `openApiDocument`'s `extraPaths`.
