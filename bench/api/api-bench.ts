@@ -35,6 +35,9 @@ interface ServerReady {
   /** HTTP minus the run machinery alone, per interleaved pair. */
   syncAdded: Percentiles;
   firstSseAdded: Percentiles;
+  /** Interleaved samples lost to a failed start, and the last reason. */
+  failed: number;
+  lastFailure: string;
 }
 
 function percentiles(values: number[]): Percentiles {
@@ -79,7 +82,7 @@ async function serve(samples: number): Promise<void> {
 
   // Warm up every path (compile caches, prepared statements, JIT).
   for (let i = 0; i < 20; i++) {
-    const { runId } = await start();
+    const { runId } = await start().catch(() => start());
     await waitForRunEnd(harness.db, runId, 30_000);
     await timeSync(harness.base, `/api/v1/endpoints/${fixture.teamSlug}/bench/runs`, fixture.key);
     await timeFirstSseEvent(harness.base, `/api/v1/endpoints/${fixture.teamSlug}/bench/runs`, fixture.key);
@@ -118,26 +121,34 @@ async function serve(samples: number): Promise<void> {
   const firstSse: number[] = [];
   const syncAdded: number[] = [];
   const firstAdded: number[] = [];
+  let failed = 0;
+  let lastFailure = "";
   for (let i = 0; i < samples; i++) {
-    let t0 = performance.now();
-    const { runId } = await start();
-    await waitForRunEnd(harness.db, runId, 30_000);
-    const direct = performance.now() - t0;
-    directRun.push(direct);
-    const viaHttp = await timeSync(harness.base, path, fixture.key);
-    sync.push(viaHttp);
-    syncAdded.push(viaHttp - direct);
+    try {
+      let t0 = performance.now();
+      const { runId } = await start();
+      await waitForRunEnd(harness.db, runId, 30_000);
+      const direct = performance.now() - t0;
+      directRun.push(direct);
+      const viaHttp = await timeSync(harness.base, path, fixture.key);
+      sync.push(viaHttp);
+      syncAdded.push(viaHttp - direct);
 
-    t0 = performance.now();
-    const { runId: followed } = await start();
-    let first = Number.NaN;
-    for await (const _event of followRun(harness.db, followed) as AsyncIterable<RunEvent>) {
-      if (Number.isNaN(first)) first = performance.now() - t0;
+      t0 = performance.now();
+      const { runId: followed } = await start();
+      let first = Number.NaN;
+      for await (const _event of followRun(harness.db, followed) as AsyncIterable<RunEvent>) {
+        if (Number.isNaN(first)) first = performance.now() - t0;
+      }
+      directFirst.push(first);
+      const sseFirst = await timeFirstSseEvent(harness.base, path, fixture.key);
+      firstSse.push(sseFirst);
+      firstAdded.push(sseFirst - first);
+    } catch (error) {
+      // A sample whose run could not start (the machine's load) is counted, not timed.
+      failed += 1;
+      lastFailure = (error as Error).message.split("\n").at(-1) ?? "";
     }
-    directFirst.push(first);
-    const sseFirst = await timeFirstSseEvent(harness.base, path, fixture.key);
-    firstSse.push(sseFirst);
-    firstAdded.push(sseFirst - first);
   }
 
   const ready: ServerReady = {
@@ -153,6 +164,8 @@ async function serve(samples: number): Promise<void> {
     firstSseEvent: percentiles(firstSse),
     syncAdded: percentiles(syncAdded),
     firstSseAdded: percentiles(firstAdded),
+    failed,
+    lastFailure,
   };
   process.send?.(ready);
   await new Promise<void>((resolve) => process.once("disconnect", () => resolve()));
@@ -279,6 +292,7 @@ async function main(): Promise<void> {
     `  added by HTTP over the run machinery (per pair): sync ${show(ready.syncAdded)}; first SSE event ${show(ready.firstSseAdded)}`,
   );
 
+  if (ready.failed) console.log(`  ${ready.failed} interleaved samples failed (last: ${ready.lastFailure})`);
   console.log(`\n(b) autocannon, synchronous calls at a fixed rate, ${seconds} s per rate`);
   console.log("  rate/s  done/s  requests   p50    p90    p99    max  non-2xx errors");
   const results: RateResult[] = [];
@@ -313,6 +327,7 @@ async function main(): Promise<void> {
       firstSseEvent: firstP,
       syncAdded: ready.syncAdded,
       firstSseAdded: ready.firstSseAdded,
+      failed: ready.failed,
       rates: results,
     }),
   );
