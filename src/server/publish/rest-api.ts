@@ -70,8 +70,10 @@ async function restCall(
   handler: (call: ApiCall) => Promise<Response>,
 ): Promise<Response> {
   let allowed: readonly string[] = [];
+  // Only browsers send Origin: other clients skip the lookup.
+  const fromBrowser = request.headers.has("origin");
   const response = await handleApiCall(request, { surface: "rest" }, async (call) => {
-    allowed = await origins(call.db);
+    if (fromBrowser) allowed = await origins(call.db);
     return handler(call);
   });
   return withCors(request, response, allowed);
