@@ -127,6 +127,10 @@ export function createRun(request: Request, params: { team: string; slug: string
         if (ended) return Response.json(await runResult(call.db, runId), { headers: runHeaders(runId) });
       }
       const run = await call.db.run.findUniqueOrThrow({ where: { id: runId }, select: { status: true } });
+      // Ended between the wait's last look and now: the result, not a 202.
+      if (!runAsync && isTerminal(run.status)) {
+        return Response.json(await runResult(call.db, runId), { headers: runHeaders(runId) });
+      }
       const accepted: RunAccepted = {
         id: runId,
         status: run.status,

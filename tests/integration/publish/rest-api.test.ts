@@ -29,6 +29,7 @@ let harness: ApiHarness;
 let fixture: PublishedFixture;
 const SLOW = "slow";
 const VERY_SLOW = "very-slow";
+const LIVE = "live";
 
 beforeAll(async () => {
   harness = await startApiHarness();
@@ -38,6 +39,7 @@ beforeAll(async () => {
     document: replayWorkflow("forty-two"),
   });
   await publishAnother(harness.db, fixture, SLOW, replayWorkflow("slow answer", { latencyMs: 400 }));
+  await publishAnother(harness.db, fixture, LIVE, replayWorkflow("live answer", { latencyMs: 2_500 }));
   await publishAnother(harness.db, fixture, VERY_SLOW, replayWorkflow("too late", { latencyMs: 20_000 }));
 });
 
@@ -114,7 +116,7 @@ describe("POST /api/v1/endpoints/{team}/{slug}/runs", () => {
   });
 
   it("streams the run's events as they happen, id = seq, ending with the result", async () => {
-    const response = await apiFetch(harness.base, runsPath(SLOW), {
+    const response = await apiFetch(harness.base, runsPath(LIVE), {
       key: fixture.key,
       json: { task: "Stream", stream: true },
     });
@@ -135,14 +137,14 @@ describe("POST /api/v1/endpoints/{team}/{slug}/runs", () => {
       expect(messages[i]!.event).toBe(event.type);
       expect(event.runId).toBe(runId);
     }
-    // Live: the first event arrived while the run was still going (its model takes 400 ms).
+    // Live: the first event arrived while the run was still going (its model takes 2.5 s).
     expect(arrivals[0]!).toBeLessThan(run.finishedAt!.getTime());
     const end = messages.at(-1)!;
     expect(end.event).toBe("end");
     expect(runResultSchema.parse(JSON.parse(end.data))).toMatchObject({
       id: runId,
       status: "succeeded",
-      output: "slow answer",
+      output: "live answer",
     });
   });
 
