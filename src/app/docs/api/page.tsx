@@ -30,6 +30,22 @@ function Code({ children }: { children: ReactNode }) {
   return <code className="rounded bg-muted px-1 py-0.5 font-mono text-[0.8em]">{children}</code>;
 }
 
+/** Text with `code` spans, as the document's descriptions write them. */
+function Prose({ text }: { text: string }) {
+  return (
+    <>
+      {text.split(/(`[^`]+`)/).map((part, index) =>
+        /^`[^`]+`$/.test(part) ? (
+          // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one fixed string
+          <Code key={index}>{part.slice(1, -1)}</Code>
+        ) : (
+          part
+        ),
+      )}
+    </>
+  );
+}
+
 function FieldTable({ rows, first = "Field" }: { rows: (FieldRow & { in?: string })[]; first?: string }) {
   if (!rows.length) return null;
   return (
@@ -49,8 +65,10 @@ function FieldTable({ rows, first = "Field" }: { rows: (FieldRow & { in?: string
               {row.required ? <span className="text-destructive"> *</span> : null}
               {row.in ? <span className="ml-1 text-muted-foreground">({row.in})</span> : null}
             </td>
-            <td className="py-1.5 pr-4 font-mono text-xs break-all text-muted-foreground">{row.type}</td>
-            <td className="py-1.5 text-muted-foreground">{row.description ?? ""}</td>
+            <td className="py-1.5 pr-4 font-mono text-xs break-words text-muted-foreground">{row.type}</td>
+            <td className="py-1.5 text-muted-foreground">
+              <Prose text={row.description ?? ""} />
+            </td>
           </tr>
         ))}
       </tbody>
@@ -164,7 +182,9 @@ export default function ApiReferencePage() {
                   )}
                 </p>
                 {operation.description ? (
-                  <p className="text-sm text-muted-foreground">{operation.description}</p>
+                  <p className="text-sm text-muted-foreground">
+                    <Prose text={operation.description} />
+                  </p>
                 ) : null}
               </div>
               <div className="flex flex-col gap-5 px-6 py-5">
@@ -189,7 +209,7 @@ export default function ApiReferencePage() {
                       <li key={response.status} className="flex flex-wrap gap-x-3">
                         <span className="w-10 font-mono font-semibold">{response.status}</span>
                         <span className="min-w-0 flex-1 text-muted-foreground">
-                          {response.description}{" "}
+                          <Prose text={response.description} />{" "}
                           {response.mediaTypes.map((media) => (
                             <span key={media.type} className="mr-2 whitespace-nowrap">
                               <span className="font-mono text-xs">{media.type}</span>{" "}
