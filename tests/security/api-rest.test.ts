@@ -314,6 +314,22 @@ describe("limits", () => {
     expect(Math.abs(retryAfter - (nextMonth - now.getTime()) / 1000)).toBeLessThan(60);
     expect(await runCount()).toBe(before);
   });
+  it("answers 429 with Retry-After when the team's runs in progress are at its limit", async () => {
+    const teamC = await publishFixture(harness.db, {
+      email: "c@example.com",
+      slug: "busy",
+      document: replayWorkflow("busy", { latencyMs: 20_000 }),
+    });
+    await harness.db.team.update({ where: { id: teamC.teamId }, data: { maxConcurrentRuns: 1 } });
+    const path = runs(teamC.teamSlug, "busy");
+    const first = await apiFetch(harness.base, path, { key: teamC.key, json: { task: "1", async: true } });
+    expect(first.status).toBe(202);
+    const limited = await apiFetch(harness.base, path, { key: teamC.key, json: { task: "2", async: true } });
+    await expectError(limited, 429, "run_limit");
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    const { id } = (await first.json()) as { id: string };
+    await apiFetch(harness.base, `/api/v1/runs/${id}`, { key: teamC.key, method: "DELETE" });
+  });
 });
 
 describe("bodies", () => {
