@@ -71,6 +71,9 @@ export function publishedOrThrow(
   return { ...endpoint, workflowVersionId: endpoint.workflowVersionId };
 }
 
+/** When to try again after the team's run limits refused a run (they free up as its runs end). */
+const TEAM_LIMIT_RETRY_SECONDS = 30;
+
 const startErrorStatus = { not_found: 404, invalid: 422, bounds: 400, limit: 429 } as const satisfies Record<
   RunStartError["kind"],
   ApiError["status"]
@@ -107,7 +110,9 @@ export async function startEndpointRun(
     });
   } catch (error) {
     if (error instanceof RunStartError) {
-      throw new ApiError(startErrorStatus[error.kind], `run_${error.kind}`, error.message);
+      // The team's run limits free up as its runs end: a 429 says when to look again.
+      const retry = error.kind === "limit" ? { retryAfterSeconds: TEAM_LIMIT_RETRY_SECONDS } : {};
+      throw new ApiError(startErrorStatus[error.kind], `run_${error.kind}`, error.message, retry);
     }
     throw error;
   }
