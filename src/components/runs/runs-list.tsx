@@ -5,6 +5,7 @@ import { Activity, Loader2 } from "lucide-react";
 import Link from "next/link";
 import { useMemo, useState } from "react";
 import { useCurrentTeam } from "~/components/layout/team-context";
+import { RunSourceBadge } from "~/components/publish/run-source-badge";
 import { Button } from "~/components/ui/button";
 import { EmptyState } from "~/components/ui/empty-state";
 import { formatCost, formatDuration, formatTokens } from "~/lib/run-format";
@@ -44,10 +45,12 @@ export function RunsList() {
   const runs = useInfiniteQuery(
     trpc.run.list.infiniteQueryOptions(filters, {
       getNextPageParam: (page) => page.nextCursor,
+      // Fast while runs are in progress; otherwise slower, so runs started elsewhere (the API, a share
+      // link) still show up on their own.
       refetchInterval: (query) =>
         query.state.data?.pages.some((page) => page.items.some((run) => ACTIVE.has(run.status)))
           ? 2000
-          : false,
+          : 5000,
     }),
   );
   const items = runs.data?.pages.flatMap((page) => page.items) ?? [];
@@ -148,11 +151,12 @@ export function RunsList() {
         />
       ) : (
         <div className="overflow-x-auto rounded-lg border border-border shadow-card">
-          <table className="w-full min-w-[760px] table-fixed text-sm">
+          <table className="w-full min-w-[900px] table-fixed text-sm">
             <thead className="border-b border-border bg-subtle text-left text-xs font-medium text-muted-foreground">
               <tr>
                 <th className="w-[20%] px-4 py-2.5 font-medium">Workflow</th>
                 <th className="px-3 py-2.5 font-medium">Task</th>
+                <th className="w-40 px-3 py-2.5 font-medium">Source</th>
                 <th className="w-36 px-3 py-2.5 font-medium">State</th>
                 <th className="w-44 px-3 py-2.5 font-medium">Started</th>
                 <th className="w-24 px-3 py-2.5 text-right font-medium">Duration</th>
@@ -198,6 +202,9 @@ function RunRow({ run }: { run: RunSummary }) {
         <Link href={href} className="block truncate text-muted-foreground" title={run.task}>
           {run.task}
         </Link>
+      </td>
+      <td className="px-3 py-2.5">
+        <RunSourceBadge source={run.source} apiKeyName={run.apiKey?.name} endpointSlug={run.endpoint?.slug} />
       </td>
       <td className="px-3 py-2.5">
         <RunStatusBadge status={run.status} />
