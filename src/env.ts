@@ -139,6 +139,8 @@ const serverSchema = z.object({
     .min(5)
     .max(24 * 3600)
     .default(3600),
+  /** How long a synchronous REST API call waits for its run before answering 202 with the run id (seconds). */
+  API_SYNC_WAIT_SECONDS: z.coerce.number().min(0).max(3600).default(60),
   /** Who may create an account: anyone, people with an invitation, or nobody (OAuth sign-ins of new users too). */
   SIGNUP: z.enum(["open", "invite", "closed"]).default("open"),
   /** SMTP server invitations are mailed through (smtp:// or smtps://); unset: the inviter copies the link. */

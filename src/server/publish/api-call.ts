@@ -119,8 +119,14 @@ export async function readJsonBody<S extends z.ZodType>(
     const field = unknownKeys ? unknownKeys.join(", ") : param;
     const message = unknownKeys
       ? `Unknown field${unknownKeys.length > 1 ? "s" : ""} ${unknownKeys.map((k) => `"${[param, k].filter(Boolean).join(".")}"`).join(", ")}.`
-      : `${param ? `"${param}": ` : ""}${issue.message}`;
+      : `${param ? `"${param}": ` : ""}${issueMessage(issue)}`;
     throw new ApiError(400, "invalid_request", message, { param: field || undefined });
   }
   return parsed.data;
+}
+
+/** An issue's message; for a record key that fails its schema, what is wrong with the key (zod's own says only "Invalid key"). */
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === "invalid_key" && issue.issues[0]) return issue.issues[0].message;
+  return issue.message;
 }
