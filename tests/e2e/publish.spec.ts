@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
-import { expect, test } from "@playwright/test";
-import { newAccount, signUp } from "./helpers/accounts";
+import { expect as baseExpect, test } from "@playwright/test";
+import { newAccount } from "./helpers/accounts";
 import { screenshots } from "./helpers/screenshots";
 
 /**
@@ -10,7 +10,9 @@ import { screenshots } from "./helpers/screenshots";
  * live on the runs dashboard with the API badge and the key's name, then on its run page.
  */
 
-test.setTimeout(240_000);
+test.setTimeout(360_000);
+// Pages compile and the first run warms the sandbox: allow for a machine shared with other work.
+const expect = baseExpect.configure({ timeout: 45_000 });
 
 /** Run a shell command (the copied snippet) with the key in the environment; its output and exit code. */
 function runShell(command: string, env: Record<string, string>): Promise<{ code: number; stdout: string }> {
@@ -31,7 +33,14 @@ test("publish the demo, create a key, run the copied curl snippet, see the API r
   baseURL,
 }) => {
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseURL });
-  await signUp(page, newAccount("Pub Lisher"));
+  // Sign up through the form (a first sign-up on a busy machine may take a while: hashing, seeding).
+  const account = newAccount("Pub Lisher");
+  await page.goto("/sign-up");
+  await page.getByLabel("Name").fill(account.name);
+  await page.getByLabel("E-mail").fill(account.email);
+  await page.getByLabel("Password").fill(account.password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/workflows$/, { timeout: 90_000 });
 
   // The demo workflow exists; publish it from the editor, saving the current graph as a version.
   const demoRow = page.getByTestId("workflow-row").filter({ hasText: "Demo: research team" });

@@ -62,6 +62,8 @@ export function PublishDialog({
   const versions = useQuery({
     ...trpc.workflow.listVersions.queryOptions({ workflowId, limit: 100 }),
     enabled: open,
+    // Versions saved since the last opening (here or with "Save version") must be offered.
+    staleTime: 0,
   });
   const [versionId, setVersionId] = useState<string | null>(null);
   const [slug, setSlug] = useState(() => suggestEndpointSlug(workflowName));
