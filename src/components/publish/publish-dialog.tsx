@@ -75,6 +75,8 @@ export function PublishDialog({
   const availability = useQuery({
     ...trpc.endpoint.slugAvailable.queryOptions({ teamId, slug: settledSlug }),
     enabled: open && slugValid,
+    // Slugs taken since the last check (by this dialog or a teammate) must show as taken.
+    staleTime: 0,
   });
   const saveVersion = useMutation(trpc.workflow.saveVersion.mutationOptions());
   const publish = useMutation(trpc.endpoint.publish.mutationOptions());

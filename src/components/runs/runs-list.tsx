@@ -151,12 +151,11 @@ export function RunsList() {
         />
       ) : (
         <div className="overflow-x-auto rounded-lg border border-border shadow-card">
-          <table className="w-full min-w-[900px] table-fixed text-sm">
+          <table className="w-full min-w-[760px] table-fixed text-sm">
             <thead className="border-b border-border bg-subtle text-left text-xs font-medium text-muted-foreground">
               <tr>
-                <th className="w-[20%] px-4 py-2.5 font-medium">Workflow</th>
+                <th className="w-[22%] px-4 py-2.5 font-medium">Workflow</th>
                 <th className="px-3 py-2.5 font-medium">Task</th>
-                <th className="w-40 px-3 py-2.5 font-medium">Source</th>
                 <th className="w-36 px-3 py-2.5 font-medium">State</th>
                 <th className="w-44 px-3 py-2.5 font-medium">Started</th>
                 <th className="w-24 px-3 py-2.5 text-right font-medium">Duration</th>
@@ -197,14 +196,17 @@ function RunRow({ run }: { run: RunSummary }) {
         <Link href={href} className="block truncate font-medium group-hover:text-primary">
           {run.workflow?.name ?? "Deleted workflow"}
         </Link>
+        <RunSourceBadge
+          className="mt-1"
+          source={run.source}
+          apiKeyName={run.apiKey?.name}
+          endpointSlug={run.endpoint?.slug}
+        />
       </td>
       <td className="px-3 py-2.5">
         <Link href={href} className="block truncate text-muted-foreground" title={run.task}>
           {run.task}
         </Link>
-      </td>
-      <td className="px-3 py-2.5">
-        <RunSourceBadge source={run.source} apiKeyName={run.apiKey?.name} endpointSlug={run.endpoint?.slug} />
       </td>
       <td className="px-3 py-2.5">
         <RunStatusBadge status={run.status} />
