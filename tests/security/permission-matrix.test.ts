@@ -40,6 +40,8 @@ type World = {
   itemId: string;
   invitationId: string;
   invitationToken: string;
+  endpointId: string;
+  apiKeyId: string;
 };
 
 let counter = 0;
@@ -110,7 +112,21 @@ async function makeWorld(): Promise<World> {
       expiresAt: new Date(Date.now() + 86_400_000),
     },
   });
+  const endpoint = await db.endpoint.create({
+    data: {
+      teamId: team.id,
+      slug: "answers",
+      workflowId: workflow.id,
+      workflowVersionId: version.id,
+      servingSince: new Date(),
+    },
+  });
+  const apiKey = await db.apiKey.create({
+    data: { teamId: team.id, name: "CI", prefix: "trp_abcdefgh", hash: `hash-${counter}-${Date.now()}` },
+  });
   return {
+    endpointId: endpoint.id,
+    apiKeyId: apiKey.id,
     teamId: team.id,
     members,
     outsider,
@@ -125,6 +141,35 @@ async function makeWorld(): Promise<World> {
 
 /** A valid input for each procedure in a world; chosen so that every role the matrix allows succeeds or fails for reasons other than access. */
 const inputs: Record<string, (w: World) => unknown> = {
+  "apiKey.list": (w) => ({ teamId: w.teamId }),
+  "apiKey.create": (w) => ({
+    teamId: w.teamId,
+    name: "Production",
+    allEndpoints: false,
+    endpointIds: [w.endpointId],
+  }),
+  "apiKey.update": (w) => ({ teamId: w.teamId, apiKeyId: w.apiKeyId, rateLimitPerMinute: 120 }),
+  "apiKey.revoke": (w) => ({ teamId: w.teamId, apiKeyId: w.apiKeyId }),
+  "endpoint.list": (w) => ({ teamId: w.teamId }),
+  "endpoint.get": (w) => ({ teamId: w.teamId, endpointId: w.endpointId }),
+  "endpoint.history": (w) => ({ teamId: w.teamId, endpointId: w.endpointId }),
+  "endpoint.slugAvailable": (w) => ({ teamId: w.teamId, slug: "research" }),
+  "endpoint.publish": (w) => ({
+    teamId: w.teamId,
+    workflowId: w.workflowId,
+    versionId: w.versionId,
+    slug: "research",
+  }),
+  "endpoint.move": (w) => ({ teamId: w.teamId, endpointId: w.endpointId, versionId: w.versionId }),
+  "endpoint.unpublish": (w) => ({ teamId: w.teamId, endpointId: w.endpointId }),
+  "endpoint.setSharing": (w) => ({ teamId: w.teamId, endpointId: w.endpointId, enabled: true }),
+  "endpoint.setAllowedOrigins": (w) => ({
+    teamId: w.teamId,
+    endpointId: w.endpointId,
+    origins: ["https://app.example.com"],
+  }),
+  "endpoint.delete": (w) => ({ teamId: w.teamId, endpointId: w.endpointId }),
+  "endpoint.usage": (w) => ({ teamId: w.teamId, endpointId: w.endpointId, apiKeyId: w.apiKeyId }),
   "library.list": (w) => ({ teamId: w.teamId }),
   "library.share": (w) => ({
     teamId: w.teamId,

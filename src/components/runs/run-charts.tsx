@@ -6,7 +6,8 @@ import { Card } from "~/components/ui/card";
 import { formatCost, formatTokens } from "~/lib/run-format";
 import { useTRPC } from "~/trpc/react";
 
-const axis = { fontSize: 11, fill: "#71717a" };
+/** Tick style of every chart's axes. */
+export const axis = { fontSize: 11, fill: "#71717a" };
 
 /** Cost per day, tokens by model and cost by workflow over the last `days` days. */
 export function RunCharts({ teamId, days = 30 }: { teamId: string; days?: number }) {
@@ -59,15 +60,18 @@ export function RunCharts({ teamId, days = 30 }: { teamId: string; days?: number
   );
 }
 
-function ChartCard({
+/** A titled card holding one chart, or a note when there is nothing to draw (shared with the usage charts). */
+export function ChartCard({
   title,
   note,
   empty,
+  emptyText = "No runs yet.",
   children,
 }: {
   title: string;
   note: string;
   empty: boolean;
+  emptyText?: string;
   children: React.ReactElement;
 }) {
   return (
@@ -78,9 +82,7 @@ function ChartCard({
       </div>
       <div className="mt-2 h-44">
         {empty ? (
-          <p className="flex h-full items-center justify-center text-xs text-muted-foreground">
-            No runs yet.
-          </p>
+          <p className="flex h-full items-center justify-center text-xs text-muted-foreground">{emptyText}</p>
         ) : (
           <ResponsiveContainer width="100%" height="100%">
             {children}

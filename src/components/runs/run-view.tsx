@@ -15,6 +15,7 @@ import {
 } from "lucide-react";
 import Link from "next/link";
 import { useEffect, useMemo, useState } from "react";
+import { RunSourceBadge } from "~/components/publish/run-source-badge";
 import { Button } from "~/components/ui/button";
 import { Card, CardContent } from "~/components/ui/card";
 import { cn } from "~/components/ui/cn";
@@ -150,6 +151,19 @@ export function RunView({ runId }: { runId: string }) {
                 {data.workflow?.name ?? "Deleted workflow"}
               </h1>
               <RunStatusBadge status={status} />
+              <RunSourceBadge
+                source={data.source}
+                apiKeyName={data.apiKey?.name}
+                endpointSlug={data.endpoint?.slug}
+              />
+              {data.endpoint ? (
+                <Link
+                  href={`/endpoints/${data.endpoint.id}`}
+                  className="font-mono text-xs text-muted-foreground hover:text-primary"
+                >
+                  /{data.endpoint.slug}
+                </Link>
+              ) : null}
               <ConnectionNote connected={live.connected} finished={finished} />
             </div>
             <p className="mt-1.5 max-w-3xl whitespace-pre-wrap text-sm text-muted-foreground">{data.task}</p>

@@ -5,6 +5,7 @@ import { Activity, Loader2 } from "lucide-react";
 import Link from "next/link";
 import { useMemo, useState } from "react";
 import { useCurrentTeam } from "~/components/layout/team-context";
+import { RunSourceBadge } from "~/components/publish/run-source-badge";
 import { Button } from "~/components/ui/button";
 import { EmptyState } from "~/components/ui/empty-state";
 import { formatCost, formatDuration, formatTokens } from "~/lib/run-format";
@@ -44,10 +45,12 @@ export function RunsList() {
   const runs = useInfiniteQuery(
     trpc.run.list.infiniteQueryOptions(filters, {
       getNextPageParam: (page) => page.nextCursor,
+      // Fast while runs are in progress; otherwise slower, so runs started elsewhere (the API, a share
+      // link) still show up on their own.
       refetchInterval: (query) =>
         query.state.data?.pages.some((page) => page.items.some((run) => ACTIVE.has(run.status)))
           ? 2000
-          : false,
+          : 5000,
     }),
   );
   const items = runs.data?.pages.flatMap((page) => page.items) ?? [];
@@ -151,7 +154,7 @@ export function RunsList() {
           <table className="w-full min-w-[760px] table-fixed text-sm">
             <thead className="border-b border-border bg-subtle text-left text-xs font-medium text-muted-foreground">
               <tr>
-                <th className="w-[20%] px-4 py-2.5 font-medium">Workflow</th>
+                <th className="w-[22%] px-4 py-2.5 font-medium">Workflow</th>
                 <th className="px-3 py-2.5 font-medium">Task</th>
                 <th className="w-36 px-3 py-2.5 font-medium">State</th>
                 <th className="w-44 px-3 py-2.5 font-medium">Started</th>
@@ -193,6 +196,12 @@ function RunRow({ run }: { run: RunSummary }) {
         <Link href={href} className="block truncate font-medium group-hover:text-primary">
           {run.workflow?.name ?? "Deleted workflow"}
         </Link>
+        <RunSourceBadge
+          className="mt-1"
+          source={run.source}
+          apiKeyName={run.apiKey?.name}
+          endpointSlug={run.endpoint?.slug}
+        />
       </td>
       <td className="px-3 py-2.5">
         <Link href={href} className="block truncate text-muted-foreground" title={run.task}>

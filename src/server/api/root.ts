@@ -1,4 +1,6 @@
 import { createCallerFactory, createTRPCRouter } from "~/server/api/trpc";
+import { apiKeyRouter } from "./routers/api-key";
+import { endpointRouter } from "./routers/endpoint";
 import { libraryRouter } from "./routers/library";
 import { pricingRouter } from "./routers/pricing";
 import { runRouter } from "./routers/run";
@@ -9,6 +11,8 @@ import { workflowRouter } from "./routers/workflow";
 
 /** Every router of the API, mounted by noun. */
 export const appRouter = createTRPCRouter({
+  apiKey: apiKeyRouter,
+  endpoint: endpointRouter,
   library: libraryRouter,
   pricing: pricingRouter,
   run: runRouter,

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
+import { ENDPOINT_SLUG_PATTERN, ENDPOINT_SLUG_RULE } from "~/lib/endpoint-slug";
 import type { PrismaClient } from "~/server/db";
 import { isUniqueViolation } from "~/server/db";
 
-/** Slugs are URL path segments: lower-case letters, digits and single hyphens, 2–48 characters. */
-export const ENDPOINT_SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){1,47}$/;
+export { ENDPOINT_SLUG_PATTERN };
 
 /** Why an endpoint change was refused, in words. */
 export class EndpointError extends Error {
@@ -34,10 +34,7 @@ export async function publishEndpoint(
   input: { teamId: string; slug: string; versionId: string; description?: string; actorId: string | null },
 ) {
   if (!ENDPOINT_SLUG_PATTERN.test(input.slug)) {
-    throw new EndpointError(
-      "invalid",
-      "A slug is 2–48 lower-case letters, digits and single hyphens, starting and ending with a letter or digit.",
-    );
+    throw new EndpointError("invalid", ENDPOINT_SLUG_RULE);
   }
   const version = await versionOf(db, input.teamId, input.versionId);
   try {

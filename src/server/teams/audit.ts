@@ -18,6 +18,15 @@ export const auditActions = [
   "secret.deleted",
   "library.shared",
   "library.removed",
+  "endpoint.published",
+  "endpoint.moved",
+  "endpoint.unpublished",
+  "endpoint.deleted",
+  "endpoint.sharing",
+  "endpoint.origins_changed",
+  "apiKey.created",
+  "apiKey.revoked",
+  "apiKey.updated",
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

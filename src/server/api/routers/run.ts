@@ -29,6 +29,10 @@ const runSummary = {
   finishedAt: true,
   workflowId: true,
   workflow: { select: { name: true } },
+  /** Who started it (app, API, share link, playground), and for API runs through which endpoint and key. */
+  source: true,
+  endpoint: { select: { id: true, slug: true } },
+  apiKey: { select: { name: true, prefix: true } },
 } as const;
 
 /** How tRPC answers each reason a run could not start. */

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ArrowLeft, Download, FileUp, History, LayoutTemplate, Save } from "lucide-react";
+import { ArrowLeft, Download, FileUp, History, LayoutTemplate, Rocket, Save } from "lucide-react";
 import Link from "next/link";
 import { type ChangeEvent, useEffect, useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
@@ -14,6 +14,8 @@ import {
   libraryRefsOf,
   WorkflowCanvas,
 } from "~/components/canvas";
+import { useCurrentTeam } from "~/components/layout/team-context";
+import { PublishDialog } from "~/components/publish/publish-dialog";
 import { StartRunDialog } from "~/components/runs/start-run-dialog";
 import { Button } from "~/components/ui/button";
 import {
@@ -57,6 +59,10 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const readOnly = initial.role === "viewer";
+  // Publishing needs the `publish` action in the workflow's team (the current team's allowed actions).
+  const currentTeam = useCurrentTeam();
+  const canPublish = currentTeam.id === initial.teamId && currentTeam.actions.includes("publish");
+  const [publishOpen, setPublishOpen] = useState(false);
   // The team library: palette items, the catalog that validates library nodes, and sharing. The
   // list carries each item's latest definition; versions the graph pins otherwise are fetched.
   const libraryOptions = trpc.library.list.queryOptions({
@@ -287,6 +293,16 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
               <Button variant="secondary" size="sm" disabled={readOnly} onClick={() => setVersionOpen(true)}>
                 <Save /> Save version
               </Button>
+              {canPublish ? (
+                <Button
+                  variant="secondary"
+                  size="sm"
+                  title="Publish a saved version as an API endpoint"
+                  onClick={() => setPublishOpen(true)}
+                >
+                  <Rocket /> Publish
+                </Button>
+              ) : null}
               <span title={runBlocker ?? "Run this workflow"} data-testid="run-button-wrapper">
                 <StartRunDialog
                   workflowId={initial.id}
@@ -349,6 +365,18 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
           autosave.adopt(restored.revision);
         }}
       />
+
+      {canPublish ? (
+        <PublishDialog
+          open={publishOpen}
+          onOpenChange={setPublishOpen}
+          teamId={initial.teamId}
+          workflowId={initial.id}
+          workflowName={initial.name}
+          beforeSave={autosave.flush}
+          revision={() => autosave.revision.current}
+        />
+      ) : null}
 
       <Dialog open={versionOpen} onOpenChange={setVersionOpen}>
         <DialogContent>
