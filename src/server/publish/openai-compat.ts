@@ -397,7 +397,16 @@ async function admit(call: ApiCall, options: { costCap: boolean }): Promise<ApiC
 
 /** `POST /api/v1/chat/completions`. */
 export async function chatCompletions(call: ApiCall): Promise<Response> {
-  const caller = await admit(call, { costCap: true });
+  let caller: ApiCaller;
+  try {
+    caller = await admit(call, { costCap: true });
+  } catch (error) {
+    // OpenAI's clients retry a 429 at once when Retry-After is far off; a cost cap lasts until next month.
+    if (error instanceof ApiError && error.code === "cost_cap_reached") {
+      return apiErrorResponse(error, "openai", { "x-should-retry": "false" });
+    }
+    throw error;
+  }
   const body = await readJsonBody(call.request, chatCompletionRequestSchema, RUN_INPUT_LIMITS.bodyBytes);
   const endpoint = await endpointForCaller(call.db, caller, { slug: body.model }).catch((error: unknown) => {
     if (error instanceof ApiError) {

@@ -52,7 +52,12 @@ async function addEndpoint(slug: string, document: ReturnType<typeof replayWorkf
 
 async function createKey(
   owner: PublishedFixture,
-  options: { endpointIds?: string[]; rateLimitPerMinute?: number },
+  options: {
+    endpointIds?: string[];
+    rateLimitPerMinute?: number;
+    monthlyCostCapUsd?: number;
+    revoked?: boolean;
+  },
 ) {
   const generated = generateApiKey();
   await harness.db.apiKey.create({
@@ -64,9 +69,11 @@ async function createKey(
       allEndpoints: !options.endpointIds,
       endpointIds: options.endpointIds ?? [],
       rateLimitPerMinute: options.rateLimitPerMinute ?? 1000,
+      monthlyCostCapUsd: options.monthlyCostCapUsd ?? null,
+      revokedAt: options.revoked ? new Date() : null,
     },
   });
-  return generated.key;
+  return { key: generated.key, hash: generated.hash };
 }
 
 beforeAll(async () => {
@@ -277,6 +284,43 @@ describe("POST /api/v1/chat/completions", () => {
     expect((error as InstanceType<typeof OpenAI.APIError>).type).toBe("authentication_error");
   });
 
+  it("refuses a revoked key and a missing one with AuthenticationError 401, saying which", async () => {
+    const revoked = await clientFor((await createKey(fixture, { revoked: true })).key)
+      .chat.completions.create({ model: "answers", messages: [{ role: "user", content: "Hi" }] })
+      .catch((reason: unknown) => reason);
+    expect(revoked).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect((revoked as InstanceType<typeof OpenAI.APIError>).code).toBe("revoked_api_key");
+    const missing = await fetch(`${harness.base}/api/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "answers", messages: [{ role: "user", content: "Hi" }] }),
+    });
+    expect(missing.status).toBe(401);
+    expect(await missing.json()).toEqual({
+      error: {
+        message: "Send an API key: Authorization: Bearer <key>.",
+        type: "authentication_error",
+        param: null,
+        code: "missing_api_key",
+      },
+    });
+  });
+
+  it("answers 429 once the key's monthly cost cap is spent, telling the client not to retry", async () => {
+    const { key, hash } = await createKey(fixture, { monthlyCostCapUsd: 0 });
+    const keyId = (await harness.db.apiKey.findUniqueOrThrow({ where: { hash } })).id;
+    const retrying = new OpenAI({ apiKey: key, baseURL: `${harness.base}/api/v1`, maxRetries: 2 });
+    const error = await retrying.chat.completions
+      .create({ model: "answers", messages: [{ role: "user", content: "Hi" }] })
+      .catch((reason: unknown) => reason);
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    const capped = error as InstanceType<typeof OpenAI.RateLimitError>;
+    expect(capped.code).toBe("cost_cap_reached");
+    expect(Number(capped.headers?.get("retry-after"))).toBeGreaterThan(0);
+    expect(await harness.db.apiRequest.count({ where: { apiKeyId: keyId } })).toBe(1);
+    expect(await harness.db.run.count({ where: { apiKeyId: keyId } })).toBe(0);
+  });
+
   it("answers 404 for an unknown model, another team's endpoint and an unpublished one", async () => {
     const extra = await addEndpoint("retired", replayWorkflow("old"));
     await unpublishEndpoint(harness.db, {
@@ -294,7 +338,7 @@ describe("POST /api/v1/chat/completions", () => {
   });
 
   it("answers 403 for an endpoint outside the key's scope", async () => {
-    const scoped = clientFor(await createKey(fixture, { endpointIds: [fixture.endpointId] }));
+    const scoped = clientFor((await createKey(fixture, { endpointIds: [fixture.endpointId] })).key);
     const error = await scoped.chat.completions
       .create({ model: "long", messages: [{ role: "user", content: "Hi" }] })
       .catch((reason: unknown) => reason);
@@ -303,7 +347,7 @@ describe("POST /api/v1/chat/completions", () => {
   });
 
   it("answers RateLimitError 429 with Retry-After past the key's rate limit", async () => {
-    const limited = clientFor(await createKey(fixture, { rateLimitPerMinute: 1 }));
+    const limited = clientFor((await createKey(fixture, { rateLimitPerMinute: 1 })).key);
     const first = await limited.chat.completions.create({
       model: "answers",
       messages: [{ role: "user", content: "Once" }],
@@ -389,7 +433,7 @@ describe("GET /api/v1/models", () => {
   });
 
   it("lists only the endpoints in a scoped key's scope", async () => {
-    const scoped = clientFor(await createKey(fixture, { endpointIds: [fixture.endpointId] }));
+    const scoped = clientFor((await createKey(fixture, { endpointIds: [fixture.endpointId] })).key);
     const models = [];
     for await (const model of scoped.models.list()) models.push(model.id);
     expect(models).toEqual(["answers"]);
