@@ -88,7 +88,7 @@ async function prepareToolCall(
     }
     throw error;
   }
-  call.accounting.endpointId ??= endpoint.id;
+  call.accounting.endpointId = endpoint.id;
   const parsed = runInputSchema.safeParse(request.params.arguments ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -104,7 +104,7 @@ async function prepareToolCall(
       source: "api",
       caller,
     });
-    call.accounting.runId ??= runId;
+    call.accounting.runId = runId;
     return { kind: "started", runId, slug: endpoint.slug };
   } catch (error) {
     if (error instanceof ApiError && error.status !== 500) return { kind: "refused", message: error.message };
@@ -279,13 +279,17 @@ export async function mcpPost(call: ApiCall): Promise<Response> {
   const body = await readJsonBody(call.request, z.unknown(), RUN_INPUT_LIMITS.bodyBytes);
   const toolCalls = toolCallsIn(body);
   const prepared = new Map<string | number, PreparedCall>();
-  if (toolCalls.length) {
+  // One run per HTTP request: a batch of calls would start runs past the rate limit's intent.
+  if (toolCalls.length > 1) {
+    throw new ApiError(400, "invalid_request", "Send one tools/call per request (no batches of tool calls).");
+  }
+  const toolCall = toolCalls[0];
+  if (toolCall) {
     call.accounting.teamId = caller.team.id;
     call.accounting.apiKeyId = caller.key.id;
-    for (let i = 0; i < toolCalls.length; i++) await takeKeyCall(caller);
+    await takeKeyCall(caller);
     await checkMonthlyCostCap(call.db, caller);
-    for (const toolCall of toolCalls)
-      prepared.set(toolCall.id, await prepareToolCall(call, caller, toolCall));
+    prepared.set(toolCall.id, await prepareToolCall(call, caller, toolCall));
   }
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined });
   const server = mcpServer(call, caller, prepared);

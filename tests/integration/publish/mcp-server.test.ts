@@ -255,6 +255,30 @@ describe("the MCP server at /api/v1/mcp", () => {
     expect(Number(raw.headers.get("retry-after"))).toBeGreaterThan(0);
   });
 
+  it("refuses a batch of tool calls without starting any run", async () => {
+    const before = await harness.db.run.count();
+    const call = (id: number) => ({
+      jsonrpc: "2.0",
+      id,
+      method: "tools/call",
+      params: { name: "answers", arguments: { task: `Call ${id}` } },
+    });
+    const response = await fetch(`${harness.base}/api/v1/mcp`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${fixture.key}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
+      body: JSON.stringify([call(1), call(2)]),
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(
+      /one tools\/call/,
+    );
+    expect(await harness.db.run.count()).toBe(before);
+  });
+
   it("answers 405 to GET and DELETE (stateless), after checking the key", async () => {
     for (const method of ["GET", "DELETE"]) {
       const ok = await fetch(`${harness.base}/api/v1/mcp`, {
