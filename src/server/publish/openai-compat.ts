@@ -11,7 +11,8 @@ import { type ConversationMessage, RUN_INPUT_LIMITS, type RunInput, runInputSche
 /**
  * The OpenAI-compatible surface: `POST /api/v1/chat/completions` runs the endpoint named by `model`
  * (its slug in the key's team) and answers in OpenAI's chat completion shape, plain or streamed as
- * `chat.completion.chunk` Server-Sent Events; `GET /api/v1/models` lists the endpoints the key may call.
+ * `chat.completion.chunk` Server-Sent Events; `GET /api/v1/models` lists the endpoints the key may call
+ * (`GET /api/v1/models/{model}` reads one).
  *
  * How a chat becomes a run:
  * - the last message must be the user's: its text parts are the task, its `image_url` parts the run's
@@ -199,18 +200,16 @@ export const chatCompletionChunkSchema = z.object({
 });
 export type ChatCompletionChunk = z.infer<typeof chatCompletionChunkSchema>;
 
-/** `GET /api/v1/models`: the published endpoints the key may call. */
-export const modelListSchema = z.object({
-  object: z.literal("list"),
-  data: z.array(
-    z.object({
-      id: z.string().describe("The endpoint's slug: the `model` of a chat completion."),
-      object: z.literal("model"),
-      created: z.number().int().describe("When its current version started serving (Unix seconds)."),
-      owned_by: z.string().describe("The team's slug."),
-    }),
-  ),
+/** An endpoint as an OpenAI model (`GET /api/v1/models/{model}`). */
+export const modelSchema = z.object({
+  id: z.string().describe("The endpoint's slug: the `model` of a chat completion."),
+  object: z.literal("model"),
+  created: z.number().int().describe("When its current version started serving (Unix seconds)."),
+  owned_by: z.string().describe("The team's slug."),
 });
+
+/** `GET /api/v1/models`: the published endpoints the key may call. */
+export const modelListSchema = z.object({ object: z.literal("list"), data: z.array(modelSchema) });
 
 /** OpenAI's error body. */
 export const openAiErrorSchema = z.object({
@@ -395,6 +394,16 @@ async function admit(call: ApiCall, options: { costCap: boolean }): Promise<ApiC
   return caller;
 }
 
+/** The endpoint a `model` names, for the caller; its refusals (404, 403) name the field `model`. */
+function endpointForModel(call: ApiCall, caller: ApiCaller, slug: string) {
+  return endpointForCaller(call.db, caller, { slug }).catch((error: unknown) => {
+    if (error instanceof ApiError) {
+      throw new ApiError(error.status, error.code, error.message, { ...error.options, param: "model" });
+    }
+    throw error;
+  });
+}
+
 /** `POST /api/v1/chat/completions`. */
 export async function chatCompletions(call: ApiCall): Promise<Response> {
   let caller: ApiCaller;
@@ -408,12 +417,7 @@ export async function chatCompletions(call: ApiCall): Promise<Response> {
     throw error;
   }
   const body = await readJsonBody(call.request, chatCompletionRequestSchema, RUN_INPUT_LIMITS.bodyBytes);
-  const endpoint = await endpointForCaller(call.db, caller, { slug: body.model }).catch((error: unknown) => {
-    if (error instanceof ApiError) {
-      throw new ApiError(error.status, error.code, error.message, { ...error.options, param: "model" });
-    }
-    throw error;
-  });
+  const endpoint = await endpointForModel(call, caller, body.model);
   call.accounting.endpointId = endpoint.id;
   const chat = chatToRun(body.messages);
   const { runId } = await startEndpointRun(call.db, {
@@ -556,6 +560,20 @@ function streamCompletion(
   });
 }
 
+type OpenAiModel = z.infer<typeof modelSchema>;
+
+function modelOf(
+  endpoint: { slug: string; servingSince: Date | null; createdAt: Date },
+  caller: ApiCaller,
+): OpenAiModel {
+  return {
+    id: endpoint.slug,
+    object: "model",
+    created: Math.floor((endpoint.servingSince ?? endpoint.createdAt).getTime() / 1000),
+    owned_by: caller.team.slug,
+  };
+}
+
 /** `GET /api/v1/models`: the published endpoints of the key's team that its scope covers. */
 export async function listModels(call: ApiCall): Promise<Response> {
   const caller = await admit(call, { costCap: false });
@@ -572,12 +590,19 @@ export async function listModels(call: ApiCall): Promise<Response> {
     object: "list",
     data: endpoints
       .filter((endpoint) => keyMayCall(caller.key, endpoint))
-      .map((endpoint) => ({
-        id: endpoint.slug,
-        object: "model",
-        created: Math.floor((endpoint.servingSince ?? endpoint.createdAt).getTime() / 1000),
-        owned_by: caller.team.slug,
-      })),
+      .map((endpoint) => modelOf(endpoint, caller)),
   };
   return Response.json(list);
+}
+
+/** `GET /api/v1/models/{model}`: one endpoint the key may call (404 unknown or unpublished, 403 out of scope). */
+export async function retrieveModel(call: ApiCall, slug: string): Promise<Response> {
+  const caller = await admit(call, { costCap: false });
+  const endpoint = await endpointForModel(call, caller, slug);
+  call.accounting.endpointId = endpoint.id;
+  const times = await call.db.endpoint.findUniqueOrThrow({
+    where: { id: endpoint.id },
+    select: { slug: true, servingSince: true, createdAt: true },
+  });
+  return Response.json(modelOf(times, caller));
 }

@@ -5,6 +5,7 @@ import {
   chatCompletionSchema,
   IGNORED_OPENAI_PARAMS,
   modelListSchema,
+  modelSchema,
   openAiErrorSchema,
 } from "./openai-compat";
 import { RUN_INPUT_LIMITS } from "./run-input";
@@ -123,6 +124,35 @@ const modelsOperation = {
   },
 };
 
+const modelOperation = {
+  get: {
+    operationId: "retrieveModel",
+    tags: ["OpenAI-compatible"],
+    summary: "Read one endpoint the key may call, as an OpenAI model",
+    parameters: [
+      {
+        name: "model",
+        in: "path",
+        required: true,
+        description: "The endpoint's slug.",
+        schema: { type: "string" },
+      },
+    ],
+    responses: {
+      "200": {
+        description: "The endpoint as a model.",
+        content: { "application/json": { schema: schemaOf(modelSchema, "output") } },
+      },
+      ...openAiErrors({
+        401: "Missing, unknown or revoked API key.",
+        403: "The key's scope does not cover this endpoint.",
+        404: "No published endpoint with this slug for the key's team.",
+        429: "The key's calls per minute are reached.",
+      }),
+    },
+  },
+};
+
 const jsonRpcMessage = {
   description: "A JSON-RPC 2.0 message of the Model Context Protocol (or a batch of them).",
   oneOf: [
@@ -219,6 +249,7 @@ const mcpOperation = {
 export const openAiPaths: Record<string, Record<string, unknown>> = {
   "/api/v1/chat/completions": chatCompletionsOperation,
   "/api/v1/models": modelsOperation,
+  "/api/v1/models/{model}": modelOperation,
   "/api/v1/mcp": mcpOperation,
 };
 

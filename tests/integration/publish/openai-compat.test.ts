@@ -439,6 +439,14 @@ describe("GET /api/v1/models", () => {
     expect(models).toEqual(["answers"]);
   });
 
+  it("reads one model, and answers 404 for one the key's team has not published", async () => {
+    const model = await client.models.retrieve("answers");
+    expect(model).toMatchObject({ id: "answers", object: "model", owned_by: fixture.teamSlug });
+    expect(model.created).toBeGreaterThan(0);
+    const error = await client.models.retrieve(other.slug).catch((reason: unknown) => reason);
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
   it("refuses a wrong key", async () => {
     const error = await clientFor("trp_notakeynotakeynotakeynotakey")
       .models.list()
