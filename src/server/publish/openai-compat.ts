@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "~/graph";
 import { waitForRunEnd } from "~/server/realtime/run-feed";
 import type { ApiCall } from "./api-call";
 import { readJsonBody } from "./api-call";
@@ -62,29 +63,27 @@ export const chatCompletionWaits = { responseMs: 540_000, streamMs: 3_600_000, k
 /** Bounds of the conversation before the task (the task itself has runInputSchema's bounds). */
 export const CHAT_LIMITS = { messages: 1_000, messageChars: 100_000 } as const;
 
-const textPartSchema = z.object({ type: z.literal("text"), text: z.string() });
+const textPartSchema = z.object({ type: z.literal("text"), text: text() });
 const imagePartSchema = z.object({
   type: z.literal("image_url"),
   image_url: z.object({
-    url: z.string().describe("An http(s) URL or a base64 data URI (data:image/…;base64,…)."),
+    url: text().describe("An http(s) URL or a base64 data URI (data:image/…;base64,…)."),
     detail: z.enum(["auto", "low", "high"]).optional(),
   }),
 });
 const audioPartSchema = z.object({
   type: z.literal("input_audio"),
   input_audio: z.object({
-    data: z.string().describe("Base64-encoded audio."),
+    data: text().describe("Base64-encoded audio."),
     format: z.string().regex(/^[a-z0-9]{1,10}$/, "An audio format such as wav or mp3."),
   }),
 });
 const refusalPartSchema = z.object({ type: z.literal("refusal"), refusal: z.string() });
 
-const messageText = z
-  .string()
-  .max(
-    CHAT_LIMITS.messageChars,
-    `A message is at most ${CHAT_LIMITS.messageChars.toLocaleString("en-US")} characters.`,
-  );
+const messageText = text().max(
+  CHAT_LIMITS.messageChars,
+  `A message is at most ${CHAT_LIMITS.messageChars.toLocaleString("en-US")} characters.`,
+);
 const instructionContent = z.union([messageText, z.array(textPartSchema)]);
 
 const messageSchema = z.discriminatedUnion("role", [

@@ -188,6 +188,24 @@ describe("the MCP server at /api/v1/mcp", () => {
     expect((await harness.db.run.findUniqueOrThrow({ where: { id: runId } })).status).toBe("failed");
   });
 
+  it("passes images and extra values to the run, a NUL in them stored as U+FFFD", async () => {
+    const client = await connect(fixture.key);
+    const result = await client.callTool({
+      name: "answers",
+      arguments: {
+        task: "Look",
+        images: ["https://example.com/cat.png"],
+        additional_args: { note: "a\u0000b" },
+      },
+    });
+    const runId = (result._meta as Record<string, string>)["troupe/run-id"]!;
+    const run = await harness.db.run.findUniqueOrThrow({ where: { id: runId } });
+    expect(run.input).toEqual({
+      images: ["https://example.com/cat.png"],
+      additionalArgs: { note: "a\uFFFDb" },
+    });
+  });
+
   it("refuses invalid arguments as a tool error naming the field, without starting a run", async () => {
     const client = await connect(fixture.key);
     const before = await harness.db.run.count();

@@ -213,6 +213,37 @@ describe("POST /api/v1/chat/completions", () => {
     });
   });
 
+  it("stores a NUL character anywhere in the chat as U+FFFD instead of failing the run's insert", async () => {
+    const { response } = await client.chat.completions
+      .create({
+        model: "answers",
+        messages: [
+          { role: "user", content: "Earlier\u0000turn" },
+          { role: "assistant", content: "Noted." },
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "Now\u0000this" },
+              { type: "image_url", image_url: { url: "https://example.com/a\u0000b.png" } },
+            ],
+          },
+        ],
+      })
+      .withResponse();
+    expect(response.status).toBe(200);
+    const run = await harness.db.run.findUniqueOrThrow({
+      where: { id: response.headers.get("x-troupe-run-id")! },
+    });
+    expect(run.task).toBe("Now\uFFFDthis");
+    expect(run.input).toMatchObject({
+      images: ["https://example.com/a\uFFFDb.png"],
+      conversation: [
+        { role: "user", content: "Earlier\uFFFDturn" },
+        { role: "assistant", content: "Noted." },
+      ],
+    });
+  });
+
   it("refuses input that makes no valid run, naming the field, in OpenAI's error shape", async () => {
     const cases: Array<{ body: Record<string, unknown>; param: string; message: RegExp }> = [
       {
