@@ -16,7 +16,7 @@ import { ApiError } from "./api-error";
 import { type ApiCaller, authenticateApiKey, keyMayCall } from "./api-keys";
 import { checkMonthlyCostCap, takeKeyCall } from "./api-limits";
 import { endpointForCaller, runResult, startEndpointRun } from "./endpoint-runs";
-import { answerText } from "./openai-compat";
+import { answerText, runEndMessage } from "./openai-compat";
 import { RUN_INPUT_LIMITS, runInputSchema } from "./run-input";
 
 /**
@@ -179,18 +179,9 @@ async function toolResult(call: ApiCall, runId: string): Promise<CallToolResult>
   const result = await runResult(call.db, runId);
   const _meta = { "troupe/run-id": runId };
   if (result.status !== "succeeded") {
-    const ended = { failed: "failed", cancelled: "was cancelled", timed_out: "timed out" } as Record<
-      string,
-      string
-    >;
     return {
       isError: true,
-      content: [
-        {
-          type: "text",
-          text: `The run ${runId} ${ended[result.status] ?? `ended as ${result.status}`}${result.error ? `: ${result.error}` : "."}`,
-        },
-      ],
+      content: [{ type: "text", text: runEndMessage(result) }],
       _meta,
     };
   }

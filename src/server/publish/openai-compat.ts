@@ -364,18 +364,20 @@ function usageOf(result: RunResult): z.infer<typeof usageSchema> {
   };
 }
 
+/** Why a run ended without an answer, in words naming the run. */
+export function runEndMessage(result: RunResult): string {
+  const ended: Partial<Record<RunResult["status"], string>> = {
+    failed: "failed",
+    cancelled: "was cancelled",
+    timed_out: "timed out",
+  };
+  const reason = result.error ? `: ${result.error}` : ".";
+  return `The run ${result.id} ${ended[result.status] ?? `ended as ${result.status}`}${reason}`;
+}
+
 /** The run ended without an answer: an error naming the run (not worth retrying). */
 function runEndedError(result: RunResult): ApiError {
-  const reason = result.error ? `: ${result.error}` : ".";
-  const ended = { failed: "failed", cancelled: "was cancelled", timed_out: "timed out" } as Record<
-    string,
-    string
-  >;
-  return new ApiError(
-    500,
-    `run_${result.status}`,
-    `The run ${result.id} ${ended[result.status] ?? `ended as ${result.status}`}${reason}`,
-  );
+  return new ApiError(500, `run_${result.status}`, runEndMessage(result));
 }
 
 /** Headers of a response about a run: its id, and no automatic retry by OpenAI's clients (it would run again). */
