@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { text } from "~/graph";
+import { text, withoutNul } from "~/graph";
 
 /** Bounds of what one API call may carry. */
 export const RUN_INPUT_LIMITS = {
@@ -74,7 +74,8 @@ export function storedRunInput(
   if (input.audio?.length) stored.audio = input.audio;
   if (input.additional_args && Object.keys(input.additional_args).length)
     stored.additionalArgs = input.additional_args;
-  return Object.keys(stored).length ? stored : null;
+  // Postgres refuses \u0000 in jsonb: a NUL in a URL or an extra value would fail the run's insert.
+  return Object.keys(stored).length ? withoutNul(stored) : null;
 }
 
 /** One earlier message of a conversation a run continues (OpenAI-compatible calls send the whole chat). */
