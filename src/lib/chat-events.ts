@@ -36,6 +36,8 @@ export const chatEventSchema = z.discriminatedUnion("type", [
     status: z.enum(chatEndStatuses),
     /** The answer as stored (null when the run did not succeed). */
     output: z.unknown(),
+    /** Why the run did not succeed, for the team's own playground only (never on the public page). */
+    message: z.string().optional(),
   }),
 ]);
 export type ChatEvent = z.infer<typeof chatEventSchema>;
