@@ -124,26 +124,28 @@ export interface ShareStreamItem {
   event: ChatEvent;
 }
 
+/** 404 unless `runId` is a run this link started (check it before streaming). */
+export async function checkShareRun(db: PrismaClient, endpointId: string, runId: string): Promise<void> {
+  await shareRun(db, endpointId, runId);
+}
+
 /**
- * The chat's view of a share run, live: step summaries and the answer as they are stored (after
- * `afterSeq`), then one `end` event with the run's final status once it has ended. The run is checked
- * (404) before anything is streamed.
+ * The chat's view of a share run (checked with `checkShareRun`), live: step summaries and the answer
+ * as they are stored (after `afterSeq`), then one `end` event with the run's final status once it has
+ * ended.
  */
-export async function shareRunStream(
+export async function* shareRunStream(
   db: PrismaClient,
   endpointId: string,
   runId: string,
   options: { afterSeq?: number; signal?: AbortSignal },
-): Promise<AsyncGenerator<ShareStreamItem>> {
-  await shareRun(db, endpointId, runId);
-  return (async function* () {
-    for await (const event of followRun(db, runId, options)) {
-      const chat = chatEventOf(event);
-      if (chat) yield { id: event.seq, event: chat };
-    }
-    if (options.signal?.aborted) return;
-    const run = await shareRun(db, endpointId, runId);
-    const status: ChatEndStatus = isChatEndStatus(run.status) ? run.status : "failed";
-    yield { event: { type: "end", status, output: status === "succeeded" ? run.output : null } };
-  })();
+): AsyncGenerator<ShareStreamItem> {
+  for await (const event of followRun(db, runId, options)) {
+    const chat = chatEventOf(event);
+    if (chat) yield { id: event.seq, event: chat };
+  }
+  if (options.signal?.aborted) return;
+  const run = await shareRun(db, endpointId, runId);
+  const status: ChatEndStatus = isChatEndStatus(run.status) ? run.status : "failed";
+  yield { event: { type: "end", status, output: status === "succeeded" ? run.output : null } };
 }
