@@ -1,7 +1,7 @@
 import path from "node:path";
 import { expect, type Page, test } from "@playwright/test";
 import pg from "pg";
-import { newAccount, signUp } from "./helpers/accounts";
+import { newAccount } from "./helpers/accounts";
 import { screenshots } from "./helpers/screenshots";
 
 /**
@@ -34,6 +34,19 @@ async function trpc<T>(
   const body = (await response.json()) as { result?: { data: { json: T } }; error?: unknown };
   if (!response.ok() || !body.result) throw new Error(`${procedure} failed: ${JSON.stringify(body.error)}`);
   return body.result.data.json;
+}
+
+/**
+ * Sign up through the form (as the accounts helper does), waiting longer for the first account of a
+ * freshly started server, whose first sign-up compiles and seeds while the machine may be busy.
+ */
+async function signUp(page: Page, account: ReturnType<typeof newAccount>): Promise<void> {
+  await page.goto("/sign-up");
+  await page.getByLabel("Name").fill(account.name);
+  await page.getByLabel("E-mail").fill(account.email);
+  await page.getByLabel("Password").fill(account.password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/workflows$/, { timeout: 60_000 });
 }
 
 /** One ToolCallingAgent whose recorded model answers `answer` through final_answer. */
