@@ -188,11 +188,15 @@ test("a share link's public chat streams answers with their steps, remembers the
       "Are you sure?",
     ]);
 
-    // Embedded in another page.
-    await visitor.goto("about:blank");
-    await visitor.setContent(
-      `<h1 style="font-family:sans-serif">Our site</h1><iframe src="${new URL(`/share/${token}`, page.url()).href}" style="width:640px;height:520px;border:1px solid #ccc"></iframe>`,
+    // Embedded in another site's page (served by the browser itself: http://embedder.test, another origin).
+    const shareUrl = new URL(`/share/${token}`, page.url()).href;
+    await visitor.route("http://embedder.test/", (route) =>
+      route.fulfill({
+        contentType: "text/html",
+        body: `<h1 style="font-family:sans-serif">Our site</h1><iframe src="${shareUrl}" style="width:640px;height:520px;border:1px solid #ccc"></iframe>`,
+      }),
     );
+    await visitor.goto("http://embedder.test/");
     const frame = visitor.frameLocator("iframe");
     await frame.getByTestId("chat-input").fill("Hello from the embed");
     await frame.getByTestId("chat-send").click();
