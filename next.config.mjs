@@ -21,6 +21,15 @@ const config = {
     "socket.io",
     "pino",
   ],
+  // A share link's chat page is made to be embedded in an <iframe> on any site (and only it).
+  async headers() {
+    return [
+      {
+        source: "/share/:token",
+        headers: [{ key: "Content-Security-Policy", value: "frame-ancestors *" }],
+      },
+    ];
+  },
 };
 
 export default config;

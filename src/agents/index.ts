@@ -5,6 +5,7 @@ export * from "./code-agent";
 export * from "./errors";
 export * from "./events";
 export * from "./memory";
+export * from "./memory-snapshot";
 export * from "./models";
 export * from "./multi-step-agent";
 export * from "./net";

@@ -1,4 +1,4 @@
-import { type AgentRun, type BuildAgentDeps, buildAgent } from "~/agents";
+import { type AgentRun, type BuildAgentDeps, buildAgent, snapshotMemory } from "~/agents";
 import { type AgentSpec, agentSpecSchema } from "~/graph/agent-spec";
 import type { PrismaClient } from "~/server/db";
 import { newErrorReference } from "~/server/error-reference";
@@ -8,6 +8,7 @@ import type { RunEventPublisher } from "~/server/realtime/run-event-publisher";
 import { SecretRedactor } from "~/server/secrets/redactor";
 import { RunEventWriter } from "./event-writer";
 import type { ModelPrice } from "./pricing";
+import { memoryToStore, runStart } from "./run-memory";
 import type { RunProcessor } from "./run-queue";
 import {
   appendEvents,
@@ -206,11 +207,21 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
       const stored = agentSpecSchema.parse(run.spec);
       const spec = deps.prepareSpec ? deps.prepareSpec(stored, team) : stored;
       const engineDeps = deps.agentDeps(team);
+      const start = await runStart(db, run, log);
       agent = await buildAgent(spec, {
         ...engineDeps,
         resolveSecret: redactor.watch(engineDeps.resolveSecret),
       });
-      agentRun = agent.run(run.task, { stream: true, signal: controller.signal, runId: run.id });
+      // A conversation's next turn: the memory so far, and the task appended to it.
+      if (start.memory) agent.memory = start.memory;
+      agentRun = agent.run(run.task, {
+        stream: true,
+        signal: controller.signal,
+        runId: run.id,
+        reset: !start.memory,
+        ...(start.images ? { images: start.images } : {}),
+        ...(start.additionalArgs ? { additionalArgs: start.additionalArgs } : {}),
+      });
 
       for await (const event of agentRun) {
         writer.push(run.id, redactor.event(event));
@@ -226,15 +237,20 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
 
       const output =
         result.output === undefined ? undefined : JSON.parse(jsonForPostgres(redactor.value(result.output)));
+      // The root agent's memory for the next turn, stored with the final status: a turn that waits
+      // for this run to end finds it.
+      const kept = memoryToStore(snapshotMemory(agent.memory, agent.name), redactor, log);
+      const memory = kept ? { memory: JSON.parse(jsonForPostgres(kept)) } : {};
       if (result.state === "success" || result.state === "max_steps") {
         await setStatus(run.id, ACTIVE, "succeeded", undefined, {
           output,
           hitStepLimit: result.state === "max_steps",
+          ...memory,
         });
       } else if (stop) {
         const status: RunStatus =
           stop.kind === "timeout" ? "timed_out" : stop.kind === "cancel" ? "cancelled" : "failed";
-        await setStatus(run.id, ACTIVE, status, redactor.text(stop.message));
+        await setStatus(run.id, ACTIVE, status, redactor.text(stop.message), memory);
       } else {
         const message = result.errors.at(-1)?.message ?? "The run failed.";
         await setStatus(
@@ -242,6 +258,7 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
           ACTIVE,
           result.state === "cancelled" ? "cancelled" : "failed",
           redactor.text(message),
+          memory,
         );
       }
     } catch (error) {

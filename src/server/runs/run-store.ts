@@ -73,6 +73,10 @@ export interface ClaimedRun {
   tokenCap: number | null;
   lastSeq: number;
   usage: unknown;
+  /** Images, audio, extra values and a conversation beyond the task (`storedRunInputSchema`). */
+  input: unknown;
+  /** The previous turn of a conversation, whose memory this run continues. */
+  previousRunId: string | null;
   /** The team's own prices (the built-in table covers the rest). */
   prices: ModelPrice[];
 }
@@ -87,7 +91,8 @@ export async function claimRun(db: PrismaClient, runId: string): Promise<Claimed
     WITH claimed AS (
       UPDATE "Run" SET "status" = 'running', "startedAt" = ${new Date()}, "attempt" = "attempt" + 1
       WHERE "id" = ${runId} AND "status" = 'queued' AND "cancelRequestedAt" IS NULL
-      RETURNING "id", "teamId", "spec", "task", "timeLimitSeconds", "costCapUsd", "tokenCap", "lastSeq", "usage"
+      RETURNING "id", "teamId", "spec", "task", "timeLimitSeconds", "costCapUsd", "tokenCap", "lastSeq", "usage",
+        "input", "previousRunId"
     )
     SELECT claimed.*, (SELECT t."slug" FROM "Team" AS t WHERE t."id" = claimed."teamId") AS "teamSlug", COALESCE(
       (SELECT jsonb_agg(jsonb_build_object('model', p."model", 'inputUsdPerMillion', p."inputUsdPerMillion",

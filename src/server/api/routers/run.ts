@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { databaseInt, text } from "~/graph";
-import { runStatuses } from "~/lib/run-status";
+import { isTerminal, runStatuses } from "~/lib/run-status";
 import {
   createTRPCRouter,
   protectedProcedure,
@@ -65,10 +65,27 @@ export const runRouter = createTRPCRouter({
           .max(24 * 3600)
           .optional(),
         costCapUsd: z.number().positive().max(10_000).optional(),
+        /** The previous turn of a conversation (the playground): this run continues its memory. */
+        previousRunId: z.string().min(1).max(64).optional(),
+        source: z.enum(["app", "playground"]).optional(),
       }),
     )
-    .mutation(({ ctx, input }) =>
-      startWorkflowRun(ctx.db, {
+    .mutation(async ({ ctx, input }) => {
+      if (input.previousRunId) {
+        // A turn continues a run of the same workflow (so of the same team) that has ended.
+        const previous = await ctx.db.run.findFirst({
+          where: { id: input.previousRunId, teamId: ctx.team.id, workflowId: ctx.workflowRef.id },
+          select: { status: true },
+        });
+        if (!previous)
+          throw new TRPCError({
+            code: "NOT_FOUND",
+            message: "The previous turn was not found in this workflow.",
+          });
+        if (!isTerminal(previous.status))
+          throw new TRPCError({ code: "CONFLICT", message: "Wait for the previous turn to finish." });
+      }
+      return startWorkflowRun(ctx.db, {
         team: ctx.team,
         workflowId: ctx.workflowRef.id,
         versionId: input.versionId,
@@ -76,12 +93,14 @@ export const runRouter = createTRPCRouter({
         createdById: ctx.session.user.id,
         timeLimitSeconds: input.timeLimitSeconds,
         costCapUsd: input.costCapUsd,
+        source: input.source ?? "app",
+        previousRunId: input.previousRunId ?? null,
       }).catch((error: unknown) => {
         if (error instanceof RunStartError)
           throw new TRPCError({ code: runStartCodes[error.kind], message: error.message });
         throw error;
-      }),
-    ),
+      });
+    }),
 
   list: teamProcedure("view")
     .input(

@@ -1,7 +1,16 @@
 "use client";
 
 import { useMutation, useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ArrowLeft, Download, FileUp, History, LayoutTemplate, Rocket, Save } from "lucide-react";
+import {
+  ArrowLeft,
+  Download,
+  FileUp,
+  History,
+  LayoutTemplate,
+  MessagesSquare,
+  Rocket,
+  Save,
+} from "lucide-react";
 import Link from "next/link";
 import { type ChangeEvent, useEffect, useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
@@ -14,6 +23,7 @@ import {
   libraryRefsOf,
   WorkflowCanvas,
 } from "~/components/canvas";
+import { PlaygroundPanel } from "~/components/chat/playground-panel";
 import { useCurrentTeam } from "~/components/layout/team-context";
 import { PublishDialog } from "~/components/publish/publish-dialog";
 import { StartRunDialog } from "~/components/runs/start-run-dialog";
@@ -121,6 +131,7 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
   const [importError, setImportError] = useState<{ message: string; issues: GraphIssue[] } | null>(null);
   const [historyOpen, setHistoryOpen] = useState(false);
   const [versionOpen, setVersionOpen] = useState(false);
+  const [playgroundOpen, setPlaygroundOpen] = useState(false);
   const [message, setMessage] = useState("");
   const blocking = useStore(store, (s) => s.issues.filter((i) => i.severity !== "warning").length);
   // Validation knows which secrets are set (names only) and where the server's keys may go, so a
@@ -303,6 +314,16 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
                   <Rocket /> Publish
                 </Button>
               ) : null}
+              <Button
+                variant={playgroundOpen ? "secondary" : "ghost"}
+                size="sm"
+                aria-pressed={playgroundOpen}
+                title="Chat with this workflow, with memory between messages"
+                data-testid="playground-toggle"
+                onClick={() => setPlaygroundOpen((open) => !open)}
+              >
+                <MessagesSquare /> Playground
+              </Button>
               <span title={runBlocker ?? "Run this workflow"} data-testid="run-button-wrapper">
                 <StartRunDialog
                   workflowId={initial.id}
@@ -349,6 +370,14 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
           ) : null}
           <div className="flex min-h-0 flex-1">
             <WorkflowCanvas readOnly={readOnly} />
+            {playgroundOpen ? (
+              <PlaygroundPanel
+                workflowId={initial.id}
+                disabledReason={runBlocker}
+                beforeStart={autosave.flush}
+                onClose={() => setPlaygroundOpen(false)}
+              />
+            ) : null}
           </div>
         </div>
       </CanvasLibraryProvider>
