@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { databaseInt, text } from "~/graph";
+import { runAudioSchema, runImagesSchema } from "~/lib/run-media";
 import { runStatuses } from "~/lib/run-status";
 import {
   createTRPCRouter,
@@ -9,6 +10,7 @@ import {
   teamProcedure,
   workflowProcedure,
 } from "~/server/api/trpc";
+import { storedRunInput, storedRunInputSchema } from "~/server/publish/run-input";
 import { cancelRun } from "~/server/runs/cancel-run";
 import { configuredProviders } from "~/server/runs/providers";
 import { getRunServices } from "~/server/runs/run-services";
@@ -61,6 +63,9 @@ export const runRouter = createTRPCRouter({
           .max(24 * 3600)
           .optional(),
         costCapUsd: z.number().positive().max(10_000).optional(),
+        /** Images and audio given with the task, as the HTTP API takes them (src/lib/run-media.ts). */
+        images: runImagesSchema.optional(),
+        audio: runAudioSchema.optional(),
       }),
     )
     .mutation(({ ctx, input }) =>
@@ -72,6 +77,7 @@ export const runRouter = createTRPCRouter({
         createdById: ctx.session.user.id,
         timeLimitSeconds: input.timeLimitSeconds,
         costCapUsd: input.costCapUsd,
+        input: storedRunInput({ task: input.task, images: input.images, audio: input.audio }),
       }).catch((error: unknown) => {
         if (error instanceof RunStartError)
           throw new TRPCError({ code: runStartCodes[error.kind], message: error.message });
@@ -121,9 +127,14 @@ export const runRouter = createTRPCRouter({
         costCapUsd: true,
         tokenCap: true,
         attempt: true,
+        input: true,
       },
     });
-    return { ...run, role: ctx.membership.role };
+    const { input, ...rest } = run;
+    // The images and audio given with the task, for the run page (extra values stay server-side).
+    const stored = storedRunInputSchema.parse(input);
+    const media = { images: stored?.images ?? [], audio: stored?.audio ?? [] };
+    return { ...rest, media, role: ctx.membership.role };
   }),
 
   /** Stored events after a sequence number, in order: replay, and catching up after a reconnect. */
