@@ -43,3 +43,53 @@ export const runImagesSchema = z
 export const runAudioSchema = z
   .array(runMediaSchema("audio"))
   .max(RUN_INPUT_LIMITS.audio, `At most ${RUN_INPUT_LIMITS.audio} audio files.`);
+
+/** A file picked in the run dialog, read as a data URI. */
+export interface PickedMedia {
+  kind: RunMediaKind;
+  name: string;
+  /** Bytes of the file. */
+  size: number;
+  dataUri: string;
+}
+
+const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+
+/**
+ * Whether a file may join the ones already picked, and as what: an image or audio file within the
+ * per-file size, the count of its kind, and `maxTotalBytes` for all files together (the app's
+ * requests are smaller than the HTTP API's). The reason names the file when it may not.
+ */
+export function pickMediaFile(
+  file: { name: string; type: string; size: number },
+  picked: readonly Pick<PickedMedia, "kind" | "size">[],
+  maxTotalBytes: number,
+): { ok: true; kind: RunMediaKind } | { ok: false; reason: string } {
+  const kind = file.type.startsWith("image/")
+    ? "image"
+    : file.type.startsWith("audio/")
+      ? "audio"
+      : undefined;
+  if (!kind) return { ok: false, reason: `${file.name} is not an image or audio file.` };
+  if (file.size > RUN_INPUT_LIMITS.mediaBytes) {
+    return {
+      ok: false,
+      reason: `${file.name} is ${megabytes(file.size)}; each file is at most ${MB} MB.`,
+    };
+  }
+  const limit = kind === "image" ? RUN_INPUT_LIMITS.images : RUN_INPUT_LIMITS.audio;
+  if (picked.filter((media) => media.kind === kind).length >= limit) {
+    return {
+      ok: false,
+      reason: `A run takes at most ${limit} ${kind === "image" ? "images" : "audio files"}.`,
+    };
+  }
+  const total = picked.reduce((sum, media) => sum + media.size, 0) + file.size;
+  if (total > maxTotalBytes) {
+    return {
+      ok: false,
+      reason: `${file.name} would bring the files to ${megabytes(total)}; a run started here takes ${megabytes(maxTotalBytes)} in all.`,
+    };
+  }
+  return { ok: true, kind };
+}
