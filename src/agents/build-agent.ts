@@ -9,6 +9,7 @@ import { toolKeyMessage } from "~/graph/key-binding";
 import { CodeAgent } from "./code-agent";
 import { AgentConfigError } from "./errors";
 import type { ExecutorOptions, PythonExecutor } from "./executors/python-executor";
+import { buildFinalAnswerChecks } from "./final-answer-checks";
 import { createModel } from "./models";
 import type { Model } from "./models/model";
 import type { MultiStepAgent } from "./multi-step-agent";
@@ -204,6 +205,8 @@ async function build(
   const managedAgents = await Promise.all(
     spec.managedAgents.map((child) => build(child, deps, guard, [...ancestors, spec.name])),
   );
+  // Python checks run in a sandbox like the agent's (same kind and limits), never in its own.
+  const finalAnswerChecks = buildFinalAnswerChecks(spec.finalAnswerChecks ?? [], executorFactory);
   const common = {
     model,
     tools,
@@ -214,6 +217,8 @@ async function build(
     maxSteps: spec.maxSteps,
     planningInterval: spec.planningInterval,
     outputSchema: spec.outputSchema,
+    finalAnswerChecks: finalAnswerChecks.checks,
+    resources: finalAnswerChecks.python ? [finalAnswerChecks.python] : [],
     streamOutputs: deps.streamOutputs,
   };
   if (spec.type === "toolCalling") return new ToolCallingAgent(common);

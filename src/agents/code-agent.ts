@@ -209,6 +209,8 @@ export class CodeAgent extends MultiStepAgent {
         step.observations = logs;
         run.emit(path, { type: "observation", stepNumber: step.stepNumber, observation: logs });
       }
+      // As smolagents words it: "Code parsing failed on line N due to: SyntaxError", the line, a caret.
+      if (result.error.type === "SyntaxError") throw new AgentExecutionError(result.error.message);
       const name = result.error.pythonType ?? result.error.type;
       const message = result.error.message.startsWith(name)
         ? result.error.message

@@ -8,6 +8,7 @@ import {
   AgentGenerationError,
   AgentMaxStepsError,
   AgentToolExecutionError,
+  isAbortError,
   toAgentError,
 } from "./errors";
 import type { RunEvent, RunResult, RunState } from "./events";
@@ -18,8 +19,15 @@ import { RunContext } from "./run-context";
 import { FinalAnswerTool } from "./tools/final-answer-tool";
 import { Tool, type ToolContext, type ToolInput, type ToolValueType } from "./tools/tool";
 
-/** A check on the final answer; return false or throw to reject it (the reason is fed back to the model). */
-export type FinalAnswerCheck = (answer: unknown, memory: AgentMemory) => boolean | Promise<boolean>;
+/**
+ * A check on the final answer; return false or throw to reject it (the reason is fed back to the
+ * model). Throwing an AgentError whose kind is not `user` fails the run instead (a broken sandbox).
+ */
+export type FinalAnswerCheck = (
+  answer: unknown,
+  memory: AgentMemory,
+  context?: { signal: AbortSignal },
+) => boolean | Promise<boolean>;
 /** Called after every action and planning step. */
 export type StepCallback = (step: ActionStep | PlanningStep, agent: MultiStepAgent) => void | Promise<void>;
 
@@ -34,6 +42,8 @@ export interface MultiStepAgentOptions {
   maxSteps?: number;
   planningInterval?: number;
   finalAnswerChecks?: FinalAnswerCheck[];
+  /** Closed with the agent (e.g. the sandbox its Python final-answer checks run in). */
+  resources?: { close(): Promise<void> }[];
   stepCallbacks?: StepCallback[];
   /** Stream model text as `model_delta` events. */
   streamOutputs?: boolean;
@@ -96,6 +106,7 @@ export abstract class MultiStepAgent {
   readonly planningInterval: number | undefined;
   readonly instructions: string | undefined;
   readonly finalAnswerChecks: FinalAnswerCheck[];
+  private readonly resources: { close(): Promise<void> }[];
   readonly stepCallbacks: StepCallback[];
   readonly streamOutputs: boolean;
   readonly outputSchema: Record<string, unknown> | undefined;
@@ -116,6 +127,7 @@ export abstract class MultiStepAgent {
     this.planningInterval = options.planningInterval;
     this.instructions = options.instructions;
     this.finalAnswerChecks = options.finalAnswerChecks ?? [];
+    this.resources = options.resources ?? [];
     this.stepCallbacks = options.stepCallbacks ?? [];
     this.streamOutputs = options.streamOutputs ?? false;
     this.outputSchema = options.outputSchema;
@@ -312,7 +324,7 @@ export abstract class MultiStepAgent {
         const step = this.startActionStep(run, path, stepNumber);
         try {
           await this.executeStep({ run, path, memory, step, toolContext });
-          if (step.isFinalAnswer) await this.checkFinalAnswer(step, memory);
+          if (step.isFinalAnswer) await this.checkFinalAnswer(step, memory, run.signal);
         } catch (error) {
           const agentError = toAgentError(error);
           if (agentError instanceof AgentCancelledError || agentError instanceof AgentGenerationError)
@@ -401,7 +413,7 @@ export abstract class MultiStepAgent {
   }
 
   /** Final-answer checks and structured-output validation; a failure throws and the loop continues. */
-  private async checkFinalAnswer(step: ActionStep, memory: AgentMemory): Promise<void> {
+  private async checkFinalAnswer(step: ActionStep, memory: AgentMemory, signal: AbortSignal): Promise<void> {
     if (this.outputValidator) {
       let answer = step.actionOutput;
       if (typeof answer === "string") {
@@ -426,8 +438,11 @@ export abstract class MultiStepAgent {
     for (const check of this.finalAnswerChecks) {
       let passed: boolean;
       try {
-        passed = await check(step.actionOutput, memory);
+        passed = await check(step.actionOutput, memory, { signal });
       } catch (error) {
+        if (isAbortError(error) || signal.aborted) throw new AgentCancelledError(undefined, { cause: error });
+        if (error instanceof AgentError && error.kind !== "user") throw error;
+        // As smolagents words it; the loop records it as the step's error and the run goes on.
         throw new AgentError(
           `Check ${check.name || "final answer check"} failed with error: ${error instanceof Error ? error.message : String(error)}`,
           "user",
@@ -558,6 +573,7 @@ export abstract class MultiStepAgent {
     await Promise.all([
       ...[...this.tools.values()].map((tool) => tool.close()),
       ...[...this.managedAgents.values()].map((agent) => agent.close()),
+      ...this.resources.map((resource) => resource.close()),
     ]);
   }
 }

@@ -1,4 +1,10 @@
 import { z } from "zod";
+import {
+  checkListProblems,
+  jsonSchemaProblem,
+  MAX_FINAL_ANSWER_CHECKS,
+  pythonCheckSourceProblem,
+} from "./final-answer-checks";
 import { strictObject } from "./strict-object";
 
 /**
@@ -158,6 +164,46 @@ export const executorSpecSchema = strictObject({
 });
 export type ExecutorSpec = z.infer<typeof executorSpecSchema>;
 
+// ---- Final-answer checks (smolagents' final_answer_checks; rules in ./final-answer-checks) ----
+
+/** A Python check: `def name(answer, memory) -> bool`, run in a sandbox; a false value or an exception rejects. */
+export const pythonFinalAnswerCheckSchema = strictObject({
+  kind: z.literal("python"),
+  name: identifierSchema,
+  source: z.string().max(100_000),
+}).superRefine((check, ctx) => {
+  const problem = pythonCheckSourceProblem(check.name, check.source);
+  if (problem) ctx.addIssue({ code: "custom", path: ["source"], message: problem });
+});
+
+/** A JSON-Schema check: the answer (a string holding JSON is parsed first) must match `schema`. */
+export const jsonSchemaFinalAnswerCheckSchema = strictObject({
+  kind: z.literal("jsonSchema"),
+  name: identifierSchema,
+  schema: z.record(z.string(), z.unknown()),
+}).superRefine((check, ctx) => {
+  const problem = jsonSchemaProblem(check.schema);
+  if (problem) ctx.addIssue({ code: "custom", path: ["schema"], message: problem });
+});
+
+export const finalAnswerCheckSpecSchema = z.discriminatedUnion("kind", [
+  pythonFinalAnswerCheckSchema,
+  jsonSchemaFinalAnswerCheckSchema,
+]);
+export type FinalAnswerCheckSpec = z.infer<typeof finalAnswerCheckSpecSchema>;
+
+/** An agent's checks, run in order on every final answer; names are unique. */
+export const finalAnswerChecksSchema = z
+  .array(finalAnswerCheckSpecSchema)
+  .max(MAX_FINAL_ANSWER_CHECKS)
+  .superRefine((checks, ctx) => {
+    for (const problem of checkListProblems(checks)) {
+      ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
+    }
+  });
+
+// ---- end of final-answer checks ----
+
 const agentBase = strictObject({
   type: z.enum(["code", "toolCalling"]),
   name: identifierSchema,
@@ -171,6 +217,8 @@ const agentBase = strictObject({
   addBaseTools: z.boolean().default(false),
   /** JSON Schema the final answer must satisfy (structured output). */
   outputSchema: z.record(z.string(), z.unknown()).optional(),
+  /** Checks every final answer must pass (see finalAnswerCheckSpecSchema). */
+  finalAnswerChecks: finalAnswerChecksSchema.optional(),
   /** CodeAgent only. */
   additionalAuthorizedImports: z.array(z.string().min(1)).default([]),
   /** CodeAgent only; defaults to Pyodide. */

@@ -55,6 +55,7 @@ function buildAgent(doc: WorkflowDocument, agent: AgentNode, catalog: ToolCatalo
     ...(d.planningInterval !== undefined ? { planningInterval: d.planningInterval } : {}),
     addBaseTools: d.addBaseTools,
     ...(d.outputSchema ? { outputSchema: d.outputSchema } : {}),
+    ...(d.finalAnswerChecks?.length ? { finalAnswerChecks: d.finalAnswerChecks } : {}),
     additionalAuthorizedImports: d.agentType === "code" ? d.additionalAuthorizedImports : [],
     ...(d.agentType === "code" ? { executor: sandbox ? stripEmpty(sandbox.data) : { kind: "pyodide" } } : {}),
     managedAgents: getManagedAgents(doc, agent.id).map((child) => buildAgent(doc, child, catalog)),

@@ -4,6 +4,7 @@ export * from "./can-connect";
 export * from "./catalog";
 export * from "./compile";
 export * from "./export-workflow";
+export * from "./final-answer-checks";
 export * from "./graph-issue";
 export * from "./handles";
 export * from "./import";

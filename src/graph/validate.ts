@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { AgentSpec } from "./agent-spec";
 import { canConnect } from "./can-connect";
 import { defaultCatalog, findLibraryAgent, findLibraryTool, type ToolCatalog } from "./catalog";
+import { checkListProblems, jsonSchemaProblem, pythonCheckSourceProblem } from "./final-answer-checks";
 import type { GraphIssue, IssueSeverity } from "./graph-issue";
 import {
   hostOrigins,
@@ -17,6 +18,7 @@ import {
 import { getAgentModel, getAgentTools, getManagedAgents, getRootAgents } from "./queries";
 import { type SandboxLimits, sandboxLimitProblems } from "./sandbox-limits";
 import {
+  type AgentNodeData,
   type ToolNodeData,
   type WorkflowDocument,
   type WorkflowNode,
@@ -210,6 +212,11 @@ export function validate(doc: WorkflowDocument, options: ValidateOptions = {}): 
         } else if (!getAgentModel(doc, n.id)) {
           add("error", "agent-without-model", "Connect a model to this agent", at());
         }
+        if (!n.data.library) {
+          checkAnswerRules(n.data, (code, message, field) =>
+            add("error", code, message, at("data", ...field)),
+          );
+        }
         checkAgentScope(doc, n.id, (message, nodeId) =>
           add("error", "duplicate-name", message, {
             nodeId,
@@ -278,6 +285,36 @@ export function validate(doc: WorkflowDocument, options: ValidateOptions = {}): 
 }
 
 type FieldReport = (code: GraphIssue["code"], message: string, field: (string | number)[]) => void;
+
+/** An agent's output schema and final-answer checks: names, Python sources, JSON Schemas. */
+function checkAnswerRules(d: AgentNodeData, report: FieldReport): void {
+  if (d.outputSchema) {
+    const problem = jsonSchemaProblem(d.outputSchema);
+    if (problem) report("invalid-json-schema", `Output schema: ${problem}`, ["outputSchema"]);
+  }
+  const checks = d.finalAnswerChecks ?? [];
+  checks.forEach((check, i) => {
+    const label = `Final-answer check ${check.name || i + 1}`;
+    const nameProblem = identifierProblem(check.name);
+    if (nameProblem) report("invalid-name", `${label}: ${nameProblem}`, ["finalAnswerChecks", i, "name"]);
+    if (check.kind === "python") {
+      const problem = pythonCheckSourceProblem(check.name, check.source);
+      if (problem) {
+        const code = check.source.trim() === "" ? "missing-field" : "python-function-missing";
+        report(code, `${label}: ${problem}`, ["finalAnswerChecks", i, "source"]);
+      }
+    } else {
+      const problem = jsonSchemaProblem(check.schema);
+      if (problem) report("invalid-json-schema", `${label}: ${problem}`, ["finalAnswerChecks", i, "schema"]);
+    }
+  });
+  for (const problem of checkListProblems(checks)) {
+    report("duplicate-name", `Final-answer check: ${problem.message}`, [
+      "finalAnswerChecks",
+      ...problem.path,
+    ]);
+  }
+}
 
 /** A problem of one tool's data on its own; `path` is inside the data. */
 export interface ToolProblem {

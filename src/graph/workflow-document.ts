@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { builtinToolNames, toolInputSchema, toolOutputTypes } from "./agent-spec";
 import { databaseInt } from "./bounds";
+import { MAX_FINAL_ANSWER_CHECKS } from "./final-answer-checks";
 
 /**
  * The workflow document: what the canvas edits, tRPC stores, files import/export
@@ -25,6 +26,22 @@ const headersSchema = z.record(z.string().max(200), z.string().max(4000));
 export const agentTypes = ["code", "toolCalling"] as const;
 export type AgentType = (typeof agentTypes)[number];
 
+/** A final-answer check as the canvas edits it (a draft: `validate` says what is wrong with it). */
+export const finalAnswerCheckDataSchema = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("python"),
+    name: draftNameSchema,
+    /** `def name(answer, memory) -> bool`, run in a sandbox. */
+    source: z.string().max(100_000).default(""),
+  }),
+  z.object({
+    kind: z.literal("jsonSchema"),
+    name: draftNameSchema,
+    schema: z.record(z.string(), z.unknown()).default({}),
+  }),
+]);
+export type FinalAnswerCheckData = z.infer<typeof finalAnswerCheckDataSchema>;
+
 export const agentNodeDataSchema = z.object({
   agentType: z.enum(agentTypes),
   name: draftNameSchema,
@@ -37,6 +54,8 @@ export const agentNodeDataSchema = z.object({
   /** CodeAgent only: Python modules the agent may import besides the safe defaults. */
   additionalAuthorizedImports: z.array(z.string().min(1).max(200)).max(200).default([]),
   outputSchema: z.record(z.string(), z.unknown()).optional(),
+  /** Checks every final answer must pass (smolagents' final_answer_checks). */
+  finalAnswerChecks: z.array(finalAnswerCheckDataSchema).max(MAX_FINAL_ANSWER_CHECKS).optional(),
   /**
    * Set on an agent from the team library, pinned to one version: it runs the shared spec (model,
    * tools and managed agents included), so it has no edges of its own and its other fields only

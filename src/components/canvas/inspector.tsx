@@ -17,6 +17,7 @@ import {
   type WorkflowNode,
 } from "~/graph";
 import { useCanvas, useCanvasStore } from "./canvas-store-context";
+import { FinalAnswerChecksEditor } from "./final-answer-checks-editor";
 import { LibraryAgentDetails, ShareAgentToLibrary } from "./library-agent-panels";
 import { LibraryToolDetails, ShareToLibrary } from "./library-panels";
 import { useNodeIssues } from "./nodes/node-shell";
@@ -222,7 +223,7 @@ function NodeInspector({ id, readOnly }: { id: string; readOnly: boolean }) {
               : node.type === "tool"
                 ? ["kind"]
                 : node.type === "agent"
-                  ? ["library"]
+                  ? ["library", "finalAnswerChecks"]
                   : []
           }
           codeFields={{ instructions: "text", source: "python" }}
@@ -230,6 +231,14 @@ function NodeInspector({ id, readOnly }: { id: string; readOnly: boolean }) {
           secretNames={secrets}
         />
       )}
+      {node.type === "agent" && !node.data.library ? (
+        <FinalAnswerChecksEditor
+          checks={node.data.finalAnswerChecks ?? []}
+          issues={issues}
+          readOnly={readOnly}
+          onChange={(finalAnswerChecks) => update({ finalAnswerChecks })}
+        />
+      ) : null}
       {node.type === "tool" && (node.data.kind === "python" || node.data.kind === "http") ? (
         <ShareToLibrary data={node.data} readOnly={readOnly} />
       ) : null}

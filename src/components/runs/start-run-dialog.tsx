@@ -15,12 +15,15 @@ import {
 } from "~/components/ui/dialog";
 import { Input } from "~/components/ui/input";
 import { DEMO_TASK, DEMO_WORKFLOW_NAME } from "~/lib/demo-run";
+import type { PickedMedia } from "~/lib/run-media";
 import { type RouterOutputs, useTRPC } from "~/trpc/react";
+import { RunMediaPicker } from "./run-media-picker";
 
 type TeamLimits = RouterOutputs["team"]["limits"];
 
 /**
- * The canvas's Run button and its dialog: asks for the task (prefilled for the demo workflow), saves
+ * The canvas's Run button and its dialog: asks for the task (prefilled for the demo workflow) and
+ * optional images and audio, saves
  * pending canvas edits, starts the run and opens its live page. The team's limits, once loaded, are
  * shown beside the fields they bound.
  */
@@ -45,6 +48,7 @@ export function StartRunDialog({
   const [task, setTask] = useState(workflowName === DEMO_WORKFLOW_NAME ? DEMO_TASK : "");
   const [timeLimit, setTimeLimit] = useState("");
   const [costCap, setCostCap] = useState("");
+  const [media, setMedia] = useState<PickedMedia[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
 
@@ -73,6 +77,8 @@ export function StartRunDialog({
     if (cap !== undefined && (!Number.isFinite(cap) || cap <= 0 || cap > 10_000)) {
       return setError("The cost cap is an amount in USD above 0 and at most 10,000.");
     }
+    const images = media.filter((file) => file.kind === "image").map((file) => file.dataUri);
+    const audio = media.filter((file) => file.kind === "audio").map((file) => file.dataUri);
     setSaving(true);
     try {
       if ((await beforeStart?.()) === false)
@@ -85,6 +91,8 @@ export function StartRunDialog({
       task: task.trim(),
       ...(seconds !== undefined ? { timeLimitSeconds: seconds } : {}),
       ...(cap !== undefined ? { costCapUsd: cap } : {}),
+      ...(images.length ? { images } : {}),
+      ...(audio.length ? { audio } : {}),
     });
   };
 
@@ -136,6 +144,7 @@ export function StartRunDialog({
                 </p>
               ) : null}
             </div>
+            <RunMediaPicker files={media} onChange={setMedia} disabled={pending} />
             <div className="grid grid-cols-2 gap-3">
               <div className="flex flex-col gap-1.5">
                 <label htmlFor={`${ids}-limit`} className="text-sm font-medium">

@@ -1,31 +1,8 @@
 import { z } from "zod";
 import { text, withoutNul } from "~/graph";
+import { RUN_INPUT_LIMITS, runAudioSchema, runImagesSchema } from "~/lib/run-media";
 
-/** Bounds of what one API call may carry. */
-export const RUN_INPUT_LIMITS = {
-  taskChars: 20_000,
-  images: 8,
-  audio: 4,
-  /** Decoded size of one base64 image or audio file. */
-  mediaBytes: 5 * 1024 * 1024,
-  /** The whole request body (JSON), checked before parsing. */
-  bodyBytes: 32 * 1024 * 1024,
-} as const;
-
-const MB = RUN_INPUT_LIMITS.mediaBytes / (1024 * 1024);
-
-/** An image or audio file: an http(s) URL, or a base64 `data:` URI of the given kind within the size limit. */
-function media(kind: "image" | "audio") {
-  return z
-    .string()
-    .max(Math.ceil((RUN_INPUT_LIMITS.mediaBytes * 4) / 3) + 200, `Each ${kind} is at most ${MB} MB.`)
-    .refine(
-      (value) =>
-        /^https?:\/\/\S+$/i.test(value) ||
-        new RegExp(`^data:${kind}/[\\w.+-]+;base64,[A-Za-z0-9+/=\\s]+$`).test(value),
-      `Give each ${kind} as an http(s) URL or a base64 data URI (data:${kind}/…;base64,…).`,
-    );
-}
+export { RUN_INPUT_LIMITS } from "~/lib/run-media";
 
 /**
  * What an endpoint run is asked to do: the task, and optionally images, audio and extra named values
@@ -42,14 +19,10 @@ export const runInputSchema = z
         `Tasks are at most ${RUN_INPUT_LIMITS.taskChars.toLocaleString("en-US")} characters.`,
       )
       .describe("What the agent should do."),
-    images: z
-      .array(media("image"))
-      .max(RUN_INPUT_LIMITS.images, `At most ${RUN_INPUT_LIMITS.images} images.`)
+    images: runImagesSchema
       .optional()
       .describe("Images given with the task: http(s) URLs or base64 data URIs."),
-    audio: z
-      .array(media("audio"))
-      .max(RUN_INPUT_LIMITS.audio, `At most ${RUN_INPUT_LIMITS.audio} audio files.`)
+    audio: runAudioSchema
       .optional()
       .describe("Audio given with the task (the agent sees them as the extra value `audio`)."),
     additional_args: z

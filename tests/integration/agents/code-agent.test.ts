@@ -107,6 +107,28 @@ describe("CodeAgent", () => {
     expect(fourth).toContain("SyntaxError");
   });
 
+  it("feeds a syntax error back with its line and a caret, and reports a last assignment's value, as smolagents does", async () => {
+    server.enqueue(code("value = (1 +"), code("value = 2 * 21"), code("final_answer(value)"));
+    const result = await codeAgent().run("Compute", { returnFullResult: true });
+    expect(result.output).toBe(42);
+    const steps = actionSteps(result.steps);
+    expect(steps[0]!.error).toEqual({
+      type: "AgentExecutionError",
+      kind: "user",
+      message:
+        "Code parsing failed on line 1 due to: SyntaxError\nvalue = (1 +\n        ^\nError: '(' was never closed (<code>, line 1)",
+    });
+    // smolagents' LocalPythonExecutor returns the assigned value, not None.
+    expect(steps[1]!.observations).toBe("Last output from code snippet:\n42");
+    const second = server.requests[1]!.body.messages as { content: unknown }[];
+    expect(JSON.stringify(second.at(-1))).toContain(
+      "Error:\\nCode parsing failed on line 1 due to: SyntaxError\\nvalue = (1 +\\n        ^",
+    );
+    expect(JSON.stringify(server.requests[2]!.body.messages)).toContain(
+      "Last output from code snippet:\\n42",
+    );
+  });
+
   it("rejects an answer a final-answer check fails and continues", async () => {
     server.enqueue(code("final_answer(3)"), code("final_answer(42)"));
     const mustBeEven = (answer: unknown) => typeof answer === "number" && answer % 2 === 0;

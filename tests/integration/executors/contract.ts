@@ -191,6 +191,50 @@ export function defineExecutorContract(name: string, factory: ExecutorFactory): 
       expect(out.error?.message).toContain("line 1");
     });
 
+    it("shows a syntax error's line with a caret under it, as smolagents' executor does", async () => {
+      const ex = await make();
+      const out = await ex.run("total = 1\nvalue = (total +\nprint(value)");
+      expect(out.error?.type).toBe("SyntaxError");
+      expect(out.error?.message).toBe(
+        [
+          "Code parsing failed on line 2 due to: SyntaxError",
+          "value = (total +",
+          "        ^",
+          "Error: '(' was never closed (<code>, line 2)",
+        ].join("\n"),
+      );
+      const indent = await ex.run("if True:\n    a = 1\n        b = 2");
+      expect(indent.error?.message).toMatch(
+        /^Code parsing failed on line 3 due to: IndentationError\n {8}b = 2\n {7}\^\nError: unexpected indent/,
+      );
+    });
+
+    it("reports the value of a final assignment as its output, as smolagents does", async () => {
+      const ex = await make();
+      const value = async (code: string) => {
+        const out = await ex.run(code);
+        expect(out.error).toBeNull();
+        return out.output;
+      };
+      expect(await value("x = 5")).toBe(5);
+      expect(await value("a, b = 1, 'two'")).toEqual([1, "two"]);
+      expect(await value("first = second = 'same'")).toBe("same");
+      expect(await value("x += 1")).toBe(6);
+      expect(await value("label: str = 'annotated'")).toBe("annotated");
+      expect(await value("declared: int")).toBeNull();
+      // An augmented item or attribute: the updated value, its parts evaluated once.
+      expect(
+        await value("keys = iter(['a', 'b'])\ncounts = {'a': 1, 'b': 1}\ncounts[next(keys)] += 41"),
+      ).toBe(42);
+      expect(await value("counts")).toEqual({ a: 42, b: 1 });
+      expect(await value("items = [1, 2, 3, 4]\nitems[1:3] += [9]")).toEqual([2, 3, 9]);
+      expect(await value("items")).toEqual([1, 2, 3, 9, 4]);
+      expect(await value("class Box:\n    pass\nbox = Box()\nbox.size = 1\nbox.size *= 7")).toBe(7);
+      // The hidden name that carries the value is gone and out of reach afterwards.
+      expect((await ex.run("_troupe_last")).error?.type).toBe("ExecutionError");
+      expect(await value("x")).toBe(6);
+    });
+
     it.each([
       ["import os", "ImportError"],
       ["import subprocess", "ImportError"],

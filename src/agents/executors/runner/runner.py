@@ -379,6 +379,73 @@ _COUNTED = "_troupe_counted"
 _TICK_TARGET = "_troupe_t"
 _OUTPUT_MARK = "_troupe_output"
 _FORMAT_METHODS = ("format", "format_map")
+# Hidden names holding the value of an action's last assignment (and its hoisted target parts).
+_LAST_VALUE = "_troupe_last"
+_HOISTED = "_troupe_h%d"
+
+
+def _ast_name(identifier, ctx):
+    return ast.Name(id=identifier, ctx=ctx())
+
+
+class _LastAssignment:
+    """smolagents reports the value of a code action ending in an assignment as its last output:
+    `x = 5`, `a, b = 1, 2` and `x: int = 5` the assigned value, `x += 1` the updated one, a bare
+    annotation `x: int` None. `rewrite` ends such a body with an expression statement reading that
+    value, so the runner's usual last-expression path reports it; the parts of an augmented
+    target (`obj.attr`, `seq[key]`) are evaluated once, into hidden names, as Python does."""
+
+    def __init__(self):
+        self.names = [_LAST_VALUE]
+
+    def _hoist(self, expr, before):
+        if isinstance(expr, ast.Constant):
+            return expr
+        name = _HOISTED % len(self.names)
+        self.names.append(name)
+        before.append(ast.copy_location(ast.Assign(targets=[_ast_name(name, ast.Store)], value=expr), expr))
+        return _ast_name(name, ast.Load)
+
+    def _hoist_slice(self, expr, before):
+        if isinstance(expr, ast.Slice):
+            parts = [None if part is None else self._hoist(part, before) for part in (expr.lower, expr.upper, expr.step)]
+            return ast.Slice(lower=parts[0], upper=parts[1], step=parts[2])
+        if isinstance(expr, ast.Tuple):
+            return ast.Tuple(elts=[self._hoist_slice(elt, before) for elt in expr.elts], ctx=ast.Load())
+        return self._hoist(expr, before)
+
+    def rewrite(self, body):
+        if not body:
+            return
+        last = body[-1]
+        if isinstance(last, (ast.Assign, ast.AnnAssign)) and last.value is not None:
+            hold = ast.copy_location(ast.Assign(targets=[_ast_name(_LAST_VALUE, ast.Store)], value=last.value), last)
+            last.value = _ast_name(_LAST_VALUE, ast.Load)
+            body[-1:] = [hold, last, ast.copy_location(ast.Expr(_ast_name(_LAST_VALUE, ast.Load)), last)]
+        elif isinstance(last, ast.AugAssign):
+            target = last.target
+            if isinstance(target, ast.Name):
+                body.append(ast.copy_location(ast.Expr(_ast_name(target.id, ast.Load)), last))
+                return
+            # `obj[key] op= v` runs as Python runs it (read, in-place operation, write back), with
+            # the updated value kept: `_h = obj; _k = key; _last = _h[_k]; _last op= v; _h[_k] = _last`.
+            before = []
+            if isinstance(target, ast.Attribute):
+                target.value = self._hoist(target.value, before)
+                read = ast.Attribute(value=target.value, attr=target.attr, ctx=ast.Load())
+            elif isinstance(target, ast.Subscript):
+                target.value = self._hoist(target.value, before)
+                target.slice = self._hoist_slice(target.slice, before)
+                read = ast.Subscript(value=target.value, slice=target.slice, ctx=ast.Load())
+            else:
+                return
+            steps = [
+                ast.Assign(targets=[_ast_name(_LAST_VALUE, ast.Store)], value=read),
+                ast.AugAssign(target=_ast_name(_LAST_VALUE, ast.Store), op=last.op, value=last.value),
+                ast.Assign(targets=[target], value=_ast_name(_LAST_VALUE, ast.Load)),
+                ast.Expr(_ast_name(_LAST_VALUE, ast.Load)),
+            ]
+            body[-1:] = before + [ast.copy_location(step, last) for step in steps]
 
 
 # Builtins whose result needs no runtime check (numbers, strings, fresh containers whose items are
@@ -929,10 +996,13 @@ class Runner:
     def _protected_names(self):
         return BASE_TOOL_NAMES | self.tool_names | self.python_tool_names
 
-    def _prepare(self, tree, protected):
-        """Static policy check, then the runtime checks and the budget ticks added to the tree."""
+    def _prepare(self, tree, protected, last_assignment=None):
+        """Static policy check, then the runtime checks and the budget ticks added to the tree
+        (and, for a code action, its last assignment reported as its output)."""
         checker = _PolicyChecker(protected)
         checker.visit(tree)
+        if last_assignment is not None:
+            last_assignment.rewrite(tree.body)
         if tree.body and isinstance(tree.body[-1], ast.Expr):
             setattr(tree.body[-1], _OUTPUT_MARK, True)
         tree = _Instrumenter(checker.bound).visit(tree)
@@ -1066,8 +1136,9 @@ class Runner:
             tree = ast.parse(code, filename="<code>")
         except SyntaxError as exc:
             return _done(None, "", False, _error("SyntaxError", exc, _syntax_message(exc)))
+        last_assignment = _LastAssignment()
         try:
-            tree = self._prepare(tree, self._protected_names())
+            tree = self._prepare(tree, self._protected_names(), last_assignment)
         except InterpreterError as exc:
             return _done(None, "", False, _error("ExecutionError", exc))
         self._reset_budget()
@@ -1102,6 +1173,8 @@ class Runner:
             error = _error("ExecutionError", exc)
         finally:
             sys.stdout, sys.stderr = saved
+            for name in last_assignment.names:
+                self.namespace.pop(name, None)
         logs = writer.getvalue()
         try:
             safe_output = _json_safe(output)
@@ -1125,8 +1198,27 @@ def _json_safe(value):
     return text
 
 
+# Widest source line a syntax error quotes; a longer one is cut around the caret.
+_SYNTAX_LINE_WIDTH = 160
+
+
 def _syntax_message(exc):
-    return "SyntaxError: %s (line %s)" % (exc.msg, exc.lineno)
+    """A syntax error as smolagents reports it: the line it is on, the offending line with a caret
+    under the column, and Python's message. The caret sits under the column Python names
+    (smolagents draws it one column further right)."""
+    lines = ["Code parsing failed on line %s due to: %s" % (exc.lineno, type(exc).__name__)]
+    text = exc.text.rstrip("\r\n") if isinstance(exc.text, str) else ""
+    if text.strip():
+        column = max((exc.offset or 1) - 1, 0)
+        if len(text) > _SYNTAX_LINE_WIDTH:
+            start = max(0, min(column - _SYNTAX_LINE_WIDTH // 2, len(text) - _SYNTAX_LINE_WIDTH))
+            text = text[start : start + _SYNTAX_LINE_WIDTH]
+            column -= start
+        column = min(column, len(text))
+        lines.append(text)
+        lines.append("".join(c if c == "\t" else " " for c in text[:column]) + "^")
+    lines.append("Error: %s" % (exc,))
+    return "\n".join(lines)
 
 
 def _error(kind, exc, message=None):

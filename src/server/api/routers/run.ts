@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { databaseInt, text } from "~/graph";
+import { runAudioSchema, runImagesSchema } from "~/lib/run-media";
 import { isTerminal, runStatuses } from "~/lib/run-status";
 import {
   createTRPCRouter,
@@ -9,6 +10,7 @@ import {
   teamProcedure,
   workflowProcedure,
 } from "~/server/api/trpc";
+import { storedRunInput, storedRunInputSchema } from "~/server/publish/run-input";
 import { cancelRun } from "~/server/runs/cancel-run";
 import { configuredProviders } from "~/server/runs/providers";
 import { getRunServices } from "~/server/runs/run-services";
@@ -68,6 +70,9 @@ export const runRouter = createTRPCRouter({
         /** The previous turn of a conversation (the playground): this run continues its memory. */
         previousRunId: z.string().min(1).max(64).optional(),
         source: z.enum(["app", "playground"]).optional(),
+        /** Images and audio given with the task, as the HTTP API takes them (src/lib/run-media.ts). */
+        images: runImagesSchema.optional(),
+        audio: runAudioSchema.optional(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
@@ -95,6 +100,7 @@ export const runRouter = createTRPCRouter({
         costCapUsd: input.costCapUsd,
         source: input.source ?? "app",
         previousRunId: input.previousRunId ?? null,
+        input: storedRunInput({ task: input.task, images: input.images, audio: input.audio }),
       }).catch((error: unknown) => {
         if (error instanceof RunStartError)
           throw new TRPCError({ code: runStartCodes[error.kind], message: error.message });
@@ -144,9 +150,14 @@ export const runRouter = createTRPCRouter({
         costCapUsd: true,
         tokenCap: true,
         attempt: true,
+        input: true,
       },
     });
-    return { ...run, role: ctx.membership.role };
+    const { input, ...rest } = run;
+    // The images and audio given with the task, for the run page (extra values stay server-side).
+    const stored = storedRunInputSchema.parse(input);
+    const media = { images: stored?.images ?? [], audio: stored?.audio ?? [] };
+    return { ...rest, media, role: ctx.membership.role };
   }),
 
   /** Stored events after a sequence number, in order: replay, and catching up after a reconnect. */
