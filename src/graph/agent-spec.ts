@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { promptTemplatesSchema } from "./prompt-templates";
 import { strictObject } from "./strict-object";
 
 /**
@@ -158,6 +159,11 @@ export const executorSpecSchema = strictObject({
 });
 export type ExecutorSpec = z.infer<typeof executorSpecSchema>;
 
+/** Prompt templates (smolagents' `prompt_templates`): overrides of the engine's defaults, see ./prompt-templates. */
+const promptFields = {
+  promptTemplates: promptTemplatesSchema.optional(),
+};
+
 const agentBase = strictObject({
   type: z.enum(["code", "toolCalling"]),
   name: identifierSchema,
@@ -175,6 +181,7 @@ const agentBase = strictObject({
   additionalAuthorizedImports: z.array(z.string().min(1)).default([]),
   /** CodeAgent only; defaults to Pyodide. */
   executor: executorSpecSchema.optional(),
+  ...promptFields,
 });
 
 export type AgentSpec = z.infer<typeof agentBase> & { managedAgents: AgentSpec[] };

@@ -31,7 +31,8 @@ export type IssueCode =
   | "secret-not-allowed"
   | "invalid-url"
   | "missing-field"
-  | "python-function-missing";
+  | "python-function-missing"
+  | "invalid-prompt-template";
 
 export interface GraphIssue {
   code: IssueCode;

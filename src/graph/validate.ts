@@ -14,6 +14,7 @@ import {
   type TeamSecretBinding,
   toolKeyMessage,
 } from "./key-binding";
+import { promptTemplateProblems } from "./prompt-templates";
 import { getAgentModel, getAgentTools, getManagedAgents, getRootAgents } from "./queries";
 import { type SandboxLimits, sandboxLimitProblems } from "./sandbox-limits";
 import {
@@ -209,6 +210,14 @@ export function validate(doc: WorkflowDocument, options: ValidateOptions = {}): 
           }
         } else if (!getAgentModel(doc, n.id)) {
           add("error", "agent-without-model", "Connect a model to this agent", at());
+        }
+        for (const problem of promptTemplateProblems(n.data.agentType, n.data.promptTemplates)) {
+          add(
+            "error",
+            "invalid-prompt-template",
+            problem.message,
+            at("data", "promptTemplates", ...problem.key.split(".")),
+          );
         }
         checkAgentScope(doc, n.id, (message, nodeId) =>
           add("error", "duplicate-name", message, {

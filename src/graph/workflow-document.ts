@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { builtinToolNames, toolInputSchema, toolOutputTypes } from "./agent-spec";
 import { databaseInt } from "./bounds";
+import { promptTemplatesDraftSchema } from "./prompt-templates";
 
 /**
  * The workflow document: what the canvas edits, tRPC stores, files import/export
@@ -37,6 +38,8 @@ export const agentNodeDataSchema = z.object({
   /** CodeAgent only: Python modules the agent may import besides the safe defaults. */
   additionalAuthorizedImports: z.array(z.string().min(1).max(200)).max(200).default([]),
   outputSchema: z.record(z.string(), z.unknown()).optional(),
+  /** Overrides of the engine's prompt templates (smolagents' `prompt_templates`); unset ones are the defaults. */
+  promptTemplates: promptTemplatesDraftSchema.optional(),
   /**
    * Set on an agent from the team library, pinned to one version: it runs the shared spec (model,
    * tools and managed agents included), so it has no edges of its own and its other fields only
