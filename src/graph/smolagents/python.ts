@@ -120,6 +120,7 @@ export function parsePythonLiteral(text: string): unknown {
       i++;
       const items: unknown[] = [];
       const entries: [string, unknown][] = [];
+      let commas = 0;
       for (;;) {
         skip();
         if (text[i] === close) {
@@ -136,9 +137,13 @@ export function parsePythonLiteral(text: string): unknown {
           entries.push([String(key), readValue(depth + 1)]);
         } else items.push(readValue(depth + 1));
         skip();
-        if (text[i] === ",") i++;
-        else if (text[i] !== close) fail(`Expected ',' or '${close}'`);
+        if (text[i] === ",") {
+          i++;
+          commas++;
+        } else if (text[i] !== close) fail(`Expected ',' or '${close}'`);
       }
+      // A parenthesised value without a comma is the value itself, not a tuple.
+      if (char === "(" && items.length === 1 && commas === 0) return items[0];
       if (char !== "{") return items;
       const object: Record<string, unknown> = Object.create(null);
       for (const [key, value] of entries) object[key] = value;

@@ -154,6 +154,23 @@ function classBlock(source: string, start: number): { end: number; body: string 
   return { end, body: source.slice(start, end) };
 }
 
+/** Opened minus closed brackets on a line, outside string literals. */
+function bracketDepth(line: string): number {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const char = line[i]!;
+    if (quote) {
+      if (char === "\\") i++;
+      else if (char === quote) quote = undefined;
+    } else if (char === "'" || char === '"') quote = char;
+    else if (char === "#") break;
+    else if ("([{".includes(char)) depth++;
+    else if (")]}".includes(char)) depth--;
+  }
+  return depth;
+}
+
 /** A class attribute assigned a literal (`name = "add"`), read without running Python. */
 function classAttribute(
   body: string,
@@ -165,9 +182,11 @@ function classAttribute(
   // The literal runs until the next line at class-body indentation that starts something new.
   const lines = body.slice(start).split("\n");
   const taken: string[] = [lines[0]!];
+  let depth = bracketDepth(lines[0]!);
   for (const line of lines.slice(1)) {
-    if (/^ {4}\S/.test(line) || /^\S/.test(line)) break;
+    if (depth <= 0 && (/^ {4}\S/.test(line) || /^\S/.test(line))) break;
     taken.push(line);
+    depth += bracketDepth(line);
   }
   let text = taken.join("\n").trim();
   while (text) {
