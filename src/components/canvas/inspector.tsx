@@ -20,7 +20,9 @@ import { useCanvas, useCanvasStore } from "./canvas-store-context";
 import { LibraryAgentDetails, ShareAgentToLibrary } from "./library-agent-panels";
 import { LibraryToolDetails, ShareToLibrary } from "./library-panels";
 import { useNodeIssues } from "./nodes/node-shell";
+import { PromptTemplatesSection } from "./prompt-templates-section";
 import { SchemaForm, type SecretChoice } from "./schema-form";
+import { SmolagentsExport } from "./smolagents-export";
 
 const noIssues: GraphIssue[] = [];
 
@@ -222,7 +224,7 @@ function NodeInspector({ id, readOnly }: { id: string; readOnly: boolean }) {
               : node.type === "tool"
                 ? ["kind"]
                 : node.type === "agent"
-                  ? ["library"]
+                  ? ["library", "promptTemplates"]
                   : []
           }
           codeFields={{ instructions: "text", source: "python" }}
@@ -234,8 +236,18 @@ function NodeInspector({ id, readOnly }: { id: string; readOnly: boolean }) {
         <ShareToLibrary data={node.data} readOnly={readOnly} />
       ) : null}
       {node.type === "agent" && !node.data.library ? (
+        <PromptTemplatesSection
+          agentType={node.data.agentType}
+          value={node.data.promptTemplates}
+          issues={issues}
+          readOnly={readOnly}
+          onChange={(promptTemplates) => update({ promptTemplates })}
+        />
+      ) : null}
+      {node.type === "agent" && !node.data.library ? (
         <ShareAgentToLibrary id={id} name={node.data.name} readOnly={readOnly} />
       ) : null}
+      {node.type === "agent" ? <SmolagentsExport id={id} /> : null}
     </div>
   );
 }

@@ -174,6 +174,20 @@ function modelData(json: AgentJson): ModelNodeData | undefined {
   }
 }
 
+/** Placeholders a template cannot do without (a report without the answer loses it); smolagents' own templates all use them. */
+const essentialPlaceholders: Partial<Record<PromptTemplateKey, Record<"code" | "toolCalling", string[]>>> = {
+  system_prompt: { code: ["tools"], toolCalling: [] },
+  "planning.initial_plan": { code: ["task"], toolCalling: ["task"] },
+  "managed_agent.task": { code: ["task"], toolCalling: ["task"] },
+  "managed_agent.report": { code: ["finalAnswer"], toolCalling: ["finalAnswer"] },
+  "final_answer.post_messages": { code: ["task"], toolCalling: ["task"] },
+};
+
+/** How smolagents spells a placeholder, for messages. */
+function smolagentsVariable(name: string): string {
+  return name === "finalAnswer" ? "final_answer" : name;
+}
+
 function promptTemplatesOf(
   json: AgentJson,
   files: Record<string, string>,
@@ -209,6 +223,15 @@ function promptTemplatesOf(
     if (!read.ok) {
       warnings.push(
         `${source}: prompt template ${key} is not imported (${read.reason}); the agent uses Troupe's default`,
+      );
+      continue;
+    }
+    const missing = (essentialPlaceholders[key]?.[type] ?? []).filter((name) => !read.text.includes(`{{${name}}}`));
+    if (missing.length) {
+      warnings.push(
+        `${source}: prompt template ${key} is not imported (it never uses ${missing
+          .map((name) => `{{ ${smolagentsVariable(name)} }}`)
+          .join(", ")}, without which the agent cannot work); the agent uses Troupe's default`,
       );
       continue;
     }

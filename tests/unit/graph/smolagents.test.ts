@@ -321,11 +321,28 @@ describe("smolagents folder import", () => {
     expect(spec.tools).toHaveLength(1);
     expect(spec.tools[0]).toMatchObject({ kind: "python", name: "add", description: "" });
     expect(spec.managedAgents[0]).toMatchObject({ type: "toolCalling", name: "helper", maxSteps: 4 });
-    // The fixture's prompt texts are plain text without Jinja: they are kept as the agent's templates.
-    expect(spec.promptTemplates?.planning?.initial_plan).toBe(
-      "<smolagents default prompt text: planning.initial_plan (2773 characters)>",
+    // The fixture's prompt texts stand in for smolagents' defaults: plain text is kept as the agent's
+    // template, except where it drops what the agent cannot work without (then Troupe's default, said).
+    expect(spec.promptTemplates?.planning?.update_plan_pre_messages).toBe(
+      "<smolagents default prompt text: planning.update_plan_pre_messages (559 characters)>",
     );
-    expect(result.warnings).toEqual([]);
+    expect(spec.promptTemplates?.system_prompt).toBeUndefined();
+    expect(spec.managedAgents[0]!.promptTemplates?.system_prompt).toBe(
+      "<smolagents default prompt text: system_prompt (3778 characters)>",
+    );
+    const dropped = (file: string, key: string, variable: string) =>
+      `${file}: prompt template ${key} is not imported (it never uses {{ ${variable} }}, without which the agent cannot work); the agent uses Troupe's default`;
+    expect(result.warnings).toEqual([
+      dropped("managed_agents/helper/agent.json", "planning.initial_plan", "task"),
+      dropped("managed_agents/helper/agent.json", "managed_agent.task", "task"),
+      dropped("managed_agents/helper/agent.json", "managed_agent.report", "final_answer"),
+      dropped("managed_agents/helper/agent.json", "final_answer.post_messages", "task"),
+      dropped("agent.json", "system_prompt", "tools"),
+      dropped("agent.json", "planning.initial_plan", "task"),
+      dropped("agent.json", "managed_agent.task", "task"),
+      dropped("agent.json", "managed_agent.report", "final_answer"),
+      dropped("agent.json", "final_answer.post_messages", "task"),
+    ]);
   });
 
   it("keeps the fixture tool's source runnable as a Troupe Python tool", () => {
@@ -346,9 +363,9 @@ describe("smolagents folder import", () => {
     files["agent.json"] = JSON.stringify(agent);
     const result = importSmolagentsFolder(files);
     if (!result.ok) throw new Error(result.message);
-    expect(result.warnings).toEqual([
+    expect(result.warnings).toContain(
       "agent.json: prompt template system_prompt is not imported (it uses Jinja that Troupe does not render: {{ tool.name }}); the agent uses Troupe's default",
-    ]);
+    );
     const manager = result.document.nodes.find((n) => n.type === "agent" && n.data.name === "manager");
     expect(manager?.type === "agent" && manager.data.promptTemplates?.managed_agent?.task).toBe(
       "You are {{name}}. Do: {{task}}",
