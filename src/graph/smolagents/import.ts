@@ -226,7 +226,9 @@ function promptTemplatesOf(
       );
       continue;
     }
-    const missing = (essentialPlaceholders[key]?.[type] ?? []).filter((name) => !read.text.includes(`{{${name}}}`));
+    const missing = (essentialPlaceholders[key]?.[type] ?? []).filter(
+      (name) => !read.text.includes(`{{${name}}}`),
+    );
     if (missing.length) {
       warnings.push(
         `${source}: prompt template ${key} is not imported (it never uses ${missing

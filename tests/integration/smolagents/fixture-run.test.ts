@@ -38,7 +38,11 @@ function withReplayModels(doc: WorkflowDocument, transcripts: Record<string, unk
       node.type === "model"
         ? ({
             ...node,
-            data: { provider: "replay", model: "replay", transcript: transcripts[agentOfModel.get(node.id)!] },
+            data: {
+              provider: "replay",
+              model: "replay",
+              transcript: transcripts[agentOfModel.get(node.id)!],
+            },
           } as typeof node)
         : node,
     ),
@@ -92,7 +96,9 @@ describe("a folder written by smolagents' save()", () => {
     );
     expect(helperObservation?.type === "observation" && helperObservation.observation).toContain("5");
     const managerObservation = events.find((e) => e.type === "observation" && e.agentPath.length === 1);
-    expect(managerObservation?.type === "observation" && managerObservation.observation).toContain("2 + 3 = 5");
+    expect(managerObservation?.type === "observation" && managerObservation.observation).toContain(
+      "2 + 3 = 5",
+    );
     expect(events.some((e) => e.type === "plan")).toBe(true);
   }, 120_000);
 });

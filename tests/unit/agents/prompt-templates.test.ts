@@ -110,7 +110,10 @@ describe("prompt-template overrides", () => {
   });
 
   it("are strict about their keys in agent files", async () => {
-    const typo = { ...spec, promptTemplates: { planning: { initialPlan: "x" } } } as unknown as AgentSpecInput;
+    const typo = {
+      ...spec,
+      promptTemplates: { planning: { initialPlan: "x" } },
+    } as unknown as AgentSpecInput;
     await expect(
       buildAgent(typo, { resolveSecret: async () => undefined, createExecutor: noExecutor }),
     ).rejects.toThrow(/initialPlan/);
