@@ -8,6 +8,8 @@ import {
   agentSpecSchema,
   compile,
   edgeOfKind,
+  exportWorkflow,
+  parseWorkflowFile,
   validate,
   type WorkflowDocument,
 } from "~/graph";
@@ -134,6 +136,7 @@ describe("smolagents folder export", () => {
     expect(agent.prompt_templates.planning.update_plan_post_messages).toContain("{{ 6 - remaining_steps }}");
     const helper = JSON.parse(files["managed_agents/helper/agent.json"]!);
     expect(helper.prompt_templates.system_prompt).toContain("tool.to_tool_calling_prompt()");
+    expect(parseYaml(files["prompts.yaml"]!)).toEqual(agent.prompt_templates);
   });
 });
 
@@ -528,6 +531,20 @@ class Hypot(Tool):
 });
 
 describe("prompt templates on the canvas", () => {
+  it("travel through Troupe workflow files", () => {
+    const workflow = roundTripWorkflow();
+    const file = exportWorkflow(workflow, { name: "team" });
+    const read = parseWorkflowFile(JSON.stringify(file));
+    if (!read.ok) throw new Error(read.message);
+    const boss = read.document.nodes.find((n) => n.id === "boss");
+    expect(boss?.type === "agent" && boss.data.promptTemplates).toEqual({
+      managed_agent: { report: "{{name}} says: {{finalAnswer}}" },
+      planning: {
+        update_plan_post_messages: "Step {{stepNumber}}/{{maxSteps}}, {{remainingSteps}} left.\n{{tools}}",
+      },
+    });
+  });
+
   it("names an unknown placeholder and the ones the template may use", () => {
     const workflow = roundTripWorkflow();
     const boss = workflow.nodes[0]!;
