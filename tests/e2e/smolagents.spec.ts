@@ -21,6 +21,19 @@ function fixtureZip(): Buffer {
   return Buffer.from(zipSync(entries));
 }
 
+// The first sign-up of a fresh server is slow on a busy machine (cold database and password hashing):
+// warm it with one before the test, so the test's own sign-up is timed like any other.
+test.beforeAll(async ({ browser }) => {
+  const page = await browser.newPage();
+  await page.goto("/sign-up");
+  await page.getByLabel("Name").fill("Warm Up");
+  await page.getByLabel("E-mail").fill(`warm-${Date.now()}@example.com`);
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL(/\/workflows$/, { timeout: 120_000 });
+  await page.close();
+});
+
 test("prompt templates in the inspector, export an agent for smolagents, import a saved folder and a tool.py", async ({
   page,
 }) => {
