@@ -6,6 +6,7 @@ import {
   type ToolSpec,
 } from "~/graph/agent-spec";
 import { toolKeyMessage } from "~/graph/key-binding";
+import { type PromptTemplates, promptTemplateProblems } from "~/graph/prompt-templates";
 import { CodeAgent } from "./code-agent";
 import { AgentConfigError } from "./errors";
 import type { ExecutorOptions, PythonExecutor } from "./executors/python-executor";
@@ -43,6 +44,13 @@ export interface BuildAgentDeps {
   streamOutputs?: boolean;
   /** Wrap every built model (e.g. in a RecordingModel to export a transcript). */
   wrapModel?: (model: Model) => Model;
+}
+
+/** The spec's prompt-template overrides, refused with the template and placeholder when the engine cannot fill them. */
+function checkedPromptTemplates(spec: AgentSpec): PromptTemplates | undefined {
+  const problem = promptTemplateProblems(spec.type, spec.promptTemplates)[0];
+  if (problem) throw new AgentConfigError(`Agent '${spec.name}': ${problem.message}`);
+  return spec.promptTemplates;
 }
 
 const defaultExecutor: ExecutorSpec = { kind: "pyodide" };
@@ -220,6 +228,7 @@ async function build(
     finalAnswerChecks: finalAnswerChecks.checks,
     resources: finalAnswerChecks.python ? [finalAnswerChecks.python] : [],
     streamOutputs: deps.streamOutputs,
+    promptTemplates: checkedPromptTemplates(spec),
   };
   if (spec.type === "toolCalling") return new ToolCallingAgent(common);
   return new CodeAgent({

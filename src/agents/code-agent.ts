@@ -8,7 +8,6 @@ import {
 import type { HostTool, PythonExecutor, PythonToolSource } from "./executors/python-executor";
 import { stringify } from "./memory";
 import { MultiStepAgent, type MultiStepAgentOptions, type StepContext } from "./multi-step-agent";
-import { renderPrompt } from "./prompts";
 import { type RunContext, raceAbort } from "./run-context";
 import { parsePythonTool } from "./tools/python-source-tool";
 import { isToolImage, type ToolContext } from "./tools/tool";
@@ -91,7 +90,7 @@ export class CodeAgent extends MultiStepAgent {
           `def ${agent.name}(task: str, additional_args: dict | None = None) -> str:\n    """${agent.description}\n\n    Args:\n        task: Long detailed description of the task.\n        additional_args: Dictionary of extra inputs to pass to the managed agent.\n    """`,
       )
       .join("\n\n");
-    return renderPrompt("code-agent.system", {
+    return this.renderTemplate("system_prompt", {
       codeOpen: this.codeBlockTags[0],
       codeClose: this.codeBlockTags[1],
       tools: signatures.join("\n\n"),

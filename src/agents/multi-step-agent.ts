@@ -1,4 +1,10 @@
 import { z } from "zod";
+import {
+  effectivePromptTemplate,
+  type PromptTemplateKey,
+  type PromptTemplates,
+  renderPromptTemplate,
+} from "~/graph/prompt-templates";
 import { AgentRun } from "./agent-run";
 import {
   AgentCancelledError,
@@ -14,7 +20,7 @@ import {
 import type { RunEvent, RunResult, RunState } from "./events";
 import { type ActionStep, AgentMemory, type MemoryStep, type PlanningStep, stringify } from "./memory";
 import type { ChatMessage, GenerateOptions, Model, ModelOutput } from "./models/model";
-import { renderPrompt } from "./prompts";
+import { renderManagedAgentsBlock } from "./prompts";
 import { RunContext } from "./run-context";
 import { FinalAnswerTool } from "./tools/final-answer-tool";
 import { Tool, type ToolContext, type ToolInput, type ToolValueType } from "./tools/tool";
@@ -51,6 +57,8 @@ export interface MultiStepAgentOptions {
   outputSchema?: Record<string, unknown>;
   /** Keep each step's model input messages on the step (costly for long runs; off by default). */
   recordModelInputs?: boolean;
+  /** Overrides of the default prompt templates (smolagents' `prompt_templates`). */
+  promptTemplates?: PromptTemplates;
 }
 
 export interface RunOptions {
@@ -111,6 +119,7 @@ export abstract class MultiStepAgent {
   readonly streamOutputs: boolean;
   readonly outputSchema: Record<string, unknown> | undefined;
   readonly recordModelInputs: boolean;
+  readonly promptTemplates: PromptTemplates | undefined;
   /** Memory of the last root run (kept for `reset: false`). */
   memory: AgentMemory;
   private outputValidator: z.ZodType | undefined;
@@ -132,6 +141,7 @@ export abstract class MultiStepAgent {
     this.streamOutputs = options.streamOutputs ?? false;
     this.outputSchema = options.outputSchema;
     this.recordModelInputs = options.recordModelInputs ?? false;
+    this.promptTemplates = options.promptTemplates;
     if (this.outputSchema) {
       this.outputValidator = z.fromJSONSchema(this.outputSchema as Parameters<typeof z.fromJSONSchema>[0]);
     }
@@ -161,6 +171,16 @@ export abstract class MultiStepAgent {
 
   protected abstract initializeSystemPrompt(): string;
 
+  /** Render one prompt template: the agent's override, else the engine's default. */
+  protected renderTemplate(key: PromptTemplateKey, values: Record<string, string | number>): string {
+    return renderPromptTemplate(effectivePromptTemplate(this.agentType, this.promptTemplates, key), values);
+  }
+
+  /** What the manager reads back from this agent when it runs as a managed agent. */
+  managedReport(output: unknown): string {
+    return this.renderTemplate("managed_agent.report", { name: this.name, finalAnswer: stringify(output) });
+  }
+
   /** Run one action step: call the model, act, fill `context.step`. Throw AgentErrors for model-caused failures. */
   protected abstract executeStep(context: StepContext): Promise<void>;
 
@@ -189,7 +209,7 @@ export abstract class MultiStepAgent {
     const agents = [...this.managedAgents.values()]
       .map((agent) => `- ${agent.name}: ${agent.description}`)
       .join("\n");
-    return renderPrompt("managed-agents", { agents });
+    return renderManagedAgentsBlock(agents);
   }
 
   protected outputSchemaPrompt(): string {
@@ -264,7 +284,7 @@ export abstract class MultiStepAgent {
     parentPath: string[],
     additionalArgs?: Record<string, unknown>,
   ): Promise<AgentOutcome> {
-    const fullTask = renderPrompt("managed-agent-task", { name: this.name, task });
+    const fullTask = this.renderTemplate("managed_agent.task", { name: this.name, task });
     return this.exclusive(() =>
       this.execute(fullTask, run, parentPath, new AgentMemory(""), { additionalArgs }),
     );
@@ -523,11 +543,16 @@ export abstract class MultiStepAgent {
       managedAgents: this.managedAgentsSummary(),
       stepNumber,
       maxSteps,
+      remainingSteps: maxSteps - stepNumber,
     };
     const isFirst = !memory.steps.some((step) => step.type === "planning" || step.type === "action");
     const messages: ChatMessage[] = isFirst
-      ? [{ role: "user", content: renderPrompt("planning-initial", values) }]
-      : [...memory.toMessages().slice(1), { role: "user", content: renderPrompt("planning-update", values) }];
+      ? [{ role: "user", content: this.renderTemplate("planning.initial_plan", values) }]
+      : [
+          { role: "system", content: this.renderTemplate("planning.update_plan_pre_messages", values) },
+          ...memory.toMessages().slice(1),
+          { role: "user", content: this.renderTemplate("planning.update_plan_post_messages", values) },
+        ];
     const output = await this.callModel(run, path, stepNumber, messages, { stopSequences: ["<end_plan>"] });
     const intro = isFirst
       ? "Here are the facts I know and the plan of action that I will follow to solve the task:"
@@ -555,13 +580,9 @@ export abstract class MultiStepAgent {
     stepNumber: number,
   ): Promise<ModelOutput> {
     const messages: ChatMessage[] = [
-      {
-        role: "system",
-        content:
-          "An agent tried to answer a user query but it got stuck and failed to do so. You are tasked with providing an answer instead. Here is the agent's memory:",
-      },
+      { role: "system", content: this.renderTemplate("final_answer.pre_messages", {}) },
       ...memory.toMessages().slice(1),
-      { role: "user", content: renderPrompt("final-answer", { task }) },
+      { role: "user", content: this.renderTemplate("final_answer.post_messages", { task }) },
     ];
     return this.callModel(run, path, stepNumber, messages, {
       ...(this.outputSchema ? { responseFormat: { name: "final_answer", schema: this.outputSchema } } : {}),
@@ -614,6 +635,6 @@ export class ManagedAgentTool extends Tool {
         cause: outcome.fatal,
       });
     }
-    return `Here is the final answer from your managed agent '${this.name}':\n${stringify(outcome.output)}`;
+    return this.agent.managedReport(outcome.output);
   }
 }

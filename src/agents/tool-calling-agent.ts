@@ -3,7 +3,6 @@ import { stringify } from "./memory";
 import { parseArguments } from "./models/chat-completion-stream";
 import type { ToolCall } from "./models/model";
 import { MultiStepAgent, type StepContext } from "./multi-step-agent";
-import { renderPrompt } from "./prompts";
 import { raceAbort } from "./run-context";
 import { isToolImage, type Tool } from "./tools/tool";
 
@@ -36,7 +35,7 @@ export class ToolCallingAgent extends MultiStepAgent {
           `- ${tool.name}: ${tool.description}\n    Takes inputs: ${JSON.stringify(tool.inputs)}\n    Returns an output of type: ${tool.outputType}`,
       )
       .join("\n");
-    return renderPrompt("tool-calling-agent.system", {
+    return this.renderTemplate("system_prompt", {
       tools,
       managedAgents: this.managedAgentsSummary(),
       outputSchema: this.outputSchemaPrompt(),

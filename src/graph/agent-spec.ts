@@ -5,6 +5,7 @@ import {
   MAX_FINAL_ANSWER_CHECKS,
   pythonCheckSourceProblem,
 } from "./final-answer-checks";
+import { promptTemplatesSchema } from "./prompt-templates";
 import { strictObject } from "./strict-object";
 
 /**
@@ -203,6 +204,10 @@ export const finalAnswerChecksSchema = z
   });
 
 // ---- end of final-answer checks ----
+/** Prompt templates (smolagents' `prompt_templates`): overrides of the engine's defaults, see ./prompt-templates. */
+const promptFields = {
+  promptTemplates: promptTemplatesSchema.optional(),
+};
 
 const agentBase = strictObject({
   type: z.enum(["code", "toolCalling"]),
@@ -223,6 +228,7 @@ const agentBase = strictObject({
   additionalAuthorizedImports: z.array(z.string().min(1)).default([]),
   /** CodeAgent only; defaults to Pyodide. */
   executor: executorSpecSchema.optional(),
+  ...promptFields,
 });
 
 export type AgentSpec = z.infer<typeof agentBase> & { managedAgents: AgentSpec[] };

@@ -1,6 +1,7 @@
 import { type AgentSpec, type AgentSpecInput, agentSpecSchema, type ToolSpec } from "./agent-spec";
 import { defaultCatalog, findLibraryAgent, findLibraryTool, type ToolCatalog } from "./catalog";
 import { type GraphIssue, hasBlockingIssues } from "./graph-issue";
+import { prunePromptTemplates } from "./prompt-templates";
 import { getAgentModel, getAgentSandbox, getAgentTools, getManagedAgents, getRootAgents } from "./queries";
 import { schemaIssues, type ValidateOptions, validate } from "./validate";
 import type { AgentNode, McpNode, ModelNode, ToolNode, WorkflowDocument } from "./workflow-document";
@@ -58,8 +59,15 @@ function buildAgent(doc: WorkflowDocument, agent: AgentNode, catalog: ToolCatalo
     ...(d.finalAnswerChecks?.length ? { finalAnswerChecks: d.finalAnswerChecks } : {}),
     additionalAuthorizedImports: d.agentType === "code" ? d.additionalAuthorizedImports : [],
     ...(d.agentType === "code" ? { executor: sandbox ? stripEmpty(sandbox.data) : { kind: "pyodide" } } : {}),
+    ...promptTemplatesOf(d),
     managedAgents: getManagedAgents(doc, agent.id).map((child) => buildAgent(doc, child, catalog)),
   };
+}
+
+/** The agent's prompt-template overrides that differ from the defaults, if any. */
+function promptTemplatesOf(d: AgentNode["data"]): Pick<AgentSpecInput, "promptTemplates"> {
+  const templates = prunePromptTemplates(d.agentType, d.promptTemplates);
+  return templates ? { promptTemplates: templates } : {};
 }
 
 function toModelSpec(node: ModelNode): AgentSpecInput["model"] {

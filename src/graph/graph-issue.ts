@@ -32,7 +32,8 @@ export type IssueCode =
   | "invalid-url"
   | "missing-field"
   | "python-function-missing"
-  | "invalid-json-schema";
+  | "invalid-json-schema"
+  | "invalid-prompt-template";
 
 export interface GraphIssue {
   code: IssueCode;

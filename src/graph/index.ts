@@ -12,6 +12,7 @@ export * from "./key-binding";
 export * from "./library";
 export * from "./migrate";
 export * from "./node-defaults";
+export * from "./prompt-templates";
 export * from "./queries";
 export * from "./templates";
 export * from "./text";

@@ -15,6 +15,7 @@ import {
   type TeamSecretBinding,
   toolKeyMessage,
 } from "./key-binding";
+import { promptTemplateProblems } from "./prompt-templates";
 import { getAgentModel, getAgentTools, getManagedAgents, getRootAgents } from "./queries";
 import { type SandboxLimits, sandboxLimitProblems } from "./sandbox-limits";
 import {
@@ -215,6 +216,14 @@ export function validate(doc: WorkflowDocument, options: ValidateOptions = {}): 
         if (!n.data.library) {
           checkAnswerRules(n.data, (code, message, field) =>
             add("error", code, message, at("data", ...field)),
+          );
+        }
+        for (const problem of promptTemplateProblems(n.data.agentType, n.data.promptTemplates)) {
+          add(
+            "error",
+            "invalid-prompt-template",
+            problem.message,
+            at("data", "promptTemplates", ...problem.key.split(".")),
           );
         }
         checkAgentScope(doc, n.id, (message, nodeId) =>

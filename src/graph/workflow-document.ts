@@ -2,6 +2,7 @@ import { z } from "zod";
 import { builtinToolNames, toolInputSchema, toolOutputTypes } from "./agent-spec";
 import { databaseInt } from "./bounds";
 import { MAX_FINAL_ANSWER_CHECKS } from "./final-answer-checks";
+import { promptTemplatesDraftSchema } from "./prompt-templates";
 
 /**
  * The workflow document: what the canvas edits, tRPC stores, files import/export
@@ -56,6 +57,8 @@ export const agentNodeDataSchema = z.object({
   outputSchema: z.record(z.string(), z.unknown()).optional(),
   /** Checks every final answer must pass (smolagents' final_answer_checks). */
   finalAnswerChecks: z.array(finalAnswerCheckDataSchema).max(MAX_FINAL_ANSWER_CHECKS).optional(),
+  /** Overrides of the engine's prompt templates (smolagents' `prompt_templates`); unset ones are the defaults. */
+  promptTemplates: promptTemplatesDraftSchema.optional(),
   /**
    * Set on an agent from the team library, pinned to one version: it runs the shared spec (model,
    * tools and managed agents included), so it has no edges of its own and its other fields only

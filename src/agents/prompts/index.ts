@@ -1,28 +1,12 @@
-import { readFileSync } from "node:fs";
+import { managedAgentsFragment } from "~/graph/prompt-defaults";
+import { renderPromptTemplate } from "~/graph/prompt-templates";
 
 /**
- * System prompt and planning templates, kept as plain-text files beside this module so they read
- * as prose and diff cleanly. `{{name}}` placeholders are filled by `renderPrompt`; unknown
- * placeholders are left empty.
+ * The engine's prompt texts live in `src/graph/prompt-defaults.ts` (the inspector shows them as
+ * defaults) and agents may override them (`promptTemplates`, see `src/graph/prompt-templates.ts`).
+ * This module renders the one fragment that is not a template of its own: the managed-agents block
+ * that fills `{{managedAgents}}`.
  */
-
-const names = [
-  "code-agent.system",
-  "tool-calling-agent.system",
-  "managed-agents",
-  "planning-initial",
-  "planning-update",
-  "final-answer",
-  "managed-agent-task",
-] as const;
-export type PromptName = (typeof names)[number];
-
-const templates = new Map<PromptName, string>(
-  names.map((name) => [name, readFileSync(new URL(`./${name}.txt`, import.meta.url), "utf8")]),
-);
-
-/** Fill a template's `{{placeholders}}`. */
-export function renderPrompt(name: PromptName, values: Record<string, string | number>): string {
-  const template = templates.get(name) ?? "";
-  return template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => String(values[key] ?? ""));
+export function renderManagedAgentsBlock(agents: string): string {
+  return renderPromptTemplate(managedAgentsFragment, { agents });
 }

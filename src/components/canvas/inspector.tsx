@@ -21,7 +21,9 @@ import { FinalAnswerChecksEditor } from "./final-answer-checks-editor";
 import { LibraryAgentDetails, ShareAgentToLibrary } from "./library-agent-panels";
 import { LibraryToolDetails, ShareToLibrary } from "./library-panels";
 import { useNodeIssues } from "./nodes/node-shell";
+import { PromptTemplatesSection } from "./prompt-templates-section";
 import { SchemaForm, type SecretChoice } from "./schema-form";
+import { SmolagentsExport } from "./smolagents-export";
 
 const noIssues: GraphIssue[] = [];
 
@@ -223,7 +225,7 @@ function NodeInspector({ id, readOnly }: { id: string; readOnly: boolean }) {
               : node.type === "tool"
                 ? ["kind"]
                 : node.type === "agent"
-                  ? ["library", "finalAnswerChecks"]
+                  ? ["library", "finalAnswerChecks", "promptTemplates"]
                   : []
           }
           codeFields={{ instructions: "text", source: "python" }}
@@ -243,8 +245,18 @@ function NodeInspector({ id, readOnly }: { id: string; readOnly: boolean }) {
         <ShareToLibrary data={node.data} readOnly={readOnly} />
       ) : null}
       {node.type === "agent" && !node.data.library ? (
+        <PromptTemplatesSection
+          agentType={node.data.agentType}
+          value={node.data.promptTemplates}
+          issues={issues}
+          readOnly={readOnly}
+          onChange={(promptTemplates) => update({ promptTemplates })}
+        />
+      ) : null}
+      {node.type === "agent" && !node.data.library ? (
         <ShareAgentToLibrary id={id} name={node.data.name} readOnly={readOnly} />
       ) : null}
+      {node.type === "agent" ? <SmolagentsExport id={id} /> : null}
     </div>
   );
 }

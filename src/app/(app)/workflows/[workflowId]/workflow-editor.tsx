@@ -60,6 +60,7 @@ import {
   withPinnedVersions,
 } from "./library-versions";
 import { SaveStatusLabel } from "./save-status";
+import { smolagentsImporters } from "./smolagents-import";
 import { useAutosave } from "./use-autosave";
 
 type Loaded = RouterOutputs["workflow"]["load"];
@@ -128,7 +129,15 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
   );
   const autosave = useAutosave(store, initial.id, initial.revision, !readOnly);
   const fileInput = useRef<HTMLInputElement>(null);
-  const [importError, setImportError] = useState<{ message: string; issues: GraphIssue[] } | null>(null);
+  const [importError, setImportError] = useState<{
+    message: string;
+    issues: GraphIssue[];
+    imported?: true;
+  } | null>(null);
+  const smolagents = useMemo(() => smolagentsImporters(store, setImportError), [store]);
+  const zipInput = useRef<HTMLInputElement>(null);
+  const folderInput = useRef<HTMLInputElement>(null);
+  const toolInput = useRef<HTMLInputElement>(null);
   const [historyOpen, setHistoryOpen] = useState(false);
   const [versionOpen, setVersionOpen] = useState(false);
   const [playgroundOpen, setPlaygroundOpen] = useState(false);
@@ -264,16 +273,80 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
                   ))}
                 </DropdownMenuContent>
               </DropdownMenu>
-              <Button
-                variant="ghost"
-                size="sm"
-                disabled={readOnly}
-                aria-label="Import"
-                title="Import a workflow JSON file"
-                onClick={() => fileInput.current?.click()}
-              >
-                <FileUp /> <span className="hidden 2xl:inline">Import</span>
-              </Button>
+              <DropdownMenu>
+                <DropdownMenuTrigger asChild>
+                  <Button
+                    variant="ghost"
+                    size="sm"
+                    disabled={readOnly}
+                    aria-label="Import"
+                    title="Import a workflow file or a smolagents agent or tool"
+                    data-testid="import-menu"
+                  >
+                    <FileUp /> <span className="hidden 2xl:inline">Import</span>
+                  </Button>
+                </DropdownMenuTrigger>
+                <DropdownMenuContent align="end">
+                  <DropdownMenuItem data-testid="import-json" onSelect={() => fileInput.current?.click()}>
+                    Workflow file (.json)
+                  </DropdownMenuItem>
+                  <DropdownMenuItem
+                    data-testid="import-smolagents-zip"
+                    onSelect={() => zipInput.current?.click()}
+                  >
+                    smolagents agent (.zip of a saved folder)
+                  </DropdownMenuItem>
+                  <DropdownMenuItem
+                    data-testid="import-smolagents-folder"
+                    onSelect={() => folderInput.current?.click()}
+                  >
+                    smolagents agent (its folder)
+                  </DropdownMenuItem>
+                  <DropdownMenuItem
+                    data-testid="import-smolagents-tool"
+                    onSelect={() => toolInput.current?.click()}
+                  >
+                    smolagents tool (tool.py)
+                  </DropdownMenuItem>
+                </DropdownMenuContent>
+              </DropdownMenu>
+              <input
+                ref={zipInput}
+                type="file"
+                accept=".zip,application/zip"
+                className="hidden"
+                data-testid="import-smolagents-zip-input"
+                onChange={(e) => {
+                  const file = e.target.files?.[0];
+                  e.target.value = "";
+                  if (file) void smolagents.zip(file);
+                }}
+              />
+              <input
+                ref={folderInput}
+                type="file"
+                multiple
+                className="hidden"
+                data-testid="import-smolagents-folder-input"
+                {...{ webkitdirectory: "" }}
+                onChange={(e) => {
+                  const files = [...(e.target.files ?? [])];
+                  e.target.value = "";
+                  if (files.length) void smolagents.folder(files);
+                }}
+              />
+              <input
+                ref={toolInput}
+                type="file"
+                accept=".py,text/x-python"
+                className="hidden"
+                data-testid="import-smolagents-tool-input"
+                onChange={(e) => {
+                  const file = e.target.files?.[0];
+                  e.target.value = "";
+                  if (file) void smolagents.tool(file);
+                }}
+              />
               <input
                 ref={fileInput}
                 type="file"
@@ -449,15 +522,17 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
       <Dialog open={importError !== null} onOpenChange={(open) => !open && setImportError(null)}>
         <DialogContent>
           <DialogHeader>
-            <DialogTitle>Import failed</DialogTitle>
-            <DialogDescription>Nothing was changed.</DialogDescription>
+            <DialogTitle>{importError?.imported ? "Imported, with notes" : "Import failed"}</DialogTitle>
+            <DialogDescription>
+              {importError?.imported ? "Undo with Ctrl+Z." : "Nothing was changed."}
+            </DialogDescription>
           </DialogHeader>
           <p className="text-sm" data-testid="import-error">
             {importError?.message}
           </p>
           {importError && importError.issues.length > 1 ? (
             <ul className="max-h-40 list-disc overflow-y-auto pl-5 text-xs text-muted-foreground">
-              {importError.issues.slice(1, 8).map((issue) => (
+              {importError.issues.slice(1, importError.imported ? 30 : 8).map((issue) => (
                 <li key={`${issue.path.join(".")}-${issue.message}`}>{issue.message}</li>
               ))}
             </ul>
