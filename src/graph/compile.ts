@@ -79,10 +79,32 @@ function toModelSpec(node: ModelNode): AgentSpecInput["model"] {
 }
 
 function toToolSpec(node: ToolNode | McpNode, catalog: ToolCatalog): ToolSpec {
-  if (node.type === "mcp") {
-    return stripEmpty({ kind: "mcp" as const, ...node.data });
-  }
+  if (node.type === "mcp") return mcpSpec(node.data);
   return toolDataSpec(node.data, catalog);
+}
+
+/** An MCP node's data as the engine's tool spec: only the fields of its transport. */
+function mcpSpec(d: McpNode["data"]): ToolSpec {
+  const common = {
+    kind: "mcp" as const,
+    name: d.name,
+    transport: d.transport,
+    tools: d.tools,
+    timeoutSeconds: d.timeoutSeconds,
+  };
+  if (d.transport === "stdio") {
+    return stripEmpty({
+      ...common,
+      command: d.command,
+      args: d.args.length > 0 ? d.args : undefined,
+      envSecrets: d.envSecrets && Object.keys(d.envSecrets).length > 0 ? d.envSecrets : undefined,
+    });
+  }
+  return stripEmpty({
+    ...common,
+    url: d.url,
+    secretHeaders: d.secretHeaders && Object.keys(d.secretHeaders).length > 0 ? d.secretHeaders : undefined,
+  });
 }
 
 /**

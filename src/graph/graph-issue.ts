@@ -31,7 +31,9 @@ export type IssueCode =
   | "secret-not-allowed"
   | "invalid-url"
   | "missing-field"
-  | "python-function-missing";
+  | "python-function-missing"
+  | "mcp-command-not-allowed"
+  | "mcp-no-tools";
 
 export interface GraphIssue {
   code: IssueCode;

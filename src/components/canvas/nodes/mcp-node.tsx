@@ -8,7 +8,7 @@ import { NodeRow, NodeShell } from "./node-shell";
 
 type McpCanvasNode = Extract<CanvasNode, { type: "mcp" }>;
 
-/** An MCP server whose tools an agent gets: name, URL, tool filter. */
+/** An MCP server whose tools an agent gets: name, URL or command, the chosen tools. */
 export const McpNode = memo(function McpNode({ id, data, selected }: NodeProps<McpCanvasNode>) {
   return (
     <NodeShell
@@ -21,8 +21,12 @@ export const McpNode = memo(function McpNode({ id, data, selected }: NodeProps<M
       selected={selected}
       targetHandle={{ id: "in", label: "Used by an agent" }}
     >
-      <NodeRow label="URL" value={data.url || "—"} />
-      {data.include?.length ? <NodeRow label="only" value={data.include.join(", ")} /> : null}
+      {data.transport === "stdio" ? (
+        <NodeRow label="command" value={[data.command, ...(data.args ?? [])].join(" ") || "—"} />
+      ) : (
+        <NodeRow label="URL" value={data.url || "—"} />
+      )}
+      <NodeRow label="tools" value={data.tools?.length ? data.tools.join(", ") : "none chosen"} />
     </NodeShell>
   );
 });
