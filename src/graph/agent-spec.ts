@@ -166,7 +166,8 @@ export const mcpToolSpecSchema = strictObject({
   timeoutSeconds: z.number().positive().max(mcpLimits.maxTimeoutSeconds).optional(),
 }).superRefine((spec, ctx) => {
   if (spec.transport === "stdio") {
-    if (!spec.command) ctx.addIssue({ code: "custom", path: ["command"], message: "A stdio MCP server needs a command" });
+    if (!spec.command)
+      ctx.addIssue({ code: "custom", path: ["command"], message: "A stdio MCP server needs a command" });
   } else if (!spec.url) {
     ctx.addIssue({ code: "custom", path: ["url"], message: `An ${spec.transport} MCP server needs a URL` });
   }

@@ -14,8 +14,8 @@ import {
   type TeamSecretBinding,
   toolKeyMessage,
 } from "./key-binding";
-import { getAgentModel, getAgentTools, getManagedAgents, getRootAgents } from "./queries";
 import { stdioCommandProblem } from "./mcp-server";
+import { getAgentModel, getAgentTools, getManagedAgents, getRootAgents } from "./queries";
 import { type SandboxLimits, sandboxLimitProblems } from "./sandbox-limits";
 import {
   type McpNodeData,
@@ -558,7 +558,8 @@ function libraryAgentProblems(
       if (tool.kind !== "http" && tool.kind !== "mcp") continue;
       if (tool.kind === "mcp" && tool.transport === "stdio" && options.mcpStdioCommands && tool.command) {
         const refused = stdioCommandProblem(tool.command, options.mcpStdioCommands);
-        if (refused) problems.push({ code: "mcp-command-not-allowed", message: `"${tool.name}": ${refused}` });
+        if (refused)
+          problems.push({ code: "mcp-command-not-allowed", message: `"${tool.name}": ${refused}` });
       }
       const sent = tool.kind === "mcp" && tool.transport === "stdio" ? tool.envSecrets : tool.secretHeaders;
       for (const name of Object.values(sent ?? {})) {
