@@ -90,7 +90,9 @@ describe("buildAgent", () => {
       deps(),
     );
     await expect(mcp).rejects.toBeInstanceOf(AgentConfigError);
-    await expect(mcp).rejects.toThrow(/MCP server 'srv': could not connect to http:\/\/127\.0\.0\.1:9\/mcp: /);
+    await expect(mcp).rejects.toThrow(
+      /MCP server 'srv': could not connect to http:\/\/127\.0\.0\.1:9\/mcp: /,
+    );
     await expect(buildAgent({ ...leaf, name: "bad name" }, deps())).rejects.toThrow(
       /Invalid agent spec: name/,
     );
