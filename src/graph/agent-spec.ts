@@ -173,6 +173,7 @@ export const mcpToolSpecSchema = strictObject({
   }
 });
 export type McpToolSpec = z.infer<typeof mcpToolSpecSchema>;
+export type McpToolSpecInput = z.input<typeof mcpToolSpecSchema>;
 
 export const toolSpecSchema = z.discriminatedUnion("kind", [
   strictObject({

@@ -1,6 +1,7 @@
 import { type AgentSpec, type AgentSpecInput, agentSpecSchema, type ToolSpec } from "./agent-spec";
 import { defaultCatalog, findLibraryAgent, findLibraryTool, type ToolCatalog } from "./catalog";
 import { type GraphIssue, hasBlockingIssues } from "./graph-issue";
+import { mcpServerSpec } from "./mcp-server";
 import { getAgentModel, getAgentSandbox, getAgentTools, getManagedAgents, getRootAgents } from "./queries";
 import { schemaIssues, type ValidateOptions, validate } from "./validate";
 import type { AgentNode, McpNode, ModelNode, ToolNode, WorkflowDocument } from "./workflow-document";
@@ -79,32 +80,9 @@ function toModelSpec(node: ModelNode): AgentSpecInput["model"] {
 }
 
 function toToolSpec(node: ToolNode | McpNode, catalog: ToolCatalog): ToolSpec {
-  if (node.type === "mcp") return mcpSpec(node.data);
+  // Checked by agentSpecSchema when the whole spec is parsed.
+  if (node.type === "mcp") return mcpServerSpec(node.data) as ToolSpec;
   return toolDataSpec(node.data, catalog);
-}
-
-/** An MCP node's data as the engine's tool spec: only the fields of its transport. */
-function mcpSpec(d: McpNode["data"]): ToolSpec {
-  const common = {
-    kind: "mcp" as const,
-    name: d.name,
-    transport: d.transport,
-    tools: d.tools,
-    timeoutSeconds: d.timeoutSeconds,
-  };
-  if (d.transport === "stdio") {
-    return stripEmpty({
-      ...common,
-      command: d.command,
-      args: d.args.length > 0 ? d.args : undefined,
-      envSecrets: d.envSecrets && Object.keys(d.envSecrets).length > 0 ? d.envSecrets : undefined,
-    });
-  }
-  return stripEmpty({
-    ...common,
-    url: d.url,
-    secretHeaders: d.secretHeaders && Object.keys(d.secretHeaders).length > 0 ? d.secretHeaders : undefined,
-  });
 }
 
 /**

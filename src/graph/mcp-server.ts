@@ -1,4 +1,4 @@
-import type { McpToolSpec } from "./agent-spec";
+import type { McpToolSpec, McpToolSpecInput } from "./agent-spec";
 import type { McpNodeData, WorkflowDocument } from "./workflow-document";
 
 /**
@@ -53,4 +53,33 @@ export function changedStdioServers(
       ? [{ nodeId: node.id, name: node.data.name }]
       : [],
   );
+}
+
+/** Drop `undefined` fields so the spec JSON stays minimal and stable. */
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** An MCP node's data as the engine's tool spec: only the fields of its transport. */
+export function mcpServerSpec(d: McpNodeData): McpToolSpecInput {
+  const common = {
+    kind: "mcp" as const,
+    name: d.name,
+    transport: d.transport,
+    tools: d.tools,
+    timeoutSeconds: d.timeoutSeconds,
+  };
+  if (d.transport === "stdio") {
+    return withoutUndefined({
+      ...common,
+      command: d.command,
+      args: d.args.length > 0 ? d.args : undefined,
+      envSecrets: d.envSecrets && Object.keys(d.envSecrets).length > 0 ? d.envSecrets : undefined,
+    });
+  }
+  return withoutUndefined({
+    ...common,
+    url: d.url,
+    secretHeaders: d.secretHeaders && Object.keys(d.secretHeaders).length > 0 ? d.secretHeaders : undefined,
+  });
 }
