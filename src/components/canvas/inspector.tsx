@@ -19,6 +19,8 @@ import {
 import { useCanvas, useCanvasStore } from "./canvas-store-context";
 import { LibraryAgentDetails, ShareAgentToLibrary } from "./library-agent-panels";
 import { LibraryToolDetails, ShareToLibrary } from "./library-panels";
+import { useCanvasMcp } from "./mcp-context";
+import { McpToolsPanel } from "./mcp-tools-panel";
 import { useNodeIssues } from "./nodes/node-shell";
 import { SchemaForm, type SecretChoice } from "./schema-form";
 
@@ -139,6 +141,7 @@ function NodeInspector({ id, readOnly }: { id: string; readOnly: boolean }) {
   const teamSecrets = useCanvas((s) => s.teamSecrets);
   const secrets = useMemo(() => secretChoices(knownSecrets, teamSecrets), [knownSecrets, teamSecrets]);
   const issues = useNodeIssues(id);
+  const { canConfigureCommands } = useCanvasMcp();
   if (!type || !data) return null;
   const node = { type, data } as KindAndData;
   const update = (patch: Record<string, unknown>) => store.getState().updateNodeData(id, patch);
@@ -184,6 +187,13 @@ function NodeInspector({ id, readOnly }: { id: string; readOnly: boolean }) {
           </select>
         </div>
       ) : null}
+      {node.type === "mcp" ? (
+        <p className="mb-3 text-xs text-muted-foreground">
+          {node.data.transport === "stdio"
+            ? "Starts a program on the server (from the operator's list) and talks to it over stdin/stdout. Only team admins change what it runs."
+            : "Connects to the server over HTTP (Streamable HTTP, or the older SSE protocol). Private addresses need the operator's OUTBOUND_ALLOW."}
+        </p>
+      ) : null}
       {node.type === "tool" ? (
         <p className="mb-3 text-xs text-muted-foreground">
           {node.data.kind === "builtin"
@@ -223,13 +233,18 @@ function NodeInspector({ id, readOnly }: { id: string; readOnly: boolean }) {
                 ? ["kind"]
                 : node.type === "agent"
                   ? ["library"]
-                  : []
+                  : node.type === "mcp"
+                    ? mcpHiddenFields(node.data.transport)
+                    : []
           }
           codeFields={{ instructions: "text", source: "python" }}
-          readOnly={readOnly}
+          readOnly={
+            readOnly || (node.type === "mcp" && node.data.transport === "stdio" && !canConfigureCommands)
+          }
           secretNames={secrets}
         />
       )}
+      {node.type === "mcp" ? <McpToolsPanel id={id} data={node.data} readOnly={readOnly} /> : null}
       {node.type === "tool" && (node.data.kind === "python" || node.data.kind === "http") ? (
         <ShareToLibrary data={node.data} readOnly={readOnly} />
       ) : null}
@@ -238,6 +253,14 @@ function NodeInspector({ id, readOnly }: { id: string; readOnly: boolean }) {
       ) : null}
     </div>
   );
+}
+
+/** The MCP fields another transport uses, and those the tools panel draws. */
+function mcpHiddenFields(transport: "http" | "sse" | "stdio"): string[] {
+  const drawn = ["tools", "discoveredTools"];
+  return transport === "stdio"
+    ? [...drawn, "url", "secretHeaders"]
+    : [...drawn, "command", "args", "envSecrets"];
 }
 
 function IssueList({
