@@ -190,7 +190,7 @@ function NodeInspector({ id, readOnly }: { id: string; readOnly: boolean }) {
       {node.type === "mcp" ? (
         <p className="mb-3 text-xs text-muted-foreground">
           {node.data.transport === "stdio"
-            ? "Starts a program on the server (from the operator's list) and talks to it over stdin/stdout. Only team admins change what it runs."
+            ? `Starts a program on the server (from the operator's list) and talks to it over stdin/stdout. ${canConfigureCommands ? "Only team admins change what it runs." : "Only team admins change what it runs: a save that does is refused."}`
             : "Connects to the server over HTTP (Streamable HTTP, or the older SSE protocol). Private addresses need the operator's OUTBOUND_ALLOW."}
         </p>
       ) : null}
@@ -238,9 +238,7 @@ function NodeInspector({ id, readOnly }: { id: string; readOnly: boolean }) {
                     : []
           }
           codeFields={{ instructions: "text", source: "python" }}
-          readOnly={
-            readOnly || (node.type === "mcp" && node.data.transport === "stdio" && !canConfigureCommands)
-          }
+          readOnly={readOnly}
           secretNames={secrets}
         />
       )}

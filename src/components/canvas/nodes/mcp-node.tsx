@@ -17,7 +17,11 @@ export const McpNode = memo(function McpNode({ id, data, selected }: NodeProps<M
       accent="bg-teal-500"
       icon={<Plug />}
       title={data.name}
-      subtitle="MCP server"
+      subtitle={
+        data.tools?.length
+          ? `MCP server · ${data.tools.length} tool${data.tools.length === 1 ? "" : "s"}`
+          : "MCP server · no tools chosen"
+      }
       selected={selected}
       targetHandle={{ id: "in", label: "Used by an agent" }}
     >
@@ -26,7 +30,6 @@ export const McpNode = memo(function McpNode({ id, data, selected }: NodeProps<M
       ) : (
         <NodeRow label="URL" value={data.url || "—"} />
       )}
-      <NodeRow label="tools" value={data.tools?.length ? data.tools.join(", ") : "none chosen"} />
     </NodeShell>
   );
 });
