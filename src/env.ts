@@ -90,6 +90,31 @@ const serverSchema = z.object({
       }
       return slugs;
     }),
+  /**
+   * Programs stdio MCP servers may start (exactly as a workflow names them: `node`, `/usr/local/bin/uvx`),
+   * comma-separated; empty (the default) turns stdio MCP servers off. Each runs on the worker with the
+   * arguments its node lists and only PATH and the secrets its node names in its environment.
+   */
+  MCP_STDIO_COMMANDS: z
+    .string()
+    .default("")
+    .transform((value, ctx) => {
+      const commands = value
+        .split(",")
+        .map((command) => command.trim())
+        .filter((command) => command !== "");
+      const bad = commands.find((command) => /\s/.test(command));
+      if (bad !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          message: `"${bad}" contains a space: MCP_STDIO_COMMANDS lists programs, their arguments go in the workflow`,
+        });
+        return z.NEVER;
+      }
+      return commands;
+    }),
+  /** The PATH stdio MCP servers get (the worker's own). */
+  PATH: z.string().default("/usr/local/bin:/usr/bin:/bin"),
   DOCKER_HOST: optional(z.string()),
   SANDBOX_IMAGE: z.string().default("troupe-sandbox:latest"),
   /** Docker images a workflow may pick, comma-separated (default: SANDBOX_IMAGE alone). */

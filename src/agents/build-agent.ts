@@ -11,6 +11,7 @@ import { CodeAgent } from "./code-agent";
 import { AgentConfigError } from "./errors";
 import type { ExecutorOptions, PythonExecutor } from "./executors/python-executor";
 import { buildFinalAnswerChecks } from "./final-answer-checks";
+import { McpConnections, type McpHostOptions, type McpServerToolsDeps, mcpServerTools } from "./mcp";
 import { createModel } from "./models";
 import type { Model } from "./models/model";
 import type { MultiStepAgent } from "./multi-step-agent";
@@ -44,6 +45,8 @@ export interface BuildAgentDeps {
   streamOutputs?: boolean;
   /** Wrap every built model (e.g. in a RecordingModel to export a transcript). */
   wrapModel?: (model: Model) => Model;
+  /** Stdio MCP servers: the commands they may start and their PATH (none: stdio is refused). */
+  mcp?: McpHostOptions;
 }
 
 /** The spec's prompt-template overrides, refused with the template and placeholder when the engine cannot fill them. */
@@ -72,7 +75,11 @@ function guardFor(policy: OutboundPolicy = noExceptions): OutboundGuard {
 }
 
 /** A secret a tool sends: set, and not one of the installation's keys (those are for models). */
-async function toolSecret(deps: BuildAgentDeps, name: string, tool: string): Promise<BoundSecret> {
+async function toolSecret(
+  deps: Pick<BuildAgentDeps, "resolveSecret">,
+  name: string,
+  tool: string,
+): Promise<BoundSecret> {
   const secret: ResolvedSecret | undefined = await deps.resolveSecret(name);
   if (secret === undefined) throw new AgentConfigError(`Secret '${name}' for ${tool} is not set`);
   if (secret.modelsOnly) throw new AgentConfigError(toolKeyMessage(name, tool));
@@ -151,8 +158,22 @@ async function buildTool(
       });
     }
     case "mcp":
-      throw new AgentConfigError(`Tool '${spec.name}': MCP servers are not supported by the engine yet`);
+      // One spec, many tools: built by `build` through the run's MCP sessions.
+      return undefined;
   }
+}
+
+/** What an MCP server's tools need from the build: secrets (never installation keys), the guarded fetch. */
+export function mcpDeps(
+  deps: Pick<BuildAgentDeps, "resolveSecret" | "outbound" | "mcp">,
+  server: string,
+): McpServerToolsDeps {
+  const guard = guardFor(deps.outbound);
+  return {
+    host: deps.mcp,
+    secret: (name) => toolSecret(deps, name, `MCP server '${server}'`),
+    fetch: (options) => guard.fetch(options),
+  };
 }
 
 /**
@@ -168,7 +189,14 @@ export async function buildAgent(
     const issues = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
     throw new AgentConfigError(`Invalid agent spec: ${issues}`);
   }
-  return build(parsed.data, deps, guardFor(deps.outbound), []);
+  // One session per MCP server for the whole tree; a build that fails half-way closes those it opened.
+  const connections = new McpConnections();
+  try {
+    return await build(parsed.data, deps, guardFor(deps.outbound), [], connections);
+  } catch (error) {
+    await connections.closeAll();
+    throw error;
+  }
 }
 
 async function build(
@@ -176,6 +204,7 @@ async function build(
   deps: BuildAgentDeps,
   guard: OutboundGuard,
   ancestors: string[],
+  connections: McpConnections,
 ): Promise<MultiStepAgent> {
   if (ancestors.includes(spec.name)) {
     throw new AgentConfigError(
@@ -207,11 +236,15 @@ async function build(
   }
   const tools: Tool[] = [];
   for (const toolSpec of toolSpecs) {
+    if (toolSpec.kind === "mcp") {
+      tools.push(...(await mcpServerTools(toolSpec, connections, mcpDeps(deps, toolSpec.name))));
+      continue;
+    }
     const tool = await buildTool(toolSpec, spec, deps, guard, executorFactory);
     if (tool) tools.push(tool);
   }
   const managedAgents = await Promise.all(
-    spec.managedAgents.map((child) => build(child, deps, guard, [...ancestors, spec.name])),
+    spec.managedAgents.map((child) => build(child, deps, guard, [...ancestors, spec.name], connections)),
   );
   // Python checks run in a sandbox like the agent's (same kind and limits), never in its own.
   const finalAnswerChecks = buildFinalAnswerChecks(spec.finalAnswerChecks ?? [], executorFactory);

@@ -4,6 +4,7 @@ export * from "./build-agent";
 export * from "./code-agent";
 export * from "./errors";
 export * from "./events";
+export * from "./mcp";
 export * from "./memory";
 export * from "./memory-snapshot";
 export * from "./models";

@@ -135,6 +135,53 @@ export const httpToolSpecSchema = strictObject({
   outputType: z.enum(toolOutputTypes).default("string"),
 });
 
+/** How the engine reaches an MCP server: Streamable HTTP (legacy SSE as fallback), SSE, or a local command. */
+export const mcpTransports = ["http", "sse", "stdio"] as const;
+export type McpTransport = (typeof mcpTransports)[number];
+
+/** An environment variable's name, as a stdio MCP server receives it. */
+export const envNameSchema = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "Environment variable names are letters, digits and _")
+  .max(128);
+
+/** Bounds of an MCP server's settings, shared by the spec, the node and validation. */
+export const mcpLimits = { maxArgs: 100, maxTools: 500, maxTimeoutSeconds: 600 } as const;
+
+/**
+ * An MCP server whose tools the agent gets: over HTTP (`url`, headers from secrets) or as a command
+ * the worker starts (`command` from the operator's allow-list, `args` as an array, never a shell
+ * string; its environment is only `envSecrets` plus PATH).
+ */
+export const mcpToolSpecSchema = strictObject({
+  kind: z.literal("mcp"),
+  name: identifierSchema,
+  transport: z.enum(mcpTransports).default("http"),
+  /** The server's endpoint (http, sse). */
+  url: z.url().optional(),
+  /** Header name → secret name, resolved at run time (http, sse). */
+  secretHeaders: z.record(z.string(), secretRefSchema).optional(),
+  /** The program to start (stdio): exactly an entry of MCP_STDIO_COMMANDS. */
+  command: z.string().min(1).max(500).optional(),
+  /** Its arguments, one element each (stdio). */
+  args: z.array(z.string().max(4000)).max(mcpLimits.maxArgs).optional(),
+  /** Environment variable → secret name (stdio); nothing else but PATH is passed. */
+  envSecrets: z.record(envNameSchema, secretRefSchema).optional(),
+  /** The server's tools the agent gets, by their MCP names; all of them when absent. */
+  tools: z.array(z.string().min(1).max(200)).min(1).max(mcpLimits.maxTools).optional(),
+  /** Time for each tool call (and for connecting); 60 s when absent. */
+  timeoutSeconds: z.number().positive().max(mcpLimits.maxTimeoutSeconds).optional(),
+}).superRefine((spec, ctx) => {
+  if (spec.transport === "stdio") {
+    if (!spec.command)
+      ctx.addIssue({ code: "custom", path: ["command"], message: "A stdio MCP server needs a command" });
+  } else if (!spec.url) {
+    ctx.addIssue({ code: "custom", path: ["url"], message: `An ${spec.transport} MCP server needs a URL` });
+  }
+});
+export type McpToolSpec = z.infer<typeof mcpToolSpecSchema>;
+export type McpToolSpecInput = z.input<typeof mcpToolSpecSchema>;
+
 export const toolSpecSchema = z.discriminatedUnion("kind", [
   strictObject({
     kind: z.literal("builtin"),
@@ -144,15 +191,7 @@ export const toolSpecSchema = z.discriminatedUnion("kind", [
   }),
   pythonToolSpecSchema,
   httpToolSpecSchema,
-  strictObject({
-    kind: z.literal("mcp"),
-    name: identifierSchema,
-    /** Streamable-HTTP MCP server URL; its tools are added to the agent. */
-    url: z.url(),
-    secretHeaders: z.record(z.string(), secretRefSchema).optional(),
-    /** Only these tools of the server, when set. */
-    include: z.array(z.string()).optional(),
-  }),
+  mcpToolSpecSchema,
 ]);
 export type ToolSpec = z.infer<typeof toolSpecSchema>;
 

@@ -1,6 +1,7 @@
 import { type AgentSpec, type AgentSpecInput, agentSpecSchema, type ToolSpec } from "./agent-spec";
 import { defaultCatalog, findLibraryAgent, findLibraryTool, type ToolCatalog } from "./catalog";
 import { type GraphIssue, hasBlockingIssues } from "./graph-issue";
+import { mcpServerSpec } from "./mcp-server";
 import { prunePromptTemplates } from "./prompt-templates";
 import { getAgentModel, getAgentSandbox, getAgentTools, getManagedAgents, getRootAgents } from "./queries";
 import { schemaIssues, type ValidateOptions, validate } from "./validate";
@@ -88,9 +89,8 @@ function toModelSpec(node: ModelNode): AgentSpecInput["model"] {
 }
 
 function toToolSpec(node: ToolNode | McpNode, catalog: ToolCatalog): ToolSpec {
-  if (node.type === "mcp") {
-    return stripEmpty({ kind: "mcp" as const, ...node.data });
-  }
+  // Checked by agentSpecSchema when the whole spec is parsed.
+  if (node.type === "mcp") return mcpServerSpec(node.data) as ToolSpec;
   return toolDataSpec(node.data, catalog);
 }
 

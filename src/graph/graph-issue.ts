@@ -33,7 +33,9 @@ export type IssueCode =
   | "missing-field"
   | "python-function-missing"
   | "invalid-json-schema"
-  | "invalid-prompt-template";
+  | "invalid-prompt-template"
+  | "mcp-command-not-allowed"
+  | "mcp-no-tools";
 
 export interface GraphIssue {
   code: IssueCode;

@@ -10,6 +10,7 @@ export * from "./handles";
 export * from "./import";
 export * from "./key-binding";
 export * from "./library";
+export * from "./mcp-server";
 export * from "./migrate";
 export * from "./node-defaults";
 export * from "./prompt-templates";

@@ -83,7 +83,8 @@ export function shareableTool(input: unknown): ShareableToolResult {
 /** The secret names a tool reads at run time (never values: a spec holds none). */
 export function toolSecretNames(tool: ToolSpec): string[] {
   if (tool.kind !== "http" && tool.kind !== "mcp") return [];
-  return [...new Set(Object.values(tool.secretHeaders ?? {}))].sort();
+  const env = tool.kind === "mcp" ? Object.values(tool.envSecrets ?? {}) : [];
+  return [...new Set([...Object.values(tool.secretHeaders ?? {}), ...env])].sort();
 }
 
 /**

@@ -69,6 +69,28 @@ const v0ToV1: Migration = {
   },
 };
 
+/**
+ * Renames inside the current version, applied to every document before it is parsed: fields that
+ * were renamed without changing what a document means, so no version step is needed.
+ * - MCP nodes: `include` (the tools the agent gets; all when absent) became `tools` (chosen on the
+ *   canvas from the tools the server lists). An old node keeps its list.
+ */
+function renameLegacyFields(doc: JsonObject): JsonObject {
+  if (!Array.isArray(doc.nodes)) return doc;
+  const nodes: unknown[] = doc.nodes;
+  const legacy = (raw: unknown): raw is JsonObject & { data: JsonObject } =>
+    isObject(raw) && raw.type === "mcp" && isObject(raw.data) && "include" in raw.data;
+  if (!nodes.some(legacy)) return doc;
+  return {
+    ...doc,
+    nodes: nodes.map((raw) => {
+      if (!legacy(raw)) return raw;
+      const { include, ...data } = raw.data;
+      return { ...raw, data: { ...data, tools: data.tools ?? include } };
+    }),
+  };
+}
+
 /** Every migration, ordered by `from`; the last one ends at `CURRENT_WORKFLOW_VERSION`. */
 export const migrations: readonly Migration[] = [v0ToV1];
 
@@ -113,7 +135,17 @@ export function migrate(input: unknown): MigrateResult {
       );
     }
   }
-  const parsed = workflowDocumentSchema.safeParse(doc);
+  let renamed = doc;
+  try {
+    renamed = renameLegacyFields(doc);
+  } catch (error) {
+    return fail(
+      "migration-failed",
+      `Renaming old fields failed: ${error instanceof Error ? error.message : String(error)}`,
+      fromVersion,
+    );
+  }
+  const parsed = workflowDocumentSchema.safeParse(renamed);
   if (!parsed.success) {
     return {
       ok: false,
@@ -123,7 +155,12 @@ export function migrate(input: unknown): MigrateResult {
       issues: schemaIssues(parsed.error),
     };
   }
-  return { ok: true, document: parsed.data, fromVersion, migrated: fromVersion !== CURRENT_WORKFLOW_VERSION };
+  return {
+    ok: true,
+    document: parsed.data,
+    fromVersion,
+    migrated: fromVersion !== CURRENT_WORKFLOW_VERSION || renamed !== doc,
+  };
 }
 
 function fail(reason: MigrateFailure, message: string, fromVersion?: number): MigrateResult {

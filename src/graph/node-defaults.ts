@@ -114,7 +114,13 @@ export function defaultNodeData(item: PaletteItem, takenNames: Iterable<string> 
         outputType: "string",
       } satisfies ToolNodeData;
     case "mcp-server":
-      return { name: uniqueName("mcp", takenNames), url: "" } satisfies McpNodeData;
+      return {
+        name: uniqueName("mcp", takenNames),
+        transport: "http",
+        url: "",
+        command: "",
+        args: [],
+      } satisfies McpNodeData;
     case "pyodide-sandbox":
       return { kind: "pyodide" } satisfies SandboxNodeData;
     case "docker-sandbox":

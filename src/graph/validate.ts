@@ -15,11 +15,13 @@ import {
   type TeamSecretBinding,
   toolKeyMessage,
 } from "./key-binding";
+import { stdioCommandProblem } from "./mcp-server";
 import { promptTemplateProblems } from "./prompt-templates";
 import { getAgentModel, getAgentTools, getManagedAgents, getRootAgents } from "./queries";
 import { type SandboxLimits, sandboxLimitProblems } from "./sandbox-limits";
 import {
   type AgentNodeData,
+  type McpNodeData,
   type ToolNodeData,
   type WorkflowDocument,
   type WorkflowNode,
@@ -44,6 +46,11 @@ export interface ValidateOptions {
   allowLocalExecutor?: boolean;
   /** The operator's Docker image allow-list and sandbox maxima; when given, a sandbox outside them is an error. */
   sandboxLimits?: SandboxLimits;
+  /**
+   * The commands stdio MCP servers may start (MCP_STDIO_COMMANDS); when given, a stdio server whose
+   * command is not one of them is an error (all of them when the list is empty).
+   */
+  mcpStdioCommands?: readonly string[];
 }
 
 export type ValidateResult =
@@ -51,6 +58,7 @@ export type ValidateResult =
   | { ok: false; issues: GraphIssue[] };
 
 const identifierPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const envNamePattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** What a secret's name looks like: UPPER_SNAKE_CASE (team secrets are created with the same rule). */
 export const secretNamePattern = /^[A-Z_][A-Z0-9_]*$/;
 const pythonKeywords = new Set(
@@ -258,13 +266,11 @@ export function validate(doc: WorkflowDocument, options: ValidateOptions = {}): 
           add("error", code, message, at("data", ...field)),
         );
         break;
-      case "mcp": {
-        const problem = identifierProblem(n.data.name);
-        if (problem) add("error", "invalid-name", `MCP server name: ${problem}`, at("data", "name"));
-        if (!isHttpUrl(n.data.url))
-          add("error", "invalid-url", "MCP server URL must be an http(s) URL", at("data", "url"));
+      case "mcp":
+        checkMcpServer(n.data, options, teamSecrets, (code, message, field) =>
+          add("error", code, message, at("data", ...field)),
+        );
         break;
-      }
       case "sandbox":
         if (n.data.kind === "local" && options.allowLocalExecutor === false) {
           add(
@@ -385,6 +391,55 @@ function checkTool(d: ToolNodeData, catalog: ToolCatalog, report: FieldReport): 
   }
 }
 
+/** An MCP node on its own: name, URL or command (on the allow-list), environment names, chosen tools. */
+function checkMcpServer(
+  d: McpNodeData,
+  options: ValidateOptions,
+  teamSecrets: ReadonlyMap<string, string | null>,
+  report: FieldReport,
+): void {
+  const problem = identifierProblem(d.name);
+  if (problem) report("invalid-name", `MCP server name: ${problem}`, ["name"]);
+  if (d.transport === "stdio") {
+    if (d.command.trim() === "") {
+      report("missing-field", "A stdio MCP server needs a command (a program on the server's list)", [
+        "command",
+      ]);
+    } else if (options.mcpStdioCommands) {
+      const refused = stdioCommandProblem(d.command, options.mcpStdioCommands);
+      if (refused) report("mcp-command-not-allowed", refused, ["command"]);
+    }
+    for (const [variable, secret] of Object.entries(d.envSecrets ?? {})) {
+      if (!envNamePattern.test(variable)) {
+        report(
+          "invalid-name",
+          `Environment variable "${variable}": letters, digits and _, not starting with a digit`,
+          ["envSecrets", variable],
+        );
+      }
+      const host = teamSecrets.get(secret);
+      if (host) {
+        report(
+          "secret-not-allowed",
+          `The secret ${secret} may only be sent to ${host}; a stdio MCP server could send it anywhere`,
+          ["envSecrets", variable],
+        );
+      }
+    }
+  } else if (!isHttpUrl(d.url)) {
+    report("invalid-url", "MCP server URL must be an http(s) URL", ["url"]);
+  }
+  if (!d.tools || d.tools.length === 0) {
+    report(
+      "mcp-no-tools",
+      d.discoveredTools?.length
+        ? "Choose at least one of the server's tools for the agent"
+        : "Choose the server's tools for the agent: Refresh tools lists them",
+      ["tools"],
+    );
+  }
+}
+
 function checkSecrets(n: WorkflowNode, known: Set<string> | undefined, report: FieldReport): void {
   const refs: { name: string; field: (string | number)[] }[] = [];
   if (n.type === "model" && n.data.provider !== "replay" && n.data.apiKeySecret) {
@@ -392,12 +447,19 @@ function checkSecrets(n: WorkflowNode, known: Set<string> | undefined, report: F
   }
   const secretHeaders =
     n.type === "mcp"
-      ? n.data.secretHeaders
+      ? n.data.transport === "stdio"
+        ? undefined
+        : n.data.secretHeaders
       : n.type === "tool" && n.data.kind === "http"
         ? n.data.secretHeaders
         : undefined;
   for (const [header, name] of Object.entries(secretHeaders ?? {})) {
     refs.push({ name, field: ["secretHeaders", header] });
+  }
+  if (n.type === "mcp" && n.data.transport === "stdio") {
+    for (const [variable, name] of Object.entries(n.data.envSecrets ?? {})) {
+      refs.push({ name, field: ["envSecrets", variable] });
+    }
   }
   for (const ref of refs) {
     if (!secretNamePattern.test(ref.name)) {
@@ -442,9 +504,7 @@ function checkKeyBinding(
       report("secret-not-allowed", toolKeyMessage(name, tool), field);
   };
   if (n.type === "mcp") {
-    for (const [header, name] of Object.entries(n.data.secretHeaders ?? {})) {
-      refused(name, "An MCP server", ["secretHeaders", header]);
-    }
+    for (const [field, name] of mcpSecretRefs(n.data)) refused(name, "An MCP server", field);
     return;
   }
   if (n.type !== "tool") return;
@@ -464,6 +524,13 @@ function checkKeyBinding(
       }
     }
   }
+}
+
+/** The secrets an MCP node sends, with their fields: headers over HTTP, environment for stdio. */
+function mcpSecretRefs(d: McpNodeData): [(string | number)[], string][] {
+  return d.transport === "stdio"
+    ? Object.entries(d.envSecrets ?? {}).map(([variable, name]) => [["envSecrets", variable], name])
+    : Object.entries(d.secretHeaders ?? {}).map(([header, name]) => [["secretHeaders", header], name]);
 }
 
 /**
@@ -525,14 +592,23 @@ function libraryAgentProblems(
   agent: AgentSpec,
   known: Set<string> | undefined,
   teamSecrets: ReadonlyMap<string, string | null>,
-  options: Pick<ValidateOptions, "installationKeys" | "allowLocalExecutor" | "sandboxLimits">,
+  options: Pick<
+    ValidateOptions,
+    "installationKeys" | "allowLocalExecutor" | "sandboxLimits" | "mcpStdioCommands"
+  >,
 ): { code: GraphIssue["code"]; message: string }[] {
   const problems: { code: GraphIssue["code"]; message: string }[] = [];
   const visit = (a: AgentSpec) => {
     const secrets = a.model.provider === "replay" || !a.model.apiKeySecret ? [] : [a.model.apiKeySecret];
     for (const tool of a.tools) {
       if (tool.kind !== "http" && tool.kind !== "mcp") continue;
-      for (const name of Object.values(tool.secretHeaders ?? {})) {
+      if (tool.kind === "mcp" && tool.transport === "stdio" && options.mcpStdioCommands && tool.command) {
+        const refused = stdioCommandProblem(tool.command, options.mcpStdioCommands);
+        if (refused)
+          problems.push({ code: "mcp-command-not-allowed", message: `"${tool.name}": ${refused}` });
+      }
+      const sent = tool.kind === "mcp" && tool.transport === "stdio" ? tool.envSecrets : tool.secretHeaders;
+      for (const name of Object.values(sent ?? {})) {
         secrets.push(name);
         if (toolNamesInstallationKey(name, teamSecrets)) {
           problems.push({

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { builtinToolNames, toolInputSchema, toolOutputTypes } from "./agent-spec";
+import { builtinToolNames, mcpLimits, mcpTransports, toolInputSchema, toolOutputTypes } from "./agent-spec";
 import { databaseInt } from "./bounds";
 import { MAX_FINAL_ANSWER_CHECKS } from "./final-answer-checks";
 import { promptTemplatesDraftSchema } from "./prompt-templates";
@@ -147,12 +147,32 @@ export const toolNodeDataSchema = z.discriminatedUnion("kind", [
 ]);
 export type ToolNodeData = z.infer<typeof toolNodeDataSchema>;
 
+/** A tool an MCP server offered when the canvas last asked it (name and description, for the inspector). */
+export const discoveredMcpToolSchema = z.object({
+  name: z.string().max(200),
+  description: z.string().max(4000).default(""),
+});
+export type DiscoveredMcpTool = z.infer<typeof discoveredMcpToolSchema>;
+
 export const mcpNodeDataSchema = z.object({
   name: draftNameSchema,
+  /** http: Streamable HTTP (legacy SSE as fallback); sse: legacy SSE; stdio: a command on the worker. */
+  transport: z.enum(mcpTransports).default("http"),
   url: z.string().max(2000).default(""),
+  /** Header name → secret name, resolved at run time (http, sse). */
   secretHeaders: z.record(z.string().max(200), draftSecretSchema).optional(),
-  /** Only these tools of the server, when set. */
-  include: z.array(z.string().max(200)).max(500).optional(),
+  /** stdio: a program on the operator's allow-list (MCP_STDIO_COMMANDS); only admins set it. */
+  command: z.string().max(500).default(""),
+  /** stdio: the program's arguments, one per line (never a shell string). */
+  args: z.array(z.string().max(4000)).max(mcpLimits.maxArgs).default([]),
+  /** stdio: environment variable → secret name; the program gets only these and PATH. */
+  envSecrets: z.record(z.string().max(128), draftSecretSchema).optional(),
+  /** The server's tools the agent gets, by their MCP names. */
+  tools: z.array(z.string().max(200)).max(mcpLimits.maxTools).optional(),
+  /** What the server offered when its tools were last refreshed. */
+  discoveredTools: z.array(discoveredMcpToolSchema).max(mcpLimits.maxTools).optional(),
+  /** Time for connecting and for each tool call (60 s when empty). */
+  timeoutSeconds: z.number().positive().max(mcpLimits.maxTimeoutSeconds).optional(),
 });
 export type McpNodeData = z.infer<typeof mcpNodeDataSchema>;
 

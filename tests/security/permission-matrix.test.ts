@@ -184,6 +184,10 @@ const inputs: Record<string, (w: World) => unknown> = {
   }),
   "library.remove": (w) => ({ teamId: w.teamId, itemId: w.itemId }),
   "library.version": (w) => ({ teamId: w.teamId, itemId: w.itemId, version: 1 }),
+  "mcp.discoverTools": (w) => ({
+    teamId: w.teamId,
+    server: { name: "srv", transport: "http", url: "http://127.0.0.1:1/mcp" },
+  }),
   "secret.list": (w) => ({ teamId: w.teamId }),
   "secret.create": (w) => ({ teamId: w.teamId, name: "NEW_TOKEN", value: "a new value" }),
   "secret.replaceValue": (w) => ({ teamId: w.teamId, name: "API_TOKEN", value: "another value" }),

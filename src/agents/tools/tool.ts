@@ -249,7 +249,11 @@ export interface FunctionToolDefinition<Args> {
   forward: (args: Args, context: ToolContext) => Promise<unknown> | unknown;
 }
 
-function jsonTypeToToolType(schema: Record<string, unknown>): { type: ToolValueType; nullable: boolean } {
+/** The tool value type (and nullability) of a JSON Schema property. */
+export function jsonTypeToToolType(schema: Record<string, unknown>): {
+  type: ToolValueType;
+  nullable: boolean;
+} {
   const raw = schema.type;
   const types = Array.isArray(raw) ? (raw as string[]) : typeof raw === "string" ? [raw] : [];
   const nullable = types.includes("null");

@@ -20,6 +20,8 @@ import { useCanvas, useCanvasStore } from "./canvas-store-context";
 import { FinalAnswerChecksEditor } from "./final-answer-checks-editor";
 import { LibraryAgentDetails, ShareAgentToLibrary } from "./library-agent-panels";
 import { LibraryToolDetails, ShareToLibrary } from "./library-panels";
+import { useCanvasMcp } from "./mcp-context";
+import { McpToolsPanel } from "./mcp-tools-panel";
 import { useNodeIssues } from "./nodes/node-shell";
 import { PromptTemplatesSection } from "./prompt-templates-section";
 import { SchemaForm, type SecretChoice } from "./schema-form";
@@ -142,6 +144,7 @@ function NodeInspector({ id, readOnly }: { id: string; readOnly: boolean }) {
   const teamSecrets = useCanvas((s) => s.teamSecrets);
   const secrets = useMemo(() => secretChoices(knownSecrets, teamSecrets), [knownSecrets, teamSecrets]);
   const issues = useNodeIssues(id);
+  const { canConfigureCommands } = useCanvasMcp();
   if (!type || !data) return null;
   const node = { type, data } as KindAndData;
   const update = (patch: Record<string, unknown>) => store.getState().updateNodeData(id, patch);
@@ -187,6 +190,13 @@ function NodeInspector({ id, readOnly }: { id: string; readOnly: boolean }) {
           </select>
         </div>
       ) : null}
+      {node.type === "mcp" ? (
+        <p className="mb-3 text-xs text-muted-foreground">
+          {node.data.transport === "stdio"
+            ? `Starts a program on the server (from the operator's list) and talks to it over stdin/stdout. ${canConfigureCommands ? "Only team admins change what it runs." : "Only team admins change what it runs: a save that does is refused."}`
+            : "Connects to the server over HTTP (Streamable HTTP, or the older SSE protocol). Private addresses need the operator's OUTBOUND_ALLOW."}
+        </p>
+      ) : null}
       {node.type === "tool" ? (
         <p className="mb-3 text-xs text-muted-foreground">
           {node.data.kind === "builtin"
@@ -226,7 +236,9 @@ function NodeInspector({ id, readOnly }: { id: string; readOnly: boolean }) {
                 ? ["kind"]
                 : node.type === "agent"
                   ? ["library", "finalAnswerChecks", "promptTemplates"]
-                  : []
+                  : node.type === "mcp"
+                    ? mcpHiddenFields(node.data.transport)
+                    : []
           }
           codeFields={{ instructions: "text", source: "python" }}
           readOnly={readOnly}
@@ -241,6 +253,7 @@ function NodeInspector({ id, readOnly }: { id: string; readOnly: boolean }) {
           onChange={(finalAnswerChecks) => update({ finalAnswerChecks })}
         />
       ) : null}
+      {node.type === "mcp" ? <McpToolsPanel id={id} data={node.data} readOnly={readOnly} /> : null}
       {node.type === "tool" && (node.data.kind === "python" || node.data.kind === "http") ? (
         <ShareToLibrary data={node.data} readOnly={readOnly} />
       ) : null}
@@ -259,6 +272,14 @@ function NodeInspector({ id, readOnly }: { id: string; readOnly: boolean }) {
       {node.type === "agent" ? <SmolagentsExport id={id} /> : null}
     </div>
   );
+}
+
+/** The MCP fields another transport uses, and those the tools panel draws. */
+function mcpHiddenFields(transport: "http" | "sse" | "stdio"): string[] {
+  const drawn = ["tools", "discoveredTools"];
+  return transport === "stdio"
+    ? [...drawn, "url", "secretHeaders"]
+    : [...drawn, "command", "args", "envSecrets"];
 }
 
 function IssueList({

@@ -52,6 +52,8 @@ export interface CanvasState {
   teamSecrets: TeamSecretBinding[] | undefined;
   /** Whether the team may use the local sandbox (undefined until the server said). */
   allowLocalExecutor: boolean | undefined;
+  /** The programs stdio MCP servers may start (MCP_STDIO_COMMANDS); unknown until the server says. */
+  mcpStdioCommands: readonly string[] | undefined;
   catalog: ToolCatalog;
   /** Incremented by every change to the document (not selection or measuring); autosave watches it. */
   changeCount: number;
@@ -92,6 +94,8 @@ export interface CanvasState {
     teamSecrets?: TeamSecretBinding[],
   ): void;
   setAllowLocalExecutor(allowed: boolean): void;
+  /** The operator's list of stdio MCP commands; validation refuses others. */
+  setMcpStdioCommands(commands: readonly string[]): void;
   setCatalog(catalog: ToolCatalog): void;
 }
 
@@ -162,8 +166,15 @@ export function createCanvasStore(
 
   return createStore<CanvasState>()((set, get) => {
     const revalidate = (nodes: CanvasNode[], edges: CanvasEdge[]) => {
-      const { knownSecrets, installationKeys, teamSecrets, allowLocalExecutor, catalog, issuesByNode } =
-        get();
+      const {
+        knownSecrets,
+        installationKeys,
+        teamSecrets,
+        allowLocalExecutor,
+        mcpStdioCommands,
+        catalog,
+        issuesByNode,
+      } = get();
       const doc = {
         ...createEmptyWorkflow(),
         nodes: nodes.map(toWorkflowNode),
@@ -174,6 +185,7 @@ export function createCanvasStore(
         installationKeys,
         teamSecrets,
         allowLocalExecutor,
+        mcpStdioCommands,
         catalog,
       });
       return { issues, issuesByNode: issuesPerNode(issues, issuesByNode) };
@@ -222,6 +234,7 @@ export function createCanvasStore(
       installationKeys: undefined,
       teamSecrets: undefined,
       allowLocalExecutor: undefined,
+      mcpStdioCommands: undefined,
       catalog: initialCatalog,
       changeCount: 0,
       lastRefusal: null,
@@ -525,6 +538,14 @@ export function createCanvasStore(
 
       setKnownSecrets(names, installationKeys, teamSecrets) {
         set({ knownSecrets: names, installationKeys, teamSecrets });
+        const { nodes, edges } = get();
+        set(revalidate(nodes, edges));
+      },
+
+      setMcpStdioCommands(commands) {
+        const current = get().mcpStdioCommands;
+        if (current && current.join(",") === commands.join(",")) return;
+        set({ mcpStdioCommands: commands });
         const { nodes, edges } = get();
         set(revalidate(nodes, edges));
       },

@@ -2,6 +2,7 @@ import { createCallerFactory, createTRPCRouter } from "~/server/api/trpc";
 import { apiKeyRouter } from "./routers/api-key";
 import { endpointRouter } from "./routers/endpoint";
 import { libraryRouter } from "./routers/library";
+import { mcpRouter } from "./routers/mcp";
 import { pricingRouter } from "./routers/pricing";
 import { runRouter } from "./routers/run";
 import { secretRouter } from "./routers/secret";
@@ -14,6 +15,7 @@ export const appRouter = createTRPCRouter({
   apiKey: apiKeyRouter,
   endpoint: endpointRouter,
   library: libraryRouter,
+  mcp: mcpRouter,
   pricing: pricingRouter,
   run: runRouter,
   secret: secretRouter,

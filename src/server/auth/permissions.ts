@@ -21,6 +21,8 @@ export const actionDescriptions = {
   manageTeam: "Rename the team, set its model prices, remove library items.",
   ownTeam: "Delete the team and hand its ownership to another member.",
   publish: "Publish workflows outside the team.",
+  configureCommands:
+    "Add or change MCP servers that start a program on the server (stdio), from the operator's list.",
 } as const;
 
 export type Action = keyof typeof actionDescriptions;
@@ -37,6 +39,7 @@ export const permissionMatrix: Record<Action, readonly Role[]> = {
   manageTeam: ["admin", "owner"],
   ownTeam: ["owner"],
   publish: ["admin", "owner"],
+  configureCommands: ["admin", "owner"],
 };
 
 /** Whether a member with `role` may do `action`. */

@@ -8,6 +8,7 @@ import { type SecretsKeyring, secretsKeyring } from "~/server/secrets/keys";
 import { resolveTeamSecret } from "~/server/secrets/team-secrets";
 import { executorHostFromEnv } from "./executor-host";
 import { mayUseLocalExecutor } from "./local-executor-policy";
+import { mcpHostOptions } from "./mcp-policy";
 import type { RunTeam } from "./process-run";
 import { environmentSecret, outboundPolicy } from "./providers";
 
@@ -34,6 +35,7 @@ export function createAgentDeps(
     resolveSecret: async (name) =>
       (await resolveTeamSecret(db, team.id, name, keyring)) ?? environmentSecret(name),
     outbound,
+    mcp: mcpHostOptions(),
     // The dashboard shows model text as it is generated.
     streamOutputs: true,
     createExecutor: (spec, options) =>

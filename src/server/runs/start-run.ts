@@ -3,6 +3,7 @@ import type { PrismaClient } from "~/server/db";
 import { teamToolCatalog } from "~/server/library/catalog";
 import { teamSecretBindings } from "~/server/secrets/team-secrets";
 import { mayUseLocalExecutor } from "./local-executor-policy";
+import { mcpStdioCommands } from "./mcp-policy";
 import { configuredProviders } from "./providers";
 import { createRunWithinLimits, RunLimitError, runBounds } from "./run-limits";
 import { getRunServices } from "./run-services";
@@ -71,6 +72,7 @@ export async function startWorkflowRun(
     teamSecrets: await teamSecretBindings(db, input.team.id),
     allowLocalExecutor: mayUseLocalExecutor(input.team.slug),
     sandboxLimits: sandboxLimits(),
+    mcpStdioCommands: mcpStdioCommands(),
   });
   if (!compiled.ok) {
     const first = compiled.issues[0]?.message ?? "the graph is incomplete";

@@ -210,6 +210,7 @@ describe("per-run bounds", () => {
       defaultCostCapUsd: 3,
       tokenCap: 50_000,
       localExecutor: false,
+      mcpStdioCommands: [],
     });
   });
 });

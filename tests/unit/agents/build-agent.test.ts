@@ -79,7 +79,7 @@ describe("buildAgent", () => {
     ]);
   });
 
-  it("refuses missing secrets, unsupported MCP tools and invalid specs with clear errors", async () => {
+  it("refuses missing secrets, an MCP server at a refused address and invalid specs with clear errors", async () => {
     const missing = buildAgent(
       { ...leaf, model: { provider: "openai", model: "m", apiKeySecret: "NOPE" } },
       deps(),
@@ -90,6 +90,9 @@ describe("buildAgent", () => {
       deps(),
     );
     await expect(mcp).rejects.toBeInstanceOf(AgentConfigError);
+    await expect(mcp).rejects.toThrow(
+      /MCP server 'srv': could not connect to http:\/\/127\.0\.0\.1:9\/mcp: /,
+    );
     await expect(buildAgent({ ...leaf, name: "bad name" }, deps())).rejects.toThrow(
       /Invalid agent spec: name/,
     );

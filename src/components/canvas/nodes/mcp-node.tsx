@@ -8,7 +8,7 @@ import { NodeRow, NodeShell } from "./node-shell";
 
 type McpCanvasNode = Extract<CanvasNode, { type: "mcp" }>;
 
-/** An MCP server whose tools an agent gets: name, URL, tool filter. */
+/** An MCP server whose tools an agent gets: name, URL or command, the chosen tools. */
 export const McpNode = memo(function McpNode({ id, data, selected }: NodeProps<McpCanvasNode>) {
   return (
     <NodeShell
@@ -17,12 +17,19 @@ export const McpNode = memo(function McpNode({ id, data, selected }: NodeProps<M
       accent="bg-teal-500"
       icon={<Plug />}
       title={data.name}
-      subtitle="MCP server"
+      subtitle={
+        data.tools?.length
+          ? `MCP server · ${data.tools.length} tool${data.tools.length === 1 ? "" : "s"}`
+          : "MCP server · no tools chosen"
+      }
       selected={selected}
       targetHandle={{ id: "in", label: "Used by an agent" }}
     >
-      <NodeRow label="URL" value={data.url || "—"} />
-      {data.include?.length ? <NodeRow label="only" value={data.include.join(", ")} /> : null}
+      {data.transport === "stdio" ? (
+        <NodeRow label="command" value={[data.command, ...(data.args ?? [])].join(" ") || "—"} />
+      ) : (
+        <NodeRow label="URL" value={data.url || "—"} />
+      )}
     </NodeShell>
   );
 });

@@ -14,6 +14,7 @@ import {
   sameLibrarySpec,
   shareableAgent,
   shareableTool,
+  stdioServersOf,
   storableJson,
   text,
   toolSecretNames,
@@ -22,9 +23,11 @@ import {
   workflowDocumentSchema,
 } from "~/graph";
 import { createTRPCRouter, teamProcedure } from "~/server/api/trpc";
+import { can } from "~/server/auth/permissions";
 import { type Prisma, type PrismaClient, retryOnUniqueViolation } from "~/server/db";
 import { teamToolCatalog } from "~/server/library/catalog";
 import { mayUseLocalExecutor } from "~/server/runs/local-executor-policy";
+import { mcpStdioCommands } from "~/server/runs/mcp-policy";
 import { configuredProviders } from "~/server/runs/providers";
 import { teamSecretBindings } from "~/server/secrets/team-secrets";
 import { callerAddress, recordAudit } from "~/server/teams/audit";
@@ -382,9 +385,18 @@ export const libraryRouter = createTRPCRouter({
         installationKeys: providers.installationKeys,
         teamSecrets: await teamSecretBindings(ctx.db, ctx.team.id),
         allowLocalExecutor: mayUseLocalExecutor(ctx.team.slug),
+        mcpStdioCommands: mcpStdioCommands(),
       });
       if (!checked.ok) throw badRequest(`This agent cannot be shared: ${checked.message}.`);
       const { agent, graph } = checked;
+      // A shared agent runs wherever it is pinned: a stdio MCP server in it is an admin's decision.
+      const stdio = stdioServersOf(agent)[0];
+      if (stdio && !can(ctx.membership.role, "configureCommands")) {
+        throw new TRPCError({
+          code: "FORBIDDEN",
+          message: `Only team admins may share an agent with an MCP server that starts a program on the server ("${stdio.server.name}" of "${stdio.agent}").`,
+        });
+      }
       return shareVersion(ctx.db, {
         teamId: ctx.team.id,
         userId: ctx.session.user.id,

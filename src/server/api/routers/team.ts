@@ -9,6 +9,7 @@ import { logger } from "~/server/logger";
 import { sendMail } from "~/server/mail";
 import { applyTeamAccess, revokeTeamForEveryone } from "~/server/realtime/socket-access";
 import { mayUseLocalExecutor } from "~/server/runs/local-executor-policy";
+import { mcpStdioCommands } from "~/server/runs/mcp-policy";
 import { runBounds, teamRunLimits } from "~/server/runs/run-limits";
 import { auditCsv, callerAddress, recordAudit } from "~/server/teams/audit";
 import {
@@ -116,7 +117,12 @@ export const teamRouter = createTRPCRouter({
       where: { id: ctx.team.id },
       select: { maxConcurrentRuns: true, maxRunsPerHour: true },
     });
-    return { ...teamRunLimits(team), ...runBounds(), localExecutor: mayUseLocalExecutor(ctx.team.slug) };
+    return {
+      ...teamRunLimits(team),
+      ...runBounds(),
+      localExecutor: mayUseLocalExecutor(ctx.team.slug),
+      mcpStdioCommands: [...mcpStdioCommands()],
+    };
   }),
 
   /** Create a team; the caller becomes its owner. */

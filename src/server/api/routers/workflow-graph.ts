@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import {
+  changedStdioServers,
   databaseInt,
   type GraphIssue,
   migrate,
@@ -13,8 +14,10 @@ import {
   workflowLimits,
 } from "~/graph";
 import { type TRPCContext, workflowProcedure } from "~/server/api/trpc";
+import { can, type Role } from "~/server/auth/permissions";
 import { type Prisma, retryOnUniqueViolation } from "~/server/db";
 import { teamToolCatalog } from "~/server/library/catalog";
+import { mcpStdioCommands } from "~/server/runs/mcp-policy";
 import { pageInput, pageOf, pageQuery } from "../pagination";
 
 type Db = TRPCContext["db"];
@@ -69,9 +72,44 @@ async function checkGraph(
   return { document: parsed.data, issues };
 }
 
-/** A stored graph's issues, its library nodes checked against the team's library. */
+/**
+ * A stored graph's issues, its library nodes checked against the team's library and its stdio MCP
+ * servers against the operator's list of commands.
+ */
 async function issuesOf(db: Db, teamId: string, graph: WorkflowDocument): Promise<GraphIssue[]> {
-  return validate(graph, { catalog: await teamToolCatalog(db, teamId, { for: graph }) });
+  return validate(graph, {
+    catalog: await teamToolCatalog(db, teamId, { for: graph }),
+    mcpStdioCommands: mcpStdioCommands(),
+  });
+}
+
+/**
+ * A stdio MCP server starts a program on the server: only roles with `configureCommands` (admins)
+ * may add one or change what it runs (command, arguments, environment). Others may still move,
+ * rename, attach or delete the ones an admin configured, and choose their tools.
+ */
+function refuseStdioChanges(
+  role: Role,
+  previous: WorkflowDocument | undefined,
+  next: WorkflowDocument,
+): void {
+  if (can(role, "configureCommands")) return;
+  const changed = changedStdioServers(previous, next)[0];
+  if (!changed) return;
+  throw new TRPCError({
+    code: "FORBIDDEN",
+    message: `Only team admins may add or change an MCP server that starts a program on the server ("${changed.name || changed.nodeId}"): ask an admin, or use an HTTP MCP server.`,
+  });
+}
+
+/** The stored working copy at `revision`, or the conflict when the workflow has moved on. */
+async function storedAt(db: Db, workflowId: string, revision: number): Promise<WorkflowDocument> {
+  const current = await db.workflow.findUniqueOrThrow({
+    where: { id: workflowId },
+    select: { revision: true, graph: true },
+  });
+  if (current.revision !== revision) throw conflict(current.revision);
+  return loadStored(current.graph);
 }
 
 /** A stored graph brought to the current version; a stored graph that cannot be is a server bug. */
@@ -113,6 +151,13 @@ export const workflowGraphProcedures = {
     .input(z.object({ revision: revisionSchema, graph: storableJson() }))
     .mutation(async ({ ctx, input }) => {
       const { document, issues } = await checkGraph(ctx.db, ctx.team.id, input.graph);
+      if (!can(ctx.membership.role, "configureCommands")) {
+        refuseStdioChanges(
+          ctx.membership.role,
+          await storedAt(ctx.db, ctx.workflowRef.id, input.revision),
+          document,
+        );
+      }
       const updated = await ctx.db.workflow.updateMany({
         where: { id: ctx.workflowRef.id, teamId: ctx.team.id, revision: input.revision },
         data: { graph: asJson(document), revision: { increment: 1 } },
@@ -199,6 +244,13 @@ export const workflowGraphProcedures = {
       });
       if (!version) throw new TRPCError({ code: "NOT_FOUND", message: "Version not found." });
       const graph = loadStored(version.graph);
+      if (!can(ctx.membership.role, "configureCommands")) {
+        refuseStdioChanges(
+          ctx.membership.role,
+          await storedAt(ctx.db, ctx.workflowRef.id, input.revision),
+          graph,
+        );
+      }
       const updated = await ctx.db.workflow.updateMany({
         where: { id: ctx.workflowRef.id, teamId: ctx.team.id, revision: input.revision },
         data: { graph: asJson(graph), revision: { increment: 1 } },

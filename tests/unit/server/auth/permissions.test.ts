@@ -29,6 +29,7 @@ describe("permission matrix", () => {
     expect(permissionMatrix.manageSecrets).toEqual(["admin", "owner"]);
     expect(permissionMatrix.manageMembers).toEqual(["admin", "owner"]);
     expect(permissionMatrix.ownTeam).toEqual(["owner"]);
+    expect(permissionMatrix.configureCommands).toEqual(["admin", "owner"]);
   });
 
   it("says which role an action needs", () => {

@@ -17,6 +17,8 @@ import { useStore } from "zustand";
 import {
   type CanvasLibrary,
   CanvasLibraryProvider,
+  type CanvasMcp,
+  CanvasMcpProvider,
   CanvasStoreProvider,
   createCanvasStore,
   libraryCatalog,
@@ -174,6 +176,22 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
   useEffect(() => {
     if (allowLocalExecutor !== undefined) store.getState().setAllowLocalExecutor(allowLocalExecutor);
   }, [allowLocalExecutor, store]);
+  const stdioCommands = limits?.mcpStdioCommands;
+  useEffect(() => {
+    if (stdioCommands) store.getState().setMcpStdioCommands(stdioCommands);
+  }, [stdioCommands, store]);
+  // MCP servers: the inspector's "Refresh tools" asks through the server; stdio is for admins.
+  const discoverTools = useMutation(trpc.mcp.discoverTools.mutationOptions());
+  const discover = discoverTools.mutateAsync;
+  const mcp = useMemo<CanvasMcp>(
+    () => ({
+      canConfigureCommands: initial.role === "admin" || initial.role === "owner",
+      discoverTools: readOnly
+        ? undefined
+        : async (server) => (await discover({ teamId: initial.teamId, server })).tools,
+    }),
+    [discover, initial.role, initial.teamId, readOnly],
+  );
 
   const saveVersion = useMutation(
     trpc.workflow.saveVersion.mutationOptions({
@@ -231,228 +249,235 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
   return (
     <CanvasStoreProvider store={store}>
       <CanvasLibraryProvider library={library}>
-        <div className="flex h-full flex-col">
-          <header className="flex flex-wrap items-center gap-2 border-b border-border px-4 py-2">
-            <Button asChild variant="ghost" size="icon" aria-label="All workflows">
-              <Link href="/workflows">
-                <ArrowLeft />
-              </Link>
-            </Button>
-            <h1 className="max-w-72 truncate text-base font-semibold" title={initial.name}>
-              {initial.name}
-            </h1>
-            <SaveStatusLabel status={status} readOnly={readOnly} />
-            <div className="ml-auto flex flex-wrap items-center gap-1.5">
-              <DropdownMenu>
-                <DropdownMenuTrigger asChild>
-                  <Button
-                    variant="ghost"
-                    size="sm"
-                    disabled={readOnly}
-                    aria-label="Templates"
-                    title="Start from a template"
-                  >
-                    <LayoutTemplate /> <span className="hidden 2xl:inline">Templates</span>
-                  </Button>
-                </DropdownMenuTrigger>
-                <DropdownMenuContent align="end" className="w-80">
-                  {workflowTemplates.map((t) => (
-                    <DropdownMenuItem
-                      key={t.id}
-                      data-testid={`template-${t.id}`}
-                      onSelect={() => {
-                        store.getState().replaceDocument(structuredClone(t.document));
-                        toast.success(`Started from "${t.name}". Undo with Ctrl+Z.`);
-                      }}
+        <CanvasMcpProvider mcp={mcp}>
+          <div className="flex h-full flex-col">
+            <header className="flex flex-wrap items-center gap-2 border-b border-border px-4 py-2">
+              <Button asChild variant="ghost" size="icon" aria-label="All workflows">
+                <Link href="/workflows">
+                  <ArrowLeft />
+                </Link>
+              </Button>
+              <h1 className="max-w-72 truncate text-base font-semibold" title={initial.name}>
+                {initial.name}
+              </h1>
+              <SaveStatusLabel status={status} readOnly={readOnly} />
+              <div className="ml-auto flex flex-wrap items-center gap-1.5">
+                <DropdownMenu>
+                  <DropdownMenuTrigger asChild>
+                    <Button
+                      variant="ghost"
+                      size="sm"
+                      disabled={readOnly}
+                      aria-label="Templates"
+                      title="Start from a template"
                     >
-                      <span>
-                        <span className="block text-sm font-medium">{t.name}</span>
-                        <span className="block text-xs text-muted-foreground">{t.description}</span>
-                      </span>
+                      <LayoutTemplate /> <span className="hidden 2xl:inline">Templates</span>
+                    </Button>
+                  </DropdownMenuTrigger>
+                  <DropdownMenuContent align="end" className="w-80">
+                    {workflowTemplates.map((t) => (
+                      <DropdownMenuItem
+                        key={t.id}
+                        data-testid={`template-${t.id}`}
+                        onSelect={() => {
+                          store.getState().replaceDocument(structuredClone(t.document));
+                          toast.success(`Started from "${t.name}". Undo with Ctrl+Z.`);
+                        }}
+                      >
+                        <span>
+                          <span className="block text-sm font-medium">{t.name}</span>
+                          <span className="block text-xs text-muted-foreground">{t.description}</span>
+                        </span>
+                      </DropdownMenuItem>
+                    ))}
+                  </DropdownMenuContent>
+                </DropdownMenu>
+                <DropdownMenu>
+                  <DropdownMenuTrigger asChild>
+                    <Button
+                      variant="ghost"
+                      size="sm"
+                      disabled={readOnly}
+                      aria-label="Import"
+                      title="Import a workflow file or a smolagents agent or tool"
+                      data-testid="import-menu"
+                    >
+                      <FileUp /> <span className="hidden 2xl:inline">Import</span>
+                    </Button>
+                  </DropdownMenuTrigger>
+                  <DropdownMenuContent align="end">
+                    <DropdownMenuItem data-testid="import-json" onSelect={() => fileInput.current?.click()}>
+                      Workflow file (.json)
                     </DropdownMenuItem>
-                  ))}
-                </DropdownMenuContent>
-              </DropdownMenu>
-              <DropdownMenu>
-                <DropdownMenuTrigger asChild>
-                  <Button
-                    variant="ghost"
-                    size="sm"
-                    disabled={readOnly}
-                    aria-label="Import"
-                    title="Import a workflow file or a smolagents agent or tool"
-                    data-testid="import-menu"
-                  >
-                    <FileUp /> <span className="hidden 2xl:inline">Import</span>
-                  </Button>
-                </DropdownMenuTrigger>
-                <DropdownMenuContent align="end">
-                  <DropdownMenuItem data-testid="import-json" onSelect={() => fileInput.current?.click()}>
-                    Workflow file (.json)
-                  </DropdownMenuItem>
-                  <DropdownMenuItem
-                    data-testid="import-smolagents-zip"
-                    onSelect={() => zipInput.current?.click()}
-                  >
-                    smolagents agent (.zip of a saved folder)
-                  </DropdownMenuItem>
-                  <DropdownMenuItem
-                    data-testid="import-smolagents-folder"
-                    onSelect={() => folderInput.current?.click()}
-                  >
-                    smolagents agent (its folder)
-                  </DropdownMenuItem>
-                  <DropdownMenuItem
-                    data-testid="import-smolagents-tool"
-                    onSelect={() => toolInput.current?.click()}
-                  >
-                    smolagents tool (tool.py)
-                  </DropdownMenuItem>
-                </DropdownMenuContent>
-              </DropdownMenu>
-              <input
-                ref={zipInput}
-                type="file"
-                accept=".zip,application/zip"
-                className="hidden"
-                data-testid="import-smolagents-zip-input"
-                onChange={(e) => {
-                  const file = e.target.files?.[0];
-                  e.target.value = "";
-                  if (file) void smolagents.zip(file);
-                }}
-              />
-              <input
-                ref={folderInput}
-                type="file"
-                multiple
-                className="hidden"
-                data-testid="import-smolagents-folder-input"
-                {...{ webkitdirectory: "" }}
-                onChange={(e) => {
-                  const files = [...(e.target.files ?? [])];
-                  e.target.value = "";
-                  if (files.length) void smolagents.folder(files);
-                }}
-              />
-              <input
-                ref={toolInput}
-                type="file"
-                accept=".py,text/x-python"
-                className="hidden"
-                data-testid="import-smolagents-tool-input"
-                onChange={(e) => {
-                  const file = e.target.files?.[0];
-                  e.target.value = "";
-                  if (file) void smolagents.tool(file);
-                }}
-              />
-              <input
-                ref={fileInput}
-                type="file"
-                accept=".json,application/json"
-                className="hidden"
-                data-testid="import-input"
-                onChange={(e) => void onImport(e)}
-              />
-              <Button
-                variant="ghost"
-                size="sm"
-                onClick={onExport}
-                data-testid="export-button"
-                aria-label="Export"
-                title="Export as JSON (secret values are never included)"
-              >
-                <Download /> <span className="hidden 2xl:inline">Export</span>
-              </Button>
-              <Button
-                variant="ghost"
-                size="sm"
-                aria-label="History"
-                title="Versions"
-                onClick={() => setHistoryOpen(true)}
-              >
-                <History /> <span className="hidden 2xl:inline">History</span>
-              </Button>
-              <Button variant="secondary" size="sm" disabled={readOnly} onClick={() => setVersionOpen(true)}>
-                <Save /> Save version
-              </Button>
-              {canPublish ? (
+                    <DropdownMenuItem
+                      data-testid="import-smolagents-zip"
+                      onSelect={() => zipInput.current?.click()}
+                    >
+                      smolagents agent (.zip of a saved folder)
+                    </DropdownMenuItem>
+                    <DropdownMenuItem
+                      data-testid="import-smolagents-folder"
+                      onSelect={() => folderInput.current?.click()}
+                    >
+                      smolagents agent (its folder)
+                    </DropdownMenuItem>
+                    <DropdownMenuItem
+                      data-testid="import-smolagents-tool"
+                      onSelect={() => toolInput.current?.click()}
+                    >
+                      smolagents tool (tool.py)
+                    </DropdownMenuItem>
+                  </DropdownMenuContent>
+                </DropdownMenu>
+                <input
+                  ref={zipInput}
+                  type="file"
+                  accept=".zip,application/zip"
+                  className="hidden"
+                  data-testid="import-smolagents-zip-input"
+                  onChange={(e) => {
+                    const file = e.target.files?.[0];
+                    e.target.value = "";
+                    if (file) void smolagents.zip(file);
+                  }}
+                />
+                <input
+                  ref={folderInput}
+                  type="file"
+                  multiple
+                  className="hidden"
+                  data-testid="import-smolagents-folder-input"
+                  {...{ webkitdirectory: "" }}
+                  onChange={(e) => {
+                    const files = [...(e.target.files ?? [])];
+                    e.target.value = "";
+                    if (files.length) void smolagents.folder(files);
+                  }}
+                />
+                <input
+                  ref={toolInput}
+                  type="file"
+                  accept=".py,text/x-python"
+                  className="hidden"
+                  data-testid="import-smolagents-tool-input"
+                  onChange={(e) => {
+                    const file = e.target.files?.[0];
+                    e.target.value = "";
+                    if (file) void smolagents.tool(file);
+                  }}
+                />
+                <input
+                  ref={fileInput}
+                  type="file"
+                  accept=".json,application/json"
+                  className="hidden"
+                  data-testid="import-input"
+                  onChange={(e) => void onImport(e)}
+                />
+                <Button
+                  variant="ghost"
+                  size="sm"
+                  onClick={onExport}
+                  data-testid="export-button"
+                  aria-label="Export"
+                  title="Export as JSON (secret values are never included)"
+                >
+                  <Download /> <span className="hidden 2xl:inline">Export</span>
+                </Button>
+                <Button
+                  variant="ghost"
+                  size="sm"
+                  aria-label="History"
+                  title="Versions"
+                  onClick={() => setHistoryOpen(true)}
+                >
+                  <History /> <span className="hidden 2xl:inline">History</span>
+                </Button>
                 <Button
                   variant="secondary"
                   size="sm"
-                  title="Publish a saved version as an API endpoint"
-                  onClick={() => setPublishOpen(true)}
+                  disabled={readOnly}
+                  onClick={() => setVersionOpen(true)}
                 >
-                  <Rocket /> Publish
+                  <Save /> Save version
                 </Button>
-              ) : null}
-              <Button
-                variant={playgroundOpen ? "secondary" : "ghost"}
-                size="sm"
-                aria-pressed={playgroundOpen}
-                title="Chat with this workflow, with memory between messages"
-                data-testid="playground-toggle"
-                onClick={() => setPlaygroundOpen((open) => !open)}
+                {canPublish ? (
+                  <Button
+                    variant="secondary"
+                    size="sm"
+                    title="Publish a saved version as an API endpoint"
+                    onClick={() => setPublishOpen(true)}
+                  >
+                    <Rocket /> Publish
+                  </Button>
+                ) : null}
+                <Button
+                  variant={playgroundOpen ? "secondary" : "ghost"}
+                  size="sm"
+                  aria-pressed={playgroundOpen}
+                  title="Chat with this workflow, with memory between messages"
+                  data-testid="playground-toggle"
+                  onClick={() => setPlaygroundOpen((open) => !open)}
+                >
+                  <MessagesSquare /> Playground
+                </Button>
+                <span title={runBlocker ?? "Run this workflow"} data-testid="run-button-wrapper">
+                  <StartRunDialog
+                    workflowId={initial.id}
+                    workflowName={initial.name}
+                    disabled={runBlocker !== null}
+                    beforeStart={autosave.flush}
+                    limits={limits}
+                  />
+                </span>
+              </div>
+            </header>
+            {readOnly ? (
+              <div
+                role="status"
+                data-testid="read-only-banner"
+                className="border-b border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900"
               >
-                <MessagesSquare /> Playground
-              </Button>
-              <span title={runBlocker ?? "Run this workflow"} data-testid="run-button-wrapper">
-                <StartRunDialog
-                  workflowId={initial.id}
-                  workflowName={initial.name}
-                  disabled={runBlocker !== null}
-                  beforeStart={autosave.flush}
-                  limits={limits}
-                />
-              </span>
-            </div>
-          </header>
-          {readOnly ? (
-            <div
-              role="status"
-              data-testid="read-only-banner"
-              className="border-b border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900"
-            >
-              You are a viewer in this team: this canvas is read-only. Ask a team admin for the editor role to
-              change or run it.
-            </div>
-          ) : null}
-          {status.state === "conflict" || status.state === "error" ? (
-            <div
-              role="alert"
-              data-testid="save-problem"
-              className="flex flex-wrap items-center gap-3 border-b border-red-200 bg-red-50 px-4 py-2 text-sm text-red-900"
-            >
-              <span className="min-w-0 flex-1">{status.message}</span>
-              {status.state === "conflict" ? (
-                <>
-                  <Button size="sm" variant="secondary" onClick={() => void autosave.reload()}>
-                    Reload theirs
-                  </Button>
-                  <Button size="sm" variant="destructive" onClick={() => void autosave.overwrite()}>
-                    Overwrite with mine
-                  </Button>
-                </>
-              ) : (
-                <Button size="sm" variant="secondary" onClick={() => void autosave.flush()}>
-                  Try again
-                </Button>
-              )}
-            </div>
-          ) : null}
-          <div className="flex min-h-0 flex-1">
-            <WorkflowCanvas readOnly={readOnly} />
-            {playgroundOpen ? (
-              <PlaygroundPanel
-                workflowId={initial.id}
-                disabledReason={runBlocker}
-                beforeStart={autosave.flush}
-                onClose={() => setPlaygroundOpen(false)}
-              />
+                You are a viewer in this team: this canvas is read-only. Ask a team admin for the editor role
+                to change or run it.
+              </div>
             ) : null}
+            {status.state === "conflict" || status.state === "error" ? (
+              <div
+                role="alert"
+                data-testid="save-problem"
+                className="flex flex-wrap items-center gap-3 border-b border-red-200 bg-red-50 px-4 py-2 text-sm text-red-900"
+              >
+                <span className="min-w-0 flex-1">{status.message}</span>
+                {status.state === "conflict" ? (
+                  <>
+                    <Button size="sm" variant="secondary" onClick={() => void autosave.reload()}>
+                      Reload theirs
+                    </Button>
+                    <Button size="sm" variant="destructive" onClick={() => void autosave.overwrite()}>
+                      Overwrite with mine
+                    </Button>
+                  </>
+                ) : (
+                  <Button size="sm" variant="secondary" onClick={() => void autosave.flush()}>
+                    Try again
+                  </Button>
+                )}
+              </div>
+            ) : null}
+            <div className="flex min-h-0 flex-1">
+              <WorkflowCanvas readOnly={readOnly} />
+              {playgroundOpen ? (
+                <PlaygroundPanel
+                  workflowId={initial.id}
+                  disabledReason={runBlocker}
+                  beforeStart={autosave.flush}
+                  onClose={() => setPlaygroundOpen(false)}
+                />
+              ) : null}
+            </div>
           </div>
-        </div>
+        </CanvasMcpProvider>
       </CanvasLibraryProvider>
 
       <HistoryDialog
