@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { type AgentSpec, httpToolSpecSchema, pythonToolSpecSchema, type ToolSpec } from "./agent-spec";
+import {
+  type AgentSpec,
+  httpToolSecretNames,
+  httpToolSpecSchema,
+  pythonToolSpecSchema,
+  type ToolSpec,
+} from "./agent-spec";
 import { compile, toolDataSpec } from "./compile";
 import { toolProblems, type ValidateOptions } from "./validate";
 import {
@@ -82,8 +88,7 @@ export function shareableTool(input: unknown): ShareableToolResult {
 
 /** The secret names a tool reads at run time (never values: a spec holds none). */
 export function toolSecretNames(tool: ToolSpec): string[] {
-  if (tool.kind !== "http" && tool.kind !== "mcp") return [];
-  return [...new Set(Object.values(tool.secretHeaders ?? {}))].sort();
+  return tool.kind === "http" || tool.kind === "mcp" ? httpToolSecretNames(tool) : [];
 }
 
 /**
