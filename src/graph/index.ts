@@ -11,6 +11,7 @@ export * from "./key-binding";
 export * from "./library";
 export * from "./migrate";
 export * from "./node-defaults";
+export * from "./openapi-tools";
 export * from "./queries";
 export * from "./templates";
 export * from "./text";

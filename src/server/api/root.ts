@@ -1,5 +1,6 @@
 import { createCallerFactory, createTRPCRouter } from "~/server/api/trpc";
 import { libraryRouter } from "./routers/library";
+import { openapiRouter } from "./routers/openapi";
 import { pricingRouter } from "./routers/pricing";
 import { runRouter } from "./routers/run";
 import { secretRouter } from "./routers/secret";
@@ -10,6 +11,7 @@ import { workflowRouter } from "./routers/workflow";
 /** Every router of the API, mounted by noun. */
 export const appRouter = createTRPCRouter({
   library: libraryRouter,
+  openapi: openapiRouter,
   pricing: pricingRouter,
   run: runRouter,
   secret: secretRouter,
