@@ -295,11 +295,12 @@ export function schemaValueType(schema: Json): { type: ToolValueType; nullable: 
     if (["string", "integer", "number", "boolean", "object", "array"].includes(type))
       return { type: type as ToolValueType, nullable };
   }
+  if (main.length === 0 && types.includes("null")) return { type: "null", nullable: true };
   if (main.length === 0) {
     const options = [schema.oneOf, schema.anyOf].find(Array.isArray) as unknown[] | undefined;
     if (options) {
       const mapped = options.filter(isObject).map(schemaValueType);
-      const real = mapped.filter((option) => !(option.type === "null"));
+      const real = mapped.filter((option) => option.type !== "null");
       const first = real[0];
       const same = first && real.every((option) => option.type === first.type);
       return {
