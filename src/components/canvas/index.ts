@@ -1,5 +1,6 @@
 export * from "./canvas-store-context";
 export * from "./canvas-types";
 export * from "./library-context";
+export { OpenApiImportDialog, type OpenApiSource } from "./openapi-import-dialog";
 export * from "./store";
 export * from "./workflow-canvas";

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ArrowLeft, Download, FileUp, History, LayoutTemplate, Save } from "lucide-react";
+import { ArrowLeft, Download, FileUp, Globe, History, LayoutTemplate, Save } from "lucide-react";
 import Link from "next/link";
 import { type ChangeEvent, useEffect, useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
@@ -12,6 +12,7 @@ import {
   createCanvasStore,
   libraryCatalog,
   libraryRefsOf,
+  OpenApiImportDialog,
   WorkflowCanvas,
 } from "~/components/canvas";
 import { StartRunDialog } from "~/components/runs/start-run-dialog";
@@ -114,6 +115,8 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
   const fileInput = useRef<HTMLInputElement>(null);
   const [importError, setImportError] = useState<{ message: string; issues: GraphIssue[] } | null>(null);
   const [historyOpen, setHistoryOpen] = useState(false);
+  const [openApiOpen, setOpenApiOpen] = useState(false);
+  const inspectOpenApi = useMutation(trpc.openapi.inspect.mutationOptions()).mutateAsync;
   const [versionOpen, setVersionOpen] = useState(false);
   const [message, setMessage] = useState("");
   const blocking = useStore(store, (s) => s.issues.filter((i) => i.severity !== "warning").length);
@@ -268,6 +271,17 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
               <Button
                 variant="ghost"
                 size="sm"
+                disabled={readOnly}
+                aria-label="Import OpenAPI"
+                title="Import operations of an OpenAPI document as HTTP tools"
+                data-testid="openapi-import-button"
+                onClick={() => setOpenApiOpen(true)}
+              >
+                <Globe /> <span className="hidden 2xl:inline">OpenAPI</span>
+              </Button>
+              <Button
+                variant="ghost"
+                size="sm"
                 onClick={onExport}
                 data-testid="export-button"
                 aria-label="Export"
@@ -336,6 +350,18 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
           </div>
         </div>
       </CanvasLibraryProvider>
+
+      <OpenApiImportDialog
+        open={openApiOpen}
+        onOpenChange={setOpenApiOpen}
+        inspect={(source) => inspectOpenApi({ teamId: initial.teamId, source })}
+        onImport={(tools) => {
+          const ids = store.getState().addToolNodes(tools);
+          toast.success(
+            `Added ${ids.length} HTTP tool${ids.length === 1 ? "" : "s"}: connect ${ids.length === 1 ? "it" : "them"} to an agent and set the secret. Undo with Ctrl+Z.`,
+          );
+        }}
+      />
 
       <HistoryDialog
         workflowId={initial.id}
