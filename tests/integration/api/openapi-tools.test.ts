@@ -81,7 +81,8 @@ const petstore = createServer(async (request, response) => {
   if (entry.path === "/missing.yaml") return json(404, { error: "no such document" });
   const authorised = entry.headers["x-api-key"] === API_KEY || entry.query.api_key === API_KEY;
   const bearer = entry.headers.authorization === `Bearer ${TOKEN}`;
-  if (!authorised && !bearer) return json(401, { error: "missing or wrong key" });
+  const basic = entry.headers.authorization === `Basic ${Buffer.from(`shop:${API_KEY}`).toString("base64")}`;
+  if (!authorised && !bearer && !basic) return json(401, { error: "missing or wrong key" });
   if (entry.method === "GET" && entry.path === "/v1/pets") {
     const limit = Number(entry.query.limit ?? 100);
     return json(200, Object.values(pets).slice(0, limit));
@@ -347,6 +348,37 @@ describe("openapi.inspect", () => {
     expect(JSON.stringify(bound.events)).toContain(
       `Refused: the secret PETSTORE_QUERY_KEY is only sent to https://petstore.example.com, not to ${petOrigin}`,
     );
+  });
+
+  it("sends basic credentials from a secret holding user:password", async () => {
+    const uploaded = await caller.openapi.inspect({
+      teamId,
+      source: { kind: "file", text: readFileSync("tests/fixtures/openapi/petstore-3.1.json", "utf8") },
+    });
+    const getPet = uploaded.operations.find((operation) => operation.operationId === "getPetById")!;
+    const tool = operationToolData(
+      { ...getPet, security: [["shopLogin"]] },
+      {
+        serverUrl: `${petOrigin}/v1`,
+        securitySchemes: { shopLogin: { type: "http", scheme: "basic", description: "" } },
+        secrets: { shopLogin: "SHOP_LOGIN" },
+      },
+    );
+    expect(tool.auth).toEqual({ type: "basic", secret: "SHOP_LOGIN" });
+    openai.enqueue(
+      { toolCalls: [{ name: "getPetById", arguments: { petId: 1 } }] },
+      { toolCalls: [{ name: "final_answer", arguments: { answer: "Fido" } }] },
+    );
+    petRequests.length = 0;
+    const { result, events } = await run(workflowOf([tool]), {
+      SHOP_LOGIN: { value: `shop:${API_KEY}` },
+      SCRIPTED_KEY: { value: "sk-scripted" },
+    });
+    expect(result.output).toBe("Fido");
+    expect(petRequests[0]?.headers.authorization).toBe(
+      `Basic ${Buffer.from(`shop:${API_KEY}`).toString("base64")}`,
+    );
+    expect(observations(events).join("\n")).toContain('"name":"Fido"');
   });
 
   it("refuses a document on a private address that OUTBOUND_ALLOW does not open", async () => {
