@@ -337,7 +337,7 @@ function toolInput(schema: Json, description: string, required: boolean): ToolIn
   const { type, nullable } = schemaValueType(schema);
   const values = enumOf(schema);
   const extra = extraSchema(schema);
-  const text = [description, description ? "" : str(schema.description)].join("").trim();
+  const text = (description || str(schema.description)).trim();
   return {
     type,
     description: text.slice(0, 1000),

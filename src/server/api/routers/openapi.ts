@@ -1,5 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
+import type { OutboundPolicy } from "~/agents/net/guarded-fetch";
 import { createTRPCRouter, teamProcedure } from "~/server/api/trpc";
 import {
   inspectOpenApiText,
@@ -8,6 +9,13 @@ import {
   OpenApiDocumentError,
 } from "~/server/openapi/inspect";
 import { outboundPolicy } from "~/server/runs/providers";
+
+let policy: OutboundPolicy | undefined;
+/** The operator's policy (OUTBOUND_ALLOW), one object for the process: one guard and connection pool. */
+const documentPolicy = () => {
+  policy ??= outboundPolicy();
+  return policy;
+};
 
 /** Where a document comes from: a URL the server fetches, or the text of an uploaded file. */
 const documentSourceSchema = z.discriminatedUnion("kind", [
@@ -34,7 +42,7 @@ export const openapiRouter = createTRPCRouter({
     .mutation(async ({ input }) => {
       try {
         return input.source.kind === "url"
-          ? await inspectOpenApiUrl(input.source.url, outboundPolicy())
+          ? await inspectOpenApiUrl(input.source.url, documentPolicy())
           : await inspectOpenApiText(input.source.text);
       } catch (error) {
         if (error instanceof OpenApiDocumentError) {
