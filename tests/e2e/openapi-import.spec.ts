@@ -12,7 +12,7 @@ test("import two operations of an OpenAPI file as HTTP tools; a private document
   const dialog = page.getByTestId("openapi-dialog");
 
   // The server fetches document URLs through the guarded fetch: loopback is refused.
-  await dialog.getByLabel("OpenAPI document URL").fill("http://127.0.0.1:9/openapi.json");
+  await dialog.getByLabel("OpenAPI document URL").fill("http://127.0.0.1:3419/openapi.json");
   await dialog.getByRole("button", { name: "Read" }).click();
   await expect(dialog.getByRole("alert")).toHaveText(
     "Could not fetch the document: Refused: 127.0.0.1 is a loopback address",
@@ -38,7 +38,9 @@ test("import two operations of an OpenAPI file as HTTP tools; a private document
   expect(a && b && (Math.abs(a.x - b.x) >= a.width || Math.abs(a.y - b.y) >= a.height)).toBe(true);
 
   // The node names its secret, which this team does not have yet.
-  await tools.nth(1).click();
+  await page.getByRole("button", { name: "Fit view" }).click();
+  await page.locator(".react-flow__pane").click({ position: { x: 200, y: 520 } });
+  await tools.nth(1).getByText("createPet", { exact: true }).first().click();
   const inspector = page.getByTestId("node-inspector");
   await expect(inspector.getByTestId("field-auth-secret")).toHaveValue("PETSTORE_BEARER_AUTH");
   await expect(inspector).toContainText("The secret PETSTORE_BEARER_AUTH is not set on this server");
