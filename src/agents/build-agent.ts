@@ -5,7 +5,7 @@ import {
   type ExecutorSpec,
   type ToolSpec,
 } from "~/graph/agent-spec";
-import { toolKeyMessage } from "~/graph/key-binding";
+import { httpToolOrigin, toolKeyMessage } from "~/graph/key-binding";
 import { type PromptTemplates, promptTemplateProblems } from "~/graph/prompt-templates";
 import { CodeAgent } from "./code-agent";
 import { AgentConfigError } from "./errors";
@@ -140,11 +140,32 @@ async function buildTool(
       return new PythonSourceTool(spec, executorFactory);
     case "http": {
       const headers: Record<string, string> = { ...spec.headers };
+      const query: Record<string, string> = {};
       const secrets: BoundSecret[] = [];
-      for (const [header, secretName] of Object.entries(spec.secretHeaders ?? {})) {
+      // A secret without a binding of its own goes only to the tool's origin (never where a redirect points).
+      const origin = httpToolOrigin(spec.url);
+      const bound = async (secretName: string) => {
         const secret = await toolSecret(deps, secretName, `Tool '${spec.name}'`);
-        headers[header] = secret.value;
-        secrets.push(secret);
+        const withOrigin = {
+          ...secret,
+          allowedOrigins: secret.allowedOrigins ?? (origin ? [origin] : undefined),
+        };
+        secrets.push(withOrigin);
+        return withOrigin.value;
+      };
+      for (const [header, secretName] of Object.entries(spec.secretHeaders ?? {})) {
+        headers[header] = await bound(secretName);
+      }
+      const auth = spec.auth;
+      if (auth?.type === "bearer") headers.authorization = `Bearer ${await bound(auth.secret)}`;
+      else if (auth?.type === "basic") {
+        const value = await bound(auth.secret);
+        const encoded = Buffer.from(value, "utf8").toString("base64");
+        secrets.push({ name: auth.secret, value: encoded, allowedOrigins: secrets.at(-1)?.allowedOrigins });
+        headers.authorization = `Basic ${encoded}`;
+      } else if (auth?.type === "apiKey") {
+        if (auth.in === "header") headers[auth.name] = await bound(auth.secret);
+        else query[auth.name] = await bound(auth.secret);
       }
       return new HttpTool({
         name: spec.name,
@@ -152,7 +173,9 @@ async function buildTool(
         method: spec.method,
         url: spec.url,
         headers,
+        query,
         inputs: spec.inputs as Record<string, ToolInput>,
+        params: spec.params,
         outputType: spec.outputType,
         fetch: guard.fetch({ secrets }),
       });

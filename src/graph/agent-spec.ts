@@ -107,6 +107,8 @@ export const toolInputSchema = strictObject({
   description: z.string().default(""),
   nullable: z.boolean().optional(),
   enum: z.array(z.union([z.string(), z.number()])).optional(),
+  /** More JSON Schema for the model (an object's properties, an array's items), e.g. from OpenAPI. */
+  schema: z.record(z.string(), z.unknown()).optional(),
 });
 /** A tool's output may be any value type. */
 export const toolOutputTypes = toolValueTypes;
@@ -120,6 +122,37 @@ export const pythonToolSpecSchema = strictObject({
   source: z.string().min(1).max(100_000),
 });
 
+/**
+ * Where an HTTP tool puts an input (OpenAPI's `in`): a `{placeholder}` of the URL's path, a query
+ * parameter, a header, the whole JSON body, or one field of a JSON object body.
+ */
+export const httpInputLocations = ["path", "query", "header", "body", "bodyField"] as const;
+export type HttpInputLocation = (typeof httpInputLocations)[number];
+
+/** An input's place in the request and, when it differs from the input's name, its name there. */
+export const httpInputPlacementSchema = strictObject({
+  in: z.enum(httpInputLocations),
+  name: z.string().min(1).max(200).optional(),
+});
+export type HttpInputPlacement = z.infer<typeof httpInputPlacementSchema>;
+
+/**
+ * The credential an HTTP tool sends, from a secret named here: a bearer token, basic credentials
+ * (the secret holds `user:password`), or an API key in a header or query parameter. The secret is
+ * sent only to the tool's own origin (and, for a team secret bound to a host, only there).
+ */
+export const httpAuthSchema = z.discriminatedUnion("type", [
+  strictObject({ type: z.literal("bearer"), secret: secretRefSchema }),
+  strictObject({ type: z.literal("basic"), secret: secretRefSchema }),
+  strictObject({
+    type: z.literal("apiKey"),
+    in: z.enum(["header", "query"]),
+    name: z.string().min(1).max(200),
+    secret: secretRefSchema,
+  }),
+]);
+export type HttpAuth = z.infer<typeof httpAuthSchema>;
+
 /** An HTTP API tool: its whole definition is this spec. */
 export const httpToolSpecSchema = strictObject({
   kind: z.literal("http"),
@@ -132,6 +165,12 @@ export const httpToolSpecSchema = strictObject({
   /** Header name → secret name, resolved at run time. */
   secretHeaders: z.record(z.string(), secretRefSchema).optional(),
   inputs: z.record(identifierSchema, toolInputSchema).default({}),
+  /**
+   * Where each input goes (input name → placement). An input without one follows the original
+   * rule: a URL placeholder, else the query (GET, DELETE) or a field of the JSON body.
+   */
+  params: z.record(identifierSchema, httpInputPlacementSchema).optional(),
+  auth: httpAuthSchema.optional(),
   outputType: z.enum(toolOutputTypes).default("string"),
 });
 
@@ -181,6 +220,15 @@ export const mcpToolSpecSchema = strictObject({
 });
 export type McpToolSpec = z.infer<typeof mcpToolSpecSchema>;
 export type McpToolSpecInput = z.input<typeof mcpToolSpecSchema>;
+/** The secret names an HTTP or MCP tool spec sends (headers and its auth scheme), sorted, once each. */
+export function httpToolSecretNames(tool: {
+  secretHeaders?: Record<string, string>;
+  auth?: { secret: string };
+}): string[] {
+  const names = Object.values(tool.secretHeaders ?? {});
+  if (tool.auth?.secret) names.push(tool.auth.secret);
+  return [...new Set(names)].sort();
+}
 
 export const toolSpecSchema = z.discriminatedUnion("kind", [
   strictObject({

@@ -13,6 +13,7 @@ export * from "./library";
 export * from "./mcp-server";
 export * from "./migrate";
 export * from "./node-defaults";
+export * from "./openapi-tools";
 export * from "./prompt-templates";
 export * from "./queries";
 export * from "./templates";

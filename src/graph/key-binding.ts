@@ -110,6 +110,16 @@ export function hostOrigins(host: string): string[] {
   return [...new Set([new URL(`https://${host}`).origin, new URL(`http://${host}`).origin])];
 }
 
+/**
+ * The one origin an HTTP tool's URL template reaches, or undefined when a `{placeholder}` fills
+ * its scheme, host or port (or it is not a URL): a tool sends its secrets only to this origin.
+ */
+export function httpToolOrigin(urlTemplate: string): string | undefined {
+  const authority = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)/i.exec(urlTemplate)?.[1];
+  if (!authority || /[{}]/.test(authority)) return undefined;
+  return originOf(urlTemplate.replace(/\{[A-Za-z_][A-Za-z0-9_]*\}/g, "x"));
+}
+
 /** Why a model node or spec may not use its key, given the installation's keys; undefined if it may. */
 export function modelKeyProblem(model: ModelEndpoint, keys: readonly InstallationKey[]): string | undefined {
   const keyName = model.apiKeySecret || providerKeyName[model.provider];

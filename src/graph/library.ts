@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { type AgentSpec, httpToolSpecSchema, pythonToolSpecSchema, type ToolSpec } from "./agent-spec";
+import {
+  type AgentSpec,
+  httpToolSecretNames,
+  httpToolSpecSchema,
+  pythonToolSpecSchema,
+  type ToolSpec,
+} from "./agent-spec";
 import { compile, toolDataSpec } from "./compile";
 import { toolProblems, type ValidateOptions } from "./validate";
 import {
@@ -84,7 +90,7 @@ export function shareableTool(input: unknown): ShareableToolResult {
 export function toolSecretNames(tool: ToolSpec): string[] {
   if (tool.kind !== "http" && tool.kind !== "mcp") return [];
   const env = tool.kind === "mcp" ? Object.values(tool.envSecrets ?? {}) : [];
-  return [...new Set([...Object.values(tool.secretHeaders ?? {}), ...env])].sort();
+  return [...new Set([...httpToolSecretNames(tool), ...env])].sort();
 }
 
 /**

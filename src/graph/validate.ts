@@ -1,11 +1,12 @@
 import type { z } from "zod";
-import type { AgentSpec } from "./agent-spec";
+import { type AgentSpec, httpToolSecretNames } from "./agent-spec";
 import { canConnect } from "./can-connect";
 import { defaultCatalog, findLibraryAgent, findLibraryTool, type ToolCatalog } from "./catalog";
 import { checkListProblems, jsonSchemaProblem, pythonCheckSourceProblem } from "./final-answer-checks";
 import type { GraphIssue, IssueSeverity } from "./graph-issue";
 import {
   hostOrigins,
+  httpToolOrigin,
   type InstallationKey,
   keyBindingProblem,
   type ModelEndpoint,
@@ -382,9 +383,38 @@ function checkTool(d: ToolNodeData, catalog: ToolCatalog, report: FieldReport): 
       if (problem) report("invalid-name", `Tool name: ${problem}`, ["name"]);
       const concrete = d.url.replace(/\{[A-Za-z_][A-Za-z0-9_]*\}/g, "x");
       if (!isHttpUrl(concrete)) report("invalid-url", "The HTTP tool needs an http(s) URL", ["url"]);
+      else if (
+        (Object.keys(d.secretHeaders ?? {}).length > 0 || d.auth) &&
+        httpToolOrigin(d.url) === undefined
+      ) {
+        report(
+          "invalid-url",
+          "A tool that sends a secret needs a fixed host: placeholders may only fill the URL's path and query",
+          ["url"],
+        );
+      }
       for (const [input] of Object.entries(d.inputs)) {
         const inputProblem = identifierProblem(input);
         if (inputProblem) report("invalid-name", `Input name: ${inputProblem}`, ["inputs", input]);
+      }
+      for (const [input, placement] of Object.entries(d.params ?? {})) {
+        if (!(input in d.inputs)) {
+          report("missing-field", `"${input}" has a place in the request but is not an input`, [
+            "params",
+            input,
+          ]);
+        } else if (placement.in === "path" && !d.url.includes(`{${input}}`)) {
+          report("missing-field", `The URL has no {${input}} placeholder for the path input "${input}"`, [
+            "params",
+            input,
+          ]);
+        }
+      }
+      if (d.auth?.type === "apiKey" && d.auth.name.trim() === "") {
+        report("missing-field", "Name the header or query parameter that carries the API key", [
+          "auth",
+          "name",
+        ]);
       }
       return;
     }
@@ -461,6 +491,9 @@ function checkSecrets(n: WorkflowNode, known: Set<string> | undefined, report: F
       refs.push({ name, field: ["envSecrets", variable] });
     }
   }
+  if (n.type === "tool" && n.data.kind === "http" && n.data.auth) {
+    refs.push({ name: n.data.auth.secret, field: ["auth", "secret"] });
+  }
   for (const ref of refs) {
     if (!secretNamePattern.test(ref.name)) {
       report("invalid-secret-name", `Secret names are UPPER_SNAKE_CASE ("${ref.name}")`, ref.field);
@@ -510,8 +543,27 @@ function checkKeyBinding(
   if (n.type !== "tool") return;
   const data = n.data;
   if (data.kind === "http") {
-    for (const [header, name] of Object.entries(data.secretHeaders ?? {})) {
-      refused(name, "An HTTP tool", ["secretHeaders", header]);
+    const sent: { name: string; field: (string | number)[] }[] = [
+      ...Object.entries(data.secretHeaders ?? {}).map(([header, name]) => ({
+        name,
+        field: ["secretHeaders", header],
+      })),
+      ...(data.auth ? [{ name: data.auth.secret, field: ["auth", "secret"] }] : []),
+    ];
+    const origin = httpToolOrigin(data.url);
+    for (const { name, field } of sent) {
+      refused(name, "An HTTP tool", field);
+      const host = teamSecrets.get(name);
+      if (host && origin) {
+        const problem = keyBindingProblem({
+          keyName: name,
+          named: true,
+          allowed: hostOrigins(host),
+          targets: [origin],
+          installation: false,
+        });
+        if (problem) report("secret-not-allowed", problem, field);
+      }
     }
   } else if (data.kind === "builtin" && data.name === "speech_to_text") {
     const name = data.config?.apiKeySecret;
@@ -519,7 +571,7 @@ function checkKeyBinding(
   } else if (data.kind === "library") {
     const tool = findLibraryTool(catalog, data.itemId, data.version)?.tool;
     if (tool?.kind === "http") {
-      for (const name of Object.values(tool.secretHeaders ?? {})) {
+      for (const name of httpToolSecretNames(tool)) {
         refused(name, `The library tool "${data.name}"`, ["itemId"]);
       }
     }
@@ -607,8 +659,11 @@ function libraryAgentProblems(
         if (refused)
           problems.push({ code: "mcp-command-not-allowed", message: `"${tool.name}": ${refused}` });
       }
-      const sent = tool.kind === "mcp" && tool.transport === "stdio" ? tool.envSecrets : tool.secretHeaders;
-      for (const name of Object.values(sent ?? {})) {
+      const sent =
+        tool.kind === "mcp" && tool.transport === "stdio"
+          ? Object.values(tool.envSecrets ?? {})
+          : httpToolSecretNames(tool);
+      for (const name of sent) {
         secrets.push(name);
         if (toolNamesInstallationKey(name, teamSecrets)) {
           problems.push({

@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { builtinToolNames, mcpLimits, mcpTransports, toolInputSchema, toolOutputTypes } from "./agent-spec";
+import {
+  builtinToolNames,
+  httpInputLocations,
+  mcpLimits,
+  mcpTransports,
+  toolInputSchema,
+  toolOutputTypes,
+} from "./agent-spec";
 import { databaseInt } from "./bounds";
 import { MAX_FINAL_ANSWER_CHECKS } from "./final-answer-checks";
 import { promptTemplatesDraftSchema } from "./prompt-templates";
@@ -135,6 +142,26 @@ export const toolNodeDataSchema = z.discriminatedUnion("kind", [
     /** Header name → secret name, resolved at run time. */
     secretHeaders: z.record(z.string().max(200), draftSecretSchema).optional(),
     inputs: z.record(z.string().max(100), toolInputSchema).default({}),
+    /** Where each input goes in the request (input name → placement); see the agent spec. */
+    params: z
+      .record(
+        z.string().max(100),
+        z.object({ in: z.enum(httpInputLocations), name: z.string().max(200).optional() }),
+      )
+      .optional(),
+    /** The credential the tool sends from a secret (bearer, basic, or an API key in a header or query). */
+    auth: z
+      .discriminatedUnion("type", [
+        z.object({ type: z.literal("bearer"), secret: draftSecretSchema }),
+        z.object({ type: z.literal("basic"), secret: draftSecretSchema }),
+        z.object({
+          type: z.literal("apiKey"),
+          in: z.enum(["header", "query"]),
+          name: z.string().max(200),
+          secret: draftSecretSchema,
+        }),
+      ])
+      .optional(),
     outputType: z.enum(toolOutputTypes).default("string"),
   }),
   /** A shared tool from the team library, pinned to a version. */

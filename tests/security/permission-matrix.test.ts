@@ -188,6 +188,17 @@ const inputs: Record<string, (w: World) => unknown> = {
     teamId: w.teamId,
     server: { name: "srv", transport: "http", url: "http://127.0.0.1:1/mcp" },
   }),
+  "openapi.inspect": (w) => ({
+    teamId: w.teamId,
+    source: {
+      kind: "file",
+      text: JSON.stringify({
+        openapi: "3.0.3",
+        info: { title: "Tiny", version: "1" },
+        paths: { "/ping": { get: { operationId: "ping", responses: { "200": { description: "pong" } } } } },
+      }),
+    },
+  }),
   "secret.list": (w) => ({ teamId: w.teamId }),
   "secret.create": (w) => ({ teamId: w.teamId, name: "NEW_TOKEN", value: "a new value" }),
   "secret.replaceValue": (w) => ({ teamId: w.teamId, name: "API_TOKEN", value: "another value" }),

@@ -232,12 +232,29 @@ describe("a secret bound to host A", () => {
     server.reset();
   });
 
-  it("is refused by the guarded fetch for an HTTP tool at host B: the model sees the refusal", async () => {
+  it("is refused for an HTTP tool at host B at run start, with the reason", async () => {
+    const refused = await rejection(
+      startRun(documentWith("TEAM_LLM_KEY", "BOUND_KEY"), "Tool bound elsewhere"),
+    );
+    expect(refused.code).toBe("BAD_REQUEST");
+    expect(refused.message).toBe(
+      `This workflow cannot run yet: The secret BOUND_KEY may only be sent to a.example.com, not to ${serverHost}.`,
+    );
+  });
+
+  it("is refused by the guarded fetch for an HTTP tool at host B when the stored spec skipped validation: the model sees the refusal", async () => {
     server.enqueue(
       { toolCalls: [{ name: "get_forecast", arguments: { latitude: 1, longitude: 2 } }] },
       { toolCalls: [{ name: "final_answer", arguments: { answer: "no weather" } }] },
     );
-    const { runId } = await startRun(documentWith("TEAM_LLM_KEY", "BOUND_KEY"), "Tool bound elsewhere");
+    const { runId } = await startRun(documentWith("TEAM_LLM_KEY"), "Tool swapped later");
+    const stored = await db.run.findUniqueOrThrow({ where: { id: runId } });
+    const spec = structuredClone(stored.spec) as {
+      tools: { kind: string; secretHeaders?: Record<string, string> }[];
+    };
+    const tool = spec.tools.find((candidate) => candidate.kind === "http")!;
+    tool.secretHeaders = { Authorization: "BOUND_KEY" };
+    await db.run.update({ where: { id: runId }, data: { spec } });
     const finished = await processRun(runId);
     expect(finished.status).toBe("succeeded");
     expect(server.requests.some((request) => request.path === "/v1/forecast")).toBe(false);

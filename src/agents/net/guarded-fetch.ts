@@ -339,8 +339,11 @@ export class OutboundGuard {
   }
 }
 
+/** Whether `value` (a URL or a header) holds the secret, as is or percent-encoded as a query holds it. */
 function carries(value: string, secret: BoundSecret): boolean {
-  return value.includes(secret.value);
+  if (value.includes(secret.value)) return true;
+  const encoded = new URLSearchParams({ s: secret.value }).toString().slice(2);
+  return value.includes(encoded) || value.includes(encodeURIComponent(secret.value));
 }
 
 /** Refuse a hop whose URL or headers carry a secret to an origin outside the secret's binding. */

@@ -18,6 +18,7 @@ import {
 } from "~/graph";
 import { useCanvas, useCanvasStore } from "./canvas-store-context";
 import { FinalAnswerChecksEditor } from "./final-answer-checks-editor";
+import { HttpAuthFields } from "./http-auth-fields";
 import { LibraryAgentDetails, ShareAgentToLibrary } from "./library-agent-panels";
 import { LibraryToolDetails, ShareToLibrary } from "./library-panels";
 import { useCanvasMcp } from "./mcp-context";
@@ -205,7 +206,7 @@ function NodeInspector({ id, readOnly }: { id: string; readOnly: boolean }) {
               ? "A shared tool from the team library, pinned to a version."
               : node.data.kind === "python"
                 ? "A Python function with type hints and a docstring; it runs in the agent's sandbox."
-                : "Calls an HTTP API; inputs fill {placeholders} in the URL."}
+                : "Calls an HTTP API; inputs fill {placeholders} in the URL, or go where “Where inputs go” says."}
         </p>
       ) : null}
       {node.type === "tool" && node.data.kind === "library" ? (
@@ -233,7 +234,9 @@ function NodeInspector({ id, readOnly }: { id: string; readOnly: boolean }) {
             node.type === "model"
               ? ["provider"]
               : node.type === "tool"
-                ? ["kind"]
+                ? node.data.kind === "http"
+                  ? ["kind", "auth"]
+                  : ["kind"]
                 : node.type === "agent"
                   ? ["library", "finalAnswerChecks", "promptTemplates"]
                   : node.type === "mcp"
@@ -254,6 +257,16 @@ function NodeInspector({ id, readOnly }: { id: string; readOnly: boolean }) {
         />
       ) : null}
       {node.type === "mcp" ? <McpToolsPanel id={id} data={node.data} readOnly={readOnly} /> : null}
+      {node.type === "tool" && node.data.kind === "http" ? (
+        <HttpAuthFields
+          id={id}
+          auth={node.data.auth}
+          onChange={(auth) => update({ auth })}
+          issues={issues}
+          readOnly={readOnly}
+          secretNames={secrets ?? []}
+        />
+      ) : null}
       {node.type === "tool" && (node.data.kind === "python" || node.data.kind === "http") ? (
         <ShareToLibrary data={node.data} readOnly={readOnly} />
       ) : null}

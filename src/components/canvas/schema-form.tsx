@@ -73,6 +73,8 @@ const labels: Record<string, string> = {
   endpointUrl: "Endpoint URL",
   maxTokens: "Max tokens",
   secretHeaders: "Secret headers (Header=SECRET_NAME)",
+  params: "Where inputs go (JSON)",
+  auth: "Auth from a secret (JSON)",
   headers: "Headers (Header=value)",
   timeoutSeconds: "Timeout (seconds)",
   memoryMb: "Memory (MB)",
@@ -102,6 +104,9 @@ const help: Record<string, string> = {
   baseUrl: "Empty: this server's endpoint. A model at another host must name an API key secret of its own.",
   endpointUrl: "Empty: Hugging Face's router. Another host must name an API key secret of its own.",
   url: "{name} placeholders are filled from the tool's inputs.",
+  params:
+    'Input name → {"in": "path" | "query" | "header" | "body" | "bodyField", "name": its name in the request}. Inputs not listed fill a URL placeholder, else the query (GET, DELETE) or the JSON body.',
+  auth: '{"type": "bearer" | "basic", "secret": "NAME"} or {"type": "apiKey", "in": "header" | "query", "name": "X-API-Key", "secret": "NAME"}. The secret is only sent to this URL\'s host.',
 };
 
 /** A readable label for a field key. */

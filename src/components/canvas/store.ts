@@ -14,6 +14,7 @@ import {
   type PaletteItem,
   type TeamSecretBinding,
   type ToolCatalog,
+  type ToolNodeData,
   uniqueName,
   type Viewport,
   validate,
@@ -29,6 +30,9 @@ import {
   toWorkflowEdge,
   toWorkflowNode,
 } from "./canvas-types";
+
+/** Spacing of the grid that imported tool nodes are laid out in (they never land on each other). */
+const toolGrid = { x: 280, y: 200 };
 
 /** How many undo steps are kept. */
 export const historyLimit = 100;
@@ -71,6 +75,11 @@ export interface CanvasState {
   checkConnection(candidate: ConnectionCandidate): ConnectResult;
   connect(candidate: ConnectionCandidate): ConnectResult;
   addNode(item: PaletteItem, position: { x: number; y: number }): string;
+  /**
+   * Add tool nodes (an OpenAPI import) as one undo step: in a grid right of the graph, names made
+   * unique, each attached to the selected agent when exactly one is selected. Returns their ids.
+   */
+  addToolNodes(tools: ToolNodeData[]): string[];
   updateNodeData(id: string, patch: Record<string, unknown>): void;
   replaceNodeData(id: string, data: WorkflowNode["data"]): void;
   deleteSelection(): void;
@@ -343,6 +352,38 @@ export function createCanvasStore(
           edges: state.edges.map((e) => (e.selected ? { ...e, selected: false } : e)),
         });
         return id;
+      },
+
+      addToolNodes(tools) {
+        const state = get();
+        if (tools.length === 0) return [];
+        const taken = state.nodes.flatMap((n) => nodeName(n) ?? []);
+        const selectedAgents = state.nodes.filter((n) => n.selected && n.type === "agent");
+        const agent = selectedAgents.length === 1 ? selectedAgents[0] : undefined;
+        const right = state.nodes.length
+          ? Math.max(...state.nodes.map((n) => n.position.x + (n.measured?.width ?? 240)))
+          : 0;
+        const top = state.nodes.length ? Math.min(...state.nodes.map((n) => n.position.y)) : 0;
+        const columns = Math.min(3, tools.length);
+        const added = tools.map((data, index) => {
+          const id = newId("tool");
+          const name = "name" in data && data.kind !== "builtin" ? uniqueName(data.name, taken) : undefined;
+          if (name) taken.push(name);
+          const position = {
+            x: right + 80 + (index % columns) * toolGrid.x,
+            y: top + Math.floor(index / columns) * toolGrid.y,
+          };
+          const node = { id, type: "tool", position, data: name ? { ...data, name } : data } as WorkflowNode;
+          return toCanvasNode(node, true);
+        });
+        const edges = agent
+          ? added.map((node) => edgeOfKind("uses-tool", agent.id, node.id, newId("edge")))
+          : [];
+        commit({
+          nodes: [...state.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), ...added],
+          edges: [...state.edges.map((e) => (e.selected ? { ...e, selected: false } : e)), ...edges],
+        });
+        return added.map((node) => node.id);
       },
 
       updateNodeData(id, patch) {

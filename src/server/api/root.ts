@@ -3,6 +3,7 @@ import { apiKeyRouter } from "./routers/api-key";
 import { endpointRouter } from "./routers/endpoint";
 import { libraryRouter } from "./routers/library";
 import { mcpRouter } from "./routers/mcp";
+import { openapiRouter } from "./routers/openapi";
 import { pricingRouter } from "./routers/pricing";
 import { runRouter } from "./routers/run";
 import { secretRouter } from "./routers/secret";
@@ -16,6 +17,7 @@ export const appRouter = createTRPCRouter({
   endpoint: endpointRouter,
   library: libraryRouter,
   mcp: mcpRouter,
+  openapi: openapiRouter,
   pricing: pricingRouter,
   run: runRouter,
   secret: secretRouter,

@@ -5,6 +5,7 @@ import {
   ArrowLeft,
   Download,
   FileUp,
+  Globe,
   History,
   LayoutTemplate,
   MessagesSquare,
@@ -23,6 +24,7 @@ import {
   createCanvasStore,
   libraryCatalog,
   libraryRefsOf,
+  OpenApiImportDialog,
   WorkflowCanvas,
 } from "~/components/canvas";
 import { PlaygroundPanel } from "~/components/chat/playground-panel";
@@ -141,6 +143,8 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
   const folderInput = useRef<HTMLInputElement>(null);
   const toolInput = useRef<HTMLInputElement>(null);
   const [historyOpen, setHistoryOpen] = useState(false);
+  const [openApiOpen, setOpenApiOpen] = useState(false);
+  const inspectOpenApi = useMutation(trpc.openapi.inspect.mutationOptions()).mutateAsync;
   const [versionOpen, setVersionOpen] = useState(false);
   const [playgroundOpen, setPlaygroundOpen] = useState(false);
   const [message, setMessage] = useState("");
@@ -377,6 +381,17 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
                 <Button
                   variant="ghost"
                   size="sm"
+                  disabled={readOnly}
+                  aria-label="Import OpenAPI"
+                  title="Import operations of an OpenAPI document as HTTP tools"
+                  data-testid="openapi-import-button"
+                  onClick={() => setOpenApiOpen(true)}
+                >
+                  <Globe /> <span className="hidden 2xl:inline">OpenAPI</span>
+                </Button>
+                <Button
+                  variant="ghost"
+                  size="sm"
                   onClick={onExport}
                   data-testid="export-button"
                   aria-label="Export"
@@ -479,6 +494,18 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
           </div>
         </CanvasMcpProvider>
       </CanvasLibraryProvider>
+
+      <OpenApiImportDialog
+        open={openApiOpen}
+        onOpenChange={setOpenApiOpen}
+        inspect={(source) => inspectOpenApi({ teamId: initial.teamId, source })}
+        onImport={(tools) => {
+          const ids = store.getState().addToolNodes(tools);
+          toast.success(
+            `Added ${ids.length} HTTP tool${ids.length === 1 ? "" : "s"}: connect ${ids.length === 1 ? "it" : "them"} to an agent and set the secret. Undo with Ctrl+Z.`,
+          );
+        }}
+      />
 
       <HistoryDialog
         workflowId={initial.id}
