@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { runEventSchema } from "~/agents/events";
+import { openAiPaths, openAiTags } from "./openapi-openai";
 import {
   apiErrorBodySchema,
   cancelRunResponseSchema,
@@ -24,7 +25,7 @@ export type OpenApiPathItem = Record<string, unknown>;
 export interface OpenApiDocumentOptions {
   /** The server's base URL (APP_URL); absent, paths are relative to wherever the document was fetched. */
   serverUrl?: string;
-  /** More operations, by path: the hook for the OpenAI-compatible and MCP routes (`openAiPaths`). */
+  /** More operations, by path (the OpenAI-compatible and MCP routes, `openAiPaths`, are always in). */
   extraPaths?: Record<string, OpenApiPathItem>;
   /** More component schemas the extra paths refer to (`#/components/schemas/<name>`). */
   extraSchemas?: Record<string, unknown>;
@@ -279,9 +280,10 @@ export function openApiDocument(options: OpenApiDocumentOptions = {}): Record<st
     security: [{ bearerAuth: [] }],
     tags: [
       { name: "Runs", description: "Run endpoints, follow and cancel their runs." },
+      ...openAiTags,
       { name: "Documentation", description: "This document." },
     ],
-    paths: { ...restPaths(), ...options.extraPaths },
+    paths: { ...restPaths(), ...openAiPaths, ...options.extraPaths },
     components: {
       securitySchemes: {
         bearerAuth: {

@@ -29,7 +29,7 @@ interface Operation {
   operationId: string;
   responses: Record<
     string,
-    { content?: Record<string, { schema: Schema }>; headers?: Record<string, { required?: boolean }> }
+    { content?: Record<string, { schema: Schema; "x-item-schema"?: Schema }>; headers?: Record<string, { required?: boolean }> }
   >;
 }
 
@@ -82,6 +82,27 @@ async function expectDocumented(template: string, method: string, response: Resp
     operation!.operationId,
     (checked.get(operation!.operationId) ?? new Set()).add(response.status),
   );
+  if (media === "text/event-stream" && content!["x-item-schema"]) {
+    // OpenAI-style streams: every `data:` is an item of the documented schema, then `[DONE]`.
+    const item = validator(content!["x-item-schema"]);
+    let done = false;
+    for await (const message of readSse(response)) {
+      if (message.data === "[DONE]") {
+        done = true;
+        continue;
+      }
+      const data = JSON.parse(message.data);
+      expect(item(data), ajv.errorsText(item.errors)).toBe(true);
+    }
+    expect(done).toBe(true);
+    return undefined;
+  }
+  if (media === "text/event-stream" && operation!.operationId === "mcpMessage") {
+    const messages: unknown[] = [];
+    for await (const message of readSse(response)) messages.push(JSON.parse(message.data));
+    expect(messages.length).toBeGreaterThan(0);
+    return messages;
+  }
   if (media === "text/event-stream") {
     const runEvent = validator(resolved.components.schemas.RunEvent!);
     const runResult = validator(resolved.components.schemas.RunResult!);
@@ -206,6 +227,62 @@ describe("the OpenAPI document", () => {
       runTemplate,
       "delete",
       await apiFetch(harness.base, "/api/v1/runs/unknown", { key, method: "DELETE" }),
+    );
+
+    // The OpenAI-compatible routes
+    const chatTemplate = "/api/v1/chat/completions";
+    const chat = (json: unknown, options: { key?: string | null } = {}) =>
+      apiFetch(harness.base, chatTemplate, { key: options.key === undefined ? key : options.key, json });
+    const question = [{ role: "user", content: "Capital?" }];
+    await expectDocumented(chatTemplate, "post", await chat({ model: "answers", messages: question }));
+    await expectDocumented(
+      chatTemplate,
+      "post",
+      await chat({ model: "answers", messages: question, stream: true }),
+    );
+    await expectDocumented(chatTemplate, "post", await chat({ model: "answers", messages: [] }));
+    await expectDocumented(
+      chatTemplate,
+      "post",
+      await chat({ model: "answers", messages: question }, { key: null }),
+    );
+    await expectDocumented(chatTemplate, "post", await chat({ model: "nope", messages: question }));
+    await expectDocumented("/api/v1/models", "get", await apiFetch(harness.base, "/api/v1/models", { key }));
+    await expectDocumented("/api/v1/models", "get", await apiFetch(harness.base, "/api/v1/models", {}));
+    await expectDocumented(
+      "/api/v1/models/{model}",
+      "get",
+      await apiFetch(harness.base, "/api/v1/models/answers", { key }),
+    );
+    await expectDocumented(
+      "/api/v1/models/{model}",
+      "get",
+      await apiFetch(harness.base, "/api/v1/models/nope", { key }),
+    );
+
+    // MCP over Streamable HTTP (stateless): initialize, then the routes without a session
+    const mcpInit = {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "walk", version: "1" } },
+    };
+    const mcpHeaders = { accept: "application/json, text/event-stream" };
+    await expectDocumented(
+      "/api/v1/mcp",
+      "post",
+      await apiFetch(harness.base, "/api/v1/mcp", { key, json: mcpInit, headers: mcpHeaders }),
+    );
+    await expectDocumented(
+      "/api/v1/mcp",
+      "post",
+      await apiFetch(harness.base, "/api/v1/mcp", { key: null, json: mcpInit, headers: mcpHeaders }),
+    );
+    await expectDocumented("/api/v1/mcp", "get", await apiFetch(harness.base, "/api/v1/mcp", { key }));
+    await expectDocumented(
+      "/api/v1/mcp",
+      "delete",
+      await apiFetch(harness.base, "/api/v1/mcp", { key, method: "DELETE" }),
     );
 
     // getOpenApiDocument

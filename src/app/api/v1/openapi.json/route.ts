@@ -6,7 +6,7 @@ export const dynamic = "force-dynamic";
 
 /**
  * The OpenAPI 3.1 document of the HTTP API: public (no key), readable from any origin (it holds no
- * data). The OpenAI-compatible and MCP routes join it through `openApiDocument`'s `extraPaths`.
+ * data), the OpenAI-compatible and MCP routes included.
  */
 export function GET(): Response {
   return Response.json(openApiDocument({ serverUrl: env.APP_URL?.replace(/\/+$/, "") }), {
