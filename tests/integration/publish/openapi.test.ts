@@ -29,7 +29,10 @@ interface Operation {
   operationId: string;
   responses: Record<
     string,
-    { content?: Record<string, { schema: Schema; "x-item-schema"?: Schema }>; headers?: Record<string, { required?: boolean }> }
+    {
+      content?: Record<string, { schema: Schema; "x-item-schema"?: Schema }>;
+      headers?: Record<string, { required?: boolean }>;
+    }
   >;
 }
 

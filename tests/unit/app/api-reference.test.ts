@@ -15,6 +15,12 @@ describe("the API reference", () => {
       "getRun",
       "cancelRun",
       "listRunEvents",
+      "createChatCompletion",
+      "listModels",
+      "retrieveModel",
+      "mcpOpenStream",
+      "mcpMessage",
+      "mcpEndSession",
       "getOpenApiDocument",
     ]);
     const createRun = operations[0]!;
