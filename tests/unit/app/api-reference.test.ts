@@ -15,13 +15,13 @@ describe("the API reference", () => {
       "getRun",
       "cancelRun",
       "listRunEvents",
+      "getOpenApiDocument",
       "createChatCompletion",
       "listModels",
       "retrieveModel",
       "mcpOpenStream",
       "mcpMessage",
       "mcpEndSession",
-      "getOpenApiDocument",
     ]);
     const createRun = operations[0]!;
     expect(createRun.parameters.map((p) => `${p.in}:${p.name}`)).toEqual(["path:team", "path:slug"]);
