@@ -52,7 +52,7 @@ describe("the API reference", () => {
         `  -d '{"task":"What is the capital of France?"}'`,
       ].join(" \\\n"),
     );
-    const openapi = operations.at(-1)!;
+    const openapi = operations.find((o) => o.id === "getOpenApiDocument")!;
     expect(openapi.authenticated).toBe(false);
     expect(openapi.curl).toBe('curl "https://troupe.example/api/v1/openapi.json"');
     expect(operations.find((o) => o.id === "cancelRun")?.curl).toContain("curl -X DELETE");
