@@ -3,6 +3,7 @@ import { expect, type Page, test } from "@playwright/test";
 import pg from "pg";
 import { newAccount } from "./helpers/accounts";
 import { screenshots } from "./helpers/screenshots";
+import { trpc } from "./helpers/trpc";
 
 /**
  * The chat, end to end on the embedded server: an endpoint's share link (turned on directly in the
@@ -15,27 +16,6 @@ import { screenshots } from "./helpers/screenshots";
  */
 
 test.setTimeout(120_000);
-
-/** Call a tRPC procedure over HTTP with the page's session cookie (superjson envelope). */
-async function trpc<T>(
-  page: Page,
-  procedure: string,
-  input?: unknown,
-  method: "GET" | "POST" = "POST",
-): Promise<T> {
-  const response =
-    method === "GET"
-      ? await page.request.get(
-          `/api/trpc/${procedure}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`}`,
-        )
-      : await page.request.post(`/api/trpc/${procedure}`, {
-          data: { json: input },
-          headers: { origin: new URL(page.url()).origin },
-        });
-  const body = (await response.json()) as { result?: { data: { json: T } }; error?: unknown };
-  if (!response.ok() || !body.result) throw new Error(`${procedure} failed: ${JSON.stringify(body.error)}`);
-  return body.result.data.json;
-}
 
 /**
  * Sign up through the form (as the accounts helper does), waiting longer for the first account of a

@@ -1,6 +1,7 @@
-import { expect, type Page, test } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { newAccount, signUp } from "./helpers/accounts";
 import { screenshots } from "./helpers/screenshots";
+import { trpc } from "./helpers/trpc";
 
 /**
  * Runs, end to end on the embedded server (in-process queue and worker, Pyodide): the seeded demo
@@ -9,27 +10,6 @@ import { screenshots } from "./helpers/screenshots";
  */
 
 test.setTimeout(180_000);
-
-/** Call a tRPC procedure over HTTP with the page's session cookie (superjson envelope). */
-async function trpc<T>(
-  page: Page,
-  path: string,
-  input?: unknown,
-  method: "GET" | "POST" = "POST",
-): Promise<T> {
-  const response =
-    method === "GET"
-      ? await page.request.get(
-          `/api/trpc/${path}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`}`,
-        )
-      : await page.request.post(`/api/trpc/${path}`, {
-          data: { json: input },
-          headers: { origin: new URL(page.url()).origin },
-        });
-  const body = (await response.json()) as { result?: { data: { json: T } }; error?: unknown };
-  if (!response.ok() || !body.result) throw new Error(`${path} failed: ${JSON.stringify(body.error)}`);
-  return body.result.data.json;
-}
 
 const code = (thought: string, body: string) => `Thought: ${thought}\n<code>\n${body}\n</code>`;
 
