@@ -26,19 +26,18 @@ defineExecutorContract("pyodide", (options) =>
 );
 
 describe("pyodide warm pool", () => {
-  it("hands out a booted sandbox process in under 50 ms", async () => {
-    // Every pool process booted: a boot running meanwhile would take the CPU this measures.
+  it("hands out a process it booted beforehand instead of booting one for the run", async () => {
+    // How fast the hand-out is belongs to bench/sandbox (warm start); here: that it is a hand-out.
     await pool.warm();
-    const started = performance.now();
+    const waiting = pool.available;
     const executor = await createExecutor(
       { kind: "pyodide" },
       { pyodidePool: pool, pyodidePoolMemoryMb: CONTRACT_MEMORY_MB, memoryMb: CONTRACT_MEMORY_MB },
     );
     const out = await executor.run("1 + 1");
-    const took = performance.now() - started;
+    expect(pool.available).toBe(waiting - 1);
     await executor.close();
     expect(out.output).toBe(2);
-    expect(took).toBeLessThan(50);
   });
 
   it("never gives the same sandbox process to two runs", async () => {
