@@ -269,7 +269,7 @@ function geometryWorkflow(): WorkflowDocument {
       },
     },
     { type: "tool", data: { kind: "http", name: "weather", method: "GET", url: "https://example.com/w" } },
-    { type: "mcp", data: { name: "files", url: "https://example.com/mcp" } },
+    { type: "mcp", data: { name: "files", url: "https://example.com/mcp", tools: ["read_file"] } },
     { type: "sandbox", data: { kind: "pyodide" } },
     { type: "sandbox", data: { kind: "docker", image: "python:3.12-slim" } },
   ];
