@@ -23,6 +23,8 @@ export function createAgentDeps(
   keyring: SecretsKeyring = secretsKeyring(),
 ): {
   depsFor(team: RunTeam): BuildAgentDeps;
+  /** Resolves once the Pyodide pool has booted its processes (at once without a pool). */
+  whenWarm(): Promise<void>;
   close(): Promise<void>;
 } {
   const host = executorHostFromEnv(env);
@@ -32,8 +34,12 @@ export function createAgentDeps(
   // One policy object for every run: its guard and connection pool are shared.
   const outbound = outboundPolicy();
   const depsFor = (team: RunTeam): BuildAgentDeps => ({
+    // The claim read the team's secret names: most runs use an installation key (OPENAI_API_KEY),
+    // which then costs no query on the way to the run's first model call.
     resolveSecret: async (name) =>
-      (await resolveTeamSecret(db, team.id, name, keyring)) ?? environmentSecret(name),
+      (team.secretNames && !team.secretNames.includes(name)
+        ? undefined
+        : await resolveTeamSecret(db, team.id, name, keyring)) ?? environmentSecret(name),
     outbound,
     mcp: mcpHostOptions(),
     // The dashboard shows model text as it is generated.
@@ -48,7 +54,7 @@ export function createAgentDeps(
         pyodidePoolMemoryMb: memoryMb,
       }),
   });
-  return { depsFor, close: async () => pool?.close() };
+  return { depsFor, whenWarm: async () => pool?.warm(), close: async () => pool?.close() };
 }
 
 /**

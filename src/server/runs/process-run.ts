@@ -23,6 +23,11 @@ import {
 
 export interface RunProcessorDeps {
   db: PrismaClient;
+  /**
+   * The client the event writer stores through, default `db`. A worker gives it a connection of its
+   * own: a flush of run events then never waits in the pool behind the claims of a burst of starts.
+   */
+  eventDb?: PrismaClient;
   publisher: RunEventPublisher;
   control: RunControl;
   /**
@@ -44,6 +49,11 @@ export interface RunProcessorDeps {
 export interface RunTeam {
   id: string;
   slug: string;
+  /**
+   * The names of the team's own secrets as the run's claim read them: a name outside this list
+   * resolves from the environment without asking the database. Absent: ask for every name.
+   */
+  secretNames?: readonly string[];
 }
 
 /** Why a run was stopped from outside the engine; decides its final state and message. */
@@ -81,7 +91,7 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
     ...deps.batch,
     store: (batches) =>
       appendEvents(
-        db,
+        deps.eventDb ?? db,
         batches.map(({ runId, events }) => {
           const run = active.get(runId)!;
           return { runId, events, tally: run.tally, prices: run.prices };
@@ -198,7 +208,7 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
       tokenCap: run.tokenCap,
       stopRun,
     });
-    const team: RunTeam = { id: run.teamId, slug: run.teamSlug };
+    const team: RunTeam = { id: run.teamId, slug: run.teamSlug, secretNames: run.secretNames };
     // Every secret the run resolves is scrubbed from its events, output, error and log lines.
     const redactor = new SecretRedactor();
 

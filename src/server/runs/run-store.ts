@@ -79,11 +79,13 @@ export interface ClaimedRun {
   previousRunId: string | null;
   /** The team's own prices (the built-in table covers the rest). */
   prices: ModelPrice[];
+  /** Names of the team's own secrets when the run was claimed (no lookup for a name not among them). */
+  secretNames: string[];
 }
 
 /**
  * Take a queued run for this worker: mark it running (attempt + 1) and read what the run needs,
- * the team's slug and prices included, in one statement. Null when the run is not queued or a cancel was
+ * the team's slug, prices and secret names included, in one statement. Null when the run is not queued or a cancel was
  * requested; the caller reads the run to tell why.
  */
 export async function claimRun(db: PrismaClient, runId: string): Promise<ClaimedRun | null> {
@@ -98,7 +100,8 @@ export async function claimRun(db: PrismaClient, runId: string): Promise<Claimed
       (SELECT jsonb_agg(jsonb_build_object('model', p."model", 'inputUsdPerMillion', p."inputUsdPerMillion",
          'outputUsdPerMillion', p."outputUsdPerMillion"))
        FROM "ModelPrice" AS p WHERE p."teamId" = claimed."teamId"),
-      '[]'::jsonb) AS "prices"
+      '[]'::jsonb) AS "prices",
+      ARRAY(SELECT s."name" FROM "TeamSecret" AS s WHERE s."teamId" = claimed."teamId") AS "secretNames"
     FROM claimed`;
   return rows[0] ?? null;
 }

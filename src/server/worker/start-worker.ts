@@ -1,4 +1,5 @@
-import type { PrismaClient } from "~/server/db";
+import { mode } from "~/env";
+import { createDatabaseClient, databaseUrl, type PrismaClient } from "~/server/db";
 import type { Logger } from "~/server/logger";
 import type { RunEventPublisher } from "~/server/realtime/run-event-publisher";
 import { createAgentDeps, withInstallationDefaults } from "~/server/runs/agent-deps";
@@ -14,6 +15,11 @@ export interface StartWorkerOptions {
   publisher: RunEventPublisher;
   logger: Logger;
   concurrency: number;
+  /**
+   * Store run events through a connection of their own (default: when the database is Postgres at
+   * DATABASE_URL; embedded PGlite serves one connection, shared).
+   */
+  eventConnection?: boolean;
 }
 
 /**
@@ -25,8 +31,11 @@ export function startWorker(options: StartWorkerOptions): { stop(graceMs?: numbe
   secretsKeyring();
   const agent = createAgentDeps(options.db);
   checkSandboxIsolation({ logger: options.logger });
+  const eventUrl = (options.eventConnection ?? !mode.embeddedDatabase) ? databaseUrl() : undefined;
+  const eventDb = eventUrl ? createDatabaseClient(eventUrl, { maxConnections: 1 }) : undefined;
   const processor = createRunProcessor({
     db: options.db,
+    ...(eventDb ? { eventDb } : {}),
     publisher: options.publisher,
     control: options.services.control,
     agentDeps: agent.depsFor,
@@ -43,6 +52,7 @@ export function startWorker(options: StartWorkerOptions): { stop(graceMs?: numbe
     async stop(graceMs = 10_000) {
       await options.services.queue.close(graceMs);
       await agent.close();
+      await eventDb?.$disconnect();
     },
   };
 }
