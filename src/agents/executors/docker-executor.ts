@@ -1,3 +1,6 @@
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import type { Socket } from "node:net";
 import { type Duplex, PassThrough } from "node:stream";
 import Docker from "dockerode";
 import { ProtocolExecutor } from "./protocol-executor";
@@ -60,6 +63,44 @@ export class DockerExecutor extends ProtocolExecutor {
   }
 }
 
+/** Where dockerode reaches the Docker API (its modem's fields). */
+interface DockerConnection {
+  socketPath?: string;
+  host?: string;
+  port?: number | string;
+  protocol?: string;
+}
+
+/**
+ * A container's stdio as one raw stream: `POST /containers/{id}/attach` upgraded to a raw
+ * connection, sent with no body. dockerode's own attach also sends its options as a JSON body,
+ * which podman forwards to stdin and which stops a proxy in between (the docker-proxy service,
+ * HAProxy) from upgrading the connection at all.
+ */
+function attachStdio(connection: DockerConnection, id: string): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const send = connection.protocol === "https" ? httpsRequest : httpRequest;
+    const request = send({
+      ...(connection.socketPath
+        ? { socketPath: connection.socketPath }
+        : { host: connection.host, port: connection.port }),
+      method: "POST",
+      path: `/containers/${encodeURIComponent(id)}/attach?stream=1&stdin=1&stdout=1&stderr=1`,
+      headers: { Connection: "Upgrade", Upgrade: "tcp" },
+    });
+    request.once("upgrade", (_response, socket: Socket, head: Buffer) => {
+      if (head.length > 0) socket.unshift(head);
+      resolve(socket);
+    });
+    request.once("response", (response) => {
+      response.resume();
+      reject(new Error(`Attaching to the sandbox container failed (HTTP ${response.statusCode})`));
+    });
+    request.once("error", reject);
+    request.end();
+  });
+}
+
 async function startContainerRunner(docker: Docker, options: DockerExecutorOptions): Promise<StdioTransport> {
   const memoryMb = options.memoryMb ?? 512;
   const container = await docker.createContainer({
@@ -97,13 +138,7 @@ async function startContainerRunner(docker: Docker, options: DockerExecutorOptio
     await container.remove({ force: true }).catch(() => {});
   };
   try {
-    const stream = (await container.attach({
-      stream: true,
-      stdin: true,
-      stdout: true,
-      stderr: true,
-      hijack: true,
-    })) as unknown as Duplex;
+    const stream = await attachStdio(docker.modem as DockerConnection, container.id);
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     let stderrTail = "";
@@ -115,8 +150,6 @@ async function startContainerRunner(docker: Docker, options: DockerExecutorOptio
     stream.on("end", () => stdout.end());
     stream.on("close", () => stdout.end());
     const transport = new StdioTransport(stream, stdout, stop);
-    // Podman forwards dockerode's attach request body to stdin; end that line so the runner skips it.
-    stream.write("\n");
     await container.start();
     container.wait().then(
       async (result: { StatusCode?: number }) => {
