@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install and start a Docker-compatible API for the sandbox tests: Debian's podman + runc, configured
-# serving unix:///run/podman/podman.sock. Idempotent; fast when already running.
+# serving unix:///run/podman/podman.sock, and HAProxy for the Docker socket proxy's test
+# (docker/socket-proxy/haproxy.cfg). Idempotent; fast when already running.
 set -euo pipefail
 SOCKET="${PODMAN_SOCKET:-/run/podman/podman.sock}"
 start=$(date +%s%N)
@@ -10,6 +11,11 @@ if ! command -v podman >/dev/null || ! command -v runc >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get install -y -q podman runc >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q podman runc >/dev/null; }
   echo "setup-podman: installed podman and runc ($(ms) ms)"
+fi
+if ! command -v haproxy >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q haproxy >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q haproxy >/dev/null; }
+  echo "setup-podman: installed haproxy ($(ms) ms)"
 fi
 
 mkdir -p /etc/containers
