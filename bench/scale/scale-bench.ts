@@ -73,6 +73,17 @@ function cpuMs(pid: number | undefined): number {
   }
 }
 
+/** Peak resident memory of a process (VmHWM), MiB, from /proc. */
+function peakRssMiB(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+    return Math.round(kb / 1024);
+  } catch {
+    return 0;
+  }
+}
+
 await admin(`CREATE DATABASE "${dbName}"`);
 Object.assign(process.env, { DATABASE_URL: dbUrl.toString(), REDIS_URL, AUTH_SECRET, LOG_LEVEL: "warn" });
 const { db, startDatabase } = await import("~/server/db");
@@ -152,6 +163,8 @@ async function startWorkers(
   }
   return {
     cpuMs: () => workers.reduce((sum, worker) => sum + cpuMs(worker.pid), 0),
+    /** The largest peak resident memory (VmHWM) of the workers, MiB. */
+    peakRssMiB: () => Math.max(...workers.map((worker) => peakRssMiB(worker.pid))),
     async stop() {
       await Promise.all(
         workers.map(
@@ -281,6 +294,7 @@ async function round(options: {
       firstEventP95Ms: pct(firstEvents, 95),
       events: latencies.length,
       workerCpuMsPerRun: round1(workerCpu / count),
+      workerPeakRssMiB: workers.peakRssMiB(),
     };
   }
 }

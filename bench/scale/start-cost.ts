@@ -21,6 +21,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import type { RunEvent } from "~/agents/events";
 import { lookupClerkSpec } from "../../tests/helpers/lookup-clerk";
+import { startStatementCounter } from "../runs/statement-counter";
 
 const { values: flags } = parseArgs({
   options: {
@@ -57,8 +58,15 @@ const { openaiUrl, toolUrl } = await new Promise<{ openaiUrl: string; toolUrl: s
 );
 
 await admin(`CREATE DATABASE "${dbName}"`);
+// Every statement the processor sends goes through a relay that counts them.
+const statementCounter = await startStatementCounter({
+  host: dbUrl.hostname,
+  port: Number(dbUrl.port || 5432),
+});
+const countedUrl = new URL(dbUrl);
+countedUrl.port = String(statementCounter.port);
 Object.assign(process.env, {
-  DATABASE_URL: dbUrl.toString(),
+  DATABASE_URL: countedUrl.toString(),
   AUTH_SECRET: "start-cost-bench-secret-0123456789abcdef",
   LOG_LEVEL: "warn",
   OPENAI_API_KEY: "sk-bench",
@@ -93,7 +101,7 @@ const agent = createAgentDeps(db);
 // As start-worker.ts wires it: run events through a connection of their own (BENCH_SHARED_EVENTS=1: the pool).
 const eventDb = process.env.BENCH_SHARED_EVENTS
   ? undefined
-  : createDatabaseClient(dbUrl.toString(), { maxConnections: 1 });
+  : createDatabaseClient(countedUrl.toString(), { maxConnections: 1 });
 const processor = createRunProcessor({
   db,
   ...(eventDb ? { eventDb } : {}),
@@ -117,6 +125,7 @@ async function startTogether(count: number) {
     ids.push((await createRun(db, { teamId, spec: spec as never, task: `word ${i}` })).id);
   const shutdown = new AbortController();
   const firstEventsMs: number[] = [];
+  const statementsBefore = statementCounter.count();
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const allStarted = Promise.all(
@@ -134,20 +143,23 @@ async function startTogether(count: number) {
   await allStarted;
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
+  const statements = statementCounter.count() - statementsBefore;
   shutdown.abort();
   await Promise.all(processing);
   for (const id of ids) waiting.delete(id);
-  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, firstEventsMs };
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, firstEventsMs, statements };
 }
 
 try {
   await startTogether(5); // warm-up: connections, JIT, lazy modules
   const sequential: number[] = [];
   const sequentialWall: number[] = [];
+  let sequentialStatements = 0;
   for (let i = 0; i < SEQUENTIAL; i++) {
     const one = await startTogether(1);
     sequential.push(one.cpuMs);
     sequentialWall.push(one.wallMs);
+    sequentialStatements += one.statements;
   }
   const together = TOGETHER > 0 ? await startTogether(TOGETHER) : undefined;
   const result = {
@@ -158,6 +170,8 @@ try {
       cpuMsPerStartP50: round2(pct(sequential, 50)),
       cpuMsPerStartMean: round2(sequential.reduce((a, b) => a + b, 0) / Math.max(1, sequential.length)),
       wallMsP50: round2(pct(sequentialWall, 50)),
+      // Statements sent to Postgres from delivery until the first events were handed on.
+      statementsPerStart: round2(sequentialStatements / Math.max(1, SEQUENTIAL)),
     },
     together: together && {
       runs: TOGETHER,
@@ -165,6 +179,7 @@ try {
       allStartedMs: Math.round(together.wallMs),
       firstEventsP50Ms: Math.round(pct(together.firstEventsMs, 50)),
       firstEventsP95Ms: Math.round(pct(together.firstEventsMs, 95)),
+      statementsPerStart: round2(together.statements / TOGETHER),
     },
   };
   console.table({ sequential: result.sequential, ...(result.together ? { together: result.together } : {}) });
@@ -179,6 +194,7 @@ try {
   world.kill("SIGTERM");
   await db.$disconnect();
   await database.stop();
+  await statementCounter.close();
   await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
   process.exit();
 }
