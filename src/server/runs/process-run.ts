@@ -234,13 +234,15 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
       });
 
       for await (const event of agentRun) {
-        writer.push(run.id, redactor.event(event));
         if (event.type === "user_input_request") {
-          // Waiting before the question is published: a reply can only come after it, and the
-          // reply endpoint accepts it only from a run that is waiting.
+          // Waiting before the question is even gathered for storing: a reply can only come after
+          // it is published, and the reply endpoint accepts it only from a run that is waiting.
+          // (Pushed first, a flush of the group commit — on its own connection — could publish it
+          // before the status had changed.)
           await setStatus(run.id, ["running"], "waiting_for_input");
+          writer.push(run.id, redactor.event(event));
           await writer.drain(run.id);
-        }
+        } else writer.push(run.id, redactor.event(event));
       }
       const result = await agentRun.result;
       await writer.drain(run.id);
