@@ -2,7 +2,8 @@
  * Sandbox benchmark: `npx tsx bench/sandbox/sandbox-bench.ts [pyodide,docker,local] [--concurrency 20]`.
  * Per executor: cold start, warm start, `1+1` overhead, tool-call round trip, a CodeAgent-like step
  * (one tool call + one print), and N concurrent runs × 5 steps. Prints a table and writes
- * bench/results/sandbox-<executor>.json. Docker uses podman's socket and troupe-sandbox:test.
+ * bench/results/sandbox-<executor>.json (SANDBOX_BENCH_OUT: another folder, as `npm run bench`'s quick
+ * profile does). Docker uses podman's socket and troupe-sandbox:test.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -158,10 +159,11 @@ async function bench(kind: Kind) {
   };
 }
 
-mkdirSync("bench/results", { recursive: true });
+const outDir = process.env.SANDBOX_BENCH_OUT ?? "bench/results";
+mkdirSync(outDir, { recursive: true });
 for (const kind of kinds) {
   const result = await bench(kind);
   console.log(JSON.stringify(result));
-  writeFileSync(`bench/results/sandbox-${kind}.json`, `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(`${outDir}/sandbox-${kind}.json`, `${JSON.stringify(result, null, 2)}\n`);
 }
 process.exit(0);
