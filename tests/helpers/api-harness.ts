@@ -83,7 +83,7 @@ function discoverRoutes(dir = API_ROOT, segments: string[] = []): Route[] {
   return routes.sort((a, b) => a.names.length - b.names.length);
 }
 
-async function toRequest(req: IncomingMessage, base: string): Promise<Request> {
+async function toRequest(req: IncomingMessage, res: ServerResponse, base: string): Promise<Request> {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (Array.isArray(value)) for (const v of value) headers.append(name, v);
@@ -91,7 +91,11 @@ async function toRequest(req: IncomingMessage, base: string): Promise<Request> {
   }
   headers.set("x-troupe-client-address", req.socket.remoteAddress ?? "unknown");
   const controller = new AbortController();
-  req.socket.once("close", () => controller.abort());
+  // As Next does: the request's signal aborts when the client goes away before the response is done
+  // (one listener per response, not per keep-alive socket).
+  res.once("close", () => {
+    if (!res.writableFinished) controller.abort();
+  });
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
   return new Request(new URL(req.url ?? "/", base), {
     method: req.method,
@@ -175,7 +179,7 @@ export async function startApiHarness(options: { workerConcurrency?: number } = 
         const params = Object.fromEntries(
           route.names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]),
         );
-        const response = await handler(await toRequest(req, base), { params: Promise.resolve(params) });
+        const response = await handler(await toRequest(req, res, base), { params: Promise.resolve(params) });
         await sendResponse(response, res);
         return;
       }
