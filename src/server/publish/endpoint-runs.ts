@@ -74,10 +74,16 @@ export function publishedOrThrow(
 /** When to try again after the team's run limits refused a run (they free up as its runs end). */
 const TEAM_LIMIT_RETRY_SECONDS = 30;
 
-const startErrorStatus = { not_found: 404, invalid: 422, bounds: 400, limit: 429 } as const satisfies Record<
-  RunStartError["kind"],
-  ApiError["status"]
->;
+/** When to try again after a start was refused because the database was busy with other starts. */
+const BUSY_RETRY_SECONDS = 2;
+
+const startErrorStatus = {
+  not_found: 404,
+  invalid: 422,
+  bounds: 400,
+  limit: 429,
+  busy: 503,
+} as const satisfies Record<RunStartError["kind"], ApiError["status"]>;
 
 /**
  * Start a run of the version an endpoint serves: a normal run (queued, live on the dashboard) marked
@@ -111,7 +117,12 @@ export async function startEndpointRun(
   } catch (error) {
     if (error instanceof RunStartError) {
       // The team's run limits free up as its runs end: a 429 says when to look again.
-      const retry = error.kind === "limit" ? { retryAfterSeconds: TEAM_LIMIT_RETRY_SECONDS } : {};
+      const retry =
+        error.kind === "limit"
+          ? { retryAfterSeconds: TEAM_LIMIT_RETRY_SECONDS }
+          : error.kind === "busy"
+            ? { retryAfterSeconds: BUSY_RETRY_SECONDS }
+            : {};
       throw new ApiError(startErrorStatus[error.kind], `run_${error.kind}`, error.message, retry);
     }
     throw error;

@@ -66,6 +66,13 @@ export class RunLimitError extends Error {
 const HOUR_MS = 3_600_000;
 
 /**
+ * How long a start may wait for a connection and for its team's row (starts of one team queue on it),
+ * and how long the check-and-insert may take. Beyond, the start is refused as busy (retry), not failed.
+ */
+const RUN_START_TRANSACTION = { maxWait: 5_000, timeout: 10_000 } as const;
+const RUN_START_LOCK_WAIT_MS = 5_000;
+
+/**
  * Create a queued run unless its team is at its concurrent-run or hourly limit. The team's row is
  * locked (FOR NO KEY UPDATE) for the check and the insert, so two starts of one team are serialised
  * and cannot both take the last place; starts of other teams do not wait. Throws RunLimitError.
@@ -76,6 +83,8 @@ export async function createRunWithinLimits(
   now: () => Date = () => new Date(),
 ) {
   return db.$transaction(async (tx) => {
+    // A start never waits on its team's row longer than this (Postgres ends the wait with 55P03).
+    await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = '${RUN_START_LOCK_WAIT_MS}ms'`);
     const [team] = await tx.$queryRaw<{ maxConcurrentRuns: number | null; maxRunsPerHour: number | null }[]>`
       SELECT "maxConcurrentRuns", "maxRunsPerHour" FROM "Team" WHERE "id" = ${input.teamId} FOR NO KEY UPDATE`;
     if (!team) throw new Error(`Team ${input.teamId} not found.`);
@@ -112,5 +121,5 @@ export async function createRunWithinLimits(
       );
     }
     return createRun(tx, input);
-  });
+  }, RUN_START_TRANSACTION);
 }

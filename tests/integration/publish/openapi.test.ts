@@ -134,7 +134,7 @@ describe("the OpenAPI document", () => {
     expect((document as unknown as { openapi: string }).openapi).toMatch(/^3\.1\./);
     const createRun = document.paths["/api/v1/endpoints/{team}/{slug}/runs"]!.post!;
     expect(Object.keys(createRun.responses).sort()).toEqual(
-      ["200", "202", "400", "401", "403", "404", "413", "415", "422", "429", "500"].sort(),
+      ["200", "202", "400", "401", "403", "404", "413", "415", "422", "429", "500", "503"].sort(),
     );
     expect(createRun.responses["429"]!.headers!["Retry-After"]).toMatchObject({ required: true });
   });

@@ -43,6 +43,7 @@ const runStartCodes = {
   invalid: "BAD_REQUEST",
   bounds: "BAD_REQUEST",
   limit: "TOO_MANY_REQUESTS",
+  busy: "SERVICE_UNAVAILABLE",
 } as const satisfies Record<RunStartError["kind"], TRPCError["code"]>;
 
 /** Runs of a team's workflows: start, list, read, replay, cancel, answer, and the cost charts. */
