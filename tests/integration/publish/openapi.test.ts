@@ -3,6 +3,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ApiHarness,
+  createApiKey,
   type PublishedFixture,
   prepareApiEnvironment,
   publishFixture,
@@ -298,17 +299,9 @@ describe("the OpenAPI document", () => {
   });
 
   it("documents 429 with Retry-After as the API answers it", async () => {
-    const { generateApiKey } = await import("~/server/publish/api-keys");
-    const generated = generateApiKey();
-    await harness.db.apiKey.create({
-      data: {
-        teamId: fixture.teamId,
-        name: "one a minute",
-        prefix: generated.prefix,
-        hash: generated.hash,
-        rateLimitPerMinute: 1,
-        createdById: fixture.userId,
-      },
+    const generated = await createApiKey(harness.db, fixture, {
+      name: "one a minute",
+      rateLimitPerMinute: 1,
     });
     const path = `/api/v1/endpoints/${fixture.teamSlug}/answers/runs`;
     await apiFetch(harness.base, path, { key: generated.key, json: { task: "1" } });
