@@ -13,7 +13,7 @@ import { CLIENT_ADDRESS_HEADER, clientAddress } from "~/server/client-address";
 import { db, startDatabase } from "~/server/db";
 import { appOrigins, socketOriginCheck } from "~/server/http/origin";
 import { logger } from "~/server/logger";
-import { startRuns } from "~/server/runs/start-runs";
+import { startRuns } from "~/server/start-runs";
 
 const SOCKET_PATH = "/socket.io";
 const dev = process.argv.includes("--dev") || env.NODE_ENV === "development";

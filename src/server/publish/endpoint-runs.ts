@@ -1,10 +1,10 @@
 import { z } from "zod";
 import type { PrismaClient } from "~/server/db";
 import type { RunSource } from "~/server/db/generated/enums";
+import { type ConversationMessage, type RunInput, storedRunInput } from "~/server/runs/run-input";
 import { RunStartError, startWorkflowRun } from "~/server/runs/start-run";
 import { ApiError } from "./api-error";
 import { type ApiCaller, keyMayCall } from "./api-keys";
-import { type ConversationMessage, type RunInput, storedRunInput } from "./run-input";
 
 /** What the API needs of an endpoint. */
 export const endpointSelect = {

@@ -2,6 +2,7 @@ import { env } from "~/env";
 import { db as database, type PrismaClient } from "~/server/db";
 import { followRun, waitForRunEnd } from "~/server/realtime/run-feed";
 import { cancelRun } from "~/server/runs/cancel-run";
+import { RUN_INPUT_LIMITS } from "~/server/runs/run-input";
 import { isTerminal, listEventsAfter } from "~/server/runs/run-store";
 import { type ApiCall, handleApiCall, readJsonBody } from "./api-call";
 import { ApiError } from "./api-error";
@@ -16,7 +17,6 @@ import {
   type RunEventsPage,
   runEventsQuerySchema,
 } from "./rest-schemas";
-import { RUN_INPUT_LIMITS } from "./run-input";
 import { parseLastEventId, runEventsSseResponse } from "./sse";
 
 /**

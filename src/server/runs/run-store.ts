@@ -34,7 +34,7 @@ export interface CreateRunInput {
   apiKeyId?: string | null;
   /** The previous turn of the conversation this run continues. */
   previousRunId?: string | null;
-  /** Images, audio and extra values beyond the task (src/server/publish/run-input.ts). */
+  /** Images, audio and extra values beyond the task (src/server/runs/run-input.ts). */
   input?: Record<string, unknown> | null;
 }
 

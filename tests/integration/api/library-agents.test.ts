@@ -19,7 +19,7 @@ const { demoWorkflowDocument } = await import("~/server/runs/demo-workflow");
 const { listEventsAfter } = await import("~/server/runs/run-store");
 const { createRunProcessor } = await import("~/server/runs/process-run");
 const { NullPublisher } = await import("~/server/realtime/run-event-publisher");
-const { InProcessRunControl } = await import("~/server/realtime/run-control");
+const { InProcessRunControl } = await import("~/server/runs/run-control");
 const { logger } = await import("~/server/logger");
 
 type Person = Awaited<ReturnType<typeof person>>;

@@ -32,7 +32,7 @@ const { DEMO_TASK, DEMO_WORKFLOW_NAME, demoWorkflowDocument } = await import("~/
 const { createRun, listEventsAfter } = await import("~/server/runs/run-store");
 const { createRunProcessor } = await import("~/server/runs/process-run");
 const { NullPublisher } = await import("~/server/realtime/run-event-publisher");
-const { InProcessRunControl } = await import("~/server/realtime/run-control");
+const { InProcessRunControl } = await import("~/server/runs/run-control");
 const { logger } = await import("~/server/logger");
 
 const pool = new PyodidePool({ size: 1 });

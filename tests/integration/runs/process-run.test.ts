@@ -39,7 +39,7 @@ process.env.AUTH_SECRET ??= "process-run-test-secret-0123456789abcdef";
 const { db, startDatabase } = await import("~/server/db");
 const { createRun, jsonForPostgres, listEventsAfter } = await import("~/server/runs/run-store");
 const { createRunProcessor } = await import("~/server/runs/process-run");
-const { InProcessRunControl } = await import("~/server/realtime/run-control");
+const { InProcessRunControl } = await import("~/server/runs/run-control");
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
