@@ -25,6 +25,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["tests/integration/**/*.test.ts"],
+          setupFiles: ["tests/setup/wiring.ts"],
           environment: "node",
           testTimeout: 120_000,
           hookTimeout: 180_000,
@@ -36,6 +37,7 @@ export default defineConfig({
         test: {
           name: "security",
           include: ["tests/security/**/*.test.ts"],
+          setupFiles: ["tests/setup/wiring.ts"],
           environment: "node",
           testTimeout: 120_000,
           hookTimeout: 180_000,

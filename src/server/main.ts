@@ -8,11 +8,13 @@ import { fileURLToPath } from "node:url";
 import next from "next";
 import { Server as SocketServer } from "socket.io";
 import { env, mode } from "~/env";
+import { setOnboarding } from "~/server/auth/onboarding";
 import { socketAuth } from "~/server/auth/socket-auth";
 import { CLIENT_ADDRESS_HEADER, clientAddress } from "~/server/client-address";
 import { db, startDatabase } from "~/server/db";
 import { appOrigins, socketOriginCheck } from "~/server/http/origin";
 import { logger } from "~/server/logger";
+import { seedDemoWorkflow } from "~/server/onboarding/demo-workflow";
 import { startRuns } from "~/server/start-runs";
 
 const SOCKET_PATH = "/socket.io";
@@ -25,6 +27,8 @@ async function main(): Promise<void> {
     "starting Troupe",
   );
   const database = await startDatabase();
+  // Every new user's personal team starts with the demo workflow (the sign-up form and OAuth).
+  setOnboarding(seedDemoWorkflow);
 
   const app = next({ dev, dir: root, hostname: env.HOST, port: env.PORT });
   const handle = app.getRequestHandler();
