@@ -1,9 +1,10 @@
 import { env } from "~/env";
+import { isTerminal } from "~/lib/run-status";
 import { db as database, type PrismaClient } from "~/server/db";
 import { followRun, waitForRunEnd } from "~/server/realtime/run-feed";
 import { cancelRun } from "~/server/runs/cancel-run";
 import { RUN_INPUT_LIMITS } from "~/server/runs/run-input";
-import { isTerminal, listEventsAfter } from "~/server/runs/run-store";
+import { listEventsAfter } from "~/server/runs/run-store";
 import { type ApiCall, handleApiCall, readJsonBody } from "./api-call";
 import { ApiError } from "./api-error";
 import { type ApiCaller, authenticateApiKey } from "./api-keys";

@@ -5,9 +5,10 @@ import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { RunEvent } from "~/agents/events";
 import type { AgentSpecInput } from "~/graph/agent-spec";
+import type { RunStatusUpdate } from "~/lib/run-stream";
 import type { PrismaClient } from "~/server/db";
 import type { Logger } from "~/server/logger";
-import type { RunEventPublisher, RunStatusUpdate } from "~/server/realtime/run-event-publisher";
+import type { RunEventPublisher } from "~/server/runs/run-publisher";
 import { lookupClerkSpec, startLookupToolServer } from "../../helpers/lookup-clerk";
 import {
   type OpenAITestServer,
