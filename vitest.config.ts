@@ -1,7 +1,14 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-const alias = { "~": fileURLToPath(new URL("./src", import.meta.url)) };
+/**
+ * `~` is src; `server-only` is the package's own no-op, as tsx gets it from tsconfig.json (the real
+ * one throws outside Next's server layer: docs/architecture.md, "Server modules").
+ */
+const alias = {
+  "~": fileURLToPath(new URL("./src", import.meta.url)),
+  "server-only": fileURLToPath(new URL("./node_modules/server-only/empty.js", import.meta.url)),
+};
 
 /**
  * Three projects, run by `npm test` in order: fast pure unit tests, integration suites that talk to

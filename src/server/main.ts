@@ -2,6 +2,7 @@
  * The Troupe web process: one HTTP server carrying Next.js and Socket.IO on PORT.
  * `npm start` runs it in production mode after building; `npm run dev` runs it with `--dev`.
  */
+import "server-only";
 import { createServer } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";

@@ -1,3 +1,4 @@
+import "server-only";
 import { db } from "~/server/db";
 import { onboardNewTeam } from "./onboarding";
 import { personalTeamName, teamSlug } from "./sign-up";

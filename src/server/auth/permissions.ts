@@ -4,6 +4,7 @@
  * question (src/server/realtime/run-rooms.ts), and docs/permissions.md is generated from this module
  * (`npm run docs:permissions`). Change a role's rights here and nowhere else.
  */
+import "server-only";
 import { type Role, roleLabels, roles } from "~/lib/roles";
 import type { Role as DatabaseRole } from "~/server/db/generated/enums";
 

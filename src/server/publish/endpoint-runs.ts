@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { runStatuses } from "~/lib/run-status";
 import type { PrismaClient } from "~/server/db";

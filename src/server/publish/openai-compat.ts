@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { text } from "~/graph";
 import { waitForRunEnd } from "~/server/realtime/run-feed";

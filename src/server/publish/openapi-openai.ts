@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { RUN_INPUT_LIMITS } from "~/server/runs/run-input";
 import {

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { runEventSchema } from "~/agents/events";
 import { RUN_INPUT_LIMITS } from "~/server/runs/run-input";

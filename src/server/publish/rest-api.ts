@@ -1,3 +1,4 @@
+import "server-only";
 import { env } from "~/env";
 import { isTerminal } from "~/lib/run-status";
 import { db as database, type PrismaClient } from "~/server/db";

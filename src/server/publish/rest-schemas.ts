@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { runEventSchema } from "~/agents/events";
 import { runStatuses } from "~/lib/run-status";

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { type ChatEndStatus, type ChatEvent, chatEventOf, isChatEndStatus } from "~/lib/chat-events";
 import type { PrismaClient } from "~/server/db";

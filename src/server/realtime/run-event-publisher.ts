@@ -1,3 +1,4 @@
+import "server-only";
 import { Emitter } from "@socket.io/redis-emitter";
 import { Redis } from "ioredis";
 import type { Server } from "socket.io";

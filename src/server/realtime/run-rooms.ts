@@ -1,3 +1,4 @@
+import "server-only";
 import type { Server, Socket } from "socket.io";
 import type { RunEvent } from "~/agents/events";
 import {

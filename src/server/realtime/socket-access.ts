@@ -1,3 +1,4 @@
+import "server-only";
 import type { Server } from "socket.io";
 import { z } from "zod";
 import type { Role } from "~/lib/roles";

@@ -1,3 +1,4 @@
+import "server-only";
 import { isTerminal, type RunStatus } from "~/lib/run-status";
 import type { PrismaClient } from "~/server/db";
 import { getRunServices } from "./run-services";

@@ -1,3 +1,4 @@
+import "server-only";
 import { type AgentRun, type BuildAgentDeps, buildAgent, snapshotMemory } from "~/agents";
 import { type AgentSpec, agentSpecSchema } from "~/graph/agent-spec";
 import { isTerminal, type RunStatus } from "~/lib/run-status";

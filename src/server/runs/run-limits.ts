@@ -1,3 +1,4 @@
+import "server-only";
 import { env } from "~/env";
 import { inProgressRunStatuses } from "~/lib/run-status";
 import { waitInWords } from "~/lib/wait-in-words";

@@ -1,3 +1,4 @@
+import "server-only";
 import { env, mode } from "~/env";
 import { InProcessRunControl, RedisRunControl, type RunControl } from "~/server/runs/run-control";
 import { BullmqRunQueue } from "./bullmq-queue";

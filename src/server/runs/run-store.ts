@@ -1,3 +1,4 @@
+import "server-only";
 import type { RunEvent } from "~/agents/events";
 import type { AgentSpec } from "~/graph/agent-spec";
 import { isTerminal, type RunStatus, runStatuses, runStatusLabels } from "~/lib/run-status";

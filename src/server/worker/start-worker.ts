@@ -1,3 +1,4 @@
+import "server-only";
 import type { PrismaClient } from "~/server/db";
 import type { Logger } from "~/server/logger";
 import { createAgentDeps, withInstallationDefaults } from "~/server/runs/agent-deps";
