@@ -6,8 +6,9 @@
 const config = {
   reactStrictMode: true,
   poweredByHeader: false,
-  // `npm run typecheck` checks the whole tree once; the build does not repeat it.
-  typescript: { ignoreBuildErrors: true },
+  // `npm run typecheck` checks the whole tree once; the build does not repeat it. Next compiles with
+  // tsconfig.next.json: the real `server-only` (tsconfig.json maps it to a no-op for tsx and tsc).
+  typescript: { ignoreBuildErrors: true, tsconfigPath: "tsconfig.next.json" },
   serverExternalPackages: [
     "@prisma/client",
     "@prisma/adapter-pg",

@@ -1,10 +1,12 @@
+import "server-only";
 import { z } from "zod";
+import { runStatuses } from "~/lib/run-status";
 import type { PrismaClient } from "~/server/db";
 import type { RunSource } from "~/server/db/generated/enums";
+import { type ConversationMessage, type RunInput, storedRunInput } from "~/server/runs/run-input";
 import { RunStartError, startWorkflowRun } from "~/server/runs/start-run";
 import { ApiError } from "./api-error";
 import { type ApiCaller, keyMayCall } from "./api-keys";
-import { type ConversationMessage, type RunInput, storedRunInput } from "./run-input";
 
 /** What the API needs of an endpoint. */
 export const endpointSelect = {
@@ -132,7 +134,7 @@ export async function startEndpointRun(
 /** A run as the API answers it. */
 export const runResultSchema = z.object({
   id: z.string().describe("The run id: poll, stream or cancel it under /api/v1/runs/{id}."),
-  status: z.enum(["queued", "running", "waiting_for_input", "succeeded", "failed", "cancelled", "timed_out"]),
+  status: z.enum(runStatuses),
   endpoint: z.string().nullable().describe("The endpoint's slug."),
   output: z.unknown().describe("The final answer (null until the run has succeeded)."),
   structured_output: z

@@ -1,4 +1,6 @@
+import "server-only";
 import { z } from "zod";
+import { RUN_INPUT_LIMITS } from "~/server/runs/run-input";
 import {
   chatCompletionChunkSchema,
   chatCompletionRequestSchema,
@@ -8,7 +10,6 @@ import {
   modelSchema,
   openAiErrorSchema,
 } from "./openai-compat";
-import { RUN_INPUT_LIMITS } from "./run-input";
 
 /**
  * The OpenAPI 3.1 operations of the OpenAI-compatible routes and the MCP server, built from the zod

@@ -1,5 +1,7 @@
+import "server-only";
 import { z } from "zod";
 import { runEventSchema } from "~/agents/events";
+import { RUN_INPUT_LIMITS } from "~/server/runs/run-input";
 import { openAiPaths, openAiTags } from "./openapi-openai";
 import {
   apiErrorBodySchema,
@@ -10,7 +12,6 @@ import {
   runEventsQuerySchema,
   runResultSchema,
 } from "./rest-schemas";
-import { RUN_INPUT_LIMITS } from "./run-input";
 
 /**
  * The OpenAPI 3.1 document of the HTTP API (`GET /api/v1/openapi.json`, rendered at /docs/api),

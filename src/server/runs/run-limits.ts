@@ -1,7 +1,9 @@
+import "server-only";
 import { env } from "~/env";
+import { inProgressRunStatuses } from "~/lib/run-status";
 import { waitInWords } from "~/lib/wait-in-words";
 import type { PrismaClient } from "~/server/db";
-import { type CreateRunInput, createRun, type RunStatus } from "./run-store";
+import { type CreateRunInput, createRun } from "./run-store";
 
 /**
  * What bounds a team's runs: how many may be in progress at once and how many may start per hour
@@ -9,13 +11,6 @@ import { type CreateRunInput, createRun, type RunStatus } from "./run-store";
  * bounds each run (the longest time limit, the default cost cap, the token cap). A run past a team
  * limit is refused at start, not queued: the team sees why at once and other teams are not held up.
  */
-
-/** Statuses that hold one of a team's concurrent-run places. */
-export const IN_PROGRESS_STATUSES = [
-  "queued",
-  "running",
-  "waiting_for_input",
-] as const satisfies readonly RunStatus[];
 
 /** The time limit of a run started without one, unless the operator's maximum is lower. */
 const DEFAULT_TIME_LIMIT_SECONDS = 900;
@@ -91,7 +86,7 @@ export async function createRunWithinLimits(
     const limits = teamRunLimits(team);
 
     const inProgress = await tx.run.count({
-      where: { teamId: input.teamId, status: { in: [...IN_PROGRESS_STATUSES] } },
+      where: { teamId: input.teamId, status: { in: [...inProgressRunStatuses] } },
     });
     if (inProgress >= limits.maxConcurrentRuns) {
       throw new RunLimitError(

@@ -1,3 +1,4 @@
+import "server-only";
 import { compile, migrate } from "~/graph";
 import type { PrismaClient } from "~/server/db";
 import { teamToolCatalog } from "~/server/library/catalog";

@@ -1,3 +1,4 @@
+import "server-only";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { databaseInt, text } from "~/graph";
@@ -10,9 +11,9 @@ import {
   teamProcedure,
   workflowProcedure,
 } from "~/server/api/trpc";
-import { storedRunInput, storedRunInputSchema } from "~/server/publish/run-input";
 import { cancelRun } from "~/server/runs/cancel-run";
 import { configuredProviders } from "~/server/runs/providers";
+import { storedRunInput, storedRunInputSchema } from "~/server/runs/run-input";
 import { getRunServices } from "~/server/runs/run-services";
 import { listEventsAfter } from "~/server/runs/run-store";
 import { RunStartError, startWorkflowRun } from "~/server/runs/start-run";
