@@ -66,7 +66,7 @@ async function measureCase(name: CaseName, databaseUrl: string): Promise<void> {
   const { createRun } = await import("~/server/runs/run-store");
   const { createRunProcessor } = await import("~/server/runs/process-run");
   const { createAgentDeps, withInstallationDefaults } = await import("~/server/runs/agent-deps");
-  const { InProcessRunControl } = await import("~/server/realtime/run-control");
+  const { InProcessRunControl } = await import("~/server/runs/run-control");
   const database = await startDatabase();
   const team = await db.team.create({
     data: { name: "Bench", slug: `bench-${randomBytes(4).toString("hex")}` },

@@ -90,7 +90,7 @@ const { db, startDatabase } = await import("~/server/db");
 const { signUp } = await import("~/server/auth/sign-up");
 const { socketAuth } = await import("~/server/auth/socket-auth");
 const { attachRunRooms } = await import("~/server/realtime/run-rooms");
-const { RUN_EVENTS, RUN_STATUS } = await import("~/server/realtime/run-event-publisher");
+const { runStreamEvents } = await import("~/lib/run-stream");
 const { createRun } = await import("~/server/runs/run-store");
 const { BullmqRunQueue } = await import("~/server/runs/bullmq-queue");
 
@@ -193,7 +193,9 @@ async function subscribedSocket(ids: string[]): Promise<Socket> {
         .slice(i, i + 50)
         .map(
           (id) =>
-            new Promise((resolve) => socket.emit("run:subscribe", { runId: id, afterSeq: -1 }, resolve)),
+            new Promise((resolve) =>
+              socket.emit(runStreamEvents.subscribe, { runId: id, afterSeq: -1 }, resolve),
+            ),
         ),
     );
   }
@@ -243,7 +245,7 @@ async function round(options: {
     const latencies: number[] = [];
     const startLatencies: number[] = [];
     const firstEventAt = new Map<string, number>();
-    socket.on(RUN_EVENTS, (batch: RunEvent[]) => {
+    socket.on(runStreamEvents.events, (batch: RunEvent[]) => {
       const now = Date.now();
       for (const event of batch) {
         latencies.push(now - event.ts);
@@ -253,7 +255,7 @@ async function round(options: {
     });
     const open = new Set(ids);
     const allDone = new Promise<void>((resolve) => {
-      socket.on(RUN_STATUS, (update: { runId: string; status: string }) => {
+      socket.on(runStreamEvents.status, (update: { runId: string; status: string }) => {
         if (!["queued", "running", "waiting_for_input"].includes(update.status)) open.delete(update.runId);
         if (open.size === 0) resolve();
       });

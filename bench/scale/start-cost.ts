@@ -80,7 +80,7 @@ const { logger } = await import("~/server/logger");
 const { createRun } = await import("~/server/runs/run-store");
 const { createRunProcessor } = await import("~/server/runs/process-run");
 const { createAgentDeps, withInstallationDefaults } = await import("~/server/runs/agent-deps");
-const { InProcessRunControl } = await import("~/server/realtime/run-control");
+const { InProcessRunControl } = await import("~/server/runs/run-control");
 
 const database = await startDatabase();
 await signUp({ name: "Bench", email: "bench@example.com", password: "benchmarking" });
