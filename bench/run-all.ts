@@ -138,7 +138,7 @@ const benches: Bench[] = [
   {
     name: "scale",
     area: "scale-out: 1 and 3 worker processes",
-    command: tsx("bench/scale/scale-bench.ts", "--runs", "300", "--burst", "100", "--workers", "1,3"),
+    command: tsx("bench/scale/scale-bench.ts", "--runs", "200", "--burst", "100", "--workers", "1,3"),
     headline: (output) => {
       const result = lastJson(output, "scale") as { throughput?: Row[]; burst?: Row[] } | undefined;
       const throughput = (result?.throughput ?? []).map(
