@@ -35,12 +35,13 @@ export function createAgentDeps(
   // One policy object for every run: its guard and connection pool are shared.
   const outbound = outboundPolicy();
   const depsFor = (team: RunTeam): BuildAgentDeps => ({
-    // The claim read the team's secret names: most runs use an installation key (OPENAI_API_KEY),
-    // which then costs no query on the way to the run's first model call.
-    resolveSecret: async (name) =>
-      (team.secretNames && !team.secretNames.includes(name)
-        ? undefined
-        : await resolveTeamSecret(db, team.id, name, keyring)) ?? environmentSecret(name),
+    resolveSecret: async (name) => {
+      // The claim read the team's secret names: most runs use an installation key (OPENAI_API_KEY),
+      // which then costs no query on the way to the run's first model call.
+      const teamMayHaveIt = team.secretNames === undefined || team.secretNames.includes(name);
+      const own = teamMayHaveIt ? await resolveTeamSecret(db, team.id, name, keyring) : undefined;
+      return own ?? environmentSecret(name);
+    },
     outbound,
     mcp: mcpHostOptions(),
     // The dashboard shows model text as it is generated.
