@@ -327,7 +327,7 @@ export abstract class MultiStepAgent {
     };
     return inSpan(`invoke_agent ${this.name}`, { attributes }, async (span) => {
       const outcome = await this.loop(task, run, path, memory, options);
-      span.setAttribute("troupe.agent.state", outcome.state);
+      span.setAttribute(traceAttributes.agentState, outcome.state);
       if (outcome.fatal) markSpanFailed(span, outcome.fatal);
       return outcome;
     });
@@ -538,8 +538,8 @@ export abstract class MultiStepAgent {
   }
 
   /**
-   * Call the model for a step: streams deltas when `streamOutputs`, reports retries, accounts tokens
-   * to this agent's path and emits `model_output`.
+   * Call the model for a step, as a `chat` span: streams deltas when `streamOutputs`, reports
+   * retries, accounts tokens to this agent's path and emits `model_output`.
    */
   protected async callModel(
     run: RunContext,

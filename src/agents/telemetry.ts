@@ -28,6 +28,7 @@ export type TraceContent = (text: string) => string;
 export const traceAttributes = {
   runId: "troupe.run.id",
   agentPath: "troupe.agent.path",
+  agentState: "troupe.agent.state",
   stepNumber: "troupe.step.number",
   sandboxKind: "troupe.sandbox.kind",
   sandboxError: "troupe.sandbox.error_type",

@@ -1,5 +1,6 @@
 import { type Context, context, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { RunEvent } from "~/agents/events";
+import { traceAttributes } from "~/agents/telemetry";
 import type { AgentSpec } from "~/graph/agent-spec";
 import type { ClaimedRun, RunStatus } from "~/server/runs/run-store";
 import {
@@ -41,7 +42,7 @@ export function startRunTelemetry(run: ClaimedRun): RunTelemetry {
     kind: SpanKind.SERVER,
     root: true,
     attributes: {
-      "troupe.run.id": run.id,
+      [traceAttributes.runId]: run.id,
       "troupe.team.id": run.teamId,
       "troupe.team.slug": run.teamSlug,
       "troupe.run.attempt": Number(run.attempt),

@@ -199,6 +199,7 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
     publisher.publishStatus({ runId: run.id, status: "running", error: null });
     const telemetry = startRunTelemetry(run);
     let finalStatus: RunStatus | undefined;
+    /** End the run in `status`, remembered for its span and counters once the row has moved. */
     const end = async (
       status: RunStatus,
       error?: string,
@@ -237,9 +238,10 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
       });
       // A conversation's next turn: the memory so far, and the task appended to it.
       if (start.memory) agent.memory = start.memory;
-      const started = agent;
+      const built = agent;
+      // Inside the run's span: the engine's spans are its children.
       agentRun = withTraceContext(telemetry.traceContext, () =>
-        started.run(run.task, {
+        built.run(run.task, {
           stream: true,
           signal: controller.signal,
           runId: run.id,
