@@ -2,12 +2,14 @@
  * The Troupe web process: one HTTP server carrying Next.js and Socket.IO on PORT.
  * `npm start` runs it in production mode after building; `npm run dev` runs it with `--dev`.
  */
+import "server-only";
 import { createServer } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import next from "next";
 import { Server as SocketServer } from "socket.io";
 import { env, mode } from "~/env";
+import { setOnboarding } from "~/server/auth/onboarding";
 import { socketAuth } from "~/server/auth/socket-auth";
 import { CLIENT_ADDRESS_HEADER, clientAddress } from "~/server/client-address";
 import { db, startDatabase } from "~/server/db";
@@ -17,7 +19,8 @@ import { observedGauge } from "~/server/observability/metrics";
 import { operationsHandler } from "~/server/observability/ops-http";
 import { operationsFromEnv, processReadinessChecks } from "~/server/observability/process-operations";
 import { startTracing } from "~/server/observability/tracing";
-import { startRuns } from "~/server/runs/start-runs";
+import { seedDemoWorkflow } from "~/server/onboarding/demo-workflow";
+import { startRuns } from "~/server/start-runs";
 
 const SOCKET_PATH = "/socket.io";
 const dev = process.argv.includes("--dev") || env.NODE_ENV === "development";
@@ -31,6 +34,8 @@ async function main(): Promise<void> {
   // Before the database and the worker: their spans are exported from the start.
   const stopTracing = startTracing({ service: "troupe-web", logger });
   const database = await startDatabase();
+  // Every new user's personal team starts with the demo workflow (the sign-up form and OAuth).
+  setOnboarding(seedDemoWorkflow);
 
   const app = next({ dev, dir: root, hostname: env.HOST, port: env.PORT });
   const handle = app.getRequestHandler();

@@ -1,6 +1,6 @@
+import "server-only";
 import { env } from "~/env";
 import type { PrismaClient } from "~/server/db";
-import type { RunQueue } from "~/server/runs/run-queue";
 import { metricsRegistry, observedGauge } from "./metrics";
 import type { OperationsOptions } from "./ops-http";
 import {
@@ -33,7 +33,7 @@ export function operationsFromEnv(checks: readonly ReadinessCheck[]): Operations
 }
 
 /** Expose the run queue's depth (runs waiting or active, all workers) as a gauge read at scrape time. */
-export function observeRunQueue(queue: RunQueue): void {
+export function observeRunQueue(queue: { pendingCount(): Promise<number> }): void {
   observedGauge(
     "troupe_queue_pending_runs",
     "Runs in the queue, waiting or being executed, across every worker.",

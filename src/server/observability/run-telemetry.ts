@@ -1,8 +1,10 @@
+import "server-only";
 import { type Context, context, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { RunEvent } from "~/agents/events";
 import { traceAttributes } from "~/agents/telemetry";
 import type { AgentSpec } from "~/graph/agent-spec";
-import type { ClaimedRun, RunStatus } from "~/server/runs/run-store";
+import type { RunStatus } from "~/lib/run-status";
+import type { ModelPrice } from "~/lib/run-usage";
 import {
   activeRuns,
   modelProviders,
@@ -29,11 +31,23 @@ export interface RunTelemetry {
   end(status: RunStatus | undefined): void;
 }
 
+/** What the telemetry reads off a claimed run (src/server/runs/run-store.ts ClaimedRun). */
+export interface ClaimedRunFacts {
+  id: string;
+  teamId: string;
+  teamSlug: string;
+  attempt: number;
+  workflowId: string | null;
+  workflowVersionId: string | null;
+  createdAt: Date;
+  prices: readonly ModelPrice[];
+}
+
 /**
  * Start a claimed run's telemetry: the `run` span (the root of the run's trace, with the run id,
  * team, workflow and version), the started counter, the queue wait and the active-runs gauge.
  */
-export function startRunTelemetry(run: ClaimedRun): RunTelemetry {
+export function startRunTelemetry(run: ClaimedRunFacts): RunTelemetry {
   const claimedAt = performance.now();
   runsStarted.inc();
   activeRuns.inc();
