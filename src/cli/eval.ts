@@ -1,0 +1,244 @@
+import { existsSync, readFileSync } from "node:fs";
+import { basename } from "node:path";
+import { parseArgs } from "node:util";
+import { createExecutor, PyodidePool } from "~/agents/executors";
+import { createModel } from "~/agents/models";
+import { OutboundGuard } from "~/agents/net/guarded-fetch";
+import { env } from "~/env";
+import { type CaseResult, type EvalSummary, runTestSet } from "~/eval/run-test-set";
+import type { TestSet } from "~/eval/test-set";
+import { parseTestSetFile, testSetFormatOf } from "~/eval/test-set-files";
+import { type AgentSpec, agentSpecSchema, type ExecutorSpec } from "~/graph/agent-spec";
+import { compile } from "~/graph/compile";
+import { parseWorkflowFile } from "~/graph/import";
+import { withInstallationBaseUrl, withInstallationModel } from "~/graph/key-binding";
+import { executorHostFromEnv } from "~/server/runs/executor-host";
+import { cliSecrets } from "./cli-host";
+import { readJsonFile } from "./read-json-file";
+
+/**
+ * `npm run eval -- --workflow <file> --set <file> [--json] [--min-pass-rate 0.9] [--concurrency 4]
+ *  [--executor pyodide|docker|local] [--secret NAME=value]...`
+ *
+ * Runs a test set (JSON, JSONL or CSV: src/eval/test-set-files.ts) against a workflow — an exported
+ * workflow file ("Export JSON") or an agent spec file as `npm run agent` reads — and prints a table
+ * of the cases (checks, pass or fail, steps, tokens, cost, latency) or, with --json, one JSON object.
+ * Replay cases play their recorded model answers: they need no network and no key. Exits 0 when the
+ * pass rate reaches --min-pass-rate (default 1: every case), 1 below it, 2 when the command, the
+ * workflow or the set is wrong (nothing is run then). A workflow stored in the app is exported first:
+ * evaluating one by id (and --version) needs the server and is not supported by this command yet.
+ */
+
+const usage =
+  "usage: npm run eval -- --workflow <workflow.json> --set <cases.json|.jsonl|.csv> [--json] [--min-pass-rate 0.9] [--concurrency 4] [--executor pyodide|docker|local] [--secret NAME=value]";
+
+/** A mistake in the command, the workflow or the set: reported, nothing run, exit code 2. */
+class InputError extends Error {}
+
+/** The agent spec of a workflow file (exported workflow, or an agent spec), or an InputError naming the problem. */
+function loadWorkflowSpec(path: string): AgentSpec {
+  const name = basename(path);
+  let raw: unknown;
+  try {
+    raw = readJsonFile(path);
+  } catch (error) {
+    throw new InputError((error as Error).message);
+  }
+  const object =
+    typeof raw === "object" && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  if (object.format === "troupe.workflow" || Array.isArray(object.nodes)) {
+    const imported = parseWorkflowFile(readFileSync(path, "utf8"));
+    if (!imported.ok) throw new InputError(`${name}: ${imported.message}`);
+    const compiled = compile(imported.document);
+    if (!compiled.ok) {
+      const problems = compiled.issues.slice(0, 5).map((issue) => issue.message);
+      throw new InputError(`${name}: the workflow does not compile: ${problems.join("; ")}`);
+    }
+    return compiled.spec;
+  }
+  const parsed = agentSpecSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .slice(0, 5)
+      .map((issue) => `${issue.path.join(".") || "(file)"}: ${issue.message}`);
+    throw new InputError(`${name}: neither an exported workflow nor an agent spec: ${problems.join("; ")}`);
+  }
+  return parsed.data;
+}
+
+/** The test set of a file, by its extension (.json, .jsonl, .csv), or an InputError with every problem found. */
+function loadTestSet(path: string): TestSet {
+  const name = basename(path);
+  const format = testSetFormatOf(path);
+  if (!format) throw new InputError(`${name}: a test set file is .json, .jsonl or .csv`);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError(`${name}: ${code === "ENOENT" ? "no such file" : (error as Error).message}`);
+  }
+  const parsed = parseTestSetFile(text, format);
+  if (!parsed.ok) throw new InputError(parsed.problems.map((problem) => `${name}: ${problem}`).join("\n"));
+  return parsed.set;
+}
+
+const usd = (value: number | null) =>
+  value === null ? "unknown" : `$${value.toFixed(value < 0.01 ? 6 : 4)}`;
+const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
+
+/** The results as a text table, the failures in words, and the figures. */
+function formatTable(results: readonly CaseResult[], summary: EvalSummary, threshold: number): string {
+  const header = ["case", "checks", "result", "steps", "tokens", "cost", "latency"];
+  const rows = results.map((result) => [
+    result.id + (result.replayed ? " (replay)" : ""),
+    `${result.checks.filter((check) => check.passed).length}/${result.checks.length}`,
+    result.passed ? "pass" : "FAIL",
+    String(result.steps),
+    `${result.inputTokens}/${result.outputTokens}`,
+    usd(result.costUsd),
+    `${result.latencyMs} ms`,
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join("  ")
+      .trimEnd();
+  const out = [line(header), line(widths.map((width) => "-".repeat(width))), ...rows.map(line)];
+  const failed = results.filter((result) => !result.passed);
+  if (failed.length) {
+    out.push("", "Failures:");
+    for (const result of failed) {
+      out.push(`  ${result.id}:`);
+      for (const failure of result.failures) out.push(`    - ${failure}`);
+    }
+  }
+  const judged = results.some((result) => result.checks.some((check) => check.judge));
+  out.push(
+    "",
+    `${summary.passed}/${summary.cases} passed (${percent(summary.passRate)}; required ${percent(threshold)}): ${summary.passRate >= threshold ? "OK" : "BELOW THRESHOLD"}`,
+    `tokens ${summary.inputTokens} in / ${summary.outputTokens} out, cost ${usd(summary.costUsd)}${judged ? `, judges ${usd(summary.judgeCostUsd)} apart` : ""}, latency p50 ${summary.latencyP50Ms} ms / p95 ${summary.latencyP95Ms} ms, ${summary.steps} steps`,
+  );
+  return out.join("\n");
+}
+
+function parseCommand(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      workflow: { type: "string" },
+      set: { type: "string" },
+      version: { type: "string" },
+      json: { type: "boolean", default: false },
+      "min-pass-rate": { type: "string" },
+      concurrency: { type: "string" },
+      executor: { type: "string" },
+      secret: { type: "string", multiple: true, default: [] },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  }).values;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let values: ReturnType<typeof parseCommand>;
+  try {
+    values = parseCommand(argv);
+  } catch (error) {
+    throw new InputError(`${(error as Error).message}\n${usage}`);
+  }
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  if (!values.workflow || !values.set) throw new InputError(usage);
+  const threshold = values["min-pass-rate"] === undefined ? 1 : Number(values["min-pass-rate"]);
+  if (!Number.isFinite(threshold) || threshold < 0 || threshold > 1) {
+    throw new InputError(
+      `--min-pass-rate is a fraction from 0 to 1 (0.9 for 90%), not "${values["min-pass-rate"]}"`,
+    );
+  }
+  const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
+    throw new InputError(`--concurrency is a whole number from 1 to 32, not "${values.concurrency}"`);
+  }
+  const executorKind = values.executor as ExecutorSpec["kind"] | undefined;
+  if (executorKind && !["pyodide", "docker", "local"].includes(executorKind)) {
+    throw new InputError("--executor must be pyodide, docker or local");
+  }
+  if (!existsSync(values.workflow)) {
+    throw new InputError(
+      /^[\w-]+$/.test(values.workflow)
+        ? `--workflow ${values.workflow}: evaluating a stored workflow by id (and --version) is not supported by this command yet; export the workflow from the canvas (Export JSON) and pass the file`
+        : `${basename(values.workflow)}: no such file`,
+    );
+  }
+  if (values.version !== undefined) {
+    throw new InputError(
+      "--version picks a stored version of a workflow id; a workflow file is one version already",
+    );
+  }
+  const spec = withInstallationBaseUrl(loadWorkflowSpec(values.workflow), env.OPENAI_BASE_URL);
+  const set = loadTestSet(values.set);
+
+  const { resolveSecret, outbound } = cliSecrets(values.secret ?? []);
+  const guard = new OutboundGuard(outbound);
+  const host = executorHostFromEnv(env);
+  const sandboxKind = executorKind ?? env.SANDBOX_EXECUTOR;
+  const pool = sandboxKind === "pyodide" ? new PyodidePool({ size: Math.min(concurrency, 4) }) : undefined;
+  const sandboxOptions = { ...host, pyodidePool: pool, allowLocal: executorKind === "local" };
+  const controller = new AbortController();
+  process.once("SIGINT", () => controller.abort());
+  const started = performance.now();
+  try {
+    const { results, summary } = await runTestSet(
+      spec,
+      set,
+      {
+        agent: {
+          resolveSecret,
+          outbound,
+          createExecutor: (executorSpec, options) =>
+            createExecutor(
+              { ...executorSpec, kind: executorKind ?? executorSpec.kind ?? env.SANDBOX_EXECUTOR },
+              { ...sandboxOptions, ...options },
+            ),
+        },
+        checks: {
+          // Check functions are someone's code: they run in a sandbox like model code.
+          createSandbox: () => createExecutor({ kind: sandboxKind }, sandboxOptions),
+          createJudgeModel: (modelSpec) =>
+            createModel(withInstallationModel(modelSpec, env.OPENAI_BASE_URL), {
+              resolveSecret,
+              outbound: guard,
+            }),
+        },
+      },
+      { concurrency, signal: controller.signal },
+    );
+    const wallMs = Math.round(performance.now() - started);
+    const ok = summary.passRate >= threshold;
+    if (values.json) {
+      process.stdout.write(
+        `${JSON.stringify({ set: set.name, workflow: basename(values.workflow), threshold, ok, wallMs, summary, cases: results })}\n`,
+      );
+    } else {
+      process.stdout.write(
+        `${formatTable(results, summary, threshold)}\nwall time ${wallMs} ms for ${set.cases.length} cases\n`,
+      );
+    }
+    return ok ? 0 : 1;
+  } finally {
+    await pool?.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(error instanceof InputError ? 2 : 1);
+  },
+);
