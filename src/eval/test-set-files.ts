@@ -435,7 +435,9 @@ function parseCsvSet(text: string): TestSetParseResult {
       if (field === "checks" && typeof index === "number") {
         const column = checkColumns[index] ?? "checks";
         const inner = fieldPath(rest);
-        return `column ${columnNumber(column)} (${column}${column === "checks" ? `[${index}]` : ""}${inner ? `${inner.startsWith("[") ? "" : "."}${inner}` : ""})`;
+        // A plain check column holds one value: the column names it; a checks list names the field inside.
+        if (column !== "checks") return `column ${columnNumber(column)} (${column})`;
+        return `column ${columnNumber(column)} (checks[${index}]${inner ? `${inner.startsWith("[") ? "" : "."}${inner}` : ""})`;
       }
       const column = typeof field === "string" ? columnOfField[field] : undefined;
       if (!column || columnNumber(column) === 0) return `field ${fieldPath(path) || "(case)"}`;

@@ -52,7 +52,10 @@ export function regexProblem(pattern: string, flags = ""): string | undefined {
     new RegExp(pattern, flags);
     return undefined;
   } catch (error) {
-    return `Invalid regular expression: ${error instanceof Error ? error.message : String(error)}`;
+    const message = error instanceof Error ? error.message : String(error);
+    return message.startsWith("Invalid regular expression")
+      ? message
+      : `Invalid regular expression: ${message}`;
   }
 }
 

@@ -1,0 +1,138 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+/**
+ * `npm run eval` end to end as a CI would call it: a child process, its output and its exit code
+ * (0 at or above --min-pass-rate, 1 below, 2 for a wrong command, workflow or set). Replay cases
+ * need no network or key; the first set's Python checks run in Pyodide.
+ */
+
+const exec = promisify(execFile);
+
+async function evalCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, ["--import", "tsx", "src/cli/eval.ts", ...args], {
+      cwd: process.cwd(),
+      timeout: 300_000,
+      env: { ...process.env, OPENAI_API_KEY: "" },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout: string; stderr: string };
+    if (typeof failed.code !== "number") throw error;
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+const fixture = (name: string) => `tests/fixtures/eval/${name}`;
+
+describe("npm run eval", () => {
+  it("prints JSON and exits 0 when the pass rate reaches the threshold (every check kind, an exported workflow)", async () => {
+    const { code, stdout } = await evalCli([
+      "--workflow",
+      fixture("grocer-workflow.json"),
+      "--set",
+      fixture("every-check.json"),
+      "--min-pass-rate",
+      "0.75",
+      "--concurrency",
+      "2",
+      "--json",
+    ]);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report).toMatchObject({
+      set: "Grocer: every check kind",
+      workflow: "grocer-workflow.json",
+      threshold: 0.75,
+      ok: true,
+      summary: { cases: 4, passed: 3, failed: 1, passRate: 0.75 },
+    });
+    expect(report.cases.map((result: { id: string; passed: boolean }) => [result.id, result.passed])).toEqual(
+      [
+        ["workflow-model", true],
+        ["apples", true],
+        ["pear-json", true],
+        ["plums-wrong", false],
+      ],
+    );
+    expect(report.summary.costUsd).toBeGreaterThan(0);
+    expect(report.summary.judgeCostUsd).toBeGreaterThan(0);
+  });
+
+  it("prints a table and exits 1 below the threshold (JSONL set, an agent spec file)", async () => {
+    const { code, stdout } = await evalCli([
+      "--workflow",
+      fixture("clerk-agent.json"),
+      "--set",
+      fixture("capitals.jsonl"),
+    ]);
+    expect(code).toBe(1);
+    const lines = stdout.split("\n");
+    expect(lines[0]).toMatch(/^case\s+checks\s+result\s+steps\s+tokens\s+cost\s+latency$/);
+    expect(lines.find((line) => line.startsWith("france "))).toMatch(
+      /^france\s+1\/1\s+pass\s+1\s+\d+\/\d+\s+\$[\d.]+\s+\d+ ms$/,
+    );
+    expect(lines.find((line) => line.startsWith("italy"))).toMatch(/^italy \(replay\)\s+0\/1\s+FAIL\s+1\s/);
+    expect(stdout).toContain('    - exact "Rome": the answer is "Milan", not "Rome"');
+    expect(stdout).toContain("2/3 passed (66.7%; required 100.0%): BELOW THRESHOLD");
+
+    const lenient = await evalCli([
+      "--workflow",
+      fixture("clerk-agent.json"),
+      "--set",
+      fixture("capitals.jsonl"),
+      "--min-pass-rate",
+      "0.6",
+    ]);
+    expect(lenient.code).toBe(0);
+    expect(lenient.stdout).toContain("2/3 passed (66.7%; required 60.0%): OK");
+  });
+
+  it("exits 2 without running anything for a malformed set, naming each line and column", async () => {
+    const rows = await evalCli([
+      "--workflow",
+      fixture("clerk-agent.json"),
+      "--set",
+      fixture("malformed-rows.csv"),
+      "--json",
+    ]);
+    expect(rows).toMatchObject({ code: 2, stdout: "" });
+    expect(rows.stderr.trim().split("\n")).toEqual([
+      "malformed-rows.csv: line 2, column 3 (regex): Invalid regular expression: /(/: Unterminated group",
+      'malformed-rows.csv: line 3, column 4 (number): "twelve" is not a number',
+    ]);
+    const header = await evalCli([
+      "--workflow",
+      fixture("clerk-agent.json"),
+      "--set",
+      fixture("malformed.csv"),
+    ]);
+    expect(header.code).toBe(2);
+    expect(header.stderr).toContain('malformed.csv: line 1, column 4: unknown column "colour"');
+  });
+
+  it("exits 2 for a workflow id, a --version with a file, a bad threshold or a missing option, saying why", async () => {
+    const set = ["--set", fixture("capitals.jsonl")];
+    const clerk = ["--workflow", fixture("clerk-agent.json"), ...set];
+    const [byId, version, threshold, missing] = await Promise.all([
+      evalCli(["--workflow", "cm8abc123", ...set]),
+      evalCli([...clerk, "--version", "3"]),
+      evalCli([...clerk, "--min-pass-rate", "90"]),
+      evalCli(set),
+    ]);
+    expect(byId.code).toBe(2);
+    expect(byId.stderr).toContain(
+      "--workflow cm8abc123: evaluating a stored workflow by id (and --version) is not supported by this command yet; export the workflow",
+    );
+    expect(version.code).toBe(2);
+    expect(version.stderr).toContain(
+      "--version picks a stored version of a workflow id; a workflow file is one version already",
+    );
+    expect(threshold.code).toBe(2);
+    expect(threshold.stderr).toContain('--min-pass-rate is a fraction from 0 to 1 (0.9 for 90%), not "90"');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("usage: npm run eval -- --workflow");
+  });
+});
