@@ -173,12 +173,19 @@ function numericCheck(
       };
 }
 
+/** Validators built from JSON Schemas, per schema object (a set's cases are checked against the same schemas many times). */
+const validators = new WeakMap<object, z.ZodType>();
+
 function jsonSchemaCheck(
   check: Extract<CaseCheck, { kind: "jsonSchema" }>,
   answer: unknown,
 ): Omit<CheckResult, "kind" | "label"> {
   if (answer === undefined) return { passed: false, reason: "the run gave no answer" };
-  const validator = z.fromJSONSchema(check.schema as Parameters<typeof z.fromJSONSchema>[0]);
+  let validator = validators.get(check.schema);
+  if (!validator) {
+    validator = z.fromJSONSchema(check.schema as Parameters<typeof z.fromJSONSchema>[0]);
+    validators.set(check.schema, validator);
+  }
   const result = validator.safeParse(structured(answer));
   if (result.success) return { passed: true, reason: "the answer matches the JSON Schema" };
   const issues = result.error.issues
