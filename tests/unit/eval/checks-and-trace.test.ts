@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RunEvent } from "~/agents/events";
 import { answerNumber, type CaseRunOutcome, evaluateChecks, parseJudgeVerdict } from "~/eval/evaluate-checks";
+import { caseFromRun } from "~/eval/recording";
 import { percentile } from "~/eval/run-test-set";
 import { caseCheckSchema, type TraceStep } from "~/eval/test-set";
 import { divergenceInWords, firstDivergence, traceFromEvents } from "~/eval/trace";
@@ -210,5 +211,58 @@ describe("replay traces", () => {
       field: "extra step",
       replayed: 'boss/helper step 1, code "print(1 + 1)", observation "2"',
     });
+  });
+});
+
+describe("freezing a run into a case", () => {
+  const started = event(0, ["a"], {
+    type: "run_started",
+    task: "t",
+    agentType: "toolCalling",
+    modelId: "replay:gpt-4o",
+    maxSteps: 2,
+  });
+  const output = event(1, ["a"], {
+    type: "model_output",
+    stepNumber: 1,
+    content: "",
+    toolCalls: [{ id: "c1", name: "final_answer", arguments: { answer: 42 } }],
+    durationMs: 1,
+  });
+  const finished = (state: string) =>
+    event(2, ["a"], {
+      type: "run_finished",
+      state,
+      output: 42,
+      stepCount: 1,
+      timing: { startTime: 0 },
+      errors: [],
+    });
+
+  it("refuses a run that has not finished or has no model answer, saying so", () => {
+    expect(() => caseFromRun({ id: "x", task: "t", events: [started, output] })).toThrow(
+      "The run has not finished: only a finished run can become a regression case.",
+    );
+    expect(() => caseFromRun({ id: "x", task: "t", events: [started, finished("error")] })).toThrow(
+      "The run has no model answer to replay.",
+    );
+  });
+
+  it("expects a successful run's answer exactly, and a failed run's nothing until someone writes checks", () => {
+    const ok = caseFromRun({
+      id: "x",
+      task: "t",
+      events: [started, output, finished("success")],
+      runId: "run_9",
+    });
+    expect(ok.checks).toEqual([{ kind: "exact", expected: "42", trim: true, caseSensitive: true }]);
+    expect(ok.recording).toMatchObject({
+      model: "gpt-4o",
+      runId: "run_9",
+      transcript: [{ tool_calls: [{ name: "final_answer", arguments: { answer: 42 } }] }],
+    });
+    expect(
+      caseFromRun({ id: "y", task: "t", events: [started, output, finished("max_steps")] }).checks,
+    ).toEqual([]);
   });
 });
