@@ -53,8 +53,13 @@ export interface CheckResult {
 
 /** What evaluating checks needs from its host. */
 export interface CheckDeps {
-  /** A sandbox for Python checks (one per call of `evaluateChecks`, closed at its end). */
+  /** A sandbox for Python checks (made on the first Python check; see `CheckSandbox`). */
   createSandbox(): Promise<PythonExecutor>;
+  /**
+   * The sandbox to share with other cases (a set run makes one for all its cases and closes it);
+   * without it, `evaluateChecks` makes its own and closes it at its end.
+   */
+  sandbox?: CheckSandbox;
   /** The model of a judge check. */
   createJudgeModel(spec: ModelSpec): Promise<Model>;
   /** A team's price table (judge cost); the defaults otherwise. */
@@ -215,43 +220,81 @@ const verdictSchema = z.tuple([z.boolean(), z.string()]);
 const pythonCall = `troupe_verdict = check(answer, run)
 [bool(troupe_verdict[0]), str(troupe_verdict[1])] if isinstance(troupe_verdict, tuple) and len(troupe_verdict) == 2 else [bool(troupe_verdict), ""]`;
 
-async function pythonCheck(
-  check: Extract<CaseCheck, { kind: "python" }>,
-  outcome: CaseRunOutcome,
-  sandbox: () => Promise<PythonExecutor>,
-  deps: CheckDeps,
-): Promise<Omit<CheckResult, "kind" | "label">> {
-  let executor: PythonExecutor;
-  try {
-    executor = await sandbox();
-  } catch (error) {
+/**
+ * The sandbox Python checks run in: made on first use, one check at a time (each sets `answer` and
+ * `run`, runs its source afresh — redefining `check` — then calls it). A check that times out or
+ * breaks the sandbox gets it thrown away; the next check gets a new one. Shared by the cases of a
+ * set run, since booting a sandbox per case costs far more than the checks (bench/eval).
+ */
+export class CheckSandbox {
+  private executor: Promise<PythonExecutor> | undefined;
+  private turn: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly create: () => Promise<PythonExecutor>) {}
+
+  /** Run one check's source and its `check(answer, run)`: pass or fail with the reason. */
+  check(
+    source: string,
+    outcome: CaseRunOutcome,
+    options: { signal?: AbortSignal; timeoutMs: number },
+  ): Promise<Omit<CheckResult, "kind" | "label">> {
+    const result = this.turn.then(() => this.runCheck(source, outcome, options));
+    this.turn = result.catch(() => undefined);
+    return result;
+  }
+
+  private async discard(): Promise<void> {
+    const executor = this.executor;
+    this.executor = undefined;
+    if (executor) await (await executor.catch(() => undefined))?.close();
+  }
+
+  private async runCheck(
+    source: string,
+    outcome: CaseRunOutcome,
+    options: { signal?: AbortSignal; timeoutMs: number },
+  ): Promise<Omit<CheckResult, "kind" | "label">> {
+    options.signal?.throwIfAborted();
+    this.executor ??= this.create();
+    let executor: PythonExecutor;
+    try {
+      executor = await this.executor;
+    } catch (error) {
+      this.executor = undefined;
+      return {
+        passed: false,
+        reason: `the sandbox could not start: ${error instanceof Error ? error.message : String(error)}`,
+      };
+    }
+    await executor.setVariables({ answer: outcome.answer ?? null, run: runForPython(outcome) });
+    const result = await executor.run(`${source}\n\n${pythonCall}`, options);
+    if (result.error) {
+      if (["Timeout", "MemoryLimit", "SandboxError", "Cancelled"].includes(result.error.type))
+        await this.discard();
+      if (result.error.type === "Timeout") return { passed: false, reason: "the check timed out" };
+      if (result.error.type === "Cancelled") options.signal?.throwIfAborted();
+      const type = result.error.pythonType ?? result.error.type;
+      const message = result.error.message.startsWith(type)
+        ? result.error.message
+        : `${type}: ${result.error.message}`;
+      return { passed: false, reason: `the check raised ${message.replace(/:\s*$/, "")}` };
+    }
+    const verdict = verdictSchema.safeParse(result.output);
+    if (!verdict.success) return { passed: false, reason: "the check's result could not be read" };
+    const [passed, why] = verdict.data;
     return {
-      passed: false,
-      reason: `the sandbox could not start: ${error instanceof Error ? error.message : String(error)}`,
+      passed,
+      reason:
+        why ||
+        (passed ? "check(answer, run) returned a true value" : "check(answer, run) returned a false value"),
     };
   }
-  await executor.setVariables({ answer: outcome.answer ?? null, run: runForPython(outcome) });
-  const result = await executor.run(`${check.source}\n\n${pythonCall}`, {
-    signal: deps.signal,
-    timeoutMs: deps.pythonTimeoutMs ?? 30_000,
-  });
-  if (result.error) {
-    if (result.error.type === "Timeout") return { passed: false, reason: "the check timed out" };
-    const type = result.error.pythonType ?? result.error.type;
-    const message = result.error.message.startsWith(type)
-      ? result.error.message
-      : `${type}: ${result.error.message}`;
-    return { passed: false, reason: `the check raised ${message.replace(/:\s*$/, "")}` };
+
+  /** Close the sandbox (after the checks under way). */
+  async close(): Promise<void> {
+    await this.turn;
+    await this.discard();
   }
-  const verdict = verdictSchema.safeParse(result.output);
-  if (!verdict.success) return { passed: false, reason: "the check's result could not be read" };
-  const [passed, why] = verdict.data;
-  return {
-    passed,
-    reason:
-      why ||
-      (passed ? "check(answer, run) returned a true value" : "check(answer, run) returned a false value"),
-  };
 }
 
 /** The instructions a judge model gets before the task, the answer and the rubric. */
@@ -336,11 +379,9 @@ export async function evaluateChecks(
   outcome: CaseRunOutcome,
   deps: CheckDeps,
 ): Promise<CheckResult[]> {
-  let executor: Promise<PythonExecutor> | undefined;
-  const sandbox = () => {
-    executor ??= deps.createSandbox();
-    return executor;
-  };
+  const own = deps.sandbox ? undefined : new CheckSandbox(deps.createSandbox);
+  const sandbox = deps.sandbox ?? (own as CheckSandbox);
+  const pythonOptions = { signal: deps.signal, timeoutMs: deps.pythonTimeoutMs ?? 30_000 };
   try {
     const results: CheckResult[] = [];
     for (const check of checks) {
@@ -359,7 +400,7 @@ export async function evaluateChecks(
           results.push({ ...named, ...jsonSchemaCheck(check, outcome.answer) });
           break;
         case "python":
-          results.push({ ...named, ...(await pythonCheck(check, outcome, sandbox, deps)) });
+          results.push({ ...named, ...(await sandbox.check(check.source, outcome, pythonOptions)) });
           break;
         case "judge":
           results.push({ ...named, ...(await judgeCheck(check, task, outcome, deps)) });
@@ -368,6 +409,6 @@ export async function evaluateChecks(
     }
     return results;
   } finally {
-    if (executor) await (await executor.catch(() => undefined))?.close();
+    await own?.close();
   }
 }

@@ -4,7 +4,13 @@ import type { RunEvent, RunState } from "~/agents/events";
 import { ReplayModel } from "~/agents/models/replay-model";
 import type { AgentSpec } from "~/graph/agent-spec";
 import { accumulateUsage, emptyUsage, type ModelPrice } from "~/lib/run-usage";
-import { type CaseRunOutcome, type CheckDeps, type CheckResult, evaluateChecks } from "./evaluate-checks";
+import {
+  type CaseRunOutcome,
+  type CheckDeps,
+  type CheckResult,
+  CheckSandbox,
+  evaluateChecks,
+} from "./evaluate-checks";
 import type { TestCase, TestSet, TraceStep } from "./test-set";
 import { type Divergence, divergenceInWords, firstDivergence, traceFromEvents } from "./trace";
 
@@ -61,6 +67,8 @@ export interface RunCaseOptions {
   signal?: AbortSignal;
   /** Keep every event of the run in the result (to record it, or to show it). */
   keepEvents?: boolean;
+  /** The Python checks' sandbox to share (a set run passes one); else the case makes its own. */
+  checkSandbox?: CheckSandbox;
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -146,6 +154,7 @@ export async function runCase(
     ...host.checks,
     prices: host.prices,
     signal: options.signal,
+    ...(options.checkSandbox ? { sandbox: options.checkSandbox } : {}),
   });
   const trace = traceFromEvents(events);
   const divergence = recording?.steps.length ? firstDivergence(recording.steps, trace) : undefined;
@@ -256,6 +265,9 @@ export async function runTestSet(
   options: RunTestSetOptions = {},
 ): Promise<{ results: CaseResult[]; summary: EvalSummary }> {
   const results: CaseResult[] = new Array(set.cases.length);
+  // One sandbox for the Python checks of every case (made only if a case has one).
+  const own = options.checkSandbox ? undefined : new CheckSandbox(host.checks.createSandbox);
+  const checkSandbox = options.checkSandbox ?? (own as CheckSandbox);
   let next = 0;
   const worker = async () => {
     for (;;) {
@@ -263,12 +275,16 @@ export async function runTestSet(
       const testCase = set.cases[index];
       if (!testCase) return;
       options.signal?.throwIfAborted();
-      const result = await runCase(spec, testCase, host, options);
+      const result = await runCase(spec, testCase, host, { ...options, checkSandbox });
       results[index] = result;
       options.onCase?.(result, index);
     }
   };
   const width = Math.max(1, Math.min(options.concurrency ?? 4, set.cases.length));
-  await Promise.all(Array.from({ length: width }, worker));
+  try {
+    await Promise.all(Array.from({ length: width }, worker));
+  } finally {
+    await own?.close();
+  }
   return { results, summary: summarize(results) };
 }

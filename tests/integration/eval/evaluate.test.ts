@@ -5,7 +5,7 @@ import { createModel } from "~/agents/models";
 import { OutboundGuard } from "~/agents/net/guarded-fetch";
 import { caseFromRun } from "~/eval/recording";
 import { type EvalHost, runCase, runTestSet } from "~/eval/run-test-set";
-import { caseCheckKinds, type TestCase, testCaseSchema } from "~/eval/test-set";
+import { caseCheckKinds, type TestCase, testCaseSchema, testSetSchema } from "~/eval/test-set";
 import { parseTestSetFile } from "~/eval/test-set-files";
 import type { AgentSpec } from "~/graph/agent-spec";
 import { compile } from "~/graph/compile";
@@ -136,6 +136,61 @@ describe("a test set with every check kind", () => {
     const result = await runCase(workflowSpec("grocer-workflow.json"), testCase, host);
     expect(result.checks[0]?.passed).toBe(false);
     expect(result.checks[0]?.reason).toBe("the check raised NameError: name 'open' is not defined");
+  });
+
+  it("shares one sandbox among a set's Python checks, and replaces it after a check that times out", async () => {
+    let sandboxes = 0;
+    const counting: EvalHost = {
+      ...host,
+      checks: {
+        ...host.checks,
+        pythonTimeoutMs: 3_000,
+        createSandbox: () => {
+          sandboxes++;
+          return host.checks.createSandbox();
+        },
+      },
+    };
+    const check = (source: string) => [{ kind: "python", source }];
+    const recording = { transcript: ['Thought: answer\n<code>\nfinal_answer("done")\n</code>'] };
+    const set = testSetSchema.parse({
+      cases: [
+        {
+          id: "first",
+          task: "t",
+          recording,
+          checks: check("def check(answer, run):\n    return answer == 'done'"),
+        },
+        {
+          id: "second",
+          task: "t",
+          recording,
+          checks: check("def check(answer, run):\n    return run['steps'] == 1"),
+        },
+        {
+          id: "stuck",
+          task: "t",
+          recording,
+          checks: check("import time\n\ndef check(answer, run):\n    time.sleep(60)\n    return True"),
+        },
+        {
+          id: "after",
+          task: "t",
+          recording,
+          checks: check("def check(answer, run):\n    return (True, 'fresh sandbox')"),
+        },
+      ],
+    });
+    const { results } = await runTestSet(workflowSpec("grocer-workflow.json"), set, counting, {
+      concurrency: 1,
+    });
+    expect(results.map((result) => [result.id, result.checks[0]?.passed, result.checks[0]?.reason])).toEqual([
+      ["first", true, "check(answer, run) returned a true value"],
+      ["second", true, "check(answer, run) returned a true value"],
+      ["stuck", false, "the check timed out"],
+      ["after", true, "fresh sandbox"],
+    ]);
+    expect(sandboxes).toBe(2);
   });
 
   it("asks an LLM judge over HTTP and reports its tokens apart from the run's", async () => {
