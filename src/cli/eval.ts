@@ -1,13 +1,14 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { createExecutor, PyodidePool } from "~/agents/executors";
 import { createModel } from "~/agents/models";
 import { OutboundGuard } from "~/agents/net/guarded-fetch";
 import { env } from "~/env";
+import { caseFromRun } from "~/eval/recording";
 import { type CaseResult, type EvalSummary, runTestSet } from "~/eval/run-test-set";
-import type { TestSet } from "~/eval/test-set";
-import { parseTestSetFile, testSetFormatOf } from "~/eval/test-set-files";
+import type { TestCase, TestSet } from "~/eval/test-set";
+import { parseTestSetFile, serializeTestSet, testSetFormatOf } from "~/eval/test-set-files";
 import { type AgentSpec, agentSpecSchema, type ExecutorSpec } from "~/graph/agent-spec";
 import { compile } from "~/graph/compile";
 import { parseWorkflowFile } from "~/graph/import";
@@ -18,7 +19,7 @@ import { readJsonFile } from "./read-json-file";
 
 /**
  * `npm run eval -- --workflow <file> --set <file> [--json] [--min-pass-rate 0.9] [--concurrency 4]
- *  [--executor pyodide|docker|local] [--secret NAME=value]...`
+ *  [--record <file>] [--executor pyodide|docker|local] [--secret NAME=value]...`
  *
  * Runs a test set (JSON, JSONL or CSV: src/eval/test-set-files.ts) against a workflow — an exported
  * workflow file ("Export JSON") or an agent spec file as `npm run agent` reads — and prints a table
@@ -27,10 +28,11 @@ import { readJsonFile } from "./read-json-file";
  * pass rate reaches --min-pass-rate (default 1: every case), 1 below it, 2 when the command, the
  * workflow or the set is wrong (nothing is run then). A workflow stored in the app is exported first:
  * evaluating one by id (and --version) needs the server and is not supported by this command yet.
+ * `--record <file>` writes the set back with every case frozen from this run (a new baseline).
  */
 
 const usage =
-  "usage: npm run eval -- --workflow <workflow.json> --set <cases.json|.jsonl|.csv> [--json] [--min-pass-rate 0.9] [--concurrency 4] [--executor pyodide|docker|local] [--secret NAME=value]";
+  "usage: npm run eval -- --workflow <workflow.json> --set <cases.json|.jsonl|.csv> [--json] [--min-pass-rate 0.9] [--concurrency 4] [--record <recorded.json|.jsonl|.csv>] [--executor pyodide|docker|local] [--secret NAME=value]";
 
 /** A mistake in the command, the workflow or the set: reported, nothing run, exit code 2. */
 class InputError extends Error {}
@@ -81,6 +83,35 @@ function loadTestSet(path: string): TestSet {
   const parsed = parseTestSetFile(text, format);
   if (!parsed.ok) throw new InputError(parsed.problems.map((problem) => `${name}: ${problem}`).join("\n"));
   return parsed.set;
+}
+
+/**
+ * The set with every case that ran frozen from this run (`--record`): its model answers and steps
+ * become the case's recording, its checks stay (a case without checks expects this run's answer).
+ * Replaying the file later needs no network and reports where a change makes a run diverge.
+ */
+function recordedSet(set: TestSet, results: readonly CaseResult[]): TestSet {
+  const cases = set.cases.map((testCase, index): TestCase => {
+    const events = results[index]?.events;
+    if (!events) return testCase;
+    try {
+      return caseFromRun(
+        {
+          id: testCase.id,
+          task: testCase.task,
+          images: testCase.images,
+          audio: testCase.audio,
+          additionalArgs: testCase.additionalArgs,
+          events,
+        },
+        testCase.checks.length ? testCase.checks : undefined,
+      );
+    } catch {
+      // A run that could not be frozen (no model answer) keeps the case as it was.
+      return testCase;
+    }
+  });
+  return { ...set, cases };
 }
 
 const usd = (value: number | null) =>
@@ -135,6 +166,7 @@ function parseCommand(argv: string[]) {
       json: { type: "boolean", default: false },
       "min-pass-rate": { type: "string" },
       concurrency: { type: "string" },
+      record: { type: "string" },
       executor: { type: "string" },
       secret: { type: "string", multiple: true, default: [] },
       help: { type: "boolean", short: "h", default: false },
@@ -174,6 +206,9 @@ async function main(argv: string[]): Promise<number> {
         ? `--workflow ${values.workflow}: evaluating a stored workflow by id (and --version) is not supported by this command yet; export the workflow from the canvas (Export JSON) and pass the file`
         : `${basename(values.workflow)}: no such file`,
     );
+  }
+  if (values.record !== undefined && !testSetFormatOf(values.record)) {
+    throw new InputError(`--record ${basename(values.record)}: the file is .json, .jsonl or .csv`);
   }
   if (values.version !== undefined) {
     throw new InputError(
@@ -216,8 +251,13 @@ async function main(argv: string[]): Promise<number> {
             }),
         },
       },
-      { concurrency, signal: controller.signal },
+      { concurrency, signal: controller.signal, keepEvents: values.record !== undefined },
     );
+    if (values.record) {
+      const recorded = recordedSet(set, results);
+      writeFileSync(values.record, serializeTestSet(recorded, testSetFormatOf(values.record) ?? "json"));
+      for (const result of results) delete result.events;
+    }
     const wallMs = Math.round(performance.now() - started);
     const ok = summary.passRate >= threshold;
     if (values.json) {

@@ -1,6 +1,10 @@
 import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseTestSetFile } from "~/eval/test-set-files";
 
 /**
  * `npm run eval` end to end as a CI would call it: a child process, its output and its exit code
@@ -26,6 +30,8 @@ async function evalCli(args: string[]): Promise<{ code: number; stdout: string; 
 }
 
 const fixture = (name: string) => `tests/fixtures/eval/${name}`;
+const dir = mkdtempSync(join(tmpdir(), "troupe-eval-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("npm run eval", () => {
   it("prints JSON and exits 0 when the pass rate reaches the threshold (every check kind, an exported workflow)", async () => {
@@ -88,6 +94,64 @@ describe("npm run eval", () => {
     ]);
     expect(lenient.code).toBe(0);
     expect(lenient.stdout).toContain("2/3 passed (66.7%; required 60.0%): OK");
+  });
+
+  it("records a run of the set as its new baseline (--record), which then replays offline with the same results", async () => {
+    const recorded = join(dir, "capitals-recorded.jsonl");
+    const first = await evalCli([
+      "--workflow",
+      fixture("clerk-agent.json"),
+      "--set",
+      fixture("capitals.jsonl"),
+      "--record",
+      recorded,
+      "--min-pass-rate",
+      "0",
+      "--json",
+    ]);
+    expect(first.code).toBe(0);
+    const parsed = parseTestSetFile(readFileSync(recorded, "utf8"), "jsonl");
+    if (!parsed.ok) throw new Error(parsed.problems.join("\n"));
+    expect(parsed.set.name).toBe("Capitals");
+    expect(
+      parsed.set.cases.map((testCase) => [
+        testCase.id,
+        testCase.recording?.transcript.length,
+        testCase.checks.length,
+      ]),
+    ).toEqual([
+      ["france", 1, 1],
+      ["france-replayed", 1, 1],
+      ["italy", 1, 1],
+    ]);
+    expect(parsed.set.cases[0]?.recording?.steps).toEqual([
+      {
+        agent: "clerk",
+        step: 1,
+        toolCalls: [{ name: "final_answer", arguments: { answer: "Paris" } }],
+      },
+    ]);
+    const again = await evalCli([
+      "--workflow",
+      fixture("clerk-agent.json"),
+      "--set",
+      recorded,
+      "--min-pass-rate",
+      "0",
+      "--json",
+    ]);
+    const passed = (stdout: string) =>
+      JSON.parse(stdout).cases.map((result: { id: string; passed: boolean; replayed: boolean }) => [
+        result.id,
+        result.passed,
+        result.replayed,
+      ]);
+    expect(passed(again.stdout)).toEqual([
+      ["france", true, true],
+      ["france-replayed", true, true],
+      ["italy", false, true],
+    ]);
+    expect(JSON.parse(first.stdout).cases[0].events).toBeUndefined();
   });
 
   it("exits 2 without running anything for a malformed set, naming each line and column", async () => {
