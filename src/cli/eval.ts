@@ -5,8 +5,9 @@ import { createExecutor, PyodidePool } from "~/agents/executors";
 import { createModel } from "~/agents/models";
 import { OutboundGuard } from "~/agents/net/guarded-fetch";
 import { env } from "~/env";
+import { type ComparedFigure, type Comparison, compareVersions } from "~/eval/compare";
 import { caseFromRun } from "~/eval/recording";
-import { type CaseResult, type EvalSummary, runTestSet } from "~/eval/run-test-set";
+import { type CaseResult, type EvalHost, type EvalSummary, runTestSet } from "~/eval/run-test-set";
 import type { TestCase, TestSet } from "~/eval/test-set";
 import { parseTestSetFile, serializeTestSet, testSetFormatOf } from "~/eval/test-set-files";
 import { type AgentSpec, agentSpecSchema, type ExecutorSpec } from "~/graph/agent-spec";
@@ -29,10 +30,12 @@ import { readJsonFile } from "./read-json-file";
  * workflow or the set is wrong (nothing is run then). A workflow stored in the app is exported first:
  * evaluating one by id (and --version) needs the server and is not supported by this command yet.
  * `--record <file>` writes the set back with every case frozen from this run (a new baseline).
+ * Several --workflow files are each evaluated on the set and compared (figures side by side, the
+ * best of each, the cases they disagree on); the exit code is then about the last one, the candidate.
  */
 
 const usage =
-  "usage: npm run eval -- --workflow <workflow.json> --set <cases.json|.jsonl|.csv> [--json] [--min-pass-rate 0.9] [--concurrency 4] [--record <recorded.json|.jsonl|.csv>] [--executor pyodide|docker|local] [--secret NAME=value]";
+  "usage: npm run eval -- --workflow <workflow.json> [--workflow <other.json>]... --set <cases.json|.jsonl|.csv> [--json] [--min-pass-rate 0.9] [--concurrency 4] [--record <recorded.json|.jsonl|.csv>] [--executor pyodide|docker|local] [--secret NAME=value]";
 
 /** A mistake in the command, the workflow or the set: reported, nothing run, exit code 2. */
 class InputError extends Error {}
@@ -156,11 +159,69 @@ function formatTable(results: readonly CaseResult[], summary: EvalSummary, thres
   return out.join("\n");
 }
 
+/** A comparison for JSON output: each case's answers and verdicts, its steps left to the versions' cases. */
+function withoutTraces(comparison: Comparison) {
+  return {
+    ...comparison,
+    cases: comparison.cases.map((row) => ({
+      ...row,
+      versions: row.versions.map((version) => version && { ...version, trace: undefined }),
+    })),
+  };
+}
+
+/** The versions' figures side by side (* marks the best of each), the winner, and the cases they disagree on. */
+function formatComparison(comparison: Comparison): string {
+  const labels = comparison.versions.map((version) => version.label);
+  const figure = (name: ComparedFigure, text: (summary: EvalSummary) => string) => [
+    name,
+    ...comparison.versions.map(
+      ({ summary }, index) => `${text(summary)}${comparison.best[name] === index ? " *" : ""}`,
+    ),
+  ];
+  const rows = [
+    ["figure", ...labels],
+    figure("passRate", (summary) => percent(summary.passRate)),
+    figure("costUsd", (summary) => usd(summary.costUsd)),
+    figure("inputTokens", (summary) => String(summary.inputTokens)),
+    figure("outputTokens", (summary) => String(summary.outputTokens)),
+    figure("latencyP50Ms", (summary) => `${summary.latencyP50Ms} ms`),
+    figure("latencyP95Ms", (summary) => `${summary.latencyP95Ms} ms`),
+    figure("steps", (summary) => String(summary.steps)),
+  ];
+  const widths = (rows[0] as string[]).map((_, column) =>
+    Math.max(...rows.map((row) => (row[column] ?? "").length)),
+  );
+  const out = rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join("  ")
+      .trimEnd(),
+  );
+  out.splice(1, 0, widths.map((width) => "-".repeat(width)).join("  "));
+  out.push(
+    "",
+    comparison.winner === undefined
+      ? "no winner: tied on pass rate, cost and tokens"
+      : `best: ${labels[comparison.winner]} (by pass rate, then cost, then tokens)`,
+  );
+  const differing = comparison.cases.filter((row) => row.differs);
+  if (differing.length) {
+    out.push("Cases the versions disagree on:");
+    for (const row of differing) {
+      out.push(
+        `  ${row.id}: ${row.versions.map((version, index) => `${labels[index]} ${version ? (version.passed ? "pass" : "FAIL") : "missing"}`).join(", ")}`,
+      );
+    }
+  }
+  return out.join("\n");
+}
+
 function parseCommand(argv: string[]) {
   return parseArgs({
     args: argv,
     options: {
-      workflow: { type: "string" },
+      workflow: { type: "string", multiple: true, default: [] },
       set: { type: "string" },
       version: { type: "string" },
       json: { type: "boolean", default: false },
@@ -185,7 +246,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return 0;
   }
-  if (!values.workflow || !values.set) throw new InputError(usage);
+  const workflows = values.workflow ?? [];
+  if (workflows.length === 0 || !values.set) throw new InputError(usage);
   const threshold = values["min-pass-rate"] === undefined ? 1 : Number(values["min-pass-rate"]);
   if (!Number.isFinite(threshold) || threshold < 0 || threshold > 1) {
     throw new InputError(
@@ -200,12 +262,14 @@ async function main(argv: string[]): Promise<number> {
   if (executorKind && !["pyodide", "docker", "local"].includes(executorKind)) {
     throw new InputError("--executor must be pyodide, docker or local");
   }
-  if (!existsSync(values.workflow)) {
-    throw new InputError(
-      /^[\w-]+$/.test(values.workflow)
-        ? `--workflow ${values.workflow}: evaluating a stored workflow by id (and --version) is not supported by this command yet; export the workflow from the canvas (Export JSON) and pass the file`
-        : `${basename(values.workflow)}: no such file`,
-    );
+  for (const workflow of workflows) {
+    if (!existsSync(workflow)) {
+      throw new InputError(
+        /^[\w-]+$/.test(workflow)
+          ? `--workflow ${workflow}: evaluating a stored workflow by id (and --version) is not supported by this command yet; export the workflow from the canvas (Export JSON) and pass the file`
+          : `${basename(workflow)}: no such file`,
+      );
+    }
   }
   if (values.record !== undefined && !testSetFormatOf(values.record)) {
     throw new InputError(`--record ${basename(values.record)}: the file is .json, .jsonl or .csv`);
@@ -215,7 +279,9 @@ async function main(argv: string[]): Promise<number> {
       "--version picks a stored version of a workflow id; a workflow file is one version already",
     );
   }
-  const spec = withInstallationBaseUrl(loadWorkflowSpec(values.workflow), env.OPENAI_BASE_URL);
+  const specs = workflows.map((workflow) =>
+    withInstallationBaseUrl(loadWorkflowSpec(workflow), env.OPENAI_BASE_URL),
+  );
   const set = loadTestSet(values.set);
 
   const { resolveSecret, outbound } = cliSecrets(values.secret ?? []);
@@ -226,48 +292,79 @@ async function main(argv: string[]): Promise<number> {
   const sandboxOptions = { ...host, pyodidePool: pool, allowLocal: executorKind === "local" };
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());
-  const started = performance.now();
-  try {
-    const { results, summary } = await runTestSet(
-      spec,
-      set,
-      {
-        agent: {
+  const evalHost: EvalHost = {
+    agent: {
+      resolveSecret,
+      outbound,
+      createExecutor: (executorSpec, options) =>
+        createExecutor(
+          { ...executorSpec, kind: executorKind ?? executorSpec.kind ?? env.SANDBOX_EXECUTOR },
+          { ...sandboxOptions, ...options },
+        ),
+    },
+    checks: {
+      // Check functions are someone's code: they run in a sandbox like model code.
+      createSandbox: () => createExecutor({ kind: sandboxKind }, sandboxOptions),
+      createJudgeModel: (modelSpec) =>
+        createModel(withInstallationModel(modelSpec, env.OPENAI_BASE_URL), {
           resolveSecret,
-          outbound,
-          createExecutor: (executorSpec, options) =>
-            createExecutor(
-              { ...executorSpec, kind: executorKind ?? executorSpec.kind ?? env.SANDBOX_EXECUTOR },
-              { ...sandboxOptions, ...options },
-            ),
-        },
-        checks: {
-          // Check functions are someone's code: they run in a sandbox like model code.
-          createSandbox: () => createExecutor({ kind: sandboxKind }, sandboxOptions),
-          createJudgeModel: (modelSpec) =>
-            createModel(withInstallationModel(modelSpec, env.OPENAI_BASE_URL), {
-              resolveSecret,
-              outbound: guard,
-            }),
-        },
-      },
-      { concurrency, signal: controller.signal, keepEvents: values.record !== undefined },
-    );
-    if (values.record) {
-      const recorded = recordedSet(set, results);
-      writeFileSync(values.record, serializeTestSet(recorded, testSetFormatOf(values.record) ?? "json"));
-      for (const result of results) delete result.events;
+          outbound: guard,
+        }),
+    },
+  };
+  try {
+    const versions: { label: string; results: CaseResult[]; summary: EvalSummary; wallMs: number }[] = [];
+    for (const [index, spec] of specs.entries()) {
+      const started = performance.now();
+      const last = index === specs.length - 1;
+      const { results, summary } = await runTestSet(spec, set, evalHost, {
+        concurrency,
+        signal: controller.signal,
+        keepEvents: last && values.record !== undefined,
+      });
+      if (last && values.record) {
+        writeFileSync(
+          values.record,
+          serializeTestSet(recordedSet(set, results), testSetFormatOf(values.record) ?? "json"),
+        );
+        for (const result of results) delete result.events;
+      }
+      const name = basename(workflows[index] as string);
+      // The same file name twice (two folders) is told apart by its position.
+      const twice = workflows.filter((workflow) => basename(workflow) === name).length > 1;
+      versions.push({
+        label: twice ? `${index + 1}:${name}` : name,
+        results,
+        summary,
+        wallMs: Math.round(performance.now() - started),
+      });
     }
-    const wallMs = Math.round(performance.now() - started);
-    const ok = summary.passRate >= threshold;
+    // The exit code is about the last workflow: with several, the candidate compared with the others.
+    const candidate = versions.at(-1) as (typeof versions)[number];
+    const ok = candidate.summary.passRate >= threshold;
+    const comparison = versions.length > 1 ? compareVersions(versions) : undefined;
     if (values.json) {
-      process.stdout.write(
-        `${JSON.stringify({ set: set.name, workflow: basename(values.workflow), threshold, ok, wallMs, summary, cases: results })}\n`,
-      );
+      const report = (version: (typeof versions)[number]) => ({
+        set: set.name,
+        workflow: version.label,
+        threshold,
+        ok: version.summary.passRate >= threshold,
+        wallMs: version.wallMs,
+        summary: version.summary,
+        cases: version.results,
+      });
+      const output = comparison
+        ? { ...report(candidate), ok, versions: versions.map(report), comparison: withoutTraces(comparison) }
+        : report(candidate);
+      process.stdout.write(`${JSON.stringify(output)}\n`);
     } else {
-      process.stdout.write(
-        `${formatTable(results, summary, threshold)}\nwall time ${wallMs} ms for ${set.cases.length} cases\n`,
-      );
+      for (const version of versions) {
+        if (versions.length > 1) process.stdout.write(`== ${version.label}\n`);
+        process.stdout.write(
+          `${formatTable(version.results, version.summary, threshold)}\nwall time ${version.wallMs} ms for ${set.cases.length} cases\n\n`,
+        );
+      }
+      if (comparison) process.stdout.write(`${formatComparison(comparison)}\n`);
     }
     return ok ? 0 : 1;
   } finally {

@@ -154,6 +154,51 @@ describe("npm run eval", () => {
     expect(JSON.parse(first.stdout).cases[0].events).toBeUndefined();
   });
 
+  it("compares versions on the same set: the better one wins on the figures shown, the exit code is the last one's", async () => {
+    const versions = [
+      "--workflow",
+      fixture("clerk-agent-worse.json"),
+      "--workflow",
+      fixture("clerk-agent.json"),
+    ];
+    const table = await evalCli([...versions, "--set", fixture("capitals.jsonl"), "--min-pass-rate", "0.6"]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain("== clerk-agent-worse.json\n");
+    expect(table.stdout).toMatch(/passRate\s+33\.3%\s+66\.7% \*\n/);
+    expect(table.stdout).toContain("best: clerk-agent.json (by pass rate, then cost, then tokens)");
+    expect(table.stdout).toContain("  france: clerk-agent-worse.json FAIL, clerk-agent.json pass");
+
+    const reversed = [
+      "--workflow",
+      fixture("clerk-agent.json"),
+      "--workflow",
+      fixture("clerk-agent-worse.json"),
+    ];
+    const json = await evalCli([
+      ...reversed,
+      "--set",
+      fixture("capitals.jsonl"),
+      "--min-pass-rate",
+      "0.6",
+      "--json",
+    ]);
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout);
+    expect(report).toMatchObject({ workflow: "clerk-agent-worse.json", ok: false, summary: { passed: 1 } });
+    expect(
+      report.versions.map((version: { workflow: string; ok: boolean }) => [version.workflow, version.ok]),
+    ).toEqual([
+      ["clerk-agent.json", true],
+      ["clerk-agent-worse.json", false],
+    ]);
+    expect(report.comparison).toMatchObject({ winner: 0, best: { passRate: 0 } });
+    expect(
+      report.comparison.cases
+        .filter((row: { differs: boolean }) => row.differs)
+        .map((row: { id: string }) => row.id),
+    ).toEqual(["france"]);
+  });
+
   it("exits 2 without running anything for a malformed set, naming each line and column", async () => {
     const rows = await evalCli([
       "--workflow",
