@@ -193,6 +193,23 @@ describe("a test set with every check kind", () => {
     expect(sandboxes).toBe(2);
   });
 
+  it("gives a case's extra values and audio to its run, as the worker does (audio as the value `audio`)", async () => {
+    const testCase = testCaseSchema.parse({
+      id: "inputs",
+      task: "Price the basket you were given.",
+      additionalArgs: { basket: ["apple", "plum", "plum"] },
+      audio: ["data:audio/wav;base64,UklGRg=="],
+      recording: {
+        transcript: [
+          'Thought: use the inputs\n<code>\ntotal = sum(unit_price(item) for item in basket)\nfinal_answer(f"{total:.2f} for {len(basket)} items, {len(audio)} recording")\n</code>',
+        ],
+      },
+      checks: [{ kind: "exact", expected: "1.00 for 3 items, 1 recording" }],
+    });
+    const result = await runCase(workflowSpec("grocer-workflow.json"), testCase, host);
+    expect(result).toMatchObject({ passed: true, answer: "1.00 for 3 items, 1 recording" });
+  });
+
   it("asks an LLM judge over HTTP and reports its tokens apart from the run's", async () => {
     server.enqueue({
       content: '```json\n{"pass": true, "reason": "The total is right."}\n```',
