@@ -20,7 +20,7 @@ import { readJsonFile } from "./read-json-file";
 
 /**
  * `npm run eval -- --workflow <file> --set <file> [--json] [--min-pass-rate 0.9] [--concurrency 4]
- *  [--record <file>] [--executor pyodide|docker|local] [--secret NAME=value]...`
+ *  [--record <file>] [--max-cost <usd>] [--executor pyodide|docker|local] [--secret NAME=value]...`
  *
  * Runs a test set (JSON, JSONL or CSV: src/eval/test-set-files.ts) against a workflow — an exported
  * workflow file ("Export JSON") or an agent spec file as `npm run agent` reads — and prints a table
@@ -29,13 +29,14 @@ import { readJsonFile } from "./read-json-file";
  * pass rate reaches --min-pass-rate (default 1: every case), 1 below it, 2 when the command, the
  * workflow or the set is wrong (nothing is run then). A workflow stored in the app is exported first:
  * evaluating one by id (and --version) needs the server and is not supported by this command yet.
+ * `--max-cost` stops starting cases once a workflow's runs and judges have cost that much (USD).
  * `--record <file>` writes the set back with every case frozen from this run (a new baseline).
  * Several --workflow files are each evaluated on the set and compared (figures side by side, the
  * best of each, the cases they disagree on); the exit code is then about the last one, the candidate.
  */
 
 const usage =
-  "usage: npm run eval -- --workflow <workflow.json> [--workflow <other.json>]... --set <cases.json|.jsonl|.csv> [--json] [--min-pass-rate 0.9] [--concurrency 4] [--record <recorded.json|.jsonl|.csv>] [--executor pyodide|docker|local] [--secret NAME=value]";
+  "usage: npm run eval -- --workflow <workflow.json> [--workflow <other.json>]... --set <cases.json|.jsonl|.csv> [--json] [--min-pass-rate 0.9] [--concurrency 4] [--record <recorded.json|.jsonl|.csv>] [--max-cost 0.5] [--executor pyodide|docker|local] [--secret NAME=value]";
 
 /** A mistake in the command, the workflow or the set: reported, nothing run, exit code 2. */
 class InputError extends Error {}
@@ -228,6 +229,7 @@ function parseCommand(argv: string[]) {
       "min-pass-rate": { type: "string" },
       concurrency: { type: "string" },
       record: { type: "string" },
+      "max-cost": { type: "string" },
       executor: { type: "string" },
       secret: { type: "string", multiple: true, default: [] },
       help: { type: "boolean", short: "h", default: false },
@@ -257,6 +259,10 @@ async function main(argv: string[]): Promise<number> {
   const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
     throw new InputError(`--concurrency is a whole number from 1 to 32, not "${values.concurrency}"`);
+  }
+  const maxCostUsd = values["max-cost"] === undefined ? undefined : Number(values["max-cost"]);
+  if (maxCostUsd !== undefined && !(Number.isFinite(maxCostUsd) && maxCostUsd >= 0)) {
+    throw new InputError(`--max-cost is an amount in USD (0.5 for 50 cents), not "${values["max-cost"]}"`);
   }
   const executorKind = values.executor as ExecutorSpec["kind"] | undefined;
   if (executorKind && !["pyodide", "docker", "local"].includes(executorKind)) {
@@ -321,6 +327,7 @@ async function main(argv: string[]): Promise<number> {
         concurrency,
         signal: controller.signal,
         keepEvents: last && values.record !== undefined,
+        ...(maxCostUsd === undefined ? {} : { maxCostUsd }),
       });
       if (last && values.record) {
         writeFileSync(

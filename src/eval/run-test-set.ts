@@ -255,27 +255,63 @@ export interface RunTestSetOptions extends RunCaseOptions {
   concurrency?: number;
   /** Called as each case finishes (results live as cases finish). */
   onCase?: (result: CaseResult, index: number) => void;
+  /**
+   * The most the set may spend (runs and judges, USD): once reached, no case starts (cases under
+   * way finish) and the rest end "not run". Cost of models with no known price counts as 0.
+   */
+  maxCostUsd?: number;
 }
 
-/** Run every case of a set, `concurrency` at a time; results in the set's order. */
+/** A case that was not started, and why. */
+function notRun(testCase: TestCase, reason: string): CaseResult {
+  return {
+    id: testCase.id,
+    task: testCase.task,
+    replayed: testCase.recording !== undefined,
+    passed: false,
+    failures: [reason],
+    state: "not run",
+    answer: undefined,
+    checks: [],
+    steps: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    costUsd: 0,
+    latencyMs: 0,
+    judge: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
+    trace: [],
+  };
+}
+
+/** Run every case of a set, `concurrency` at a time, within `maxCostUsd`; results in the set's order. */
 export async function runTestSet(
   spec: AgentSpec,
   set: TestSet,
   host: EvalHost,
   options: RunTestSetOptions = {},
-): Promise<{ results: CaseResult[]; summary: EvalSummary }> {
+): Promise<{ results: CaseResult[]; summary: EvalSummary; spentUsd: number; stoppedByCostCap: boolean }> {
   const results: CaseResult[] = new Array(set.cases.length);
   // One sandbox for the Python checks of every case (made only if a case has one).
   const own = options.checkSandbox ? undefined : new CheckSandbox(host.checks.createSandbox);
   const checkSandbox = options.checkSandbox ?? (own as CheckSandbox);
   let next = 0;
+  let spentUsd = 0;
+  let stoppedByCostCap = false;
   const worker = async () => {
     for (;;) {
       const index = next++;
       const testCase = set.cases[index];
       if (!testCase) return;
       options.signal?.throwIfAborted();
-      const result = await runCase(spec, testCase, host, { ...options, checkSandbox });
+      const capped = options.maxCostUsd !== undefined && spentUsd >= options.maxCostUsd;
+      stoppedByCostCap ||= capped;
+      const result = capped
+        ? notRun(
+            testCase,
+            `not run: the set's cost cap of $${options.maxCostUsd} was reached ($${spentUsd.toFixed(6)} spent)`,
+          )
+        : await runCase(spec, testCase, host, { ...options, checkSandbox });
+      spentUsd += (result.costUsd ?? 0) + (result.judge.costUsd ?? 0);
       results[index] = result;
       options.onCase?.(result, index);
     }
@@ -286,5 +322,5 @@ export async function runTestSet(
   } finally {
     await own?.close();
   }
-  return { results, summary: summarize(results) };
+  return { results, summary: summarize(results), spentUsd, stoppedByCostCap };
 }

@@ -225,12 +225,15 @@ describe("npm run eval", () => {
   it("exits 2 for a workflow id, a --version with a file, a bad threshold or a missing option, saying why", async () => {
     const set = ["--set", fixture("capitals.jsonl")];
     const clerk = ["--workflow", fixture("clerk-agent.json"), ...set];
-    const [byId, version, threshold, missing] = await Promise.all([
+    const [byId, version, threshold, missing, cost] = await Promise.all([
       evalCli(["--workflow", "cm8abc123", ...set]),
       evalCli([...clerk, "--version", "3"]),
       evalCli([...clerk, "--min-pass-rate", "90"]),
       evalCli(set),
+      evalCli([...clerk, "--max-cost", "lots"]),
     ]);
+    expect(cost.code).toBe(2);
+    expect(cost.stderr).toContain('--max-cost is an amount in USD (0.5 for 50 cents), not "lots"');
     expect(byId.code).toBe(2);
     expect(byId.stderr).toContain(
       "--workflow cm8abc123: evaluating a stored workflow by id (and --version) is not supported by this command yet; export the workflow",
