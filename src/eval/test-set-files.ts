@@ -143,7 +143,12 @@ function finishSet(
     if (first === "cases" && typeof index === "number" && cases[index]) {
       const entry = cases[index];
       const field = entry.fieldName ? entry.fieldName(rest) : `field ${fieldPath(rest)}`;
-      return `line ${entry.line}, ${field}: ${issue.message}`;
+      // A file names cases by line, not by position.
+      const message = issue.message.replace(
+        /already used by case (\d+)\./,
+        (_, number: string) => `already used by line ${cases[Number(number) - 1]?.line ?? "?"}.`,
+      );
+      return `line ${entry.line}, ${field}: ${message}`;
     }
     const where = fieldPath(issue.path);
     return where ? `${where}: ${issue.message}` : issue.message;

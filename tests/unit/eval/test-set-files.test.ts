@@ -130,8 +130,11 @@ describe("test set files", () => {
   });
 
   it("reports a case id used twice at the line of the second one", () => {
-    const jsonl = ['{"id": "a", "task": "One"}', '{"id": "a", "task": "Two"}'].join("\n");
-    expect(problemsOf(jsonl, "jsonl")).toEqual(['line 2, field id: Case id "a" is already used by case 1.']);
+    const jsonl = ['{"id": "a", "task": "One"}', "", '{"id": "a", "task": "Two"}'].join("\n");
+    expect(problemsOf(jsonl, "jsonl")).toEqual(['line 3, field id: Case id "a" is already used by line 1.']);
+    expect(problemsOf("id,task\nb,One\nb,Two\n", "csv")).toEqual([
+      'line 3, column 1 (id): Case id "b" is already used by line 2.',
+    ]);
   });
 
   it("refuses prototype keys, deep nesting and oversized files", () => {
