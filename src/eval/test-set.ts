@@ -61,7 +61,11 @@ export function regexProblem(pattern: string, flags = ""): string | undefined {
 
 const flagsPattern = /^[imsu]*$/;
 
-/** The answer matches a JavaScript regular expression (`flags` like "i", "m", "s"). */
+/**
+ * The answer matches a JavaScript regular expression (`flags` like "i", "m", "s"). It is matched in
+ * the evaluating process: a pattern that backtracks badly can hold it, so a host evaluating sets
+ * written by others (the server) must bound that time.
+ */
 export const regexCheckSchema = z
   .strictObject({
     kind: z.literal("regex"),
