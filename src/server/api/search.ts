@@ -8,9 +8,17 @@ import { Prisma, type PrismaClient } from "~/server/db";
  * list's order, then the router reads those rows through Prisma as it does without a search.
  */
 
-/** `ILIKE` pattern for `search` as a plain substring: `%`, `_` and `\` match themselves. */
+/**
+ * `search` with LIKE's wildcards escaped, so `%`, `_` and `\` match themselves: for Prisma's `contains`,
+ * which puts the value into a LIKE pattern as it is.
+ */
+export function escapeLikeWildcards(search: string): string {
+  return search.replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+
+/** `ILIKE` pattern for `search` as a plain substring. */
 export function substringPattern(search: string): string {
-  return `%${search.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+  return `%${escapeLikeWildcards(search)}%`;
 }
 
 type Page = { cursor?: string | undefined; limit: number };

@@ -207,6 +207,19 @@ describe("search", () => {
     await expectCode(bob.caller.run.list({ teamId: alice.teamId, search: "harbour" }), "NOT_FOUND");
   });
 
+  it("finds the team's library items by name or description as a plain substring, never another team's", async () => {
+    const mine = await db.libraryItem.create({
+      data: { teamId: alice.teamId, name: "stock_lookup", description: "Prices of shares" },
+    });
+    await db.libraryItem.create({ data: { teamId: bob.teamId, name: "stock_ticker" } });
+    const names = async (search: string) =>
+      (await alice.caller.library.list({ teamId: alice.teamId, search })).items.map((item) => item.id);
+    expect(await names("STOCK")).toEqual([mine.id]);
+    expect(await names("shares")).toEqual([mine.id]);
+    expect(await names("stock%")).toEqual([]);
+    expect(await names("st_ck")).toEqual([]);
+  });
+
   it("bounds the words: at most 200 characters", async () => {
     await expectCode(
       alice.caller.workflow.list({ teamId: alice.teamId, search: "x".repeat(201) }),
