@@ -98,6 +98,12 @@ describe("workflow.duplicate", () => {
     );
   });
 
+  it("numbers copies of a name holding LIKE's wildcards as of any other", async () => {
+    const odd = await alice.caller.workflow.create({ teamId: alice.teamId, name: "100% _sure_" });
+    expect((await alice.caller.workflow.duplicate({ workflowId: odd.id })).name).toBe("100% _sure_ (copy)");
+    expect((await alice.caller.workflow.duplicate({ workflowId: odd.id })).name).toBe("100% _sure_ (copy 2)");
+  });
+
   it("keeps a long name within 100 characters", async () => {
     const long = await alice.caller.workflow.create({ teamId: alice.teamId, name: "x".repeat(100) });
     const copy = await alice.caller.workflow.duplicate({ workflowId: long.id });
@@ -161,7 +167,7 @@ describe("search", () => {
     expect([...first.items, ...second.items].map((w) => w.id)).toEqual(found.items.map((w) => w.id));
 
     // The words are a plain substring: LIKE's wildcards match themselves, not everything.
-    expect((await alice.caller.workflow.list({ teamId: alice.teamId, search: "%" })).items).toEqual([]);
+    expect((await alice.caller.workflow.list({ teamId: alice.teamId, search: "%%" })).items).toEqual([]);
     expect((await alice.caller.workflow.list({ teamId: alice.teamId, search: "_eather" })).items).toEqual([]);
     // Bob searching with Alice's team id is refused as if the team did not exist.
     await expectCode(bob.caller.workflow.list({ teamId: alice.teamId, search: "weather" }), "NOT_FOUND");

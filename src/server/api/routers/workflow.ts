@@ -3,7 +3,7 @@ import { createEmptyWorkflow, text } from "~/graph";
 import { createTRPCRouter, teamProcedure, workflowProcedure } from "~/server/api/trpc";
 import type { Prisma, PrismaClient } from "~/server/db";
 import { pageInput, pageOf, pageQuery } from "../pagination";
-import { searchWorkflowIds } from "../search";
+import { escapeLikeWildcards, searchWorkflowIds } from "../search";
 import { workflowGraphProcedures } from "./workflow-graph";
 
 /** A workflow's display name: trimmed, 1–100 characters. */
@@ -27,7 +27,8 @@ async function copyName(db: PrismaClient, teamId: string, name: string): Promise
   const taken = new Set(
     (
       await db.workflow.findMany({
-        where: { teamId, name: { startsWith: named(1).replace(/ \(copy\)$/, "") } },
+        // A prefix every candidate shares, however its number shortened the base.
+        where: { teamId, name: { startsWith: escapeLikeWildcards(base.slice(0, 80)) } },
         select: { name: true },
       })
     ).map((row) => row.name),
@@ -42,7 +43,6 @@ const summary = { id: true, name: true, description: true, revision: true, creat
 /** Workflows of a team: list (and search), create, rename, duplicate, delete, get; and the canvas's graph procedures. */
 export const workflowRouter = createTRPCRouter({
   ...workflowGraphProcedures,
-  /** The team's workflows, most recently changed first, a page at a time. */
   /**
    * The team's workflows, most recently changed first, a page at a time; `search` keeps those whose
    * name, description or a tool node's name holds the words (src/server/api/search.ts).
