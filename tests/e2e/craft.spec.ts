@@ -303,8 +303,9 @@ test("workflows and runs are searched on the server; same names are said; Duplic
   await expect(dialog.getByTestId("same-name-note")).toContainText("already named “Weather scout”");
   await page.screenshot({ path: `${screenshots}/craft-same-name.png` });
   await dialog.getByRole("button", { name: "Create workflow" }).click();
-  await expect(page).toHaveURL(/\/workflows\/[a-z0-9]+$/);
+  // The toast shows for a few seconds, while the new workflow opens.
   await expect(page.getByText("Another workflow of this team has the same name.")).toBeVisible();
+  await expect(page).toHaveURL(/\/workflows\/[a-z0-9]+$/);
 
   // Duplicate in the editor opens the copy.
   await page.goto(`/workflows/${scout.id}`);
