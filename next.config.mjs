@@ -6,8 +6,9 @@
 const config = {
   reactStrictMode: true,
   poweredByHeader: false,
-  // `npm run typecheck` checks the whole tree once; the build does not repeat it.
-  typescript: { ignoreBuildErrors: true },
+  // `npm run typecheck` checks the whole tree once; the build does not repeat it. Next compiles with
+  // tsconfig.next.json: the real `server-only` (tsconfig.json maps it to a no-op for tsx and tsc).
+  typescript: { ignoreBuildErrors: true, tsconfigPath: "tsconfig.next.json" },
   serverExternalPackages: [
     "@prisma/client",
     "@prisma/adapter-pg",
@@ -21,9 +22,20 @@ const config = {
     "socket.io",
     "pino",
   ],
-  // A share link's chat page is made to be embedded in an <iframe> on any site (and only it).
+  // A share link's chat page is made to be embedded in an <iframe> on any site; every other page refuses
+  // to be framed (clickjacking: a hostile site cannot overlay the app's buttons), and no response is
+  // sniffed into another content type.
   async headers() {
     return [
+      {
+        source: "/:path((?!share/).*)",
+        headers: [
+          { key: "X-Frame-Options", value: "DENY" },
+          { key: "Content-Security-Policy", value: "frame-ancestors 'none'" },
+          { key: "X-Content-Type-Options", value: "nosniff" },
+          { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
+        ],
+      },
       {
         source: "/share/:token",
         headers: [{ key: "Content-Security-Policy", value: "frame-ancestors *" }],

@@ -2,7 +2,7 @@ import { z } from "zod";
 
 /**
  * Images and audio given with a run's task: the bounds and the zod pieces that check them, shared
- * by the HTTP API (src/server/publish/run-input.ts), `run.start` and the run dialog in the browser.
+ * by the HTTP API (src/server/runs/run-input.ts), `run.start` and the run dialog in the browser.
  */
 
 /** Bounds of what one run request may carry. */

@@ -2,18 +2,21 @@
  * The Troupe web process: one HTTP server carrying Next.js and Socket.IO on PORT.
  * `npm start` runs it in production mode after building; `npm run dev` runs it with `--dev`.
  */
+import "server-only";
 import { createServer } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import next from "next";
 import { Server as SocketServer } from "socket.io";
 import { env, mode } from "~/env";
+import { setOnboarding } from "~/server/auth/onboarding";
 import { socketAuth } from "~/server/auth/socket-auth";
 import { CLIENT_ADDRESS_HEADER, clientAddress } from "~/server/client-address";
 import { db, startDatabase } from "~/server/db";
 import { appOrigins, socketOriginCheck } from "~/server/http/origin";
 import { logger } from "~/server/logger";
-import { startRuns } from "~/server/runs/start-runs";
+import { seedDemoWorkflow } from "~/server/onboarding/demo-workflow";
+import { startRuns } from "~/server/start-runs";
 
 const SOCKET_PATH = "/socket.io";
 const dev = process.argv.includes("--dev") || env.NODE_ENV === "development";
@@ -25,6 +28,8 @@ async function main(): Promise<void> {
     "starting Troupe",
   );
   const database = await startDatabase();
+  // Every new user's personal team starts with the demo workflow (the sign-up form and OAuth).
+  setOnboarding(seedDemoWorkflow);
 
   const app = next({ dev, dir: root, hostname: env.HOST, port: env.PORT });
   const handle = app.getRequestHandler();

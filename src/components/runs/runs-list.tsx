@@ -10,14 +10,14 @@ import { Button } from "~/components/ui/button";
 import { EmptyState } from "~/components/ui/empty-state";
 import { SearchInput, useDebouncedValue } from "~/components/ui/search-input";
 import { formatCost, formatDuration, formatTokens } from "~/lib/run-format";
-import { runStatusLabels } from "~/lib/run-status";
+import { inProgressRunStatuses, runStatusLabels } from "~/lib/run-status";
 import { type RouterInputs, type RouterOutputs, useTRPC } from "~/trpc/react";
 import { RunStatusBadge } from "./run-status-badge";
 
 type RunStatusFilter = NonNullable<RouterInputs["run"]["list"]["status"]>;
 type RunSummary = RouterOutputs["run"]["list"]["items"][number];
 
-const ACTIVE = new Set(["queued", "running", "waiting_for_input"]);
+const ACTIVE = new Set<string>(inProgressRunStatuses);
 const selectClass =
   "h-9 rounded-md border border-input bg-background px-2.5 text-sm shadow-xs outline-none focus-visible:border-ring focus-visible:ring-2 focus-visible:ring-ring/30";
 

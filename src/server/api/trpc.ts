@@ -3,6 +3,7 @@
  * Authorization happens here and only here: team, workflow and run procedures declare the action they
  * need (src/server/auth/permissions.ts) and load the caller's membership once.
  */
+import "server-only";
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Session } from "next-auth";
 import superjson from "superjson";

@@ -1,3 +1,4 @@
+import "server-only";
 import { CredentialsSignin } from "@auth/core/errors";
 import type { DefaultSession, NextAuthConfig } from "next-auth";
 import Credentials from "next-auth/providers/credentials";

@@ -1,3 +1,4 @@
+import "server-only";
 import { db } from "~/server/db";
 
 /** The claims Troupe adds to the Auth.js JWT. */

@@ -1,3 +1,4 @@
+import "server-only";
 import type { BuildAgentDeps } from "~/agents";
 import { createExecutor, PyodidePool } from "~/agents/executors";
 import { env } from "~/env";

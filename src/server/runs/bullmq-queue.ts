@@ -1,3 +1,4 @@
+import "server-only";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { jobIdForRun, type RunProcessor, type RunQueue, type RunQueueWorkerOptions } from "./run-queue";

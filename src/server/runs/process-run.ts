@@ -1,25 +1,18 @@
+import "server-only";
 import { type AgentRun, type BuildAgentDeps, buildAgent, snapshotMemory } from "~/agents";
 import { type AgentSpec, agentSpecSchema } from "~/graph/agent-spec";
+import { isTerminal, type RunStatus } from "~/lib/run-status";
 import type { PrismaClient } from "~/server/db";
 import { newErrorReference } from "~/server/error-reference";
 import type { Logger } from "~/server/logger";
-import type { RunControl, RunControlMessage } from "~/server/realtime/run-control";
-import type { RunEventPublisher } from "~/server/realtime/run-event-publisher";
+import type { RunControl, RunControlMessage } from "~/server/runs/run-control";
+import type { RunEventPublisher } from "~/server/runs/run-publisher";
 import { SecretRedactor } from "~/server/secrets/redactor";
 import { RunEventWriter } from "./event-writer";
 import type { ModelPrice } from "./pricing";
 import { memoryToStore, runStart } from "./run-memory";
 import type { RunProcessor } from "./run-queue";
-import {
-  appendEvents,
-  claimRun,
-  isTerminal,
-  jsonForPostgres,
-  type RunStatus,
-  type RunTally,
-  tallyOf,
-  transitionRun,
-} from "./run-store";
+import { appendEvents, claimRun, jsonForPostgres, type RunTally, tallyOf, transitionRun } from "./run-store";
 
 export interface RunProcessorDeps {
   db: PrismaClient;

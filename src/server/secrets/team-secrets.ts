@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import type { ResolvedSecret } from "~/agents/secrets";
 import { hostOrigins } from "~/graph/key-binding";

@@ -3,6 +3,7 @@
  * them and streams their events to browsers through the Socket.IO Redis emitter. Scale by starting
  * more of these; each carries WORKER_CONCURRENCY runs.
  */
+import "server-only";
 import { env, mode } from "~/env";
 import { db, startDatabase } from "~/server/db";
 import { logger } from "~/server/logger";

@@ -1,9 +1,10 @@
+import "server-only";
 import type { PrismaClient } from "~/server/db";
 import type { Logger } from "~/server/logger";
-import type { RunEventPublisher } from "~/server/realtime/run-event-publisher";
 import { createAgentDeps, withInstallationDefaults } from "~/server/runs/agent-deps";
 import { refuseLocalExecutorUnlessAllowed } from "~/server/runs/local-executor-policy";
 import { createRunProcessor } from "~/server/runs/process-run";
+import type { RunEventPublisher } from "~/server/runs/run-publisher";
 import type { RunServices } from "~/server/runs/run-services";
 import { checkSandboxIsolation, refuseSandboxOutsideLimits } from "~/server/runs/sandbox-policy";
 import { secretsKeyring } from "~/server/secrets/keys";

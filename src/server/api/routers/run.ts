@@ -1,3 +1,4 @@
+import "server-only";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { databaseInt, text } from "~/graph";
@@ -11,9 +12,9 @@ import {
   teamProcedure,
   workflowProcedure,
 } from "~/server/api/trpc";
-import { storedRunInput, storedRunInputSchema } from "~/server/publish/run-input";
 import { cancelRun } from "~/server/runs/cancel-run";
 import { configuredProviders } from "~/server/runs/providers";
+import { storedRunInput, storedRunInputSchema } from "~/server/runs/run-input";
 import { getRunServices } from "~/server/runs/run-services";
 import { listEventsAfter } from "~/server/runs/run-store";
 import { RunStartError, startWorkflowRun } from "~/server/runs/start-run";
@@ -44,6 +45,7 @@ const runStartCodes = {
   invalid: "BAD_REQUEST",
   bounds: "BAD_REQUEST",
   limit: "TOO_MANY_REQUESTS",
+  busy: "SERVICE_UNAVAILABLE",
 } as const satisfies Record<RunStartError["kind"], TRPCError["code"]>;
 
 /** Runs of a team's workflows: start, list, read, replay, cancel, answer, and the cost charts. */

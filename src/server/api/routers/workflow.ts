@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { createEmptyWorkflow, text } from "~/graph";
 import { createTRPCRouter, teamProcedure, workflowProcedure } from "~/server/api/trpc";

@@ -1,3 +1,4 @@
+import "server-only";
 import { createAdapter } from "@socket.io/redis-adapter";
 import { Redis } from "ioredis";
 import type { Server } from "socket.io";
@@ -7,15 +8,16 @@ import type { Logger } from "~/server/logger";
 import { RedisEmitterPublisher, SocketServerPublisher } from "~/server/realtime/run-event-publisher";
 import { connectRunFeed } from "~/server/realtime/run-feed";
 import { attachRunRooms } from "~/server/realtime/run-rooms";
+import { closeRunServices, getRunServices } from "~/server/runs/run-services";
+import { recoverInterruptedRuns } from "~/server/runs/run-store";
 import { secretsKeyring } from "~/server/secrets/keys";
 import { startWorker } from "~/server/worker/start-worker";
-import { closeRunServices, getRunServices } from "./run-services";
-import { recoverInterruptedRuns } from "./run-store";
 
 /**
- * The runs side of the web process (src/server/main.ts): run rooms on Socket.IO and, with
- * REDIS_URL, the Redis adapter so events from worker processes reach this process's clients.
- * The web process also runs a worker in embedded mode, or when RUN_WORKER_IN_WEB is left on.
+ * The runs side of the web process, part of its wiring (only src/server/main.ts imports it): run rooms
+ * on Socket.IO and, with REDIS_URL, the Redis adapter so events from worker processes reach this
+ * process's clients. The web process also runs a worker in embedded mode, or when RUN_WORKER_IN_WEB is
+ * left on.
  */
 export async function startRuns(options: { io: Server; db: PrismaClient; logger: Logger }) {
   const { io, db, logger } = options;

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { text, withoutNul } from "~/graph";
 import { RUN_INPUT_LIMITS, runAudioSchema, runImagesSchema } from "~/lib/run-media";

@@ -1,9 +1,10 @@
+import "server-only";
 import { CURRENT_WORKFLOW_VERSION, edgeOfKind, type WorkflowDocument } from "~/graph";
 import { DEMO_TASK, DEMO_WORKFLOW_NAME } from "~/lib/demo-run";
 import type { Prisma } from "~/server/db";
 
 /**
- * The first-run demo (issue 7): a manager CodeAgent that delegates to a researcher and an analyst,
+ * The first-run demo: a manager CodeAgent that delegates to a researcher and an analyst,
  * every agent on the replay model with recorded answers that fit together, code in Pyodide. It
  * runs with no provider key; its replay models are priced as gpt-4o-mini so the run shows a cost.
  */
