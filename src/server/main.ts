@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import next from "next";
 import { Server as SocketServer } from "socket.io";
 import { env, mode } from "~/env";
+import { runStreamPath } from "~/lib/run-stream";
 import { setOnboarding } from "~/server/auth/onboarding";
 import { socketAuth } from "~/server/auth/socket-auth";
 import { CLIENT_ADDRESS_HEADER, clientAddress } from "~/server/client-address";
@@ -22,7 +23,7 @@ import { startTracing } from "~/server/observability/tracing";
 import { seedDemoWorkflow } from "~/server/onboarding/demo-workflow";
 import { startRuns } from "~/server/start-runs";
 
-const SOCKET_PATH = "/socket.io";
+const SOCKET_PATH = runStreamPath;
 const dev = process.argv.includes("--dev") || env.NODE_ENV === "development";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
