@@ -6,9 +6,8 @@
 const config = {
   reactStrictMode: true,
   poweredByHeader: false,
-  // `npm run typecheck` checks the whole tree once; the build does not repeat it. Next compiles with
-  // tsconfig.next.json: the real `server-only` (tsconfig.json maps it to a no-op for tsx and tsc).
-  typescript: { ignoreBuildErrors: true, tsconfigPath: "tsconfig.next.json" },
+  // `npm run typecheck` checks the whole tree once; the build does not repeat it.
+  typescript: { ignoreBuildErrors: true },
   serverExternalPackages: [
     "@prisma/client",
     "@prisma/adapter-pg",

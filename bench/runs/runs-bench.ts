@@ -64,6 +64,7 @@ const { signUp } = await import("~/server/auth/sign-up");
 const { socketAuth } = await import("~/server/auth/socket-auth");
 const { attachRunRooms } = await import("~/server/realtime/run-rooms");
 const { runStreamEvents } = await import("~/lib/run-stream");
+const { isTerminal } = await import("~/lib/run-status");
 const { createRun } = await import("~/server/runs/run-store");
 const { BullmqRunQueue } = await import("~/server/runs/bullmq-queue");
 
@@ -151,7 +152,7 @@ async function round(concurrency: number) {
   const open = new Set(ids);
   const allDone = new Promise<void>((resolve) => {
     socket.on(runStreamEvents.status, (update: { runId: string; status: string }) => {
-      if (!["queued", "running", "waiting_for_input"].includes(update.status)) open.delete(update.runId);
+      if (isTerminal(update.status)) open.delete(update.runId);
       if (open.size === 0) resolve();
     });
   });

@@ -12,7 +12,7 @@
  *   snapshot is made, then a sandbox boots from it, while the run waits);
  * - pool not yet warm: PYODIDE_POOL_SIZE=2, the run delivered the moment the worker started (what a
  *   worker that takes runs before its pool is warm does);
- * - warm pool: PYODIDE_POOL_SIZE=2, runs delivered once the pool is warm (`whenWarm()`), one after
+ * - warm pool: PYODIDE_POOL_SIZE=2, runs delivered once the pool is warm (`pool.warm()`), one after
  *   another, each waiting for the pool to be warm again.
  * Figures per run, from delivery: `run_started` and the first `step_started` stored and handed on
  * (the sandbox is taken before the first step), the first observation (Python ran).
@@ -112,7 +112,7 @@ async function measureCase(name: CaseName, databaseUrl: string): Promise<void> {
     const { id } = await createRun(db, { teamId: team.id, spec: spec as never, task: "Print 1 + 1." });
     let poolWarmMs: number | undefined;
     if (name === "warm-pool") {
-      await agent.whenWarm();
+      await agent.pool?.warm();
       poolWarmMs = performance.now() - processStarted;
     }
     timing = {};

@@ -238,7 +238,7 @@ async function redisPerJob() {
 
 async function pyodideMemory() {
   const started = performance.now();
-  await agent.whenWarm();
+  await agent.pool?.warm();
   const bootMs = Math.round(performance.now() - started);
   // Let the boot's transient pages settle.
   await new Promise((resolve) => setTimeout(resolve, 1000));

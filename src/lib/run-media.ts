@@ -44,6 +44,15 @@ export const runAudioSchema = z
   .array(runMediaSchema("audio"))
   .max(RUN_INPUT_LIMITS.audio, `At most ${RUN_INPUT_LIMITS.audio} audio files.`);
 
+/**
+ * Extra named values given with a task (smolagents' `additional_args`: variables in a code agent's
+ * sandbox); names are Python identifiers.
+ */
+export const runAdditionalArgsSchema = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "Extra value names are Python identifiers."),
+  z.unknown(),
+);
+
 /** A file picked in the run dialog, read as a data URI. */
 export interface PickedMedia {
   kind: RunMediaKind;

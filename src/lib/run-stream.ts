@@ -15,6 +15,10 @@ import { runStatuses } from "./run-status";
  *   browser drops a seq it holds), `run:status` (a run changed status), `team:access-revoked` (the
  *   socket no longer receives that team's runs).
  */
+/** Where Socket.IO listens on the web process's port (its default, said once). */
+export const runStreamPath = "/socket.io";
+
+/** The messages of the run stream, by what they do. */
 export const runStreamEvents = {
   subscribe: "run:subscribe",
   unsubscribe: "run:unsubscribe",

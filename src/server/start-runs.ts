@@ -5,13 +5,14 @@ import type { Server } from "socket.io";
 import { env, mode } from "~/env";
 import type { PrismaClient } from "~/server/db";
 import type { Logger } from "~/server/logger";
+import { observeRunQueue } from "~/server/observability/process-operations";
 import { RedisEmitterPublisher, SocketServerPublisher } from "~/server/realtime/run-event-publisher";
 import { connectRunFeed } from "~/server/realtime/run-feed";
 import { attachRunRooms } from "~/server/realtime/run-rooms";
 import { closeRunServices, getRunServices } from "~/server/runs/run-services";
 import { recoverInterruptedRuns } from "~/server/runs/run-store";
 import { secretsKeyring } from "~/server/secrets/keys";
-import { startWorker } from "~/server/worker/start-worker";
+import { type StartedWorker, startWorker } from "~/server/worker/start-worker";
 
 /**
  * The runs side of the web process, part of its wiring (only src/server/main.ts imports it): run rooms
@@ -40,20 +41,25 @@ export async function startRuns(options: { io: Server; db: PrismaClient; logger:
   attachRunRooms(io, db);
 
   const services = getRunServices();
+  observeRunQueue(services.queue);
+  let worker: StartedWorker | undefined;
   if (!mode.redis || env.RUN_WORKER_IN_WEB) {
     if (!mode.redis) {
       // The in-process queue forgot everything when the last process stopped.
       for (const runId of await recoverInterruptedRuns(db)) await services.queue.enqueue(runId);
     }
     const publisher = mode.redis ? new RedisEmitterPublisher(env.REDIS_URL!) : new SocketServerPublisher(io);
-    const worker = startWorker({ db, services, publisher, logger, concurrency: env.WORKER_CONCURRENCY });
+    const started = startWorker({ db, services, publisher, logger, concurrency: env.WORKER_CONCURRENCY });
+    worker = started;
     closers.unshift(async () => {
-      await worker.stop(5_000);
+      await started.stop(5_000);
       await publisher.close();
     });
   }
   closers.push(closeRunServices);
   return {
+    /** The warm sandbox pool of the worker this process runs, if any (readiness waits for it). */
+    pool: worker?.pool,
     async stop() {
       for (const close of closers) await close();
     },

@@ -240,6 +240,7 @@ const inputs: Record<string, (w: World) => unknown> = {
   "workflow.list": (w) => ({ teamId: w.teamId }),
   "workflow.create": (w) => ({ teamId: w.teamId, name: "Another" }),
   "workflow.rename": (w) => ({ workflowId: w.workflowId, name: "Renamed" }),
+  "workflow.duplicate": (w) => ({ workflowId: w.workflowId }),
   "workflow.delete": (w) => ({ workflowId: w.workflowId }),
   "workflow.get": (w) => ({ workflowId: w.workflowId }),
   "workflow.load": (w) => ({ workflowId: w.workflowId }),

@@ -163,7 +163,7 @@ function withoutEstimatedPorts(nodes: CanvasNode[], changes: NodeChange<CanvasNo
 }
 
 /**
- * The canvas store: nodes, edges, selection, clipboard and undo behind named actions.
+ * The canvas store: nodes, edges, selection, clipboard and undo behind named actions (STYLE §3, §6).
  * Framework-free (zustand vanilla), so it is tested in Node without a React tree.
  */
 export function createCanvasStore(

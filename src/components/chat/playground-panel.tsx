@@ -12,6 +12,7 @@ import {
   type RunUnsubscribe,
   runStatusUpdateSchema,
   runStreamEvents,
+  runStreamPath,
   runSubscribeAckSchema,
 } from "~/lib/run-stream";
 import { useTRPC } from "~/trpc/react";
@@ -54,7 +55,7 @@ export function PlaygroundPanel({
         return runId;
       },
       follow(runId, onEvent, onError) {
-        socket.current ??= io({ path: "/socket.io", transports: ["websocket", "polling"] });
+        socket.current ??= io({ path: runStreamPath, transports: ["websocket", "polling"] });
         const connection = socket.current;
         let lastSeq = -1;
         let ended = false;

@@ -9,6 +9,7 @@ import {
   type RunUnsubscribe,
   runStatusUpdateSchema,
   runStreamEvents,
+  runStreamPath,
   runSubscribeAckSchema,
 } from "~/lib/run-stream";
 import { mergeEvents } from "~/lib/run-timeline";
@@ -37,7 +38,7 @@ export function useRunEvents(runId: string): RunEventsState {
   useEffect(() => {
     lastSeq.current = -1;
     setState({ events: [], connected: false });
-    const socket: Socket = io({ path: "/socket.io", transports: ["websocket", "polling"] });
+    const socket: Socket = io({ path: runStreamPath, transports: ["websocket", "polling"] });
 
     const subscribe = () => {
       const request: RunSubscribe = { runId, afterSeq: lastSeq.current };

@@ -1,7 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { text, withoutNul } from "~/graph";
-import { RUN_INPUT_LIMITS, runAudioSchema, runImagesSchema } from "~/lib/run-media";
+import { RUN_INPUT_LIMITS, runAdditionalArgsSchema, runAudioSchema, runImagesSchema } from "~/lib/run-media";
 
 export { RUN_INPUT_LIMITS } from "~/lib/run-media";
 
@@ -26,11 +26,7 @@ export const runInputSchema = z
     audio: runAudioSchema
       .optional()
       .describe("Audio given with the task (the agent sees them as the extra value `audio`)."),
-    additional_args: z
-      .record(
-        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "Extra value names are Python identifiers."),
-        z.unknown(),
-      )
+    additional_args: runAdditionalArgsSchema
       .optional()
       .describe("Extra named values: variables in a code agent's sandbox, listed in the task."),
   })

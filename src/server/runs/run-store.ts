@@ -79,6 +79,13 @@ export interface ClaimedRun {
   prices: ModelPrice[];
   /** Names of the team's own secrets when the run was claimed (no lookup for a name not among them). */
   secretNames: string[];
+  /** The workflow and version the run executes (null for runs started from a bare spec). */
+  workflowId: string | null;
+  workflowVersionId: string | null;
+  /** When the run was queued (its wait in the queue ends with this claim). */
+  createdAt: Date;
+  /** Deliveries so far, this one included. */
+  attempt: number;
 }
 
 /**
@@ -92,7 +99,7 @@ export async function claimRun(db: PrismaClient, runId: string): Promise<Claimed
       UPDATE "Run" SET "status" = 'running', "startedAt" = ${new Date()}, "attempt" = "attempt" + 1
       WHERE "id" = ${runId} AND "status" = 'queued' AND "cancelRequestedAt" IS NULL
       RETURNING "id", "teamId", "spec", "task", "timeLimitSeconds", "costCapUsd", "tokenCap", "lastSeq", "usage",
-        "input", "previousRunId"
+        "input", "previousRunId", "workflowId", "workflowVersionId", "createdAt", "attempt"
     )
     SELECT claimed.*, (SELECT t."slug" FROM "Team" AS t WHERE t."id" = claimed."teamId") AS "teamSlug", COALESCE(
       (SELECT jsonb_agg(jsonb_build_object('model', p."model", 'inputUsdPerMillion', p."inputUsdPerMillion",

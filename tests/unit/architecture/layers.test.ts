@@ -43,7 +43,8 @@ describe("layers", () => {
       graph: [],
       lib: ["graph"],
       agents: ["graph", "lib"],
-      server: ["graph", "lib", "agents", "env.ts"],
+      eval: ["graph", "lib", "agents"],
+      server: ["graph", "lib", "agents", "eval", "env.ts"],
     };
     const offenders: string[] = [];
     for (const [layer, below] of Object.entries(allowed)) {

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { databaseInt, text } from "~/graph";
 import { runAudioSchema, runImagesSchema } from "~/lib/run-media";
 import { isTerminal, runStatuses } from "~/lib/run-status";
+import { searchRunIds } from "~/server/api/search";
 import {
   createTRPCRouter,
   protectedProcedure,
@@ -119,19 +120,25 @@ export const runRouter = createTRPCRouter({
         to: z.date().optional(),
         cursor: z.string().max(64).optional(),
         limit: z.number().int().min(1).max(100).default(50),
+        /** Words in the task, the workflow's name or a tool's name (src/server/api/search.ts). */
+        search: text().trim().max(200).optional(),
       }),
     )
     .query(async ({ ctx, input }) => {
+      const filters = {
+        ...(input.workflowId ? { workflowId: input.workflowId } : {}),
+        ...(input.status ? { status: input.status } : {}),
+        ...(input.from || input.to ? { createdAt: { gte: input.from, lte: input.to } } : {}),
+      };
+      const matching = input.search
+        ? await searchRunIds(ctx.db, ctx.team.id, input.search, input, input)
+        : undefined;
       const rows = await ctx.db.run.findMany({
-        where: {
-          teamId: ctx.team.id,
-          ...(input.workflowId ? { workflowId: input.workflowId } : {}),
-          ...(input.status ? { status: input.status } : {}),
-          ...(input.from || input.to ? { createdAt: { gte: input.from, lte: input.to } } : {}),
-        },
+        where: { teamId: ctx.team.id, ...(matching ? { id: { in: matching } } : filters) },
         orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-        take: input.limit + 1,
-        ...(input.cursor ? { cursor: { id: input.cursor }, skip: 1 } : {}),
+        ...(matching
+          ? {}
+          : { take: input.limit + 1, ...(input.cursor ? { cursor: { id: input.cursor }, skip: 1 } : {}) }),
         select: runSummary,
       });
       const more = rows.length > input.limit;
