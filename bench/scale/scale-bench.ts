@@ -141,6 +141,8 @@ async function startWorkers(
           OPENAI_BASE_URL: openaiUrl,
           OUTBOUND_ALLOW: new URL(toolUrl).host,
           PYODIDE_POOL_SIZE: "0",
+          // Each worker's health and metrics port, apart (BENCH_PORT_BASE, default 4320 and up).
+          WORKER_HTTP_PORT: String(Number(process.env.BENCH_PORT_BASE ?? 4320) + i),
           LOG_LEVEL: "info",
         },
         stdio: ["ignore", "pipe", "inherit"],
