@@ -53,6 +53,7 @@ export function graphEditsSlice({ set, get, newId, commit, revalidate }: StoreKe
         nodes: doc.nodes.map((n) => toCanvasNode(n)),
         edges: doc.edges.map((e) => toCanvasEdge(e)),
       });
+      get().requestFitView();
     },
 
     toDocument() {

@@ -93,9 +93,16 @@ export interface ClipboardState {
 
 /** Where nodes are and what part of the canvas is shown. */
 export interface LayoutActions {
+  /**
+   * Incremented when the view should fit the whole graph again: after an auto-layout and after the
+   * document is replaced (import, template). The canvas fits once React Flow has the new nodes.
+   */
+  fitViewRequest: number;
   /** Move the given nodes as one undo step (auto-layout). */
   applyPositions(positions: Record<string, { x: number; y: number }>): void;
   setViewport(viewport: Viewport): void;
+  /** Ask the canvas to fit the view to the graph (see `fitViewRequest`). */
+  requestFitView(): void;
 }
 
 /** What the server says the graph is validated against; each setter revalidates. */

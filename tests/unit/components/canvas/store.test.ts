@@ -227,6 +227,18 @@ describe("canvas store", () => {
     expect(s().nodes.find((n) => n.id === "analyst")!.position).toEqual(positions.analyst);
   });
 
+  it("asks the canvas to fit the view after an auto-layout and a replaced document", () => {
+    const { s } = setup("manager-researcher-analyst");
+    expect(s().fitViewRequest).toBe(0);
+    s().applyPositions({ manager: { x: 10, y: 10 } });
+    expect(s().fitViewRequest).toBe(1);
+    s().replaceDocument(getTemplate("code-agent-web-search")!.document);
+    expect(s().fitViewRequest).toBe(2);
+    // Edits of single nodes leave the view where the user put it.
+    s().updateNodeData("agent", { maxSteps: 3 });
+    expect(s().fitViewRequest).toBe(2);
+  });
+
   it("revalidates against the team's secrets", () => {
     const { s } = setup("code-agent-web-search");
     expect(s().issues).toEqual([]);
