@@ -13,7 +13,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { chromium, type Page } from "@playwright/test";
 import { validateDocument } from "~/graph";
 import { chromiumLaunchOptions } from "../../tests/helpers/chromium";
-import { largeWorkflow } from "./large-workflow";
+import { largeWorkflow } from "../../tests/helpers/large-workflow";
 
 const baseURL = process.env.BASE_URL ?? "http://127.0.0.1:3201";
 const runs = Number(process.env.RUNS ?? 3);
