@@ -13,6 +13,8 @@ export interface FreeSpotOptions {
   step?: number;
   /** How many rings of candidates are tried around the centre before giving up on nearness (default 40). */
   rings?: number;
+  /** Spots inside this box (the visible part of the canvas) are preferred; outside it only when it is full. */
+  within?: Rect;
 }
 
 const overlaps = (a: Rect, b: Rect, gap: number) =>
@@ -24,8 +26,9 @@ const overlaps = (a: Rect, b: Rect, gap: number) =>
 /**
  * Where a box of `size` can go near `centre` without covering (or touching, within `gap`) any of the
  * `occupied` boxes: spots are tried on square grid rings around `centre`, inner rings first (nearest
- * first within a ring), and the first free one wins. When none of the rings has room, the spot just
- * below everything. Returns the box's top-left corner.
+ * first within a ring), and the first free one wins — first among the spots inside `within`, then
+ * among all. When none of the rings has room, the spot just below everything. Returns the box's
+ * top-left corner.
  */
 export function findFreeSpot(
   occupied: readonly Rect[],
@@ -47,6 +50,28 @@ export function findFreeSpot(
       r.y + r.height > origin.y - reach,
   );
   const free = (x: number, y: number) => !near.some((r) => overlaps({ x, y, ...size }, r, gap));
+  const inside = (x: number, y: number) =>
+    !options.within ||
+    (x >= options.within.x &&
+      y >= options.within.y &&
+      x + size.width <= options.within.x + options.within.width &&
+      y + size.height <= options.within.y + options.within.height);
+  return (
+    nearestFree(origin, step, rings, (x, y) => inside(x, y) && free(x, y)) ??
+    nearestFree(origin, step, rings, free) ?? {
+      x: origin.x,
+      y: Math.max(...occupied.map((r) => r.y + r.height)) + gap,
+    }
+  );
+}
+
+/** The first spot, ring by ring around `origin` (nearest first within a ring), that `accept`s. */
+function nearestFree(
+  origin: { x: number; y: number },
+  step: number,
+  rings: number,
+  accept: (x: number, y: number) => boolean,
+): { x: number; y: number } | undefined {
   for (let ring = 0; ring <= rings; ring++) {
     const candidates: { x: number; y: number; distance: number }[] = [];
     for (let i = -ring; i <= ring; i++) {
@@ -56,9 +81,8 @@ export function findFreeSpot(
       }
     }
     candidates.sort((a, b) => a.distance - b.distance);
-    const spot = candidates.find((c) => free(c.x, c.y));
+    const spot = candidates.find((c) => accept(c.x, c.y));
     if (spot) return { x: spot.x, y: spot.y };
   }
-  const bottom = Math.max(...occupied.map((r) => r.y + r.height));
-  return { x: origin.x, y: bottom + gap };
+  return undefined;
 }

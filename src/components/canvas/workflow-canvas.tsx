@@ -48,6 +48,11 @@ import { canvasEdgeTypes, edgeColors } from "./workflow-edge";
 
 /** Above this many nodes the canvas renders only what is on screen and opens on the top agent. */
 const largeGraph = 200;
+/**
+ * The room click-to-add keeps free for a new node: wider than the estimate is tall, since a new node
+ * usually shows an issue or two ("Connect a model to this agent") that make it taller.
+ */
+const clickToAddRoom = { width: defaultNodeSize.width, height: 180 };
 /** Below this zoom node text is too small to read: nodes show their name only (see NodeShell). */
 export const overviewZoom = 0.45;
 const isOverview = (s: ReactFlowState) => s.transform[2] < overviewZoom;
@@ -78,20 +83,29 @@ function CanvasLayout({ readOnly = false, toolbar }: { readOnly?: boolean; toolb
   const flow = useReactFlow<CanvasNode, CanvasEdge>();
   const wrapper = useRef<HTMLDivElement>(null);
 
-  /** Click-to-add: the free spot nearest the middle of the view, never on top of another node. */
+  /** Click-to-add: the free spot in view nearest its middle, never on top of another node. */
   const addAtCenter = useCallback(
     (item: PaletteItem) => {
       const box = wrapper.current?.getBoundingClientRect();
       const center = box
         ? flow.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 2 })
         : { x: 0, y: 0 };
+      // The view below the toolbar, in flow coordinates.
+      const within = box
+        ? (() => {
+            const from = flow.screenToFlowPosition({ x: box.left + 8, y: box.top + 64 });
+            const to = flow.screenToFlowPosition({ x: box.right - 8, y: box.bottom - 8 });
+            return { x: from.x, y: from.y, width: to.x - from.x, height: to.y - from.y };
+          })()
+        : undefined;
       const occupied = store.getState().nodes.map((n) => ({
         x: n.position.x,
         y: n.position.y,
         width: n.measured?.width ?? defaultNodeSize.width,
         height: n.measured?.height ?? defaultNodeSize.height,
       }));
-      store.getState().addNode(item, findFreeSpot(occupied, defaultNodeSize, center));
+      const spot = findFreeSpot(occupied, clickToAddRoom, center, { within, gap: 32 });
+      store.getState().addNode(item, spot);
     },
     [flow, store],
   );

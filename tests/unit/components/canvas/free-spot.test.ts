@@ -32,6 +32,21 @@ describe("findFreeSpot", () => {
     }
   });
 
+  it("prefers spots inside the visible box, even when one outside is nearer", () => {
+    const occupied = [{ x: 388, y: 245, ...size }];
+    const within = { x: 300, y: 200, width: 800, height: 200 };
+    const spot = findFreeSpot(occupied, size, { x: 500, y: 300 }, { within });
+    expect(touches({ ...spot, ...size }, occupied[0]!)).toBe(false);
+    expect(spot.x).toBeGreaterThanOrEqual(within.x);
+    expect(spot.y).toBeGreaterThanOrEqual(within.y);
+    expect(spot.x + size.width).toBeLessThanOrEqual(within.x + within.width);
+    expect(spot.y + size.height).toBeLessThanOrEqual(within.y + within.height);
+    // With no room inside, a spot outside rather than none.
+    const tiny = { x: 388, y: 245, width: 10, height: 10 };
+    const outside = findFreeSpot(occupied, size, { x: 500, y: 300 }, { within: tiny });
+    expect(touches({ ...outside, ...size }, occupied[0]!)).toBe(false);
+  });
+
   it("goes below everything when the rings around the centre are full", () => {
     const wall: Rect = { x: -10_000, y: -10_000, width: 20_000, height: 20_000 };
     expect(findFreeSpot([wall], size, { x: 0, y: 0 })).toEqual({ x: -112, y: 10_000 + gap });
