@@ -239,6 +239,17 @@ describe("canvas store", () => {
     expect(s().fitViewRequest).toBe(2);
   });
 
+  it("does not revalidate for a catalog that lists the same entries as the current one", () => {
+    const { s } = setup("code-agent-web-search");
+    const catalog = s().catalog;
+    s().setCatalog({ ...catalog, libraryTools: [...catalog.libraryTools] });
+    expect(s().catalog).toBe(catalog);
+    const issues = s().issues;
+    s().setCatalog({ ...catalog, builtinTools: catalog.builtinTools.slice(1) });
+    expect(s().catalog).not.toBe(catalog);
+    expect(s().issues).not.toBe(issues);
+  });
+
   it("revalidates against the team's secrets", () => {
     const { s } = setup("code-agent-web-search");
     expect(s().issues).toEqual([]);
