@@ -18,9 +18,10 @@ export function LayoutProgressPanel({ run, onCancel }: { run: AutoLayoutRun; onC
     <div
       role="status"
       data-testid="layout-progress"
-      className="flex items-center gap-3 rounded-md border border-border bg-background px-3 py-2 text-xs shadow-overlay"
+      className="flex w-[26rem] max-w-full items-center gap-3 rounded-md border border-border bg-background px-3 py-2 text-xs shadow-overlay"
     >
-      <div className="min-w-52">
+      {/* A fixed width: the ticking text must not move the Cancel button. */}
+      <div className="min-w-0 flex-1">
         <div className="mb-1 flex justify-between gap-2">
           <span>Laying out {run.nodes.toLocaleString("en")} nodes…</span>
           <span className="tabular-nums text-muted-foreground" data-testid="layout-progress-text">
