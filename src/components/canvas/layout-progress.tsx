@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useState } from "react";
+import { useStore } from "zustand";
 import { Button } from "~/components/ui/button";
 import type { AutoLayoutRun } from "./use-auto-layout";
 
@@ -11,7 +12,7 @@ export function LayoutProgressPanel({ run, onCancel }: { run: AutoLayoutRun; onC
     const timer = setInterval(() => setNow(performance.now()), 250);
     return () => clearInterval(timer);
   }, []);
-  const { done, total } = run.progress;
+  const { done, total } = useStore(run.progress);
   const share = total > 0 ? done / total : 0;
   const seconds = Math.max(0, (now - run.startedAt) / 1000);
   return (

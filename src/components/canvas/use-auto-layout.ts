@@ -1,16 +1,20 @@
 "use client";
 
 import { useCallback, useEffect, useRef, useState } from "react";
+import { createStore, type StoreApi } from "zustand/vanilla";
 import { toast } from "~/components/ui/toaster";
 import type { LayoutProgress } from "./auto-layout";
 import type { CanvasStore } from "./canvas-store/state";
 import { LayoutCancelledError, type RunningLayout, startLayout } from "./layout-runner";
 
-/** An auto-layout under way: how many nodes, since when, and how far it has come. */
+/**
+ * An auto-layout under way: how many nodes, since when, and how far it has come. Progress is a store of
+ * its own, so only the progress panel redraws as parts are laid out, not the canvas around it.
+ */
 export interface AutoLayoutRun {
   nodes: number;
   startedAt: number;
-  progress: LayoutProgress;
+  progress: StoreApi<LayoutProgress>;
 }
 
 /**
@@ -31,11 +35,10 @@ export function useAutoLayout(store: CanvasStore) {
     const selected = nodes.filter((n) => n.selected);
     const subject = selected.length > 1 ? selected : nodes;
     if (subject.length === 0) return;
-    const layout = startLayout(subject, edges, (progress) =>
-      setRunning((run) => (run ? { ...run, progress } : run)),
-    );
+    const progress = createStore<LayoutProgress>(() => ({ done: 0, total: 1 }));
+    const layout = startLayout(subject, edges, (next) => progress.setState(next, true));
     current.current = layout;
-    setRunning({ nodes: subject.length, startedAt: performance.now(), progress: { done: 0, total: 1 } });
+    setRunning({ nodes: subject.length, startedAt: performance.now(), progress });
     try {
       const positions = await layout.result;
       if (store.getState().changeCount !== changeCount) {
