@@ -151,11 +151,26 @@ test("a 5,000-node import warns; auto-layout runs off the main thread with progr
 test("click-to-add never drops a node on top of another, and an import fits the view", async ({ page }) => {
   await signUp(page, newAccount("Click Adder"));
   await openNewWorkflow(page, "Click to add");
-  for (const item of ["code-agent", "code-agent", "openai-model", "builtin-web_search"]) {
-    await page.getByTestId(`palette-${item}`).click();
-  }
+  const items = [
+    "code-agent",
+    "code-agent",
+    "openai-model",
+    "builtin-web_search",
+    "openai-model",
+    "code-agent",
+  ];
   const nodes = page.locator(".react-flow__node");
-  await expect(nodes).toHaveCount(4);
+  for (const [i, item] of items.entries()) {
+    await page.getByTestId(`palette-${item}`).click();
+    await expect(nodes).toHaveCount(i + 1);
+    // The new node is selected, and in view: when the view has no room left, it moves to the node.
+    await page.waitForTimeout(400);
+    const pane = (await page.locator(".react-flow__pane").boundingBox())!;
+    const added = (await page.locator(".react-flow__node.selected").boundingBox())!;
+    expect(added.x, `node ${i + 1}`).toBeGreaterThanOrEqual(pane.x);
+    expect(added.x + added.width, `node ${i + 1}`).toBeLessThanOrEqual(pane.x + pane.width);
+    expect(added.y + added.height, `node ${i + 1}`).toBeLessThanOrEqual(pane.y + pane.height);
+  }
   const boxes = await nodes.evaluateAll((elements) =>
     elements.map((e) => e.getBoundingClientRect().toJSON()),
   );

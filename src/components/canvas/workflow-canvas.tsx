@@ -106,6 +106,19 @@ function CanvasLayout({ readOnly = false, toolbar }: { readOnly?: boolean; toolb
       }));
       const spot = findFreeSpot(occupied, clickToAddRoom, center, { within, gap: 32 });
       store.getState().addNode(item, spot);
+      const inView =
+        !within ||
+        (spot.x >= within.x &&
+          spot.y >= within.y &&
+          spot.x + clickToAddRoom.width <= within.x + within.width &&
+          spot.y + clickToAddRoom.height <= within.y + within.height);
+      // The view had no room: it moves to the new node.
+      if (!inView) {
+        void flow.setCenter(spot.x + clickToAddRoom.width / 2, spot.y + clickToAddRoom.height / 2, {
+          zoom: flow.getZoom(),
+          duration: 200,
+        });
+      }
     },
     [flow, store],
   );
