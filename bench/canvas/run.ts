@@ -1,5 +1,5 @@
 /**
- * Canvas bench (issue 6): in Chromium, a 500-node / 600-edge workflow — time to interactive after
+ * Canvas bench: in Chromium, a 500-node / 600-edge workflow — time to interactive after
  * navigation, and frame times while dragging a node and while panning (p50/p95). Then (issue 18)
  * auto-layout of 500 and 5,000 nodes: wall time and the main thread's long tasks, through the canvas's
  * button (the layout worker), and ELK run once on the main thread in the same page as the canvas did
