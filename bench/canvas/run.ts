@@ -1,6 +1,6 @@
 /**
  * Canvas bench: in Chromium, a 500-node / 600-edge workflow — time to interactive after
- * navigation, and frame times while dragging a node and while panning (p50/p95). Then (issue 18)
+ * navigation, and frame times while dragging a node and while panning (p50/p95). Then
  * auto-layout of 500 and 5,000 nodes: wall time and the main thread's long tasks, through the canvas's
  * button (the layout worker), and ELK run once on the main thread in the same page as the canvas did
  * before.
@@ -311,7 +311,7 @@ async function autoLayoutThroughCanvas(page: Page, probe: string) {
 }
 
 /**
- * What auto-layout did before the worker (issue 18's "before"): one ELK layered run over the whole
+ * What auto-layout did before the worker: one ELK layered run over the whole
  * graph, on the page's main thread, with the canvas's options and node sizes. React's commit of the
  * positions is not included, so this understates the old cost.
  */
