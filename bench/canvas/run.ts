@@ -1,8 +1,12 @@
 /**
- * Canvas bench (issue 6): in Chromium, a 500-node / 600-edge workflow — time to interactive after
- * navigation, and frame times while dragging a node and while panning (p50/p95).
+ * Canvas bench: in Chromium, a 500-node / 600-edge workflow — time to interactive after
+ * navigation, and frame times while dragging a node and while panning (p50/p95). Then
+ * auto-layout of 500 and 5,000 nodes: wall time and the main thread's long tasks, through the canvas's
+ * button (the layout worker), and ELK run once on the main thread in the same page as the canvas did
+ * before.
  *
  *   BASE_URL=http://127.0.0.1:3201 npx tsx bench/canvas/run.ts
+ *   RUNS=0 LAYOUT_SIZES=500,5000 …   # only the auto-layout measures
  *
  * Needs a running Troupe (`npm start`); signs up a fresh account, saves the workflow through tRPC
  * (which validates it server-side), then measures. Results go to bench/canvas/results.json.
@@ -11,9 +15,10 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { chromium, type Page } from "@playwright/test";
-import { validateDocument } from "~/graph";
+import { estimatedGeometry } from "~/components/canvas/node-geometry";
+import { validateDocument, type WorkflowDocument } from "~/graph";
 import { chromiumLaunchOptions } from "../../tests/helpers/chromium";
-import { largeWorkflow } from "./large-workflow";
+import { largeWorkflow } from "../../tests/helpers/large-workflow";
 
 const baseURL = process.env.BASE_URL ?? "http://127.0.0.1:3201";
 const runs = Number(process.env.RUNS ?? 3);
@@ -23,6 +28,10 @@ const profileDir = process.env.PROFILE_DIR;
 const extraCss = process.env.BENCH_CSS;
 /** Busy-looping processes run beside the bench, standing in for a machine whose cores are shared. */
 const busyCores = Number(process.env.BENCH_BUSY_CORES ?? 0);
+/** Node counts of the auto-layout measures (copies of the 500-node workflow); empty: none. */
+const layoutSizes = (process.env.LAYOUT_SIZES ?? "500,5000").split(",").filter(Boolean).map(Number);
+/** How many times each auto-layout is measured. */
+const layoutRuns = Number(process.env.LAYOUT_RUNS ?? 2);
 /** Where the results go (default bench/canvas/results.json). */
 const resultsPath = process.env.BENCH_OUT ?? new URL("./results.json", import.meta.url);
 
@@ -249,6 +258,145 @@ async function profiled<T>(page: Page, name: string, interaction: () => Promise<
   return result;
 }
 
+/** Start collecting the page's main-thread long tasks (over 50 ms, PerformanceObserver "longtask"). */
+async function startLongTasks(page: Page): Promise<void> {
+  await page.evaluate(`(() => {
+    window.__longTasks = [];
+    window.__longTaskObserver = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) window.__longTasks.push(entry.duration);
+    });
+    window.__longTaskObserver.observe({ type: "longtask" });
+  })()`);
+}
+async function stopLongTasks(page: Page): Promise<number[]> {
+  return page.evaluate(`(() => {
+    for (const entry of window.__longTaskObserver.takeRecords()) window.__longTasks.push(entry.duration);
+    window.__longTaskObserver.disconnect();
+    return window.__longTasks;
+  })()`);
+}
+const longTaskStats = (tasks: number[]) => ({
+  count: tasks.length,
+  totalMs: round(tasks.reduce((a, b) => a + b, 0)),
+  maxMs: round(Math.max(0, ...tasks)),
+});
+
+/**
+ * The canvas's auto-layout as a user starts it: from the click until the positions are applied (a
+ * node has moved, the progress panel is gone) and two frames have been drawn.
+ */
+async function autoLayoutThroughCanvas(page: Page, probe: string) {
+  const start = (await page.evaluate(`(() => {
+    const node = document.querySelector('.react-flow__node[data-id="${probe}"]');
+    window.__probeBefore = node ? node.style.transform : null;
+    return performance.now();
+  })()`)) as number;
+  await startLongTasks(page);
+  await page.getByRole("button", { name: "Auto-layout", exact: true }).click();
+  await page.waitForFunction(
+    `(() => {
+      const node = document.querySelector('.react-flow__node[data-id="${probe}"]');
+      return !document.querySelector('[data-testid="layout-progress"]') && node && node.style.transform !== window.__probeBefore;
+    })()`,
+    undefined,
+    { timeout: 300_000, polling: 50 },
+  );
+  const end = await page.evaluate(
+    () =>
+      new Promise<number>((resolve) =>
+        requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now()))),
+      ),
+  );
+  return { wallMs: end - start, longTasks: await stopLongTasks(page) };
+}
+
+/**
+ * What auto-layout did before the worker: one ELK layered run over the whole
+ * graph, on the page's main thread, with the canvas's options and node sizes. React's commit of the
+ * positions is not included, so this understates the old cost.
+ */
+async function autoLayoutOnMainThread(page: Page, doc: WorkflowDocument) {
+  const hasElk = await page.evaluate("typeof window.ELK === 'function'");
+  if (!hasElk) await page.addScriptTag({ path: "node_modules/elkjs/lib/elk.bundled.js" });
+  const graph = {
+    id: "root",
+    layoutOptions: {
+      "elk.algorithm": "layered",
+      "elk.direction": "DOWN",
+      "elk.layered.spacing.nodeNodeBetweenLayers": "80",
+      "elk.spacing.nodeNode": "40",
+      "elk.layered.nodePlacement.strategy": "BRANDES_KOEPF",
+    },
+    children: doc.nodes.map((n) => ({ id: n.id, ...estimatedGeometry(n).measured })),
+    edges: doc.edges.map((e) => ({ id: e.id, sources: [e.source], targets: [e.target] })),
+  };
+  await startLongTasks(page);
+  const result = (await page.evaluate(
+    `(async (graph) => {
+      const start = performance.now();
+      const laidOut = await new window.ELK().layout(graph);
+      const xs = laidOut.children.map((c) => c.x), ys = laidOut.children.map((c) => c.y);
+      return {
+        wallMs: performance.now() - start,
+        width: Math.max(...xs) - Math.min(...xs),
+        height: Math.max(...ys) - Math.min(...ys),
+      };
+    })(${JSON.stringify(graph)})`,
+  )) as { wallMs: number; width: number; height: number };
+  return { ...result, longTasks: await stopLongTasks(page) };
+}
+
+/** The extent of the rendered nodes after a layout, in flow coordinates (from React Flow's transforms). */
+async function laidOutExtent(page: Page) {
+  return page.evaluate(`(() => {
+    const xs = [], ys = [];
+    for (const node of document.querySelectorAll(".react-flow__node")) {
+      const m = /translate\\(([-\\d.]+)px,\\s*([-\\d.]+)px\\)/.exec(node.style.transform);
+      if (m) { xs.push(Number(m[1])); ys.push(Number(m[2])); }
+    }
+    return { rendered: xs.length, width: Math.max(...xs) - Math.min(...xs), height: Math.max(...ys) - Math.min(...ys) };
+  })()`) as Promise<{ rendered: number; width: number; height: number }>;
+}
+
+/** Auto-layout of `size` nodes (copies of the 500-node workflow), through the canvas and the old way. */
+async function measureAutoLayout(page: Page, teamId: string, size: number) {
+  const doc = largeWorkflow(size / 500);
+  const worker: { wallMs: number; longTasks: number[] }[] = [];
+  const mainThread: { wallMs: number; longTasks: number[]; width: number; height: number }[] = [];
+  let shape: { rendered: number; width: number; height: number } | undefined;
+  for (let run = 0; run < layoutRuns; run++) {
+    const workflow = await trpc<{ id: string }>(page, "workflow.create", {
+      teamId,
+      name: `Bench layout ${size} #${run + 1}`,
+    });
+    await trpc(page, "workflow.saveGraph", { workflowId: workflow.id, revision: 0, graph: doc });
+    await page.goto(`${baseURL}/workflows/${workflow.id}`);
+    await page.waitForSelector(".react-flow__node", { timeout: 120_000 });
+    await page.waitForTimeout(1000);
+    worker.push(await autoLayoutThroughCanvas(page, "agent0"));
+    await page.waitForTimeout(1000);
+    shape = await laidOutExtent(page);
+    mainThread.push(await autoLayoutOnMainThread(page, doc));
+    await page.waitForSelector('[data-testid="save-status"][data-state="saved"]', { timeout: 120_000 });
+    console.log(
+      `auto-layout ${size}: worker ${round(worker.at(-1)!.wallMs)} ms (longest task ${round(Math.max(0, ...worker.at(-1)!.longTasks))} ms), main thread ${round(mainThread.at(-1)!.wallMs)} ms`,
+    );
+  }
+  const summary = (runs: { wallMs: number; longTasks: number[] }[]) => ({
+    wallMs: runs.map((r) => round(r.wallMs)),
+    longTasks: runs.map((r) => longTaskStats(r.longTasks)),
+  });
+  return {
+    nodes: doc.nodes.length,
+    edges: doc.edges.length,
+    worker: { ...summary(worker), shape },
+    mainThreadElk: {
+      ...summary(mainThread),
+      shape: mainThread.map((r) => ({ width: round(r.width), height: round(r.height) })),
+    },
+  };
+}
+
 async function main() {
   const doc = largeWorkflow();
   const check = validateDocument(doc);
@@ -326,6 +474,8 @@ async function main() {
     await page.waitForSelector('[data-testid="save-status"][data-state="saved"]', { timeout: 30_000 });
     console.log(`run ${run + 1}: interactive ${round(ready)} ms, ${rendered} nodes rendered`, nav);
   }
+  const autoLayout = [];
+  for (const size of layoutSizes) autoLayout.push(await measureAutoLayout(page, team.id, size));
   await browser.close();
   for (const child of busy) child.kill();
 
@@ -349,6 +499,7 @@ async function main() {
     chromiumCpuMsPerStep: Object.fromEntries(
       Object.entries(cpuPerStep).map(([kind, values]) => [kind, values.map(round)]),
     ),
+    autoLayout,
   };
   writeFileSync(resultsPath, `${JSON.stringify(result, null, 2)}\n`);
   console.log(JSON.stringify(result, null, 2));

@@ -5,7 +5,7 @@ import { text } from "~/graph/text";
 import { RUN_INPUT_LIMITS, runAdditionalArgsSchema, runAudioSchema, runImagesSchema } from "~/lib/run-media";
 
 /**
- * The test set format (issue 19): cases — a task with the inputs a run accepts, the checks its answer
+ * The test set format: cases — a task with the inputs a run accepts, the checks its answer
  * must pass, and optionally a recording whose model answers are replayed — in one zod schema shared
  * by the JSON, JSONL and CSV files (./test-set-files.ts), the command line and, later, the database
  * and the browser. Pure and browser-safe: it imports only the graph and `src/lib`.

@@ -30,20 +30,29 @@ import {
 } from "react";
 import { Button } from "~/components/ui/button";
 import { getRootAgents, type PaletteItem } from "~/graph";
-import { computeLayout } from "./auto-layout";
 import { CanvasMinimap } from "./canvas-minimap";
+import { CanvasSizeWarning } from "./canvas-size-warning";
 import { useCanvas, useCanvasStore } from "./canvas-store-context";
 import { type CanvasEdge, type CanvasNode, toWorkflowEdge, toWorkflowNode } from "./canvas-types";
 import { DotBackground } from "./dot-background";
+import { findFreeSpot } from "./free-spot";
 import { Inspector } from "./inspector";
 import { commandForKey, isTypingTarget, shortcutLabels } from "./keyboard-shortcuts";
+import { LayoutProgressPanel } from "./layout-progress";
 import { libraryPaletteItems, useCanvasLibrary } from "./library-context";
+import { defaultNodeSize } from "./node-geometry";
 import { canvasNodeTypes } from "./nodes";
 import { Palette, readPaletteDrop } from "./palette";
+import { type AutoLayoutRun, useAutoLayout } from "./use-auto-layout";
 import { canvasEdgeTypes, edgeColors } from "./workflow-edge";
 
 /** Above this many nodes the canvas renders only what is on screen and opens on the top agent. */
 const largeGraph = 200;
+/**
+ * The room click-to-add keeps free for a new node: wider than the estimate is tall, since a new node
+ * usually shows an issue or two ("Connect a model to this agent") that make it taller.
+ */
+const clickToAddRoom = { width: defaultNodeSize.width, height: 180 };
 /** Below this zoom node text is too small to read: nodes show their name only (see NodeShell). */
 export const overviewZoom = 0.45;
 const isOverview = (s: ReactFlowState) => s.transform[2] < overviewZoom;
@@ -73,27 +82,49 @@ function CanvasLayout({ readOnly = false, toolbar }: { readOnly?: boolean; toolb
   const library = useMemo(() => libraryPaletteItems(libraryItems), [libraryItems]);
   const flow = useReactFlow<CanvasNode, CanvasEdge>();
   const wrapper = useRef<HTMLDivElement>(null);
-  const clickCount = useRef(0);
 
+  /** Click-to-add: the free spot in view nearest its middle, never on top of another node. */
   const addAtCenter = useCallback(
     (item: PaletteItem) => {
       const box = wrapper.current?.getBoundingClientRect();
-      const step = (clickCount.current++ % 6) * 24;
       const center = box
-        ? flow.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 3 })
+        ? flow.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 2 })
         : { x: 0, y: 0 };
-      store.getState().addNode(item, { x: center.x - 112 + step, y: center.y - 50 + step });
+      // The view below the toolbar, in flow coordinates.
+      const within = box
+        ? (() => {
+            const from = flow.screenToFlowPosition({ x: box.left + 8, y: box.top + 64 });
+            const to = flow.screenToFlowPosition({ x: box.right - 8, y: box.bottom - 8 });
+            return { x: from.x, y: from.y, width: to.x - from.x, height: to.y - from.y };
+          })()
+        : undefined;
+      const occupied = store.getState().nodes.map((n) => ({
+        x: n.position.x,
+        y: n.position.y,
+        width: n.measured?.width ?? defaultNodeSize.width,
+        height: n.measured?.height ?? defaultNodeSize.height,
+      }));
+      const spot = findFreeSpot(occupied, clickToAddRoom, center, { within, gap: 32 });
+      store.getState().addNode(item, spot);
+      const inView =
+        !within ||
+        (spot.x >= within.x &&
+          spot.y >= within.y &&
+          spot.x + clickToAddRoom.width <= within.x + within.width &&
+          spot.y + clickToAddRoom.height <= within.y + within.height);
+      // The view had no room: it moves to the new node.
+      if (!inView) {
+        void flow.setCenter(spot.x + clickToAddRoom.width / 2, spot.y + clickToAddRoom.height / 2, {
+          zoom: flow.getZoom(),
+          duration: 200,
+        });
+      }
     },
     [flow, store],
   );
 
-  const layout = useCallback(async () => {
-    const { nodes, edges } = store.getState();
-    const selected = nodes.filter((n) => n.selected);
-    const positions = await computeLayout(selected.length > 1 ? selected : nodes, edges);
-    store.getState().applyPositions(positions);
-    requestAnimationFrame(() => flow.fitView({ padding: 0.15, duration: 200 }));
-  }, [flow, store]);
+  const autoLayout = useAutoLayout(store);
+  const layout = autoLayout.start;
 
   useEffect(() => {
     // A pan or a node drag captures the pointer on the element pressed: its moves then go straight
@@ -141,7 +172,13 @@ function CanvasLayout({ readOnly = false, toolbar }: { readOnly?: boolean; toolb
     <div className="flex h-full min-h-0 flex-1">
       <Palette library={library} onAdd={addAtCenter} disabled={readOnly} />
       <div ref={wrapper} className="relative min-w-0 flex-1" data-testid="canvas">
-        <Flow readOnly={readOnly} toolbar={toolbar} onLayout={layout} />
+        <Flow
+          readOnly={readOnly}
+          toolbar={toolbar}
+          onLayout={layout}
+          layoutRun={autoLayout.running}
+          onCancelLayout={autoLayout.cancel}
+        />
       </div>
       <Inspector readOnly={readOnly} />
     </div>
@@ -166,16 +203,21 @@ function Flow({
   readOnly,
   toolbar,
   onLayout,
+  layoutRun,
+  onCancelLayout,
 }: {
   readOnly: boolean;
   toolbar?: ReactNode;
   onLayout: () => void;
+  layoutRun: AutoLayoutRun | null;
+  onCancelLayout: () => void;
 }) {
   const store = useCanvasStore();
   const flow = useReactFlow<CanvasNode, CanvasEdge>();
   const nodes = useCanvas((s) => s.nodes);
   const edges = useCanvas((s) => s.edges);
   const refusal = useCanvas((s) => s.lastRefusal);
+  const fitViewRequest = useCanvas((s) => s.fitViewRequest);
   const [hint, setHint] = useState<string | null>(null);
   const initialViewport = useRef(store.getState().viewport);
 
@@ -196,6 +238,12 @@ function Flow({
     }),
     [store],
   );
+
+  // After an auto-layout or a replaced document: this effect runs once React Flow (a child) has taken
+  // the new nodes, so the fit sees where they are now.
+  useEffect(() => {
+    if (fitViewRequest > 0) void flow.fitView({ padding: 0.15, duration: 200 });
+  }, [fitViewRequest, flow]);
 
   const onConnectEnd = useCallback(
     (_: MouseEvent | TouchEvent, state: FinalConnectionState) => {
@@ -285,12 +333,20 @@ function Flow({
       edgesReconnectable={false}
       connectionLineType={ConnectionLineType.Bezier}
       onlyRenderVisibleElements={large}
-      minZoom={0.05}
+      minZoom={0.01}
       maxZoom={2}
       proOptions={proOptions}
       className={overview ? "canvas-overview" : undefined}
     >
-      <CanvasChrome readOnly={readOnly} toolbar={toolbar} onLayout={onLayout} hint={hint} empty={empty} />
+      <CanvasChrome
+        readOnly={readOnly}
+        toolbar={toolbar}
+        onLayout={onLayout}
+        layoutRun={layoutRun}
+        onCancelLayout={onCancelLayout}
+        hint={hint}
+        empty={empty}
+      />
     </ReactFlow>
   );
 }
@@ -300,12 +356,16 @@ const CanvasChrome = memo(function CanvasChrome({
   readOnly,
   toolbar,
   onLayout,
+  layoutRun,
+  onCancelLayout,
   hint,
   empty,
 }: {
   readOnly: boolean;
   toolbar?: ReactNode;
   onLayout: () => void;
+  layoutRun: AutoLayoutRun | null;
+  onCancelLayout: () => void;
   hint: string | null;
   empty: boolean;
 }) {
@@ -348,7 +408,7 @@ const CanvasChrome = memo(function CanvasChrome({
           size="icon"
           aria-label="Auto-layout"
           title={`Auto-layout (${shortcutLabels.autoLayout}); only the selection when several nodes are selected`}
-          disabled={readOnly}
+          disabled={readOnly || layoutRun !== null}
           onClick={onLayout}
         >
           <LayoutGrid />
@@ -362,6 +422,10 @@ const CanvasChrome = memo(function CanvasChrome({
         >
           <Maximize />
         </Button>
+      </Panel>
+      <Panel position="top-center" className="!mt-14 flex flex-col items-center gap-2">
+        <CanvasSizeWarning />
+        {layoutRun ? <LayoutProgressPanel run={layoutRun} onCancel={onCancelLayout} /> : null}
       </Panel>
       {toolbar ? (
         <Panel position="top-right" className="!m-2 flex items-center gap-2">

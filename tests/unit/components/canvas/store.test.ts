@@ -227,6 +227,29 @@ describe("canvas store", () => {
     expect(s().nodes.find((n) => n.id === "analyst")!.position).toEqual(positions.analyst);
   });
 
+  it("asks the canvas to fit the view after an auto-layout and a replaced document", () => {
+    const { s } = setup("manager-researcher-analyst");
+    expect(s().fitViewRequest).toBe(0);
+    s().applyPositions({ manager: { x: 10, y: 10 } });
+    expect(s().fitViewRequest).toBe(1);
+    s().replaceDocument(getTemplate("code-agent-web-search")!.document);
+    expect(s().fitViewRequest).toBe(2);
+    // Edits of single nodes leave the view where the user put it.
+    s().updateNodeData("agent", { maxSteps: 3 });
+    expect(s().fitViewRequest).toBe(2);
+  });
+
+  it("does not revalidate for a catalog that lists the same entries as the current one", () => {
+    const { s } = setup("code-agent-web-search");
+    const catalog = s().catalog;
+    s().setCatalog({ ...catalog, libraryTools: [...catalog.libraryTools] });
+    expect(s().catalog).toBe(catalog);
+    const issues = s().issues;
+    s().setCatalog({ ...catalog, builtinTools: catalog.builtinTools.slice(1) });
+    expect(s().catalog).not.toBe(catalog);
+    expect(s().issues).not.toBe(issues);
+  });
+
   it("revalidates against the team's secrets", () => {
     const { s } = setup("code-agent-web-search");
     expect(s().issues).toEqual([]);
