@@ -2,6 +2,7 @@ import { type AgentRun, type BuildAgentDeps, buildAgent, snapshotMemory } from "
 import { type AgentSpec, agentSpecSchema } from "~/graph/agent-spec";
 import type { PrismaClient } from "~/server/db";
 import { newErrorReference } from "~/server/error-reference";
+import { retryTransient } from "~/server/lifecycle/transient";
 import type { Logger } from "~/server/logger";
 import type { RunControl, RunControlMessage } from "~/server/realtime/run-control";
 import type { RunEventPublisher } from "~/server/realtime/run-event-publisher";
@@ -79,13 +80,19 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
   const active = new Map<string, ActiveRun>();
   const writer = new RunEventWriter({
     ...deps.batch,
+    // Storing a batch again changes nothing (events are keyed by run and seq), so a write cut off
+    // with its connection is simply made again.
     store: (batches) =>
-      appendEvents(
-        db,
-        batches.map(({ runId, events }) => {
-          const run = active.get(runId)!;
-          return { runId, events, tally: run.tally, prices: run.prices };
-        }),
+      retryTransient(
+        () =>
+          appendEvents(
+            db,
+            batches.map(({ runId, events }) => {
+              const run = active.get(runId)!;
+              return { runId, events, tally: run.tally, prices: run.prices };
+            }),
+          ),
+        { onRetry: (err) => logger.warn({ err }, "storing run events again after a lost connection") },
       ),
     // A run whose events cannot be stored must not go on calling models and tools unseen. What the
     // database said is logged; the run's error, which browsers see, carries only a reference to it.
@@ -125,12 +132,20 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
   ) => {
     // Postgres text refuses NUL, which a provider's or tool's error message can carry.
     const reason = error?.replaceAll("\u0000", "\ufffd");
-    const moved = await transitionRun(
-      db,
-      runId,
-      from,
-      to,
-      reason === undefined ? extra : { ...extra, error: reason },
+    const data = reason === undefined ? extra : { ...extra, error: reason };
+    // A compare-and-set, so trying again is safe; a run must not stay `running` because the
+    // connection dropped as it ended. A try whose answer was lost after it committed reads as not
+    // moved the next time: the status the run now has tells.
+    let moved = false;
+    await retryTransient(
+      async () => {
+        moved = await transitionRun(db, runId, from, to, data);
+        if (!moved) {
+          const now = await db.run.findUnique({ where: { id: runId }, select: { status: true } });
+          moved = now?.status === to && isTerminal(to);
+        }
+      },
+      { attempts: 15, onRetry: (err) => logger.warn({ err, runId }, "setting a run's status again") },
     );
     if (moved) publisher.publishStatus({ runId, status: to, error: reason ?? null });
     return moved;
@@ -138,7 +153,9 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
 
   /** A run that could not be claimed: already over, cancelled while queued, or lost by another worker. */
   const settleUnclaimed = async (runId: string, log: Logger) => {
-    const run = await db.run.findUnique({ where: { id: runId }, select: { status: true } });
+    const run = await retryTransient(() =>
+      db.run.findUnique({ where: { id: runId }, select: { status: true } }),
+    );
     if (!run || isTerminal(run.status)) return;
     if (ACTIVE.includes(run.status)) {
       // Delivered again: the worker that held it was lost mid-run. Its events are stored but its
@@ -175,7 +192,11 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
         );
       }
     });
-    const run = await claimRun(db, job.runId).catch(async (error: unknown) => {
+    // A claim whose answer was lost after it committed leaves the run `running` unclaimed: the next
+    // try finds it active and ends it with the reason, rather than leaving it for ever.
+    const run = await retryTransient(() => claimRun(db, job.runId), {
+      onRetry: (err) => log.warn({ err }, "claiming the run again after a lost connection"),
+    }).catch(async (error: unknown) => {
       await unsubscribe();
       throw error;
     });
@@ -185,7 +206,11 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
     }
     publisher.publishStatus({ runId: run.id, status: "running", error: null });
 
-    const onJobAbort = () => stopRun({ kind: "shutdown", message: "The worker shut down during this run." });
+    const onJobAbort = () =>
+      stopRun({
+        kind: "shutdown",
+        message: "The worker shut down before this run finished (its grace period ran out). Start it again.",
+      });
     jobSignal.addEventListener("abort", onJobAbort, { once: true });
     const timer = setTimeout(
       () => stopRun({ kind: "timeout", message: `Stopped at the time limit of ${run.timeLimitSeconds} s.` }),

@@ -21,7 +21,7 @@ export async function startRuns(options: { io: Server; db: PrismaClient; logger:
   const { io, db, logger } = options;
   // The web process seals secrets too: refuse to start production without SECRETS_KEY.
   secretsKeyring();
-  const closers: Array<() => Promise<void>> = [];
+  const closers: Array<(graceMs: number) => Promise<void>> = [];
   if (mode.redis) {
     const pub = new Redis(env.REDIS_URL!);
     const sub = pub.duplicate();
@@ -45,15 +45,16 @@ export async function startRuns(options: { io: Server; db: PrismaClient; logger:
     }
     const publisher = mode.redis ? new RedisEmitterPublisher(env.REDIS_URL!) : new SocketServerPublisher(io);
     const worker = startWorker({ db, services, publisher, logger, concurrency: env.WORKER_CONCURRENCY });
-    closers.unshift(async () => {
-      await worker.stop(5_000);
+    closers.unshift(async (graceMs) => {
+      await worker.stop(graceMs);
       await publisher.close();
     });
   }
   closers.push(closeRunServices);
   return {
-    async stop() {
-      for (const close of closers) await close();
+    /** Stop the embedded worker (its runs get `graceMs` to finish), then the Redis clients and the queue. */
+    async stop(graceMs = 10_000) {
+      for (const close of closers) await close(graceMs);
     },
   };
 }

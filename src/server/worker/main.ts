@@ -5,6 +5,7 @@
  */
 import { env, mode } from "~/env";
 import { db, startDatabase } from "~/server/db";
+import { onTerminationSignal, shutdownGraceMs } from "~/server/lifecycle/shutdown";
 import { logger } from "~/server/logger";
 import { RedisEmitterPublisher } from "~/server/realtime/run-event-publisher";
 import { closeRunServices, getRunServices } from "~/server/runs/run-services";
@@ -24,19 +25,17 @@ async function main(): Promise<void> {
     logger,
     concurrency: env.WORKER_CONCURRENCY,
   });
-  let stopping = false;
-  const shutdown = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "worker shutting down");
-    await worker.stop();
-    await closeRunServices();
-    await publisher.close();
-    await database.stop();
-    process.exit(0);
-  };
-  process.once("SIGINT", (s) => void shutdown(s));
-  process.once("SIGTERM", (s) => void shutdown(s));
+  // Stop taking runs; those carried get the grace period to finish, then end with the reason.
+  const graceMs = shutdownGraceMs();
+  onTerminationSignal(
+    async () => {
+      await worker.stop(graceMs);
+      await closeRunServices();
+      await publisher.close();
+      await database.stop();
+    },
+    { logger, graceMs },
+  );
 }
 
 main().catch((error: unknown) => {
