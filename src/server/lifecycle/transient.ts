@@ -13,11 +13,17 @@ export function isTransientDatabaseError(error: unknown): boolean {
   let current: unknown = error;
   while (current && typeof current === "object" && !seen.has(current)) {
     seen.add(current);
-    const { message, code, cause } = current as { message?: unknown; code?: unknown; cause?: unknown };
-    const originalCode = (current as { originalCode?: unknown }).originalCode;
+    const { message, code, cause, originalCode, meta } = current as {
+      message?: unknown;
+      code?: unknown;
+      cause?: unknown;
+      originalCode?: unknown;
+      meta?: { driverAdapterError?: unknown };
+    };
     for (const text of [message, code, originalCode])
       if (typeof text === "string" && TRANSIENT.test(text)) return true;
-    current = cause;
+    // Prisma keeps the driver's error under meta.driverAdapterError, with the Postgres code in its cause.
+    current = cause ?? meta?.driverAdapterError;
   }
   return false;
 }
