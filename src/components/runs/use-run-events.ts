@@ -3,7 +3,8 @@
 import { useEffect, useRef, useState } from "react";
 import { io, type Socket } from "socket.io-client";
 import type { RunEvent } from "~/agents/events";
-import { mergeEvents } from "~/lib/run-timeline";
+import { isTerminal } from "~/lib/run-status";
+import { contiguousSeq, mergeEvents } from "~/lib/run-timeline";
 
 type SubscribeAck = { ok: true; status: string; lastSeq: number } | { ok: false; error: string };
 type StatusUpdate = { runId: string; status: string; error?: string | null };
@@ -22,20 +23,26 @@ export interface RunEventsState {
 
 /**
  * The live event stream of one run over Socket.IO (same origin, cookie session). Subscribes with
- * the last seq it holds, on the first connection and on every reconnection, so it ends with the
- * complete ordered list; batches may overlap and are merged by seq.
+ * the last seq it holds without a hole, on the first connection, on every reconnection, when a batch
+ * shows a hole (a live batch lost in transit) and when the run ends, so it ends with the complete
+ * ordered list; batches may overlap and are merged by seq.
  */
 export function useRunEvents(runId: string): RunEventsState {
   const [state, setState] = useState<RunEventsState>({ events: [], connected: false });
   const lastSeq = useRef(-1);
+  const held = useRef<readonly RunEvent[]>([]);
 
   useEffect(() => {
     lastSeq.current = -1;
+    held.current = [];
+    let catchingUp = false;
     setState({ events: [], connected: false });
     const socket: Socket = io({ path: "/socket.io", transports: ["websocket", "polling"] });
 
     const subscribe = () => {
+      catchingUp = true;
       socket.emit("run:subscribe", { runId, afterSeq: lastSeq.current }, (ack: SubscribeAck) => {
+        catchingUp = false;
         setState((previous) =>
           ack.ok
             ? { ...previous, status: ack.status, connected: true, error: undefined }
@@ -46,15 +53,18 @@ export function useRunEvents(runId: string): RunEventsState {
     const onEvents = (batch: RunEvent[]) => {
       const mine = batch.filter((event) => event.runId === runId);
       if (mine.length === 0) return;
-      setState((previous) => {
-        const events = mergeEvents(previous.events, mine);
-        lastSeq.current = events.at(-1)?.seq ?? -1;
-        return events === previous.events ? previous : { ...previous, events };
-      });
+      const events = mergeEvents(held.current, mine);
+      if (events === held.current) return;
+      held.current = events;
+      lastSeq.current = contiguousSeq(events);
+      setState((previous) => ({ ...previous, events }));
+      if (events.at(-1)!.seq > lastSeq.current && !catchingUp && socket.connected) subscribe();
     };
     const onStatus = (update: StatusUpdate) => {
       if (update.runId !== runId) return;
       setState((previous) => ({ ...previous, status: update.status, statusError: update.error }));
+      // The last events may have been lost in transit: read whatever is stored after what is held.
+      if (isTerminal(update.status) && socket.connected) subscribe();
     };
     const onDisconnect = () => setState((previous) => ({ ...previous, connected: false }));
     // Removed from the run's team, or signed out everywhere: the server stopped sending this run.
