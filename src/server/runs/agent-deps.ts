@@ -4,6 +4,9 @@ import { env } from "~/env";
 import type { AgentSpec } from "~/graph/agent-spec";
 import { withInstallationModel } from "~/graph/key-binding";
 import type { PrismaClient } from "~/server/db";
+import { newErrorReference } from "~/server/error-reference";
+import { isTransientDatabaseError, retryTransient } from "~/server/lifecycle/transient";
+import { logger } from "~/server/logger";
 import { type SecretsKeyring, secretsKeyring } from "~/server/secrets/keys";
 import { resolveTeamSecret } from "~/server/secrets/team-secrets";
 import { executorHostFromEnv } from "./executor-host";
@@ -32,8 +35,21 @@ export function createAgentDeps(
   // One policy object for every run: its guard and connection pool are shared.
   const outbound = outboundPolicy();
   const depsFor = (team: RunTeam): BuildAgentDeps => ({
-    resolveSecret: async (name) =>
-      (await resolveTeamSecret(db, team.id, name, keyring)) ?? environmentSecret(name),
+    resolveSecret: async (name) => {
+      try {
+        // A connection cut while the secret is read is tried again, not the run's failure.
+        return (
+          (await retryTransient(() => resolveTeamSecret(db, team.id, name, keyring))) ??
+          environmentSecret(name)
+        );
+      } catch (error) {
+        if (!isTransientDatabaseError(error)) throw error;
+        // The run's error (which browsers see) names a reference, never the database's words.
+        const reference = newErrorReference();
+        logger.error({ err: error, reference, secret: name }, "reading a team secret failed");
+        throw new Error(`The secret ${name} could not be read (reference ${reference}).`);
+      }
+    },
     outbound,
     mcp: mcpHostOptions(),
     // The dashboard shows model text as it is generated.

@@ -14,10 +14,14 @@ const { createDatabaseClient, db, startDatabase } = await import("~/server/db");
 const { signUp } = await import("~/server/auth/sign-up");
 const { resolveSessionUser } = await import("~/server/auth/session-version");
 const { isTransientDatabaseError, retryTransient } = await import("~/server/lifecycle/transient");
+const { createAgentDeps } = await import("~/server/runs/agent-deps");
+const { secretsKeyring } = await import("~/server/secrets/keys");
+const { sealSecret } = await import("~/server/secrets/team-secrets");
 
 const dbName = new URL(database.url).pathname.slice(1);
 let client: ReturnType<typeof createDatabaseClient>;
 let user: { id: string; sessionVersion: number };
+let team: { id: string; slug: string };
 
 /** Terminate every connection to the test database but the admin's own and those of `keep`. */
 async function terminateConnections(keep: number[] = []): Promise<number> {
@@ -48,6 +52,11 @@ beforeAll(async () => {
   if (!account.ok) throw new Error("sign-up failed");
   user = await db.user.findUniqueOrThrow({ where: { email: "lin@example.com" } });
   client = createDatabaseClient(database.url, { maxConnections: 1 });
+  const membership = await db.membership.findFirstOrThrow({
+    where: { userId: user.id },
+    select: { team: { select: { id: true, slug: true } } },
+  });
+  team = membership.team;
 });
 
 afterAll(async () => {
@@ -79,6 +88,25 @@ describe("lost database connections", () => {
     await locker.query("COMMIT");
     await locker.end();
     expect(await checked).toMatchObject({ id: user.id, email: "lin@example.com" });
+  });
+
+  it("resolves a run's team secret whose read lost its connection, instead of failing the run", async () => {
+    const keyring = secretsKeyring();
+    await db.teamSecret.create({
+      data: { teamId: team.id, name: "SEARCH_KEY", ...sealSecret(keyring, team.id, "SEARCH_KEY", "s3cret") },
+    });
+    const deps = createAgentDeps(client, keyring);
+    const locker = new pg.Client({ connectionString: database.url });
+    await locker.connect();
+    await locker.query('BEGIN; LOCK TABLE "TeamSecret" IN ACCESS EXCLUSIVE MODE');
+    const lockerPid = (await locker.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!.pid;
+    const resolved = deps.depsFor(team).resolveSecret("SEARCH_KEY");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await terminateConnections([lockerPid])).toBeGreaterThan(0);
+    await locker.query("COMMIT");
+    await locker.end();
+    expect(await resolved).toEqual({ value: "s3cret" });
+    await deps.close();
   });
 
   it("tries a write again after its connection was cut, and gives up on a refused one at once", async () => {
