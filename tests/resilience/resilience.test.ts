@@ -69,6 +69,7 @@ const { db, startDatabase } = await import("~/server/db");
 const { signUp } = await import("~/server/auth/sign-up");
 const { retryTransient } = await import("~/server/lifecycle/transient");
 const { RUN_EVENTS, RUN_STATUS } = await import("~/server/realtime/run-event-publisher");
+const { contiguousSeq, mergeEvents } = await import("~/lib/run-timeline");
 
 /** Queries of the suite itself survive the connections it terminates. */
 const query = <T>(operation: () => Promise<T>) => retryTransient(operation, { attempts: 20 });
@@ -181,12 +182,20 @@ async function startRun(web: WebProcess, task: string): Promise<string> {
 }
 
 /**
- * A browser's run stream (src/components/runs/use-run-events.ts): subscribes with the last seq it
- * holds on every (re)connection, keeps events by seq, and reconnects when its transport is cut.
+ * A browser's run stream, as src/components/runs/use-run-events.ts keeps it (the same merge and
+ * hole rules from src/lib/run-timeline.ts): subscribes from the last seq it holds without a hole on
+ * every (re)connection, when a batch shows a hole and when the run ends; reconnects when its
+ * transport is cut.
  */
+interface FollowedRun {
+  events: readonly RunEvent[];
+  lastSeq: number;
+  catchingUp: boolean;
+}
+
 interface Follower {
   socket: Socket;
-  runs: Map<string, { events: Map<number, RunEvent>; received: number; lastSeq: number }>;
+  runs: Map<string, FollowedRun>;
   follow(runId: string): Promise<void>;
 }
 
@@ -200,44 +209,52 @@ function follower(web: WebProcess): Follower {
   });
   const runs: Follower["runs"] = new Map();
   const subscribe = async (runId: string) => {
-    for (let attempt = 1; attempt <= 20; attempt++) {
-      if (!socket.connected) return; // the next connect subscribes again
-      const state = runs.get(runId)!;
-      try {
-        const ack = (await socket
-          .timeout(5_000)
-          .emitWithAck("run:subscribe", { runId, afterSeq: state.lastSeq })) as {
-          ok: boolean;
-          error?: string;
-        };
-        if (ack.ok) return;
-        throw new Error(ack.error);
-      } catch {
+    const state = runs.get(runId)!;
+    state.catchingUp = true;
+    try {
+      for (let attempt = 1; attempt <= 20; attempt++) {
+        if (!socket.connected) return; // the next connect subscribes again
+        try {
+          const ack = (await socket
+            .timeout(5_000)
+            .emitWithAck("run:subscribe", { runId, afterSeq: state.lastSeq })) as {
+            ok: boolean;
+            error?: string;
+          };
+          if (ack.ok) return;
+        } catch {
+          // No answer in time: ask again.
+        }
         await sleep(200 * attempt);
       }
+      // Still refused: the next reconnection, hole or end of the run asks again.
+    } finally {
+      state.catchingUp = false;
     }
-    throw new Error(`could not subscribe to ${runId}`);
   };
   socket.on("connect", () => {
     for (const runId of runs.keys()) void subscribe(runId);
   });
   socket.on(RUN_EVENTS, (batch: RunEvent[]) => {
+    const runId = batch[0]?.runId;
+    const state = runId === undefined ? undefined : runs.get(runId);
+    if (!runId || !state) return;
     for (const event of batch) {
-      const state = runs.get(event.runId);
-      if (!state) continue;
-      state.received++;
-      const held = state.events.get(event.seq);
+      const held = state.events.find((e) => e.seq === event.seq);
       if (held && !isDeepStrictEqual(held, event)) conflicts.push(`${event.runId}#${event.seq}`);
-      state.events.set(event.seq, event);
-      state.lastSeq = Math.max(state.lastSeq, event.seq);
     }
+    state.events = mergeEvents(state.events, batch);
+    state.lastSeq = contiguousSeq(state.events);
+    if (state.events.at(-1)!.seq > state.lastSeq && !state.catchingUp) void subscribe(runId);
   });
-  socket.on(RUN_STATUS, () => undefined);
+  socket.on(RUN_STATUS, (update: { runId: string; status: string }) => {
+    if (runs.has(update.runId) && TERMINAL.includes(update.status)) void subscribe(update.runId);
+  });
   return {
     socket,
     runs,
     async follow(runId) {
-      runs.set(runId, { events: new Map(), received: 0, lastSeq: -1 });
+      runs.set(runId, { events: [], lastSeq: -1, catchingUp: false });
       await subscribe(runId);
     },
   };
@@ -292,10 +309,10 @@ async function chaos(done: () => boolean, deadline: number) {
   let lastRedisRestart = Date.now();
   try {
     while (!done() && Date.now() < deadline) {
-      await sleep(300 + Math.floor(random() * 700));
+      await sleep(400 + Math.floor(random() * 1200));
       const roll = random();
       const alive = workers.filter((w) => w.alive());
-      if (roll < 0.25 && alive.length > 1 && tally.workerKills < 12) {
+      if (roll < 0.25 && alive.length > 1 && tally.workerKills < 25) {
         // SIGKILL a worker mid-run; a new one takes its place a moment later.
         pick(alive).child.kill("SIGKILL");
         tally.workerKills++;
@@ -306,7 +323,7 @@ async function chaos(done: () => boolean, deadline: number) {
         await redis.restart(200 + Math.floor(random() * 800));
         tally.redisRestarts++;
         lastRedisRestart = Date.now();
-      } else if (roll < 0.6 && tally.postgresTerminations < 15) {
+      } else if (roll < 0.6 && tally.postgresTerminations < 25) {
         const { rowCount } = await admin.query(
           "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
           [dbName],
@@ -410,17 +427,17 @@ describe("resilience", () => {
     const catchUpBy = Date.now() + 20_000;
     const behind = () =>
       followers.flatMap((f) =>
-        [...f.runs].filter(([runId, state]) => state.lastSeq < (stored.get(runId)?.length ?? 0) - 1),
+        [...f.runs].filter(([runId, state]) => state.events.length < (stored.get(runId)?.length ?? 0)),
       );
     while (behind().length > 0 && Date.now() < catchUpBy) await sleep(200);
     for (const f of followers) {
       for (const [runId, state] of f.runs) {
         const events = stored.get(runId)!;
         expect(
-          [...state.events.keys()].sort((a, b) => a - b),
+          state.events.map((e) => e.seq),
           `seqs a follower saw of ${runId}`,
         ).toEqual(events.map((e) => e.seq));
-        for (const event of events) expect(state.events.get(event.seq)).toEqual(event);
+        expect(state.events).toEqual(events);
         tally.subscriptionsChecked++;
       }
     }
