@@ -113,7 +113,8 @@ export async function startRedis(port: number): Promise<SuiteRedis> {
 export interface WebProcess {
   base: string;
   output(): string;
-  stop(): Promise<void>;
+  /** SIGTERM (once) and wait for the exit; resolves with the exit code (null when killed by a signal). */
+  stop(): Promise<number | null>;
 }
 
 /** A web process exactly as `npm start` runs it; resolves once it serves pages. */
@@ -134,6 +135,7 @@ export async function startWeb(
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       await exitOf(child);
+      return child.exitCode;
     },
   };
   const deadline = Date.now() + timeoutMs;

@@ -33,10 +33,14 @@ const TERMINAL = ["succeeded", "failed", "cancelled", "timed_out"];
 const database = await createTestDatabase("resilience");
 const redis: SuiteRedis = await startRedis(await freePort(PORT_BASE));
 const openai = await startOpenAIServer();
-// A two-step clerk (look the word up, then answer) whose every model call takes 50-1500 ms.
+// A two-step clerk (look the word up, then answer) whose every model call takes 50-1500 ms, or 8 s
+// for a task asking to take its time (the clean-stop phase).
 openai.fallback = (request): ScriptedAnswer => {
-  const delayMs = 50 + Math.floor(random() * 1450);
   const messages = request.body.messages as Array<{ role: string; content?: unknown }>;
+  const slow = JSON.stringify(messages.find((m) => m.role === "user")?.content ?? "").includes(
+    "take your time",
+  );
+  const delayMs = slow ? 8_000 : 50 + Math.floor(random() * 1450);
   if (messages.some((m) => m.role === "assistant")) {
     const observation = JSON.stringify(messages.at(-1)?.content ?? "");
     const definition = /definition of \w+/.exec(observation)?.[0] ?? "no definition";
@@ -68,6 +72,7 @@ Object.assign(process.env, sharedEnv);
 const { db, startDatabase } = await import("~/server/db");
 const { signUp } = await import("~/server/auth/sign-up");
 const { retryTransient } = await import("~/server/lifecycle/transient");
+const { SERVER_SHUTTING_DOWN } = await import("~/server/lifecycle/shutdown");
 const { RUN_EVENTS, RUN_STATUS } = await import("~/server/realtime/run-event-publisher");
 const { contiguousSeq, mergeEvents } = await import("~/lib/run-timeline");
 
@@ -348,10 +353,10 @@ describe("resilience", () => {
     const runIds: string[] = [];
     let starting = true;
     const chaosDone = chaos(() => !starting && runIds.length >= RUNS, started + 150_000);
-    // Four browsers start runs at once, alternating between the web processes; each run is followed.
+    // Eight browsers start runs at once, alternating between the web processes; each run is followed.
     let next = 0;
     await Promise.all(
-      [0, 1, 2, 3].map(async () => {
+      [0, 1, 2, 3, 4, 5, 6, 7].map(async () => {
         for (let i = next++; i < RUNS; i = next++) {
           const runId = await startRun(webs[i % webs.length]!, `Define word ${i}`);
           runIds.push(runId);
@@ -446,4 +451,43 @@ describe("resilience", () => {
       `resilience: ${tally.eventsChecked} stored events checked gap-free and duplicate-free; ${tally.subscriptionsChecked} subscriptions saw exactly the stored sequence`,
     );
   }, 400_000);
+
+  it("leaves nothing running after a clean stop of every worker and web process", async () => {
+    // Runs in flight when every worker gets SIGTERM: quick ones finish within the grace period (5 s),
+    // slow ones end failed saying so, and those no worker took stay queued for the next worker.
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const task = i % 2 === 0 ? `Define late word ${i}` : `Define late word ${i}, take your time`;
+      ids.push(await startRun(webs[i % webs.length]!, task));
+    }
+    const runningBy = Date.now() + 30_000;
+    while (Date.now() < runningBy) {
+      const running = await query(() => db.run.count({ where: { id: { in: ids }, status: "running" } }));
+      if (running >= 6) break;
+      await sleep(100);
+    }
+    const alive = workers.filter((w) => w.alive());
+    for (const worker of alive) worker.child.kill("SIGTERM");
+    const exits = await Promise.all(alive.map((w) => w.exited));
+    expect(exits).toEqual(alive.map(() => ({ code: 0, signal: null })));
+    const runs = await query(() =>
+      db.run.findMany({ where: { id: { in: ids } }, select: { status: true, error: true } }),
+    );
+    const counts = new Map<string, number>();
+    for (const run of runs) counts.set(run.status, (counts.get(run.status) ?? 0) + 1);
+    console.log(
+      `resilience: clean stop of ${alive.length} workers with 12 runs in hand: ${[...counts].map(([status, n]) => `${n} ${status}`).join(", ")}`,
+    );
+    for (const run of runs) {
+      expect(["succeeded", "failed", "queued"]).toContain(run.status);
+      if (run.status === "failed") expect(run.error).toMatch(/worker shut down before this run finished/);
+    }
+    expect(counts.get("succeeded") ?? 0).toBeGreaterThan(0);
+    // The web processes stop cleanly too (their browsers are told and dropped).
+    const told = new Promise<void>((resolve) =>
+      followers[0]!.socket.once(SERVER_SHUTTING_DOWN, () => resolve()),
+    );
+    expect(await Promise.all(webs.map((w) => w.stop()))).toEqual(webs.map(() => 0));
+    await told;
+  }, 120_000);
 });
