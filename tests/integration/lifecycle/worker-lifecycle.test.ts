@@ -118,6 +118,10 @@ afterAll(async () => {
  * process watches for stalled jobs; then this process's event loop blocks for three lock durations.
  */
 async function runThroughBlockedLoop(maxBlockedMs: number | false) {
+  // The watcher: a worker process with one slot, kept busy by a run whose model never answers in
+  // time, so it takes no other run but goes on checking for stalled jobs.
+  const watcher = worker({ WORKER_CONCURRENCY: "1" });
+  await waitForWorker(watcher, REDIS_URL, QUEUE, 120_000);
   const queue = new BullmqRunQueue({
     redisUrl: REDIS_URL,
     name: QUEUE,
@@ -125,25 +129,23 @@ async function runThroughBlockedLoop(maxBlockedMs: number | false) {
     stalledIntervalMs: 500,
     maxBlockedMs,
   });
+  const occupier = await newRun("Occupy the watcher (first=600000)");
+  await queue.enqueue(occupier.id);
+  await waitForStatus(occupier.id, ["running"], 60_000);
   const control = new InProcessRunControl();
+  // Two slots here: a job handed back while this process still carries it is taken again at once.
   const local = startWorker({
     db,
     services: { queue, control },
     publisher: new NullPublisher(),
     logger,
-    concurrency: 1,
+    concurrency: 2,
   });
   try {
-    // The first model call takes 30 s: it is still in flight when the loop blocks, however long the
-    // worker process takes to start on a loaded machine.
-    const run = await newRun("Define troupe (first=30000 delay=100)");
+    // Each model call takes 3 s: the run is still going for seconds after the block.
+    const run = await newRun("Define troupe (delay=3000)");
     await queue.enqueue(run.id);
     await waitForStatus(run.id, ["running"], 20_000);
-    // Only now a second worker: the run is this process's; that one only checks for stalled jobs.
-    const watcher = worker();
-    await waitForWorker(watcher, REDIS_URL, QUEUE);
-    const status = await db.run.findUniqueOrThrow({ where: { id: run.id }, select: { status: true } });
-    if (status.status !== "running") throw new Error(`the run is ${status.status} before the block`);
     blockEventLoop(LOCK_MS * 3);
     return await waitForStatus(run.id, ["succeeded", "failed"], 60_000);
   } finally {
