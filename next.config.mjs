@@ -21,9 +21,20 @@ const config = {
     "socket.io",
     "pino",
   ],
-  // A share link's chat page is made to be embedded in an <iframe> on any site (and only it).
+  // A share link's chat page is made to be embedded in an <iframe> on any site; every other page refuses
+  // to be framed (clickjacking: a hostile site cannot overlay the app's buttons), and no response is
+  // sniffed into another content type.
   async headers() {
     return [
+      {
+        source: "/:path((?!share/).*)",
+        headers: [
+          { key: "X-Frame-Options", value: "DENY" },
+          { key: "Content-Security-Policy", value: "frame-ancestors 'none'" },
+          { key: "X-Content-Type-Options", value: "nosniff" },
+          { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
+        ],
+      },
       {
         source: "/share/:token",
         headers: [{ key: "Content-Security-Policy", value: "frame-ancestors *" }],

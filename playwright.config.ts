@@ -51,6 +51,8 @@ export default defineConfig({
       // Every test signs a new person up from 127.0.0.1: more than the default per-address limit.
       SIGN_UP_LIMIT_PER_IP: "1000",
       SIGN_IN_LIMIT_PER_IP: "1000",
+      // /metrics of the web process (tests/e2e/observability.spec.ts).
+      METRICS_TOKEN: process.env.E2E_METRICS_TOKEN ?? "e2e-metrics-token-0123456789",
     },
   },
 });

@@ -1,7 +1,14 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-const alias = { "~": fileURLToPath(new URL("./src", import.meta.url)) };
+/**
+ * `~` is src; `server-only` is the package's own no-op, as tsx gets it from tsconfig.json (the real
+ * one throws outside Next's server layer: docs/architecture.md, "Server modules").
+ */
+const alias = {
+  "~": fileURLToPath(new URL("./src", import.meta.url)),
+  "server-only": fileURLToPath(new URL("./node_modules/server-only/empty.js", import.meta.url)),
+};
 
 /**
  * Four projects, run by `npm test`: fast pure unit tests, integration suites that talk to real
@@ -26,6 +33,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["tests/integration/**/*.test.ts"],
+          setupFiles: ["tests/setup/wiring.ts"],
           environment: "node",
           testTimeout: 120_000,
           hookTimeout: 180_000,
@@ -37,6 +45,7 @@ export default defineConfig({
         test: {
           name: "security",
           include: ["tests/security/**/*.test.ts"],
+          setupFiles: ["tests/setup/wiring.ts"],
           environment: "node",
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -212,6 +212,51 @@ const serverSchema = z.object({
   /** Sign-up attempts from one client address per window. */
   SIGN_UP_LIMIT_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(10),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /**
+   * OTLP/HTTP collector base URL (Jaeger, Langfuse, Phoenix, an OpenTelemetry Collector): traces are
+   * sent to `<endpoint>/v1/traces`. Unset: no tracing SDK is started and spans cost nothing.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optional(z.url({ protocol: /^https?$/ })),
+  /** Only `http/json` is spoken (the JSON encoding of OTLP over HTTP). */
+  OTEL_EXPORTER_OTLP_PROTOCOL: z
+    .enum(["http/json"], { error: "OTEL_EXPORTER_OTLP_PROTOCOL: Troupe exports traces as http/json" })
+    .default("http/json"),
+  /** Headers sent with every export, `key=value` comma-separated (e.g. `Authorization=Basic …` for Langfuse). */
+  OTEL_EXPORTER_OTLP_HEADERS: z
+    .string()
+    .default("")
+    .transform((value, ctx) => {
+      const headers: Record<string, string> = Object.create(null);
+      for (const entry of value.split(",")) {
+        if (entry.trim() === "") continue;
+        const equals = entry.indexOf("=");
+        if (equals <= 0) {
+          ctx.addIssue({ code: "custom", message: "OTEL_EXPORTER_OTLP_HEADERS is key=value,key=value" });
+          return z.NEVER;
+        }
+        headers[decodeURIComponent(entry.slice(0, equals).trim())] = decodeURIComponent(
+          entry.slice(equals + 1).trim(),
+        );
+      }
+      return headers;
+    }),
+  /** The service name on exported spans (default troupe-web or troupe-worker). */
+  OTEL_SERVICE_NAME: optional(z.string().min(1)),
+  /**
+   * Put prompts, completions, tool arguments and results and code on spans (secrets scrubbed).
+   * Off by default: they may hold personal data.
+   */
+  OTEL_CAPTURE_CONTENT: z
+    .enum(["true", "false", "1", "0"])
+    .default("false")
+    .transform((v) => v === "true" || v === "1"),
+  /**
+   * Bearer token /metrics asks for (web process and worker). Unset: /metrics answers 404 in
+   * production and is open in development and test.
+   */
+  METRICS_TOKEN: optional(z.string().min(16, "METRICS_TOKEN must be at least 16 characters")),
+  /** Port of a worker process's own HTTP server (/healthz, /readyz, /metrics), bound to HOST. */
+  WORKER_HTTP_PORT: z.coerce.number().int().min(1).max(65_535).default(9464),
 });
 
 export type Env = z.infer<typeof serverSchema>;

@@ -63,7 +63,8 @@ const { db, startDatabase } = await import("~/server/db");
 const { signUp } = await import("~/server/auth/sign-up");
 const { socketAuth } = await import("~/server/auth/socket-auth");
 const { attachRunRooms } = await import("~/server/realtime/run-rooms");
-const { RUN_EVENTS, RUN_STATUS } = await import("~/server/realtime/run-event-publisher");
+const { runStreamEvents } = await import("~/lib/run-stream");
+const { isTerminal } = await import("~/lib/run-status");
 const { createRun } = await import("~/server/runs/run-store");
 const { BullmqRunQueue } = await import("~/server/runs/bullmq-queue");
 
@@ -138,7 +139,7 @@ async function round(concurrency: number) {
   const latencies: number[] = [];
   const startLatencies: number[] = [];
   const stepLatencies: number[] = [];
-  socket.on(RUN_EVENTS, (batch: RunEvent[]) => {
+  socket.on(runStreamEvents.events, (batch: RunEvent[]) => {
     const now = Date.now();
     for (const event of batch) {
       latencies.push(now - event.ts);
@@ -150,13 +151,15 @@ async function round(concurrency: number) {
   // count below holds only what the worker and the socket server did.
   const open = new Set(ids);
   const allDone = new Promise<void>((resolve) => {
-    socket.on(RUN_STATUS, (update: { runId: string; status: string }) => {
-      if (!["queued", "running", "waiting_for_input"].includes(update.status)) open.delete(update.runId);
+    socket.on(runStreamEvents.status, (update: { runId: string; status: string }) => {
+      if (isTerminal(update.status)) open.delete(update.runId);
       if (open.size === 0) resolve();
     });
   });
   for (const id of ids)
-    await new Promise((resolve) => socket.emit("run:subscribe", { runId: id, afterSeq: -1 }, resolve));
+    await new Promise((resolve) =>
+      socket.emit(runStreamEvents.subscribe, { runId: id, afterSeq: -1 }, resolve),
+    );
   const statementsBefore = statementCounter.count();
   const cpuBefore = { worker: workerCpu(), postgres: postgresCpu(), world: worldCpu() };
   const started = Date.now();

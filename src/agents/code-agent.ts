@@ -1,3 +1,4 @@
+import type { Context } from "@opentelemetry/api";
 import {
   AgentCancelledError,
   AgentConfigError,
@@ -9,6 +10,7 @@ import type { HostTool, PythonExecutor, PythonToolSource } from "./executors/pyt
 import { stringify } from "./memory";
 import { MultiStepAgent, type MultiStepAgentOptions, type StepContext } from "./multi-step-agent";
 import { type RunContext, raceAbort } from "./run-context";
+import { activeTraceContext, inSpan, markSpanFailed, traceAttributes, withTraceContext } from "./telemetry";
 import { parsePythonTool } from "./tools/python-source-tool";
 import { isToolImage, type ToolContext } from "./tools/tool";
 
@@ -58,6 +60,8 @@ export class CodeAgent extends MultiStepAgent {
   /** Step being executed (runs of one agent are serialised), for tool-call events from Python. */
   private activeStep = 0;
   private hostCallCount = 0;
+  /** The trace context of the code action running now, the parent of the tool calls it makes. */
+  private sandboxTraceContext: Context | undefined;
 
   constructor(options: CodeAgentOptions) {
     super(options);
@@ -153,7 +157,9 @@ export class CodeAgent extends MultiStepAgent {
               arguments: args,
             },
           });
-          const result = await tool.call(args, { ...toolContext, signal });
+          const result = await withTraceContext(this.sandboxTraceContext ?? activeTraceContext(), () =>
+            tool.call(args, { ...toolContext, signal }),
+          );
           return isToolImage(result) ? result.image : result;
         },
       }));
@@ -197,7 +203,32 @@ export class CodeAgent extends MultiStepAgent {
     step.toolCalls = [{ id: `call_${step.stepNumber}`, name: "python_interpreter", arguments: code }];
     run.emit(path, { type: "code_action", stepNumber: step.stepNumber, code });
     const executor = await this.getExecutor();
-    const result = await executor.run(code, { signal: run.signal, timeoutMs: this.executorTimeoutMs });
+    const result = await inSpan(
+      `sandbox ${executor.kind}`,
+      {
+        attributes: {
+          [traceAttributes.sandboxKind]: executor.kind,
+          [traceAttributes.agentName]: this.name,
+          [traceAttributes.runId]: run.runId,
+          [traceAttributes.stepNumber]: step.stepNumber,
+        },
+      },
+      async (span) => {
+        if (run.traceContent) span.setAttribute(traceAttributes.code, run.traceContent(code));
+        // Tools the code calls reach the host from the sandbox's pipe: they are children of this span.
+        this.sandboxTraceContext = activeTraceContext();
+        try {
+          const outcome = await executor.run(code, { signal: run.signal, timeoutMs: this.executorTimeoutMs });
+          if (outcome.error) {
+            span.setAttribute(traceAttributes.sandboxError, outcome.error.type);
+            markSpanFailed(span, new Error(outcome.error.message));
+          }
+          return outcome;
+        } finally {
+          this.sandboxTraceContext = undefined;
+        }
+      },
+    );
     const logs = result.logs ? `Execution logs:\n${result.logs}` : "";
     if (result.error) {
       if (result.error.type === "Cancelled" || run.signal.aborted) throw new AgentCancelledError();

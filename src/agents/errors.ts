@@ -1,5 +1,5 @@
 /**
- * The engine's error tree (smolagents' `AgentError` family, STYLE rule 4). The class decides control
+ * The engine's error tree (smolagents' `AgentError` family). The class decides control
  * flow: errors the model caused (parsing, execution, tool call, tool execution) become observations
  * so the model can correct itself; generation errors end the step; cancellation ends the run.
  * Every error carries a `kind` saying who must act: `user` (shown, never retried), `operational`

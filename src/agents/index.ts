@@ -12,6 +12,7 @@ export * from "./multi-step-agent";
 export * from "./net";
 export * from "./run-context";
 export * from "./secrets";
+export * from "./telemetry";
 export * from "./tool-calling-agent";
 export * from "./tools";
 export * from "./transcript";

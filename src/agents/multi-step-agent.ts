@@ -22,6 +22,15 @@ import { type ActionStep, AgentMemory, type MemoryStep, type PlanningStep, strin
 import type { ChatMessage, GenerateOptions, Model, ModelOutput } from "./models/model";
 import { renderManagedAgentsBlock } from "./prompts";
 import { RunContext } from "./run-context";
+import {
+  inSpan,
+  markSpanFailed,
+  messagesForTrace,
+  SpanKind,
+  type TraceContent,
+  traceAttributes,
+  valueForTrace,
+} from "./telemetry";
 import { FinalAnswerTool } from "./tools/final-answer-tool";
 import { Tool, type ToolContext, type ToolInput, type ToolValueType } from "./tools/tool";
 
@@ -71,6 +80,11 @@ export interface RunOptions {
   maxSteps?: number;
   signal?: AbortSignal;
   runId?: string;
+  /**
+   * Record prompts, completions, tool arguments and results and code on the run's spans, each
+   * through this function (the host's secret redactor). Omitted: spans carry no such text.
+   */
+  traceContent?: TraceContent;
 }
 
 /** What one (root or managed) run of one agent produced. */
@@ -249,7 +263,12 @@ export abstract class MultiStepAgent {
     const controller = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
     let push: (event: RunEvent) => void = () => {};
-    const context = new RunContext({ runId: options.runId, signal, sink: (event) => push(event) });
+    const context = new RunContext({
+      runId: options.runId,
+      signal,
+      sink: (event) => push(event),
+      traceContent: options.traceContent,
+    });
     return new AgentRun(context, controller, async (sink) => {
       push = sink;
       const outcome = await this.exclusive(() => {
@@ -290,8 +309,8 @@ export abstract class MultiStepAgent {
     );
   }
 
-  /** The loop. Never throws: failures end up in the outcome and in events. */
-  private async execute(
+  /** One agent's run as an `invoke_agent` span (nested under its manager's tool call when managed). */
+  private execute(
     task: string,
     run: RunContext,
     parentPath: string[],
@@ -299,6 +318,30 @@ export abstract class MultiStepAgent {
     options: RunOptions,
   ): Promise<AgentOutcome> {
     const path = [...parentPath, this.name];
+    const attributes = {
+      [traceAttributes.operation]: "invoke_agent",
+      [traceAttributes.agentName]: this.name,
+      [traceAttributes.requestModel]: this.model.modelId,
+      [traceAttributes.runId]: run.runId,
+      [traceAttributes.agentPath]: path.join("/"),
+    };
+    return inSpan(`invoke_agent ${this.name}`, { attributes }, async (span) => {
+      const outcome = await this.loop(task, run, path, memory, options);
+      span.setAttribute(traceAttributes.agentState, outcome.state);
+      if (outcome.fatal) markSpanFailed(span, outcome.fatal);
+      return outcome;
+    });
+  }
+
+  /** The loop. Never throws: failures end up in the outcome and in events. */
+  private async loop(
+    task: string,
+    run: RunContext,
+    path: string[],
+    memory: AgentMemory,
+    options: RunOptions,
+  ): Promise<AgentOutcome> {
+    const parentPath = path.slice(0, -1);
     const startTime = Date.now();
     const maxSteps = options.maxSteps ?? this.maxSteps;
     const errors: AgentErrorJson[] = [];
@@ -339,22 +382,34 @@ export abstract class MultiStepAgent {
       for (let stepNumber = 1; stepNumber <= maxSteps && !done; stepNumber++) {
         if (run.signal.aborted) throw new AgentCancelledError();
         if (this.planningInterval && (stepNumber === 1 || (stepNumber - 1) % this.planningInterval === 0)) {
-          await this.planningStep(run, path, memory, task, stepNumber, maxSteps);
+          await inSpan(
+            `planning ${stepNumber}`,
+            { attributes: this.stepAttributes(run, path, stepNumber) },
+            () => this.planningStep(run, path, memory, task, stepNumber, maxSteps),
+          );
         }
         const step = this.startActionStep(run, path, stepNumber);
-        try {
-          await this.executeStep({ run, path, memory, step, toolContext });
-          if (step.isFinalAnswer) await this.checkFinalAnswer(step, memory, run.signal);
-        } catch (error) {
-          const agentError = toAgentError(error);
-          if (agentError instanceof AgentCancelledError || agentError instanceof AgentGenerationError)
-            throw agentError;
-          if (agentError.kind === "unexpected") throw agentError;
-          step.isFinalAnswer = false;
-          step.error = agentError.toJSON();
-          errors.push(step.error);
-          run.emit(path, { type: "error", stepNumber, error: step.error });
-        }
+        await inSpan(
+          `step ${stepNumber}`,
+          { attributes: this.stepAttributes(run, path, stepNumber) },
+          async (span) => {
+            try {
+              await this.executeStep({ run, path, memory, step, toolContext });
+              if (step.isFinalAnswer) await this.checkFinalAnswer(step, memory, run.signal);
+            } catch (error) {
+              const agentError = toAgentError(error);
+              if (agentError instanceof AgentCancelledError || agentError instanceof AgentGenerationError)
+                throw agentError;
+              if (agentError.kind === "unexpected") throw agentError;
+              step.isFinalAnswer = false;
+              step.error = agentError.toJSON();
+              errors.push(step.error);
+              run.emit(path, { type: "error", stepNumber, error: step.error });
+              // The step failed and the run goes on: the model reads the error next step.
+              markSpanFailed(span, agentError);
+            }
+          },
+        );
         this.endActionStep(run, path, memory, step);
         for (const callback of this.stepCallbacks) await callback(step, this);
         if (step.isFinalAnswer) {
@@ -405,6 +460,16 @@ export abstract class MultiStepAgent {
       errors,
     });
     return { output, state, steps, errors, timing, fatal };
+  }
+
+  /** What every step and planning span of this agent carries. */
+  private stepAttributes(run: RunContext, path: string[], stepNumber: number) {
+    return {
+      [traceAttributes.agentName]: this.name,
+      [traceAttributes.agentPath]: path.join("/"),
+      [traceAttributes.runId]: run.runId,
+      [traceAttributes.stepNumber]: stepNumber,
+    };
   }
 
   /** A new action step, announced to the run. */
@@ -473,10 +538,52 @@ export abstract class MultiStepAgent {
   }
 
   /**
-   * Call the model for a step: streams deltas when `streamOutputs`, reports retries, accounts tokens
-   * to this agent's path and emits `model_output`.
+   * Call the model for a step, as a `chat` span: streams deltas when `streamOutputs`, reports
+   * retries, accounts tokens to this agent's path and emits `model_output`.
    */
   protected async callModel(
+    run: RunContext,
+    path: string[],
+    stepNumber: number,
+    messages: ChatMessage[],
+    options: GenerateOptions,
+  ): Promise<ModelOutput> {
+    const provider = this.model.provider ?? "unknown";
+    const attributes = {
+      [traceAttributes.operation]: "chat",
+      [traceAttributes.system]: provider,
+      [traceAttributes.provider]: provider,
+      [traceAttributes.requestModel]: this.model.modelId,
+      [traceAttributes.agentName]: this.name,
+      [traceAttributes.runId]: run.runId,
+      [traceAttributes.stepNumber]: stepNumber,
+    };
+    return inSpan(`chat ${this.model.modelId}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      const content = run.traceContent;
+      if (content) span.setAttribute(traceAttributes.inputMessages, messagesForTrace(messages, content));
+      const output = await this.generate(run, path, stepNumber, messages, options);
+      span.setAttributes({
+        [traceAttributes.inputTokens]: output.tokenUsage.inputTokens,
+        [traceAttributes.outputTokens]: output.tokenUsage.outputTokens,
+        [traceAttributes.finishReasons]: [
+          output.finishReason ?? (output.toolCalls.length ? "tool_calls" : "stop"),
+        ],
+      });
+      if (content) {
+        const parts: unknown[] = [{ type: "text", content: output.content }];
+        for (const call of output.toolCalls)
+          parts.push({ type: "tool_call", id: call.id, name: call.name, arguments: call.arguments });
+        span.setAttribute(
+          traceAttributes.outputMessages,
+          valueForTrace([{ role: "assistant", parts }], content),
+        );
+      }
+      return output;
+    });
+  }
+
+  /** The model call itself: streamed or not, errors mapped, usage accounted, `model_output` emitted. */
+  private async generate(
     run: RunContext,
     path: string[],
     stepNumber: number,

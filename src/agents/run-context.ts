@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { AgentCancelledError } from "./errors";
 import type { RunEvent, RunEventDraft } from "./events";
 import { addUsage, type TokenUsage, zeroUsage } from "./models/model";
+import type { TraceContent } from "./telemetry";
 
 /**
  * State shared by a root run and every managed run beneath it: the run id, the event sink, the
@@ -13,11 +14,19 @@ export class RunContext {
   readonly signal: AbortSignal;
   /** Keyed by agent path joined with "/"; prototype-free, since agent names are user data. */
   readonly usageByAgent: Record<string, TokenUsage> = Object.create(null);
+  /** Whether (and through what) the run's spans carry prompt, completion, tool and code text. */
+  readonly traceContent: TraceContent | undefined;
   private seq = 0;
   private readonly pendingInputs = new Map<string, (reply: string) => void>();
 
-  constructor(options: { runId?: string; signal?: AbortSignal; sink: (event: RunEvent) => void }) {
+  constructor(options: {
+    runId?: string;
+    signal?: AbortSignal;
+    sink: (event: RunEvent) => void;
+    traceContent?: TraceContent;
+  }) {
     this.runId = options.runId ?? randomUUID();
+    this.traceContent = options.traceContent;
     this.signal = options.signal ?? new AbortController().signal;
     this.sink = options.sink;
   }

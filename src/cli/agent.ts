@@ -10,8 +10,9 @@ import { ReplayModel } from "~/agents/models/replay-model";
 import { env } from "~/env";
 import type { AgentSpec, ExecutorSpec, TranscriptItem } from "~/graph/agent-spec";
 import { agentSpecSchema, transcriptItemSchema } from "~/graph/agent-spec";
-import { installationKeys, withInstallationBaseUrl } from "~/graph/key-binding";
+import { withInstallationBaseUrl } from "~/graph/key-binding";
 import { executorHostFromEnv } from "~/server/runs/executor-host";
+import { cliSecrets } from "./cli-host";
 import { readJsonFile } from "./read-json-file";
 
 /**
@@ -112,24 +113,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(usage);
     return values.help ? 0 : 2;
   }
-  const secrets = new Map<string, string>();
-  for (const pair of values.secret ?? []) {
-    const at = pair.indexOf("=");
-    if (at > 0) secrets.set(pair.slice(0, at), pair.slice(at + 1));
-  }
-  const known: Record<string, string | undefined> = {
-    OPENAI_API_KEY: env.OPENAI_API_KEY,
-    HF_TOKEN: env.HF_TOKEN,
-  };
-  const bindings = installationKeys({ openaiBaseUrl: env.OPENAI_BASE_URL });
-  const resolveSecret = async (name: string) => {
-    const typed = secrets.get(name);
-    if (typed !== undefined) return { value: typed };
-    const value = Object.hasOwn(known, name) ? known[name] : undefined;
-    if (value === undefined) return undefined;
-    const origins = bindings.find((key) => key.name === name)?.origins ?? [];
-    return { value, allowedOrigins: origins, modelsOnly: true };
-  };
+  const { resolveSecret, outbound } = cliSecrets(values.secret ?? []);
 
   let modelOverride: Model | undefined;
   if (values.model) {
@@ -157,10 +141,7 @@ async function main(argv: string[]): Promise<number> {
     : (raw as never);
   const agent = await buildAgent(spec, {
     resolveSecret,
-    outbound: {
-      allow: env.OUTBOUND_ALLOW,
-      trustedOrigins: bindings.flatMap((key) => key.origins),
-    },
+    outbound,
     createExecutor: (spec, options) => {
       const kind = executorKind ?? spec.kind ?? env.SANDBOX_EXECUTOR;
       return createExecutor(

@@ -29,13 +29,14 @@ export function compile(
       ok: false,
       issues: [{ code: "no-agent", severity: "error", path: ["nodes"], message: "No agent" }],
     };
-  const input = buildAgent(doc, root, catalog);
+  const input = agentNodeSpec(doc, root, catalog);
   const parsed = agentSpecSchema.safeParse(input);
   if (!parsed.success) return { ok: false, issues: schemaIssues(parsed.error) };
   return { ok: true, spec: parsed.data, warnings: issues };
 }
 
-function buildAgent(doc: WorkflowDocument, agent: AgentNode, catalog: ToolCatalog): AgentSpecInput {
+/** An agent node and what it is connected to, as the spec the engine builds an agent from (`buildAgent`). */
+function agentNodeSpec(doc: WorkflowDocument, agent: AgentNode, catalog: ToolCatalog): AgentSpecInput {
   const d = agent.data;
   if (d.library) {
     const entry = findLibraryAgent(catalog, d.library.itemId, d.library.version);
@@ -61,7 +62,7 @@ function buildAgent(doc: WorkflowDocument, agent: AgentNode, catalog: ToolCatalo
     additionalAuthorizedImports: d.agentType === "code" ? d.additionalAuthorizedImports : [],
     ...(d.agentType === "code" ? { executor: sandbox ? stripEmpty(sandbox.data) : { kind: "pyodide" } } : {}),
     ...promptTemplatesOf(d),
-    managedAgents: getManagedAgents(doc, agent.id).map((child) => buildAgent(doc, child, catalog)),
+    managedAgents: getManagedAgents(doc, agent.id).map((child) => agentNodeSpec(doc, child, catalog)),
   };
 }
 

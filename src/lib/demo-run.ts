@@ -1,5 +1,5 @@
 /**
- * What the browser needs to know about the first-run demo workflow (src/server/runs/demo-workflow.ts):
+ * What the browser needs to know about the first-run demo workflow (src/server/onboarding/demo-workflow.ts):
  * its name, and the task its recorded answers were written for, which the Run dialog prefills.
  */
 export const DEMO_WORKFLOW_NAME = "Demo: research team";

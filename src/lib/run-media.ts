@@ -2,7 +2,7 @@ import { z } from "zod";
 
 /**
  * Images and audio given with a run's task: the bounds and the zod pieces that check them, shared
- * by the HTTP API (src/server/publish/run-input.ts), `run.start` and the run dialog in the browser.
+ * by the HTTP API (src/server/runs/run-input.ts), `run.start` and the run dialog in the browser.
  */
 
 /** Bounds of what one run request may carry. */
@@ -43,6 +43,15 @@ export const runImagesSchema = z
 export const runAudioSchema = z
   .array(runMediaSchema("audio"))
   .max(RUN_INPUT_LIMITS.audio, `At most ${RUN_INPUT_LIMITS.audio} audio files.`);
+
+/**
+ * Extra named values given with a task (smolagents' `additional_args`: variables in a code agent's
+ * sandbox); names are Python identifiers.
+ */
+export const runAdditionalArgsSchema = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "Extra value names are Python identifiers."),
+  z.unknown(),
+);
 
 /** A file picked in the run dialog, read as a data URI. */
 export interface PickedMedia {

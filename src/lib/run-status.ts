@@ -21,6 +21,13 @@ export const terminalRunStatuses = [
   "timed_out",
 ] as const satisfies readonly RunStatus[];
 
+/** The statuses that hold one of a team's concurrent-run places, and that the runs list refreshes. */
+export const inProgressRunStatuses = [
+  "queued",
+  "running",
+  "waiting_for_input",
+] as const satisfies readonly RunStatus[];
+
 /** Whether a run in this status will change no more. */
 export function isTerminal(status: string | undefined): boolean {
   return (terminalRunStatuses as readonly (string | undefined)[]).includes(status);

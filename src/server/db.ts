@@ -1,3 +1,4 @@
+import "server-only";
 import { join } from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { env } from "~/env";

@@ -1,3 +1,4 @@
+import "server-only";
 import { createTransport } from "nodemailer";
 import { env } from "~/env";
 

@@ -190,6 +190,7 @@ test("templates, versions and restore; a stale tab gets a conflict and keeps its
   await page.getByRole("button", { name: "History" }).click();
   await expect(page.getByTestId("version-list")).toContainText("Manager with two helpers");
   await page.getByTestId("version-list").getByRole("button", { name: "Restore" }).click();
+  await page.getByTestId("confirm-dialog").getByRole("button", { name: "Replace the canvas" }).click();
   await expect(page.getByText("Restored version 1.")).toBeVisible();
   await expect(page.locator(".react-flow__node")).toHaveCount(7);
   await page.reload();

@@ -127,6 +127,12 @@ test("a share link's public chat streams answers with their steps, remembers the
     // A stranger: no session.
     const context = await browser.newContext();
     const visitor = await context.newPage();
+    // Every other page refuses to be framed (clickjacking).
+    for (const path of ["/", "/sign-in", "/workflows", "/api/v1/openapi.json"]) {
+      const other = await visitor.request.get(path, { maxRedirects: 0 });
+      expect(other.headers()["x-frame-options"], path).toBe("DENY");
+      expect(other.headers()["content-security-policy"], path).toBe("frame-ancestors 'none'");
+    }
     const response = await visitor.goto(`/share/${token}`);
     expect(response?.status()).toBe(200);
     expect(response?.headers()["content-security-policy"]).toBe("frame-ancestors *");

@@ -166,6 +166,7 @@ test("a slow run shows its steps while running and is cancelled from the run pag
   await page.screenshot({ path: `${screenshots}/runs-live.png` });
 
   await page.getByRole("button", { name: "Cancel run" }).click();
+  await page.getByTestId("confirm-dialog").getByRole("button", { name: "Cancel run" }).click();
   await expect(status).toHaveAttribute("data-status", "cancelled", { timeout: 10_000 });
   await expect(page.getByRole("alert").filter({ hasText: "Cancelled" })).toBeVisible();
   await expect(timeline.getByTestId("final-answer")).toHaveCount(0);

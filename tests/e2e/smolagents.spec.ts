@@ -93,6 +93,10 @@ test("prompt templates in the inspector, export an agent for smolagents, import 
     mimeType: "application/zip",
     buffer: fixtureZip(),
   });
+  // The canvas holds the template: the import asks before replacing it.
+  const question = page.getByTestId("confirm-dialog");
+  await expect(question).toContainText('The smolagents agent "manager" replaces the');
+  await question.getByRole("button", { name: "Replace the canvas" }).click();
   const notes = page.getByRole("dialog", { name: "Imported, with notes" });
   await expect(notes).toContainText('Imported the smolagents agent "manager"');
   await expect(notes).toContainText("managed_agents/helper/agent.json: prompt template managed_agent.report");

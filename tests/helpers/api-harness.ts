@@ -83,7 +83,7 @@ function discoverRoutes(dir = API_ROOT, segments: string[] = []): Route[] {
   return routes.sort((a, b) => a.names.length - b.names.length);
 }
 
-async function toRequest(req: IncomingMessage, base: string): Promise<Request> {
+async function toRequest(req: IncomingMessage, res: ServerResponse, base: string): Promise<Request> {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (Array.isArray(value)) for (const v of value) headers.append(name, v);
@@ -91,7 +91,11 @@ async function toRequest(req: IncomingMessage, base: string): Promise<Request> {
   }
   headers.set("x-troupe-client-address", req.socket.remoteAddress ?? "unknown");
   const controller = new AbortController();
-  req.socket.once("close", () => controller.abort());
+  // As Next does: the request's signal aborts when the client goes away before the response is done
+  // (one listener per response, not per keep-alive socket).
+  res.once("close", () => {
+    if (!res.writableFinished) controller.abort();
+  });
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
   return new Request(new URL(req.url ?? "/", base), {
     method: req.method,
@@ -175,7 +179,7 @@ export async function startApiHarness(options: { workerConcurrency?: number } = 
         const params = Object.fromEntries(
           route.names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]),
         );
-        const response = await handler(await toRequest(req, base), { params: Promise.resolve(params) });
+        const response = await handler(await toRequest(req, res, base), { params: Promise.resolve(params) });
         await sendResponse(response, res);
         return;
       }
@@ -261,7 +265,6 @@ export async function publishFixture(
 ): Promise<PublishedFixture> {
   const { signUp } = await import("~/server/auth/sign-up");
   const { publishEndpoint } = await import("~/server/publish/endpoints");
-  const { generateApiKey } = await import("~/server/publish/api-keys");
   const result = await signUp({
     name: options.email.split("@")[0]!,
     email: options.email,
@@ -294,21 +297,11 @@ export async function publishFixture(
     versionId: version.id,
     actorId: result.userId,
   });
-  const generated = generateApiKey();
-  const scoped = options.keyOptions?.endpointIds;
-  const apiKey = await db.apiKey.create({
-    data: {
-      teamId: team.id,
-      name: "test key",
-      prefix: generated.prefix,
-      hash: generated.hash,
-      allEndpoints: !scoped,
-      endpointIds: scoped ?? [],
-      rateLimitPerMinute: options.keyOptions?.rateLimitPerMinute ?? 1000,
-      monthlyCostCapUsd: options.keyOptions?.monthlyCostCapUsd ?? null,
-      createdById: result.userId,
-    },
-  });
+  const apiKey = await createApiKey(
+    db,
+    { teamId: team.id, userId: result.userId },
+    { name: "test key", ...options.keyOptions },
+  );
   return {
     userId: result.userId,
     teamId: team.id,
@@ -317,7 +310,60 @@ export async function publishFixture(
     versionId: version.id,
     endpointId: endpoint.id,
     slug: endpoint.slug,
-    key: generated.key,
+    key: apiKey.key,
     keyId: apiKey.id,
   };
+}
+
+/** An API key of `owner`'s team with its own settings (every endpoint unless `endpointIds`). */
+export async function createApiKey(
+  db: PrismaClient,
+  owner: { teamId: string; userId: string },
+  options: {
+    name?: string;
+    endpointIds?: string[];
+    rateLimitPerMinute?: number;
+    monthlyCostCapUsd?: number | null;
+    revoked?: boolean;
+  } = {},
+): Promise<{ id: string; key: string; hash: string }> {
+  const { generateApiKey } = await import("~/server/publish/api-keys");
+  const generated = generateApiKey();
+  const apiKey = await db.apiKey.create({
+    data: {
+      teamId: owner.teamId,
+      name: options.name ?? "another key",
+      prefix: generated.prefix,
+      hash: generated.hash,
+      allEndpoints: !options.endpointIds,
+      endpointIds: options.endpointIds ?? [],
+      rateLimitPerMinute: options.rateLimitPerMinute ?? 1000,
+      monthlyCostCapUsd: options.monthlyCostCapUsd ?? null,
+      revokedAt: options.revoked ? new Date() : null,
+      createdById: owner.userId,
+    },
+  });
+  return { id: apiKey.id, key: generated.key, hash: generated.hash };
+}
+
+/** Save `document` as the next version of `owner`'s workflow and publish it as `slug`. */
+export async function publishNextVersion(
+  db: PrismaClient,
+  owner: Pick<PublishedFixture, "teamId" | "userId" | "workflowId">,
+  slug: string,
+  document: WorkflowDocument,
+  description?: string,
+) {
+  const { publishEndpoint } = await import("~/server/publish/endpoints");
+  const count = await db.workflowVersion.count({ where: { workflowId: owner.workflowId } });
+  const version = await db.workflowVersion.create({
+    data: { workflowId: owner.workflowId, number: count + 1, graph: document as never },
+  });
+  return publishEndpoint(db, {
+    teamId: owner.teamId,
+    slug,
+    versionId: version.id,
+    actorId: owner.userId,
+    ...(description !== undefined ? { description } : {}),
+  });
 }

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { type AddressInfo, createServer } from "node:net";
 import { Redis } from "ioredis";
 import type { OpenAITestServer } from "./openai-server";
 
@@ -15,9 +16,27 @@ export interface WorkerProcess {
   alive(): boolean;
 }
 
-export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
+/** A loopback port nothing listens on now (the system's pick). */
+async function freeLoopbackPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Start a worker process; its health and metrics server takes a free loopback port unless `env` names one. */
+export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
+  const port = env.WORKER_HTTP_PORT ?? String(await freeLoopbackPort());
   const child = spawn(process.execPath, ["--import", "tsx", "src/server/worker/main.ts"], {
-    env: { ...process.env, PYODIDE_POOL_SIZE: "0", LOG_LEVEL: "warn", ...env },
+    env: {
+      ...process.env,
+      PYODIDE_POOL_SIZE: "0",
+      LOG_LEVEL: "warn",
+      HOST: "127.0.0.1",
+      WORKER_HTTP_PORT: port,
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

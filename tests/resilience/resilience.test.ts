@@ -73,7 +73,7 @@ const { db, startDatabase } = await import("~/server/db");
 const { signUp } = await import("~/server/auth/sign-up");
 const { retryTransient } = await import("~/server/lifecycle/transient");
 const { SERVER_SHUTTING_DOWN } = await import("~/server/lifecycle/shutdown");
-const { RUN_EVENTS, RUN_STATUS } = await import("~/server/realtime/run-event-publisher");
+const { runStreamEvents } = await import("~/lib/run-stream");
 const { contiguousSeq, mergeEvents } = await import("~/lib/run-timeline");
 
 /** Queries of the suite itself survive the connections it terminates. */
@@ -93,8 +93,8 @@ const tally = {
   subscriptionsChecked: 0,
 };
 
-function startWorker(): WorkerProcess {
-  const worker = startWorkerProcess({ ...sharedEnv, NODE_ENV: "production", WORKER_CONCURRENCY: "20" });
+async function startWorker(): Promise<WorkerProcess> {
+  const worker = await startWorkerProcess({ ...sharedEnv, NODE_ENV: "production", WORKER_CONCURRENCY: "20" });
   workers.push(worker);
   return worker;
 }
@@ -222,7 +222,7 @@ function follower(web: WebProcess): Follower {
         try {
           const ack = (await socket
             .timeout(5_000)
-            .emitWithAck("run:subscribe", { runId, afterSeq: state.lastSeq })) as {
+            .emitWithAck(runStreamEvents.subscribe, { runId, afterSeq: state.lastSeq })) as {
             ok: boolean;
             error?: string;
           };
@@ -240,7 +240,7 @@ function follower(web: WebProcess): Follower {
   socket.on("connect", () => {
     for (const runId of runs.keys()) void subscribe(runId);
   });
-  socket.on(RUN_EVENTS, (batch: RunEvent[]) => {
+  socket.on(runStreamEvents.events, (batch: RunEvent[]) => {
     const runId = batch[0]?.runId;
     const state = runId === undefined ? undefined : runs.get(runId);
     if (!runId || !state) return;
@@ -252,7 +252,7 @@ function follower(web: WebProcess): Follower {
     state.lastSeq = contiguousSeq(state.events);
     if (state.events.at(-1)!.seq > state.lastSeq && !state.catchingUp) void subscribe(runId);
   });
-  socket.on(RUN_STATUS, (update: { runId: string; status: string }) => {
+  socket.on(runStreamEvents.status, (update: { runId: string; status: string }) => {
     if (runs.has(update.runId) && TERMINAL.includes(update.status)) void subscribe(update.runId);
   });
   return {
@@ -289,7 +289,7 @@ beforeAll(async () => {
   webs.push(await startWeb(await freePort(PORT_BASE && PORT_BASE + 1), webEnv, 900_000));
   console.log(`resilience: first web process ready in ${((Date.now() - buildStarted) / 1000).toFixed(1)} s`);
   webs.push(await startWeb(await freePort(PORT_BASE && PORT_BASE + 2), webEnv, 120_000));
-  for (let i = 0; i < WORKERS; i++) startWorker();
+  for (let i = 0; i < WORKERS; i++) await startWorker();
   for (const worker of workers) await waitForWorker(worker, redis.url, QUEUE, 120_000);
   for (let i = 0; i < SUBSCRIBERS; i++) followers.push(follower(webs[i % webs.length]!));
 }, 1_000_000);
@@ -322,7 +322,7 @@ async function chaos(done: () => boolean, deadline: number) {
         pick(alive).child.kill("SIGKILL");
         tally.workerKills++;
         await sleep(200 + Math.floor(random() * 800));
-        startWorker();
+        await startWorker();
         tally.workerRestarts++;
       } else if (roll < 0.35 && tally.redisRestarts < 3 && Date.now() - lastRedisRestart > 8_000) {
         await redis.restart(200 + Math.floor(random() * 800));

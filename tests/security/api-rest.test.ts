@@ -2,6 +2,7 @@ import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ApiHarness,
+  createApiKey,
   type PublishedFixture,
   prepareApiEnvironment,
   publishFixture,
@@ -21,7 +22,6 @@ const database = await prepareApiEnvironment("api_rest_security", {
   TEAM_MAX_CONCURRENT_RUNS: "50",
   TEAM_MAX_RUNS_PER_HOUR: "10000",
 });
-const { generateApiKey } = await import("~/server/publish/api-keys");
 const { unpublishEndpoint } = await import("~/server/publish/endpoints");
 
 let harness: ApiHarness;
@@ -62,28 +62,8 @@ afterAll(async () => {
 const runs = (team: string, slug: string) => `/api/v1/endpoints/${team}/${slug}/runs`;
 
 /** A key of team A with its own settings. */
-async function keyOfA(options: {
-  endpointIds?: string[];
-  rateLimitPerMinute?: number;
-  monthlyCostCapUsd?: number;
-  revoked?: boolean;
-}): Promise<string> {
-  const generated = generateApiKey();
-  await harness.db.apiKey.create({
-    data: {
-      teamId: teamA.teamId,
-      name: "special",
-      prefix: generated.prefix,
-      hash: generated.hash,
-      allEndpoints: !options.endpointIds,
-      endpointIds: options.endpointIds ?? [],
-      rateLimitPerMinute: options.rateLimitPerMinute ?? 1000,
-      monthlyCostCapUsd: options.monthlyCostCapUsd ?? null,
-      revokedAt: options.revoked ? new Date() : null,
-      createdById: teamA.userId,
-    },
-  });
-  return generated.key;
+async function keyOfA(options: Parameters<typeof createApiKey>[2]): Promise<string> {
+  return (await createApiKey(harness.db, teamA, { name: "special", ...options })).key;
 }
 
 async function expectError(response: Response, status: number, code: string) {

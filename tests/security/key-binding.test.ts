@@ -48,7 +48,7 @@ const { buildAgent } = await import("~/agents/build-agent");
 const { createRun } = await import("~/server/runs/run-store");
 const { createRunProcessor } = await import("~/server/runs/process-run");
 const { NullPublisher } = await import("~/server/realtime/run-event-publisher");
-const { InProcessRunControl } = await import("~/server/realtime/run-control");
+const { InProcessRunControl } = await import("~/server/runs/run-control");
 
 let caller: ReturnType<typeof createCaller>;
 let teamId: string;

@@ -2,6 +2,7 @@ import { TRPCError } from "@trpc/server";
 import type { Session } from "next-auth";
 import { io as connect } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runStreamEvents } from "~/lib/run-stream";
 import { sessionCookie, startRunSocketServer } from "../helpers/lookup-clerk";
 import { createTestDatabase } from "../integration/api/test-database";
 
@@ -18,7 +19,8 @@ const REDIS_URL = "redis://127.0.0.1:6379";
 
 const { db, startDatabase } = await import("~/server/db");
 const { appRouter, createCaller } = await import("~/server/api/root");
-const { can, roles } = await import("~/server/auth/permissions");
+const { can } = await import("~/server/auth/permissions");
+const { roles } = await import("~/lib/roles");
 const { newInvitationToken } = await import("~/server/teams/invitations");
 const { sealSecret } = await import("~/server/secrets/team-secrets");
 const { secretsKeyring } = await import("~/server/secrets/keys");
@@ -238,6 +240,7 @@ const inputs: Record<string, (w: World) => unknown> = {
   "workflow.list": (w) => ({ teamId: w.teamId }),
   "workflow.create": (w) => ({ teamId: w.teamId, name: "Another" }),
   "workflow.rename": (w) => ({ workflowId: w.workflowId, name: "Renamed" }),
+  "workflow.duplicate": (w) => ({ workflowId: w.workflowId }),
   "workflow.delete": (w) => ({ workflowId: w.workflowId }),
   "workflow.get": (w) => ({ workflowId: w.workflowId }),
   "workflow.load": (w) => ({ workflowId: w.workflowId }),
@@ -347,7 +350,7 @@ describe("permission matrix over the Socket.IO run room", () => {
           });
           if (!connected) return "UNAUTHORIZED";
           const ack = await new Promise<{ ok: boolean }>((resolve) =>
-            socket.emit("run:subscribe", { runId: world.runId, afterSeq: -1 }, resolve),
+            socket.emit(runStreamEvents.subscribe, { runId: world.runId, afterSeq: -1 }, resolve),
           );
           return ack.ok ? "allowed" : "NOT_FOUND";
         } finally {

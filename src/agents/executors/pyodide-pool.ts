@@ -16,6 +16,8 @@ export interface PyodidePoolOptions {
   memoryMb?: number;
   /** Directory of the `pyodide` npm package (default: resolved from node_modules). */
   indexURL?: string;
+  /** Told of every boot the pool makes (the host's metrics): how it ended and how long it took. */
+  onBoot?: (boot: { ok: boolean; durationMs: number }) => void;
 }
 
 const ENTRY = fileURLToPath(new URL("./pyodide-process.mjs", import.meta.url));
@@ -208,8 +210,9 @@ const REFILL_DELAY_MS = 100;
  */
 export class PyodidePool {
   private readonly ready: PyodideProcessTransport[] = [];
-  private booting = 0;
+  private bootingCount = 0;
   private closed = false;
+  private wasWarm = false;
   private refillTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: PyodidePoolOptions) {
@@ -219,6 +222,21 @@ export class PyodidePool {
   /** Number of booted processes waiting for a run. */
   get available(): number {
     return this.ready.length;
+  }
+
+  /** Number of processes booting now. */
+  get booting(): number {
+    return this.bootingCount;
+  }
+
+  /** Processes the pool keeps booted. */
+  get size(): number {
+    return this.options.size;
+  }
+
+  /** True once the pool has had all its processes booted at the same time (readiness). */
+  get warmedUp(): boolean {
+    return this.wasWarm || this.options.size === 0;
   }
 
   /** Resolves when `count` processes (default: the pool size) are booted and waiting. */
@@ -251,26 +269,34 @@ export class PyodidePool {
   }
 
   private boot(): Promise<PyodideProcessTransport> {
-    return PyodideProcessTransport.start({
+    const started = performance.now();
+    const booted = PyodideProcessTransport.start({
       memoryMb: this.options.memoryMb,
       indexURL: this.options.indexURL,
     });
+    const report = (ok: boolean) => this.options.onBoot?.({ ok, durationMs: performance.now() - started });
+    booted.then(
+      () => report(true),
+      () => report(false),
+    );
+    return booted;
   }
 
   private refill(): void {
-    while (!this.closed && this.ready.length + this.booting < this.options.size) {
-      this.booting += 1;
+    while (!this.closed && this.ready.length + this.bootingCount < this.options.size) {
+      this.bootingCount += 1;
       this.boot().then(
         (transport) => {
-          this.booting -= 1;
+          this.bootingCount -= 1;
           if (this.closed) {
             void transport.kill();
             return;
           }
           this.ready.push(transport);
+          if (this.ready.length >= this.options.size) this.wasWarm = true;
         },
         () => {
-          this.booting -= 1;
+          this.bootingCount -= 1;
         },
       );
     }

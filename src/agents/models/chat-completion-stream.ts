@@ -7,6 +7,7 @@ import { cutAtStop, type ModelOutput } from "./model";
 export interface ChatCompletionChunk {
   usage?: { prompt_tokens: number; completion_tokens: number } | null;
   choices?: Array<{
+    finish_reason?: string | null;
     delta?: {
       content?: string | null;
       tool_calls?: Array<{
@@ -41,6 +42,7 @@ export class ChatCompletionStreamAccumulator {
   private content = "";
   private readonly calls: { id: string; name: string; arguments: string }[] = [];
   private usage = { inputTokens: 0, outputTokens: 0 };
+  private finishReason: string | undefined;
 
   /** `started`: when the request was sent (performance.now()), so durations include the wait for it. */
   constructor(private readonly started: number) {}
@@ -48,6 +50,8 @@ export class ChatCompletionStreamAccumulator {
   /** Take one chunk in; returns the text it added, if any (to stream as a delta). */
   add(chunk: ChatCompletionChunk): string | undefined {
     if (chunk.usage) this.usage = tokenUsageOf(chunk.usage);
+    const finishReason = chunk.choices?.[0]?.finish_reason;
+    if (finishReason) this.finishReason = finishReason;
     const delta = chunk.choices?.[0]?.delta;
     if (!delta) return undefined;
     for (const call of delta.tool_calls ?? []) {
@@ -78,6 +82,7 @@ export class ChatCompletionStreamAccumulator {
         })),
       tokenUsage: this.usage,
       durationMs: performance.now() - this.started,
+      ...(this.finishReason ? { finishReason: this.finishReason } : {}),
     };
   }
 }

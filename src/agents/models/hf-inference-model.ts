@@ -33,6 +33,7 @@ type HfMessage = {
 /** Hugging Face Inference chat completion through `@huggingface/inference` (provider routing or endpoint URL). */
 export class HfInferenceModel implements Model {
   readonly modelId: string;
+  readonly provider = "huggingface";
   private readonly client: InferenceClient;
   private readonly retry: RetryPolicy;
 
@@ -97,6 +98,7 @@ export class HfInferenceModel implements Model {
       toolCalls,
       tokenUsage: tokenUsageOf(result.usage),
       durationMs: performance.now() - started,
+      ...(result.choices[0]?.finish_reason ? { finishReason: result.choices[0].finish_reason } : {}),
     };
   }
 

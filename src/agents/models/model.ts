@@ -66,12 +66,16 @@ export interface ModelOutput {
   toolCalls: ToolCall[];
   tokenUsage: TokenUsage;
   durationMs: number;
+  /** Why the provider stopped (`stop`, `tool_calls`, `length`…), when it said. */
+  finishReason?: string;
 }
 
 export type ModelStreamEvent = { type: "delta"; text: string } | { type: "done"; output: ModelOutput };
 
 export interface Model {
   readonly modelId: string;
+  /** The provider, as traces name it (`gen_ai.provider.name`: openai, huggingface…). */
+  readonly provider?: string;
   generate(messages: ChatMessage[], options?: GenerateOptions): Promise<ModelOutput>;
   generateStream(messages: ChatMessage[], options?: GenerateOptions): AsyncIterable<ModelStreamEvent>;
 }

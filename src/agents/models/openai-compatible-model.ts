@@ -36,6 +36,7 @@ export interface OpenAICompatibleModelOptions {
  */
 export class OpenAICompatibleModel implements Model {
   readonly modelId: string;
+  readonly provider = "openai";
   private readonly client: OpenAI;
   private readonly retry: RetryPolicy;
 
@@ -94,7 +95,8 @@ export class OpenAICompatibleModel implements Model {
       this.retry,
       { signal: options.signal, onRetry: options.onRetry, provider: "OpenAI-compatible" },
     );
-    const message = completion.choices[0]?.message;
+    const choice = completion.choices[0];
+    const message = choice?.message;
     const toolCalls: ToolCall[] = [];
     for (const call of message?.tool_calls ?? []) {
       if (call.type !== "function") continue;
@@ -109,6 +111,7 @@ export class OpenAICompatibleModel implements Model {
       toolCalls,
       tokenUsage: tokenUsageOf(completion.usage),
       durationMs: performance.now() - started,
+      ...(choice?.finish_reason ? { finishReason: choice.finish_reason } : {}),
     };
   }
 

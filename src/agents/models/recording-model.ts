@@ -7,12 +7,14 @@ import type { ChatMessage, GenerateOptions, Model, ModelOutput, ModelStreamEvent
  */
 export class RecordingModel implements Model {
   readonly modelId: string;
+  readonly provider: string | undefined;
   /** Pass one array to several recorders (a managed-agent tree) to get one transcript in call order. */
   constructor(
     private readonly inner: Model,
     readonly transcript: TranscriptItem[] = [],
   ) {
     this.modelId = inner.modelId;
+    this.provider = inner.provider;
   }
 
   private record(output: ModelOutput): void {

@@ -44,6 +44,7 @@ export function estimateTokens(message: ChatMessage): number {
  */
 export class ReplayModel implements Model {
   readonly modelId: string;
+  readonly provider = "replay";
   private index = 0;
 
   constructor(

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { type ToolValueType, toolValueTypes } from "~/graph/agent-spec";
 import { AgentError, AgentToolCallError, AgentToolExecutionError, isAbortError } from "../errors";
 import type { ToolDefinition } from "../models/model";
+import { RunContext } from "../run-context";
+import { inSpan, traceAttributes, valueForTrace } from "../telemetry";
 
 /**
  * Tools (smolagents' `Tool`): a name, a description, inputs described by JSON Schema per argument,
@@ -98,7 +100,28 @@ export abstract class Tool {
    * Validate and run. Bad arguments throw AgentToolCallError naming the argument; failures inside
    * `forward` throw AgentToolExecutionError (aborts and engine errors pass through).
    */
-  async call(rawArgs: unknown, context: ToolContext): Promise<unknown> {
+  call(rawArgs: unknown, context: ToolContext): Promise<unknown> {
+    const run = context.run instanceof RunContext ? context.run : undefined;
+    const attributes = {
+      [traceAttributes.operation]: "execute_tool",
+      [traceAttributes.toolName]: this.name,
+      [traceAttributes.agentName]: context.agentPath.at(-1) ?? "",
+      ...(run ? { [traceAttributes.runId]: run.runId } : {}),
+    };
+    return inSpan(`execute_tool ${this.name}`, { attributes }, async (span) => {
+      const content = run?.traceContent;
+      if (content) span.setAttribute(traceAttributes.toolArguments, valueForTrace(rawArgs, content));
+      const result = await this.callUntraced(rawArgs, context);
+      if (content)
+        span.setAttribute(
+          traceAttributes.toolResult,
+          valueForTrace(isToolImage(result) ? "[image]" : result, content),
+        );
+      return result;
+    });
+  }
+
+  private async callUntraced(rawArgs: unknown, context: ToolContext): Promise<unknown> {
     const args = this.normaliseArguments(rawArgs);
     this.validateArguments(args);
     if (!this.setupPromise) this.setupPromise = Promise.resolve(this.setup());

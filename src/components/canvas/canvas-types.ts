@@ -4,7 +4,7 @@ import { estimatedGeometry } from "./node-geometry";
 
 /**
  * Canvas node and edge types are React Flow's `Node`/`Edge` over the graph schema's own types:
- * the canvas has no node shape of its own (STYLE §3).
+ * the canvas has no node shape of its own (one schema: docs/architecture.md, Contracts).
  */
 export type CanvasNode = {
   [K in WorkflowNodeType]: Node<Extract<WorkflowNode, { type: K }>["data"], K>;

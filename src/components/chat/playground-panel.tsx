@@ -4,14 +4,19 @@ import { useMutation } from "@tanstack/react-query";
 import { MessagesSquare, X } from "lucide-react";
 import { useEffect, useMemo, useRef } from "react";
 import { io, type Socket } from "socket.io-client";
-import type { RunEvent } from "~/agents/events";
 import { Button } from "~/components/ui/button";
 import { chatEventOf, isChatEndStatus } from "~/lib/chat-events";
+import {
+  type RunEventBatch,
+  type RunSubscribe,
+  type RunUnsubscribe,
+  runStatusUpdateSchema,
+  runStreamEvents,
+  runStreamPath,
+  runSubscribeAckSchema,
+} from "~/lib/run-stream";
 import { useTRPC } from "~/trpc/react";
 import { Chat, type ChatTransport } from "./chat";
-
-type SubscribeAck = { ok: true; status: string; lastSeq: number } | { ok: false; error: string };
-type StatusUpdate = { runId: string; status: string; error?: string | null };
 
 /**
  * The workflow editor's playground: a chat with the workflow being edited (its working copy, saved
@@ -50,7 +55,7 @@ export function PlaygroundPanel({
         return runId;
       },
       follow(runId, onEvent, onError) {
-        socket.current ??= io({ path: "/socket.io", transports: ["websocket", "polling"] });
+        socket.current ??= io({ path: runStreamPath, transports: ["websocket", "polling"] });
         const connection = socket.current;
         let lastSeq = -1;
         let ended = false;
@@ -60,11 +65,17 @@ export function PlaygroundPanel({
           onEvent({ type: "end", status, output: undefined, ...(error ? { message: error } : {}) });
         };
         const subscribe = () =>
-          connection.emit("run:subscribe", { runId, afterSeq: lastSeq }, (ack: SubscribeAck) => {
-            if (!ack.ok) onError(ack.error);
-            else end(ack.status);
-          });
-        const onEvents = (batch: RunEvent[]) => {
+          connection.emit(
+            runStreamEvents.subscribe,
+            { runId, afterSeq: lastSeq } satisfies RunSubscribe,
+            (raw: unknown) => {
+              const ack = runSubscribeAckSchema.safeParse(raw);
+              if (!ack.success) onError("The server's answer was not understood.");
+              else if (!ack.data.ok) onError(ack.data.error);
+              else end(ack.data.status);
+            },
+          );
+        const onEvents = (batch: RunEventBatch) => {
           for (const event of batch) {
             if (event.runId !== runId || event.seq <= lastSeq) continue;
             lastSeq = event.seq;
@@ -72,18 +83,19 @@ export function PlaygroundPanel({
             if (chat) onEvent(chat);
           }
         };
-        const onStatus = (update: StatusUpdate) => {
-          if (update.runId === runId) end(update.status, update.error);
+        const onStatus = (raw: unknown) => {
+          const update = runStatusUpdateSchema.safeParse(raw);
+          if (update.success && update.data.runId === runId) end(update.data.status, update.data.error);
         };
         connection.on("connect", subscribe);
-        connection.on("run:events", onEvents);
-        connection.on("run:status", onStatus);
+        connection.on(runStreamEvents.events, onEvents);
+        connection.on(runStreamEvents.status, onStatus);
         if (connection.connected) subscribe();
         return () => {
-          connection.emit("run:unsubscribe", { runId });
+          connection.emit(runStreamEvents.unsubscribe, { runId } satisfies RunUnsubscribe);
           connection.off("connect", subscribe);
-          connection.off("run:events", onEvents);
-          connection.off("run:status", onStatus);
+          connection.off(runStreamEvents.events, onEvents);
+          connection.off(runStreamEvents.status, onStatus);
         };
       },
       runHref: (runId) => `/runs/${runId}`,

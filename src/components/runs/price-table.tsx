@@ -4,8 +4,10 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Loader2, Trash2 } from "lucide-react";
 import { useEffect, useRef, useState } from "react";
 import { Button } from "~/components/ui/button";
+import { FieldError } from "~/components/ui/field-error";
 import { Input } from "~/components/ui/input";
 import { toast } from "~/components/ui/toaster";
+import { errorMessageOf, fieldErrorsOf } from "~/lib/input-errors";
 import { useTRPC } from "~/trpc/react";
 
 /** The address of the price table, for "price unknown" notes elsewhere; it opens the table. */
@@ -44,16 +46,19 @@ export function PriceTable({ teamId }: { teamId: string }) {
         setOutput("");
         await refresh();
       },
-      onError: (error) => toast.error(error.message),
     }),
   );
   const remove = useMutation(
     trpc.pricing.remove.mutationOptions({
       onSuccess: refresh,
-      onError: (error) => toast.error(error.message),
+      onError: (error) => toast.error(errorMessageOf(error)),
     }),
   );
   if (!prices.data) return null;
+  // The server's refusal, per field in words (src/lib/input-errors.ts); anything else above the form.
+  const fieldErrors = fieldErrorsOf(set.error);
+  const formError =
+    set.error && Object.keys(fieldErrors).length === 0 ? errorMessageOf(set.error) : undefined;
   const admin = prices.data.role === "admin" || prices.data.role === "owner";
   const overridden = new Set(prices.data.team.map((row) => row.model));
   const rows = [
@@ -79,7 +84,8 @@ export function PriceTable({ teamId }: { teamId: string }) {
       <div className="border-t border-border px-4 py-3">
         {admin ? (
           <form
-            className="mb-3 flex flex-wrap items-end gap-2"
+            className="mb-3"
+            aria-label="Set a model's price"
             onSubmit={(event) => {
               event.preventDefault();
               set.mutate({
@@ -90,36 +96,43 @@ export function PriceTable({ teamId }: { teamId: string }) {
               });
             }}
           >
-            <Input
-              aria-label="Model id"
-              placeholder="model id, e.g. my-org/llama-3-70b"
-              className="w-72"
-              value={model}
-              onChange={(event) => setModel(event.currentTarget.value)}
-            />
-            <Input
-              aria-label="Input price"
-              placeholder="input $/M"
-              inputMode="decimal"
-              className="w-28"
-              value={input}
-              onChange={(event) => setInput(event.currentTarget.value)}
-            />
-            <Input
-              aria-label="Output price"
-              placeholder="output $/M"
-              inputMode="decimal"
-              className="w-28"
-              value={output}
-              onChange={(event) => setOutput(event.currentTarget.value)}
-            />
-            <Button
-              type="submit"
-              size="sm"
-              disabled={set.isPending || !model.trim() || input === "" || output === ""}
-            >
-              {set.isPending ? <Loader2 className="animate-spin" /> : null} Set price
-            </Button>
+            <div className="flex flex-wrap items-start gap-2">
+              <PriceField
+                label="Model id"
+                placeholder="model id, e.g. my-org/llama-3-70b"
+                className="w-72"
+                value={model}
+                onChange={setModel}
+                error={fieldErrors.model}
+              />
+              <PriceField
+                label="Input price"
+                placeholder="input $/M"
+                inputMode="decimal"
+                className="w-28"
+                value={input}
+                onChange={setInput}
+                error={fieldErrors.inputUsdPerMillion}
+              />
+              <PriceField
+                label="Output price"
+                placeholder="output $/M"
+                inputMode="decimal"
+                className="w-28"
+                value={output}
+                onChange={setOutput}
+                error={fieldErrors.outputUsdPerMillion}
+              />
+              <Button
+                type="submit"
+                size="sm"
+                className="mt-0.5"
+                disabled={set.isPending || !model.trim() || input === "" || output === ""}
+              >
+                {set.isPending ? <Loader2 className="animate-spin" /> : null} Set price
+              </Button>
+            </div>
+            <FieldError message={formError} className="mt-2" />
           </form>
         ) : (
           <p className="mb-3 text-xs text-muted-foreground">Team admins can change prices.</p>
@@ -161,5 +174,36 @@ export function PriceTable({ teamId }: { teamId: string }) {
         </table>
       </div>
     </details>
+  );
+}
+
+/** One input of the price form with the server's message for it underneath. */
+function PriceField({
+  label,
+  error,
+  onChange,
+  className,
+  ...props
+}: {
+  label: string;
+  error: string | undefined;
+  onChange: (value: string) => void;
+  className: string;
+  value: string;
+  placeholder: string;
+  inputMode?: "decimal";
+}) {
+  const errorId = `price-${label.toLowerCase().replaceAll(" ", "-")}-error`;
+  return (
+    <div className={className}>
+      <Input
+        {...props}
+        aria-label={label}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? errorId : undefined}
+        onChange={(event) => onChange(event.currentTarget.value)}
+      />
+      <FieldError id={errorId} message={error} className="mt-1 text-xs" />
+    </div>
   );
 }

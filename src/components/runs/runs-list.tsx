@@ -8,19 +8,23 @@ import { useCurrentTeam } from "~/components/layout/team-context";
 import { RunSourceBadge } from "~/components/publish/run-source-badge";
 import { Button } from "~/components/ui/button";
 import { EmptyState } from "~/components/ui/empty-state";
+import { SearchInput, useDebouncedValue } from "~/components/ui/search-input";
 import { formatCost, formatDuration, formatTokens } from "~/lib/run-format";
-import { runStatusLabels } from "~/lib/run-status";
+import { inProgressRunStatuses, runStatusLabels } from "~/lib/run-status";
 import { type RouterInputs, type RouterOutputs, useTRPC } from "~/trpc/react";
 import { RunStatusBadge } from "./run-status-badge";
 
 type RunStatusFilter = NonNullable<RouterInputs["run"]["list"]["status"]>;
 type RunSummary = RouterOutputs["run"]["list"]["items"][number];
 
-const ACTIVE = new Set(["queued", "running", "waiting_for_input"]);
+const ACTIVE = new Set<string>(inProgressRunStatuses);
 const selectClass =
   "h-9 rounded-md border border-input bg-background px-2.5 text-sm shadow-xs outline-none focus-visible:border-ring focus-visible:ring-2 focus-visible:ring-ring/30";
 
-/** The team's runs with filters by workflow, state and date, newest first, loaded page by page. */
+/**
+ * The team's runs with a search (task, workflow or tool name, on the server) and filters by workflow,
+ * state and date, newest first, loaded page by page.
+ */
 export function RunsList() {
   const trpc = useTRPC();
   const team = useCurrentTeam();
@@ -28,6 +32,8 @@ export function RunsList() {
   const [status, setStatus] = useState<RunStatusFilter | "">("");
   const [from, setFrom] = useState("");
   const [to, setTo] = useState("");
+  const [search, setSearch] = useState("");
+  const words = useDebouncedValue(search.trim());
   // The filter offers the 100 most recently changed workflows.
   const workflows = useQuery(trpc.workflow.list.queryOptions({ teamId: team.id, limit: 100 }));
 
@@ -39,8 +45,9 @@ export function RunsList() {
       ...(status ? { status } : {}),
       ...(from ? { from: new Date(`${from}T00:00:00`) } : {}),
       ...(to ? { to: new Date(`${to}T23:59:59.999`) } : {}),
+      ...(words ? { search: words } : {}),
     }),
-    [team.id, workflowId, status, from, to],
+    [team.id, workflowId, status, from, to, words],
   );
   const runs = useInfiniteQuery(
     trpc.run.list.infiniteQueryOptions(filters, {
@@ -54,11 +61,18 @@ export function RunsList() {
     }),
   );
   const items = runs.data?.pages.flatMap((page) => page.items) ?? [];
-  const filtered = Boolean(workflowId || status || from || to);
+  const filtered = Boolean(workflowId || status || from || to || words);
 
   return (
     <section aria-label="Runs" className="flex flex-col gap-3">
       <div className="flex flex-wrap items-end gap-3">
+        <SearchInput
+          label="Search runs"
+          placeholder="Task, workflow or tool"
+          className="w-64"
+          value={search}
+          onChange={setSearch}
+        />
         <Filter label="Workflow" htmlFor="filter-workflow">
           <select
             id="filter-workflow"
@@ -117,6 +131,7 @@ export function RunsList() {
               setStatus("");
               setFrom("");
               setTo("");
+              setSearch("");
             }}
           >
             Clear filters

@@ -4,10 +4,16 @@ import { useEffect, useRef, useState } from "react";
 import { io, type Socket } from "socket.io-client";
 import type { RunEvent } from "~/agents/events";
 import { isTerminal } from "~/lib/run-status";
+import {
+  type RunEventBatch,
+  type RunSubscribe,
+  type RunUnsubscribe,
+  runStatusUpdateSchema,
+  runStreamEvents,
+  runStreamPath,
+  runSubscribeAckSchema,
+} from "~/lib/run-stream";
 import { contiguousSeq, mergeEvents } from "~/lib/run-timeline";
-
-type SubscribeAck = { ok: true; status: string; lastSeq: number } | { ok: false; error: string };
-type StatusUpdate = { runId: string; status: string; error?: string | null };
 
 export interface RunEventsState {
   /** Every event of the run so far, by seq, no duplicates. */
@@ -37,12 +43,17 @@ export function useRunEvents(runId: string): RunEventsState {
     held.current = [];
     let catchingUp = false;
     setState({ events: [], connected: false });
-    const socket: Socket = io({ path: "/socket.io", transports: ["websocket", "polling"] });
+    const socket: Socket = io({ path: runStreamPath, transports: ["websocket", "polling"] });
 
     const subscribe = () => {
       catchingUp = true;
-      socket.emit("run:subscribe", { runId, afterSeq: lastSeq.current }, (ack: SubscribeAck) => {
+      const request: RunSubscribe = { runId, afterSeq: lastSeq.current };
+      socket.emit(runStreamEvents.subscribe, request, (raw: unknown) => {
         catchingUp = false;
+        const parsed = runSubscribeAckSchema.safeParse(raw);
+        const ack = parsed.success
+          ? parsed.data
+          : { ok: false as const, error: "The server's answer was not understood." };
         setState((previous) =>
           ack.ok
             ? { ...previous, status: ack.status, connected: true, error: undefined }
@@ -50,7 +61,7 @@ export function useRunEvents(runId: string): RunEventsState {
         );
       });
     };
-    const onEvents = (batch: RunEvent[]) => {
+    const onEvents = (batch: RunEventBatch) => {
       const mine = batch.filter((event) => event.runId === runId);
       if (mine.length === 0) return;
       const events = mergeEvents(held.current, mine);
@@ -60,8 +71,10 @@ export function useRunEvents(runId: string): RunEventsState {
       setState((previous) => ({ ...previous, events }));
       if (events.at(-1)!.seq > lastSeq.current && !catchingUp && socket.connected) subscribe();
     };
-    const onStatus = (update: StatusUpdate) => {
-      if (update.runId !== runId) return;
+    const onStatus = (raw: unknown) => {
+      const parsed = runStatusUpdateSchema.safeParse(raw);
+      if (!parsed.success || parsed.data.runId !== runId) return;
+      const update = parsed.data;
       setState((previous) => ({ ...previous, status: update.status, statusError: update.error }));
       // The last events may have been lost in transit: read whatever is stored after what is held.
       if (isTerminal(update.status) && socket.connected) subscribe();
@@ -78,13 +91,13 @@ export function useRunEvents(runId: string): RunEventsState {
       setState((previous) => ({ ...previous, connected: false, error: error.message }));
 
     socket.on("connect", subscribe);
-    socket.on("run:events", onEvents);
-    socket.on("run:status", onStatus);
+    socket.on(runStreamEvents.events, onEvents);
+    socket.on(runStreamEvents.status, onStatus);
     socket.on("disconnect", onDisconnect);
     socket.on("connect_error", onConnectError);
-    socket.on("team:access-revoked", onRevoked);
+    socket.on(runStreamEvents.accessRevoked, onRevoked);
     return () => {
-      socket.emit("run:unsubscribe", { runId });
+      socket.emit(runStreamEvents.unsubscribe, { runId } satisfies RunUnsubscribe);
       socket.removeAllListeners();
       socket.disconnect();
     };

@@ -1,3 +1,4 @@
+import "server-only";
 import { createCallerFactory, createTRPCRouter } from "~/server/api/trpc";
 import { apiKeyRouter } from "./routers/api-key";
 import { endpointRouter } from "./routers/endpoint";

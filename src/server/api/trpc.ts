@@ -3,10 +3,12 @@
  * Authorization happens here and only here: team, workflow and run procedures declare the action they
  * need (src/server/auth/permissions.ts) and load the caller's membership once.
  */
+import "server-only";
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Session } from "next-auth";
 import superjson from "superjson";
 import { ZodError, z } from "zod";
+import { describeInputIssues } from "~/lib/input-errors";
 import { type Action, can, refusalMessage } from "~/server/auth/permissions";
 import { db } from "~/server/db";
 import { errorReference, internalErrorMessage } from "~/server/error-reference";
@@ -38,13 +40,22 @@ const t = initTRPC
   .create({
     transformer: superjson,
     // Internal errors (Prisma, drivers, bugs) reach clients as a generic message with a reference;
-    // the route handler's onError logs the real error under the same reference.
+    // the route handler's onError logs the real error under the same reference. A refused input is
+    // answered in words, per field (src/lib/input-errors.ts), never as zod's JSON.
     errorFormatter({ shape, error }) {
-      const zodError = error.cause instanceof ZodError ? z.flattenError(error.cause) : null;
-      if (error.code !== "INTERNAL_SERVER_ERROR") return { ...shape, data: { ...shape.data, zodError } };
+      if (error.code !== "INTERNAL_SERVER_ERROR") {
+        if (!(error.cause instanceof ZodError))
+          return { ...shape, data: { ...shape.data, inputErrors: null } };
+        const inputErrors = describeInputIssues(error.cause.issues);
+        return { ...shape, message: inputErrors.message, data: { ...shape.data, inputErrors } };
+      }
       const requestId = errorReference(error);
       const { stack: _stack, ...data } = shape.data;
-      return { ...shape, message: internalErrorMessage(requestId), data: { ...data, requestId, zodError } };
+      return {
+        ...shape,
+        message: internalErrorMessage(requestId),
+        data: { ...data, requestId, inputErrors: null },
+      };
     },
   });
 

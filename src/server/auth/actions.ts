@@ -1,5 +1,6 @@
 "use server";
 
+import "server-only";
 import { headers } from "next/headers";
 import { AuthError } from "next-auth";
 import { CLIENT_ADDRESS_HEADER } from "~/server/client-address";

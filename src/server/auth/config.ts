@@ -1,3 +1,4 @@
+import "server-only";
 import { CredentialsSignin } from "@auth/core/errors";
 import type { DefaultSession, NextAuthConfig } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
@@ -5,6 +6,7 @@ import GitHub from "next-auth/providers/github";
 import Google from "next-auth/providers/google";
 import { z } from "zod";
 import { env } from "~/env";
+import { text } from "~/graph";
 import { CLIENT_ADDRESS_HEADER } from "~/server/client-address";
 import { db } from "~/server/db";
 import { logger } from "~/server/logger";
@@ -29,8 +31,9 @@ declare module "@auth/core/jwt" {
   }
 }
 
+/** A NUL typed into the e-mail becomes U+FFFD (`text()`), so the lookup finds nobody instead of failing. */
 const credentialsSchema = z.object({
-  email: z.string().trim().toLowerCase().min(1).max(254),
+  email: text().trim().toLowerCase().min(1).max(254),
   password: z.string().min(1).max(200),
 });
 

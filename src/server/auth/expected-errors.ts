@@ -4,6 +4,7 @@
  * the session's user is re-read) is a fault and must be logged as one: Auth.js answers it with "no
  * session" either way.
  */
+import "server-only";
 export function isExpectedAuthError(error: Error): boolean {
   const type = authErrorType(error);
   if (type === "CredentialsSignin") return true;

@@ -1,4 +1,6 @@
+import "server-only";
 import { db } from "~/server/db";
+import { onboardNewTeam } from "./onboarding";
 import { personalTeamName, teamSlug } from "./sign-up";
 import { signUpRefusal } from "./sign-up-policy";
 
@@ -19,10 +21,11 @@ export type OAuthLinkResult =
   | { ok: false; reason: "email-taken" | "sign-up-closed" };
 
 /**
- * Find the Troupe user behind an OAuth account, creating the user, the account row and a personal team on
- * first sign-in. An e-mail already used by a different account is refused rather than silently linked,
- * so nobody can take over a password account through a provider that reports the same address. A
- * first sign-in creates an account, so it obeys SIGNUP like the sign-up form.
+ * Find the Troupe user behind an OAuth account, creating the user, the account row and a personal team
+ * (onboarded like the sign-up form's) on first sign-in. An e-mail already used by a different account
+ * is refused rather than silently linked, so nobody can take over a password account through a
+ * provider that reports the same address. A first sign-in creates an account, so it obeys SIGNUP like
+ * the sign-up form.
  */
 export async function linkOAuthAccount(signIn: OAuthSignIn, client = db): Promise<OAuthLinkResult> {
   const existing = await client.account.findUnique({
@@ -53,7 +56,7 @@ export async function linkOAuthAccount(signIn: OAuthSignIn, client = db): Promis
         },
       },
     });
-    await tx.team.create({
+    const team = await tx.team.create({
       data: {
         name: personalTeamName(user.name ?? name),
         slug: teamSlug(name),
@@ -61,6 +64,7 @@ export async function linkOAuthAccount(signIn: OAuthSignIn, client = db): Promis
         memberships: { create: { userId: user.id, role: "owner" } },
       },
     });
+    await onboardNewTeam(tx, { teamId: team.id, userId: user.id });
     return user.id;
   });
   return { ok: true, userId };

@@ -1,3 +1,4 @@
+import "server-only";
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from "node:crypto";
 
 /** scrypt cost parameters: N=2^15, r=8, p=1 (~32 MiB, tens of milliseconds per hash). */

@@ -4,10 +4,13 @@
  * question (src/server/realtime/run-rooms.ts), and docs/permissions.md is generated from this module
  * (`npm run docs:permissions`). Change a role's rights here and nowhere else.
  */
+import "server-only";
+import { type Role, roleLabels, roles } from "~/lib/roles";
+import type { Role as DatabaseRole } from "~/server/db/generated/enums";
 
-/** Team roles from least to most privileged. */
-export const roles = ["viewer", "editor", "admin", "owner"] as const;
-export type Role = (typeof roles)[number];
+/** The database's enum names the same roles as src/lib/roles.ts (each line is a type error otherwise). */
+roles satisfies readonly DatabaseRole[];
+roleLabels satisfies Record<DatabaseRole, string>;
 
 /** What a member may try to do in a team, with the words the generated documentation uses. */
 export const actionDescriptions = {

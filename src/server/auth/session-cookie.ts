@@ -1,3 +1,4 @@
+import "server-only";
 import { getToken } from "@auth/core/jwt";
 import { env } from "~/env";
 import { resolveAuthSecret } from "./auth-secret";

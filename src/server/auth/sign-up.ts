@@ -1,8 +1,9 @@
+import "server-only";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { text } from "~/graph";
 import { db, isUniqueViolation } from "~/server/db";
-import { seedDemoWorkflow } from "~/server/runs/demo-workflow";
+import { onboardNewTeam } from "./onboarding";
 import { hashPassword } from "./password";
 import { signUpRefusal } from "./sign-up-policy";
 
@@ -45,8 +46,9 @@ export function personalTeamName(name: string): string {
 }
 
 /**
- * Create a user with a password and their personal team (role owner), seeded with the demo
- * workflow, in one transaction, when the server's SIGNUP mode lets this person sign up.
+ * Create a user with a password and their personal team (role owner), onboarded (the demo workflow:
+ * src/server/auth/onboarding.ts) in the same transaction, when the server's SIGNUP mode lets this
+ * person sign up.
  * Returns field issues instead of throwing for bad input, a taken e-mail or sign-up being closed.
  */
 export async function signUp(
@@ -83,7 +85,7 @@ export async function signUp(
           memberships: { create: { userId: created.id, role: "owner" } },
         },
       });
-      await seedDemoWorkflow(tx, { teamId: team.id, userId: created.id });
+      await onboardNewTeam(tx, { teamId: team.id, userId: created.id });
       return { userId: created.id, teamId: team.id };
     });
     return { ok: true, ...user };

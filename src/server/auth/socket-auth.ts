@@ -1,3 +1,4 @@
+import "server-only";
 import type { Socket } from "socket.io";
 import { userFromCookieHeader } from "./session-cookie";
 import type { SessionUser } from "./session-version";

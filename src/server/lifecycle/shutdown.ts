@@ -1,3 +1,4 @@
+import "server-only";
 import type { Server as HttpServer } from "node:http";
 import type { Server as SocketServer } from "socket.io";
 import { env } from "~/env";

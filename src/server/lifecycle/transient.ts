@@ -1,3 +1,5 @@
+import "server-only";
+
 /**
  * Database failures that a second try can get past: the connection was cut (a restarted or failed-over
  * Postgres, `pg_terminate_backend`, a network blip) or the server is starting or stopping. A worker

@@ -1,3 +1,4 @@
+import "server-only";
 import { AgentConfigError } from "~/agents/errors";
 import { discoverMcpTools, type McpToolSummary } from "~/agents/mcp";
 import { OutboundGuard } from "~/agents/net/guarded-fetch";

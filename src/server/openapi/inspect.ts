@@ -1,3 +1,4 @@
+import "server-only";
 import { compileErrors, dereference, type ParserOptions, validate } from "@readme/openapi-parser";
 import { parse as parseYaml } from "yaml";
 import { OutboundGuard, type OutboundPolicy } from "~/agents/net/guarded-fetch";

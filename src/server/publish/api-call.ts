@@ -1,3 +1,4 @@
+import "server-only";
 import type { z } from "zod";
 import { CLIENT_ADDRESS_HEADER } from "~/server/client-address";
 import { db as database, type PrismaClient } from "~/server/db";

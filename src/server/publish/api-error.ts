@@ -4,6 +4,7 @@
  * Troupe's own routes answer `{ error: { code, message, param } }`; the OpenAI-compatible routes
  * answer OpenAI's shape `{ error: { message, type, param, code } }`.
  */
+import "server-only";
 export class ApiError extends Error {
   constructor(
     readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503 | 504,

@@ -1,3 +1,4 @@
+import "server-only";
 import { Redis } from "ioredis";
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis } from "rate-limiter-flexible";
 import { env, mode } from "~/env";

@@ -1,10 +1,12 @@
+import "server-only";
 import { z } from "zod";
+import { runStatuses } from "~/lib/run-status";
 import type { PrismaClient } from "~/server/db";
 import type { RunSource } from "~/server/db/generated/enums";
+import { type ConversationMessage, type RunInput, storedRunInput } from "~/server/runs/run-input";
 import { RunStartError, startWorkflowRun } from "~/server/runs/start-run";
 import { ApiError } from "./api-error";
 import { type ApiCaller, keyMayCall } from "./api-keys";
-import { type ConversationMessage, type RunInput, storedRunInput } from "./run-input";
 
 /** What the API needs of an endpoint. */
 export const endpointSelect = {
@@ -74,10 +76,16 @@ export function publishedOrThrow(
 /** When to try again after the team's run limits refused a run (they free up as its runs end). */
 const TEAM_LIMIT_RETRY_SECONDS = 30;
 
-const startErrorStatus = { not_found: 404, invalid: 422, bounds: 400, limit: 429 } as const satisfies Record<
-  RunStartError["kind"],
-  ApiError["status"]
->;
+/** When to try again after a start was refused because the database was busy with other starts. */
+const BUSY_RETRY_SECONDS = 2;
+
+const startErrorStatus = {
+  not_found: 404,
+  invalid: 422,
+  bounds: 400,
+  limit: 429,
+  busy: 503,
+} as const satisfies Record<RunStartError["kind"], ApiError["status"]>;
 
 /**
  * Start a run of the version an endpoint serves: a normal run (queued, live on the dashboard) marked
@@ -111,7 +119,12 @@ export async function startEndpointRun(
   } catch (error) {
     if (error instanceof RunStartError) {
       // The team's run limits free up as its runs end: a 429 says when to look again.
-      const retry = error.kind === "limit" ? { retryAfterSeconds: TEAM_LIMIT_RETRY_SECONDS } : {};
+      const retry =
+        error.kind === "limit"
+          ? { retryAfterSeconds: TEAM_LIMIT_RETRY_SECONDS }
+          : error.kind === "busy"
+            ? { retryAfterSeconds: BUSY_RETRY_SECONDS }
+            : {};
       throw new ApiError(startErrorStatus[error.kind], `run_${error.kind}`, error.message, retry);
     }
     throw error;
@@ -121,7 +134,7 @@ export async function startEndpointRun(
 /** A run as the API answers it. */
 export const runResultSchema = z.object({
   id: z.string().describe("The run id: poll, stream or cancel it under /api/v1/runs/{id}."),
-  status: z.enum(["queued", "running", "waiting_for_input", "succeeded", "failed", "cancelled", "timed_out"]),
+  status: z.enum(runStatuses),
   endpoint: z.string().nullable().describe("The endpoint's slug."),
   output: z.unknown().describe("The final answer (null until the run has succeeded)."),
   structured_output: z

@@ -1,3 +1,4 @@
+import "server-only";
 import { randomBytes } from "node:crypto";
 import { ENDPOINT_SLUG_PATTERN, ENDPOINT_SLUG_RULE } from "~/lib/endpoint-slug";
 import type { PrismaClient } from "~/server/db";

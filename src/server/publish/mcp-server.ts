@@ -1,3 +1,4 @@
+import "server-only";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import {
@@ -11,13 +12,13 @@ import {
 import { z } from "zod";
 import type { RunEvent } from "~/agents/events";
 import { followRun, waitForRunEnd } from "~/server/realtime/run-feed";
+import { RUN_INPUT_LIMITS, runInputSchema } from "~/server/runs/run-input";
 import { type ApiCall, readJsonBody } from "./api-call";
 import { ApiError } from "./api-error";
 import { type ApiCaller, authenticateApiKey, keyMayCall } from "./api-keys";
 import { checkMonthlyCostCap, takeKeyCall } from "./api-limits";
 import { endpointForCaller, runResult, startEndpointRun } from "./endpoint-runs";
 import { answerText, runEndMessage } from "./openai-compat";
-import { RUN_INPUT_LIMITS, runInputSchema } from "./run-input";
 
 /**
  * The MCP server at `/api/v1/mcp`: every published endpoint an API key may call is a tool (name = the

@@ -1,13 +1,19 @@
+import "server-only";
 import { z } from "zod";
 import { text } from "~/graph";
 import { waitForRunEnd } from "~/server/realtime/run-feed";
+import {
+  type ConversationMessage,
+  RUN_INPUT_LIMITS,
+  type RunInput,
+  runInputSchema,
+} from "~/server/runs/run-input";
 import type { ApiCall } from "./api-call";
 import { readJsonBody } from "./api-call";
 import { ApiError, apiErrorResponse } from "./api-error";
 import { type ApiCaller, authenticateApiKey, keyMayCall } from "./api-keys";
 import { checkMonthlyCostCap, takeKeyCall } from "./api-limits";
 import { endpointForCaller, type RunResult, runResult, startEndpointRun } from "./endpoint-runs";
-import { type ConversationMessage, RUN_INPUT_LIMITS, type RunInput, runInputSchema } from "./run-input";
 
 /**
  * The OpenAI-compatible surface: `POST /api/v1/chat/completions` runs the endpoint named by `model`

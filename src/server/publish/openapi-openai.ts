@@ -1,4 +1,6 @@
+import "server-only";
 import { z } from "zod";
+import { RUN_INPUT_LIMITS } from "~/server/runs/run-input";
 import {
   chatCompletionChunkSchema,
   chatCompletionRequestSchema,
@@ -8,7 +10,6 @@ import {
   modelSchema,
   openAiErrorSchema,
 } from "./openai-compat";
-import { RUN_INPUT_LIMITS } from "./run-input";
 
 /**
  * The OpenAPI 3.1 operations of the OpenAI-compatible routes and the MCP server, built from the zod
@@ -35,7 +36,7 @@ function openAiErrors(descriptions: Record<number, string>): Record<string, unkn
   for (const [status, description] of Object.entries(descriptions)) {
     responses[status] = {
       description,
-      ...(status === "429"
+      ...(status === "429" || status === "503"
         ? {
             headers: {
               "Retry-After": {
@@ -100,6 +101,7 @@ const chatCompletionsOperation = {
         422: "The published workflow cannot run as it is.",
         429: "The key's calls per minute, its monthly cost cap or the team's run limits are reached.",
         500: "The run failed or was cancelled (the message names the run; `x-should-retry: false`), or a server error with a reference.",
+        503: "The server is busy starting other runs: nothing was started, retry after Retry-After seconds.",
         504: "The run is still running after the wait (about 9 minutes): the message names the run to follow.",
       }),
     },

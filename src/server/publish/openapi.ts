@@ -1,5 +1,7 @@
+import "server-only";
 import { z } from "zod";
 import { runEventSchema } from "~/agents/events";
+import { RUN_INPUT_LIMITS } from "~/server/runs/run-input";
 import { openAiPaths, openAiTags } from "./openapi-openai";
 import {
   apiErrorBodySchema,
@@ -10,7 +12,6 @@ import {
   runEventsQuerySchema,
   runResultSchema,
 } from "./rest-schemas";
-import { RUN_INPUT_LIMITS } from "./run-input";
 
 /**
  * The OpenAPI 3.1 document of the HTTP API (`GET /api/v1/openapi.json`, rendered at /docs/api),
@@ -66,6 +67,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   422: "The published workflow cannot run as it is (it fails validation).",
   429: "The key's calls per minute, its monthly cost cap or the team's run limits are reached: retry after Retry-After seconds.",
   500: "Something went wrong on the server; the message carries a reference to quote.",
+  503: "The server is busy starting other runs: nothing was started, retry after Retry-After seconds.",
 };
 
 function errorResponses(...statuses: number[]): Record<string, unknown> {
@@ -73,7 +75,7 @@ function errorResponses(...statuses: number[]): Record<string, unknown> {
   for (const status of [...statuses, 500]) {
     responses[String(status)] = {
       description: ERROR_DESCRIPTIONS[status],
-      ...(status === 429
+      ...(status === 429 || status === 503
         ? {
             headers: {
               "Retry-After": {
@@ -171,7 +173,7 @@ function restPaths(): Record<string, OpenApiPathItem> {
             headers: runHeaders,
             content: { "application/json": { schema: ref("RunAccepted") } },
           },
-          ...errorResponses(400, 401, 403, 404, 413, 415, 422, 429),
+          ...errorResponses(400, 401, 403, 404, 413, 415, 422, 429, 503),
         },
       },
     },

@@ -1,8 +1,11 @@
+import "server-only";
 import { env } from "~/env";
+import { isTerminal } from "~/lib/run-status";
 import { db as database, type PrismaClient } from "~/server/db";
 import { followRun, waitForRunEnd } from "~/server/realtime/run-feed";
 import { cancelRun } from "~/server/runs/cancel-run";
-import { isTerminal, listEventsAfter } from "~/server/runs/run-store";
+import { RUN_INPUT_LIMITS } from "~/server/runs/run-input";
+import { listEventsAfter } from "~/server/runs/run-store";
 import { type ApiCall, handleApiCall, readJsonBody } from "./api-call";
 import { ApiError } from "./api-error";
 import { type ApiCaller, authenticateApiKey } from "./api-keys";
@@ -16,7 +19,6 @@ import {
   type RunEventsPage,
   runEventsQuerySchema,
 } from "./rest-schemas";
-import { RUN_INPUT_LIMITS } from "./run-input";
 import { parseLastEventId, runEventsSseResponse } from "./sse";
 
 /**

@@ -1,8 +1,9 @@
+import "server-only";
 import { z } from "zod";
 import { runEventSchema } from "~/agents/events";
 import { runStatuses } from "~/lib/run-status";
+import { runInputSchema } from "~/server/runs/run-input";
 import { runResultSchema } from "./endpoint-runs";
-import { runInputSchema } from "./run-input";
 
 /**
  * The REST API's request and response shapes: the handlers (`rest-api.ts`) validate with these, and the

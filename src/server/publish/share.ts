@@ -1,10 +1,11 @@
+import "server-only";
 import { z } from "zod";
 import { type ChatEndStatus, type ChatEvent, chatEventOf, isChatEndStatus } from "~/lib/chat-events";
 import type { PrismaClient } from "~/server/db";
 import { followRun } from "~/server/realtime/run-feed";
+import { runInputSchema } from "~/server/runs/run-input";
 import { ApiError } from "./api-error";
 import { endpointSelect, type PublishedEndpoint, publishedOrThrow, startEndpointRun } from "./endpoint-runs";
-import { runInputSchema } from "./run-input";
 
 /**
  * The public share link of an endpoint: a chat anyone with the link may use, without a key, off by

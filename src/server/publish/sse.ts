@@ -1,3 +1,4 @@
+import "server-only";
 import type { RunEvent } from "~/agents/events";
 import { ApiError } from "./api-error";
 

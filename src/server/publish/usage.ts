@@ -1,3 +1,4 @@
+import "server-only";
 import type { PrismaClient } from "~/server/db";
 
 /** One UTC day of API usage: calls answered, errors (status ≥ 400), latency, and the runs' tokens and cost. */

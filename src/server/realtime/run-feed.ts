@@ -1,8 +1,10 @@
+import "server-only";
 import { EventEmitter } from "node:events";
 import { Redis } from "ioredis";
 import type { RunEvent } from "~/agents/events";
+import { isTerminal } from "~/lib/run-status";
 import type { PrismaClient } from "~/server/db";
-import { isTerminal, listEventsAfter } from "~/server/runs/run-store";
+import { listEventsAfter } from "~/server/runs/run-store";
 
 /**
  * The run feed: server-side readers of a run's events (the HTTP API's synchronous wait, its Server-Sent

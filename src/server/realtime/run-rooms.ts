@@ -1,7 +1,12 @@
+import "server-only";
 import type { Server, Socket } from "socket.io";
-import { z } from "zod";
 import type { RunEvent } from "~/agents/events";
-import { databaseInt } from "~/graph";
+import {
+  type RunSubscribeAck,
+  runStreamEvents,
+  runSubscribeSchema,
+  runUnsubscribeSchema,
+} from "~/lib/run-stream";
 import { can } from "~/server/auth/permissions";
 import { userFromCookieHeader } from "~/server/auth/session-cookie";
 import type { SocketData } from "~/server/auth/socket-auth";
@@ -9,21 +14,14 @@ import type { PrismaClient } from "~/server/db";
 import { retryTransient } from "~/server/lifecycle/transient";
 import { logger } from "~/server/logger";
 import { listEventsAfter } from "~/server/runs/run-store";
-import { RUN_EVENTS, runRoom } from "./run-event-publisher";
+import { runRoom } from "./run-event-publisher";
 import { followedRunsSchema, setRealtimeServer, teamMemberRoom, userRoom } from "./socket-access";
 
-const subscribeSchema = z.object({
-  runId: z.string().min(1).max(64),
-  afterSeq: databaseInt(-1).default(-1),
-});
-
-export type SubscribeAck = { ok: true; status: string; lastSeq: number } | { ok: false; error: string };
-
 /**
- * Run rooms: `run:subscribe {runId, afterSeq}` re-checks the session (a user signed out everywhere is
- * disconnected) and the caller's `view` permission in the run's team (src/server/auth/permissions.ts;
- * another team's run answers "not found", like the API), joins the run's room, then sends every stored
- * event after `afterSeq`. The room is joined before reading the store, and events are published only
+ * Run rooms, the server's side of the run stream (src/lib/run-stream.ts): `run:subscribe {runId,
+ * afterSeq}` re-checks the session (a user signed out everywhere is disconnected) and the caller's
+ * `view` permission in the run's team (src/server/auth/permissions.ts; another team's run answers "not
+ * found", like the API), joins the run's room, then sends every stored event after `afterSeq`. The room is joined before reading the store, and events are published only
  * once stored, so nothing falls between; a client drops any seq it already has. Also makes `io` the
  * server that revocations reach (src/server/realtime/socket-access.ts).
  */
@@ -37,7 +35,7 @@ export function attachRunRooms(io: Server, db: PrismaClient): void {
     user: SocketData["user"],
     runId: string,
     afterSeq: number,
-    reply: (response: SubscribeAck) => void,
+    reply: (response: RunSubscribeAck) => void,
   ) => {
     if (!(await userFromCookieHeader(socket.handshake.headers.cookie))) {
       reply({ ok: false, error: "Signed out." });
@@ -66,7 +64,7 @@ export function attachRunRooms(io: Server, db: PrismaClient): void {
       const from = cursor;
       const page: RunEvent[] = await read(() => listEventsAfter(db, runId, from, 500));
       if (page.length === 0) break;
-      socket.emit(RUN_EVENTS, page);
+      socket.emit(runStreamEvents.events, page);
       cursor = page.at(-1)!.seq;
     }
     const latest = await read(() => db.run.findUnique({ where: { id: runId }, select: { status: true } }));
@@ -77,9 +75,9 @@ export function attachRunRooms(io: Server, db: PrismaClient): void {
     const { user } = socket.data as SocketData;
     void socket.join(userRoom(user.id));
 
-    socket.on("run:subscribe", async (raw: unknown, ack?: (response: SubscribeAck) => void) => {
+    socket.on(runStreamEvents.subscribe, async (raw: unknown, ack?: (response: RunSubscribeAck) => void) => {
       const reply = typeof ack === "function" ? ack : () => undefined;
-      const parsed = subscribeSchema.safeParse(raw);
+      const parsed = runSubscribeSchema.safeParse(raw);
       if (!parsed.success) return reply({ ok: false, error: "Expected { runId, afterSeq }." });
       const { runId, afterSeq } = parsed.data;
       try {
@@ -93,8 +91,8 @@ export function attachRunRooms(io: Server, db: PrismaClient): void {
       }
     });
 
-    socket.on("run:unsubscribe", async (raw: unknown) => {
-      const parsed = z.object({ runId: z.string().min(1).max(64) }).safeParse(raw);
+    socket.on(runStreamEvents.unsubscribe, async (raw: unknown) => {
+      const parsed = runUnsubscribeSchema.safeParse(raw);
       if (!parsed.success) return;
       const { [parsed.data.runId]: _left, ...stillFollowed } = followedRunsSchema.parse(
         socket.data.followedRuns,

@@ -1,6 +1,9 @@
+import "server-only";
 import type { Server } from "socket.io";
 import { z } from "zod";
-import { can, type Role } from "~/server/auth/permissions";
+import type { Role } from "~/lib/roles";
+import { runStreamEvents, type TeamAccessRevoked } from "~/lib/run-stream";
+import { can } from "~/server/auth/permissions";
 import { runRoom } from "./run-event-publisher";
 
 /**
@@ -17,9 +20,6 @@ export const userRoom = (userId: string) => `user:${userId}`;
 
 /** The room of one user's sockets that follow runs of one team. */
 export const teamMemberRoom = (teamId: string, userId: string) => `team:${teamId}:user:${userId}`;
-
-/** Sent to a socket whose access to a team's runs ended (removed, left, or the team was deleted). */
-export const TEAM_ACCESS_REVOKED = "team:access-revoked";
 
 /** What a run-room socket keeps in `socket.data.followedRuns`: run id → the run's team id. */
 export const followedRunsSchema = z.record(z.string(), z.string()).default({});
@@ -52,7 +52,7 @@ export async function applyTeamAccess(teamId: string, userId: string, role: Role
       if (runTeamId === teamId) socket.leave(runRoom(runId));
     }
     socket.leave(teamMemberRoom(teamId, userId));
-    socket.emit(TEAM_ACCESS_REVOKED, { teamId });
+    socket.emit(runStreamEvents.accessRevoked, { teamId } satisfies TeamAccessRevoked);
   }
 }
 

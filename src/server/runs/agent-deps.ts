@@ -1,5 +1,6 @@
+import "server-only";
 import type { BuildAgentDeps } from "~/agents";
-import { createExecutor, PyodidePool } from "~/agents/executors";
+import { createExecutor, PyodidePool, type PythonExecutor } from "~/agents/executors";
 import { env } from "~/env";
 import type { AgentSpec } from "~/graph/agent-spec";
 import { withInstallationModel } from "~/graph/key-binding";
@@ -7,6 +8,11 @@ import type { PrismaClient } from "~/server/db";
 import { newErrorReference } from "~/server/error-reference";
 import { isTransientDatabaseError, retryTransient } from "~/server/lifecycle/transient";
 import { logger } from "~/server/logger";
+import {
+  observedLabelledGauge,
+  recordSandboxBoot,
+  recordSandboxExecution,
+} from "~/server/observability/metrics";
 import { type SecretsKeyring, secretsKeyring } from "~/server/secrets/keys";
 import { resolveTeamSecret } from "~/server/secrets/team-secrets";
 import { executorHostFromEnv } from "./executor-host";
@@ -26,12 +32,24 @@ export function createAgentDeps(
   keyring: SecretsKeyring = secretsKeyring(),
 ): {
   depsFor(team: RunTeam): BuildAgentDeps;
+  /** The warm Pyodide pool (booting from now on), if PYODIDE_POOL_SIZE > 0: readiness waits for it. */
+  pool: PyodidePool | undefined;
   close(): Promise<void>;
 } {
   const host = executorHostFromEnv(env);
   const memoryMb = env.SANDBOX_MEMORY_MB;
   const pool =
-    env.PYODIDE_POOL_SIZE > 0 ? new PyodidePool({ size: env.PYODIDE_POOL_SIZE, memoryMb }) : undefined;
+    env.PYODIDE_POOL_SIZE > 0
+      ? new PyodidePool({ size: env.PYODIDE_POOL_SIZE, memoryMb, onBoot: recordSandboxBoot })
+      : undefined;
+  if (pool) {
+    observedLabelledGauge(
+      "troupe_sandbox_pool_processes",
+      "Pyodide sandbox processes in the warm pool, by state (ready, booting); the target is PYODIDE_POOL_SIZE.",
+      "state",
+      () => ({ ready: pool.available, booting: pool.booting }),
+    );
+  }
   // One policy object for every run: its guard and connection pool are shared.
   const outbound = outboundPolicy();
   const depsFor = (team: RunTeam): BuildAgentDeps => ({
@@ -54,17 +72,30 @@ export function createAgentDeps(
     mcp: mcpHostOptions(),
     // The dashboard shows model text as it is generated.
     streamOutputs: true,
-    createExecutor: (spec, options) =>
-      createExecutor(spec, {
-        ...host,
-        ...options,
-        memoryMb: options?.memoryMb ?? memoryMb,
-        allowLocal: mayUseLocalExecutor(team.slug),
-        pyodidePool: pool,
-        pyodidePoolMemoryMb: memoryMb,
-      }),
+    createExecutor: async (spec, options) =>
+      observedExecutor(
+        await createExecutor(spec, {
+          ...host,
+          ...options,
+          memoryMb: options?.memoryMb ?? memoryMb,
+          allowLocal: mayUseLocalExecutor(team.slug),
+          pyodidePool: pool,
+          pyodidePoolMemoryMb: memoryMb,
+        }),
+      ),
   });
-  return { depsFor, close: async () => pool?.close() };
+  return { depsFor, pool, close: async () => pool?.close() };
+}
+
+/** The same sandbox, each code action's outcome counted (executions, errors, timeouts). */
+function observedExecutor(executor: PythonExecutor): PythonExecutor {
+  const run = executor.run.bind(executor);
+  executor.run = async (code, options) => {
+    const output = await run(code, options);
+    recordSandboxExecution(executor.kind, output.error?.type);
+    return output;
+  };
+  return executor;
 }
 
 /**

@@ -1,3 +1,4 @@
+import "server-only";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { WorkerHeartbeat } from "~/server/lifecycle/heartbeat";

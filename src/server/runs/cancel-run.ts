@@ -1,6 +1,8 @@
+import "server-only";
+import { isTerminal, type RunStatus } from "~/lib/run-status";
 import type { PrismaClient } from "~/server/db";
 import { getRunServices } from "./run-services";
-import { isTerminal, type RunStatus, transitionRun } from "./run-store";
+import { transitionRun } from "./run-store";
 
 /**
  * Cancel a run (dashboard and HTTP API): a queued run ends at once; a running one is told through the

@@ -1,3 +1,4 @@
+import "server-only";
 import type { RunEvent } from "~/agents/events";
 
 /** One run's events in one flush, in sequence order. */

@@ -1,3 +1,4 @@
+import "server-only";
 import { type CreateExecutorOptions, parseDockerHost } from "~/agents/executors";
 import type { Env } from "~/env";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import type { RunJob, RunProcessor, RunQueue, RunQueueWorkerOptions } from "./run-queue";
 
 /**

@@ -1,3 +1,4 @@
+import "server-only";
 import type { McpHostOptions } from "~/agents/mcp";
 import { env } from "~/env";
 

@@ -1,26 +1,21 @@
-import { type AgentRun, type BuildAgentDeps, buildAgent, snapshotMemory } from "~/agents";
+import "server-only";
+import { type AgentRun, type BuildAgentDeps, buildAgent, snapshotMemory, withTraceContext } from "~/agents";
 import { type AgentSpec, agentSpecSchema } from "~/graph/agent-spec";
+import { isTerminal, type RunStatus } from "~/lib/run-status";
 import type { PrismaClient } from "~/server/db";
 import { newErrorReference } from "~/server/error-reference";
 import { retryTransient } from "~/server/lifecycle/transient";
 import type { Logger } from "~/server/logger";
-import type { RunControl, RunControlMessage } from "~/server/realtime/run-control";
-import type { RunEventPublisher } from "~/server/realtime/run-event-publisher";
+import { recordEventWrite } from "~/server/observability/metrics";
+import { startRunTelemetry } from "~/server/observability/run-telemetry";
+import type { RunControl, RunControlMessage } from "~/server/runs/run-control";
+import type { RunEventPublisher } from "~/server/runs/run-publisher";
 import { SecretRedactor } from "~/server/secrets/redactor";
 import { RunEventWriter } from "./event-writer";
 import type { ModelPrice } from "./pricing";
 import { memoryToStore, runStart } from "./run-memory";
 import type { RunProcessor } from "./run-queue";
-import {
-  appendEvents,
-  claimRun,
-  isTerminal,
-  jsonForPostgres,
-  type RunStatus,
-  type RunTally,
-  tallyOf,
-  transitionRun,
-} from "./run-store";
+import { appendEvents, claimRun, jsonForPostgres, type RunTally, tallyOf, transitionRun } from "./run-store";
 
 export interface RunProcessorDeps {
   db: PrismaClient;
@@ -39,6 +34,11 @@ export interface RunProcessorDeps {
   prepareSpec?: (spec: AgentSpec, team: RunTeam) => AgentSpec;
   /** Event write batching (RunEventWriter's defaults: 20 ms, 500 events). */
   batch?: { intervalMs?: number; maxEvents?: number };
+  /**
+   * Put prompts, completions, tool arguments and results and code on the run's trace spans, each
+   * scrubbed of the run's secrets (OTEL_CAPTURE_CONTENT). Off by default.
+   */
+  captureContent?: boolean;
 }
 
 /** The team a run belongs to. */
@@ -82,8 +82,9 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
     ...deps.batch,
     // Storing a batch again changes nothing (events are keyed by run and seq), so a write cut off
     // with its connection is simply made again.
-    store: (batches) =>
-      retryTransient(
+    store: async (batches) => {
+      const started = performance.now();
+      await retryTransient(
         () =>
           appendEvents(
             db,
@@ -93,7 +94,12 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
             }),
           ),
         { onRetry: (err) => logger.warn({ err }, "storing run events again after a lost connection") },
-      ),
+      );
+      recordEventWrite(
+        batches.reduce((count, batch) => count + batch.events.length, 0),
+        performance.now() - started,
+      );
+    },
     // A run whose events cannot be stored must not go on calling models and tools unseen. What the
     // database said is logged; the run's error, which browsers see, carries only a reference to it.
     onFailed: (runId, error) => {
@@ -205,6 +211,16 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
       return settleUnclaimed(job.runId, log);
     }
     publisher.publishStatus({ runId: run.id, status: "running", error: null });
+    const telemetry = startRunTelemetry(run);
+    let finalStatus: RunStatus | undefined;
+    /** End the run in `status`, remembered for its span and counters once the row has moved. */
+    const end = async (
+      status: RunStatus,
+      error?: string,
+      extra: Parameters<typeof transitionRun>[4] = {},
+    ) => {
+      if (await setStatus(run.id, ACTIVE, status, error, extra)) finalStatus = status;
+    };
 
     const onJobAbort = () =>
       stopRun({
@@ -231,6 +247,7 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
     try {
       const stored = agentSpecSchema.parse(run.spec);
       const spec = deps.prepareSpec ? deps.prepareSpec(stored, team) : stored;
+      telemetry.recordSpec(spec);
       const engineDeps = deps.agentDeps(team);
       const start = await runStart(db, run, log);
       agent = await buildAgent(spec, {
@@ -239,16 +256,22 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
       });
       // A conversation's next turn: the memory so far, and the task appended to it.
       if (start.memory) agent.memory = start.memory;
-      agentRun = agent.run(run.task, {
-        stream: true,
-        signal: controller.signal,
-        runId: run.id,
-        reset: !start.memory,
-        ...(start.images ? { images: start.images } : {}),
-        ...(start.additionalArgs ? { additionalArgs: start.additionalArgs } : {}),
-      });
+      const built = agent;
+      // Inside the run's span: the engine's spans are its children.
+      agentRun = withTraceContext(telemetry.traceContext, () =>
+        built.run(run.task, {
+          stream: true,
+          signal: controller.signal,
+          runId: run.id,
+          reset: !start.memory,
+          ...(start.images ? { images: start.images } : {}),
+          ...(start.additionalArgs ? { additionalArgs: start.additionalArgs } : {}),
+          ...(deps.captureContent ? { traceContent: (text: string) => redactor.text(text) } : {}),
+        }),
+      );
 
       for await (const event of agentRun) {
+        telemetry.event(event);
         writer.push(run.id, redactor.event(event));
         if (event.type === "user_input_request") {
           // Waiting before the question is published: a reply can only come after it, and the
@@ -267,7 +290,7 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
       const kept = memoryToStore(snapshotMemory(agent.memory, agent.name), redactor, log);
       const memory = kept ? { memory: JSON.parse(jsonForPostgres(kept)) } : {};
       if (result.state === "success" || result.state === "max_steps") {
-        await setStatus(run.id, ACTIVE, "succeeded", undefined, {
+        await end("succeeded", undefined, {
           output,
           hitStepLimit: result.state === "max_steps",
           ...memory,
@@ -275,16 +298,10 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
       } else if (stop) {
         const status: RunStatus =
           stop.kind === "timeout" ? "timed_out" : stop.kind === "cancel" ? "cancelled" : "failed";
-        await setStatus(run.id, ACTIVE, status, redactor.text(stop.message), memory);
+        await end(status, redactor.text(stop.message), memory);
       } else {
         const message = result.errors.at(-1)?.message ?? "The run failed.";
-        await setStatus(
-          run.id,
-          ACTIVE,
-          result.state === "cancelled" ? "cancelled" : "failed",
-          redactor.text(message),
-          memory,
-        );
+        await end(result.state === "cancelled" ? "cancelled" : "failed", redactor.text(message), memory);
       }
     } catch (error) {
       await writer.drain(run.id).catch(() => undefined);
@@ -294,8 +311,9 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
       const err = redactor.error(error);
       if ((error as { kind?: unknown } | null)?.kind === "user") log.info({ err }, "run refused");
       else log.error({ err }, "run failed outside the engine");
-      await setStatus(run.id, ACTIVE, "failed", redactor.text(message));
+      await end("failed", redactor.text(message));
     } finally {
+      telemetry.end(finalStatus);
       clearTimeout(timer);
       jobSignal.removeEventListener("abort", onJobAbort);
       active.delete(run.id);

@@ -1,3 +1,4 @@
+import "server-only";
 import type { OutboundPolicy } from "~/agents/net/guarded-fetch";
 import type { ResolvedSecret } from "~/agents/secrets";
 import { env } from "~/env";

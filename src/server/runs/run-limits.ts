@@ -1,7 +1,9 @@
+import "server-only";
 import { env } from "~/env";
+import { inProgressRunStatuses } from "~/lib/run-status";
 import { waitInWords } from "~/lib/wait-in-words";
 import type { PrismaClient } from "~/server/db";
-import { type CreateRunInput, createRun, type RunStatus } from "./run-store";
+import { type CreateRunInput, createRun } from "./run-store";
 
 /**
  * What bounds a team's runs: how many may be in progress at once and how many may start per hour
@@ -9,13 +11,6 @@ import { type CreateRunInput, createRun, type RunStatus } from "./run-store";
  * bounds each run (the longest time limit, the default cost cap, the token cap). A run past a team
  * limit is refused at start, not queued: the team sees why at once and other teams are not held up.
  */
-
-/** Statuses that hold one of a team's concurrent-run places. */
-export const IN_PROGRESS_STATUSES = [
-  "queued",
-  "running",
-  "waiting_for_input",
-] as const satisfies readonly RunStatus[];
 
 /** The time limit of a run started without one, unless the operator's maximum is lower. */
 const DEFAULT_TIME_LIMIT_SECONDS = 900;
@@ -66,6 +61,13 @@ export class RunLimitError extends Error {
 const HOUR_MS = 3_600_000;
 
 /**
+ * How long a start may wait for a connection and for its team's row (starts of one team queue on it),
+ * and how long the check-and-insert may take. Beyond, the start is refused as busy (retry), not failed.
+ */
+const RUN_START_TRANSACTION = { maxWait: 5_000, timeout: 10_000 } as const;
+const RUN_START_LOCK_WAIT_MS = 5_000;
+
+/**
  * Create a queued run unless its team is at its concurrent-run or hourly limit. The team's row is
  * locked (FOR NO KEY UPDATE) for the check and the insert, so two starts of one team are serialised
  * and cannot both take the last place; starts of other teams do not wait. Throws RunLimitError.
@@ -76,13 +78,15 @@ export async function createRunWithinLimits(
   now: () => Date = () => new Date(),
 ) {
   return db.$transaction(async (tx) => {
+    // A start never waits on its team's row longer than this (Postgres ends the wait with 55P03).
+    await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = '${RUN_START_LOCK_WAIT_MS}ms'`);
     const [team] = await tx.$queryRaw<{ maxConcurrentRuns: number | null; maxRunsPerHour: number | null }[]>`
       SELECT "maxConcurrentRuns", "maxRunsPerHour" FROM "Team" WHERE "id" = ${input.teamId} FOR NO KEY UPDATE`;
     if (!team) throw new Error(`Team ${input.teamId} not found.`);
     const limits = teamRunLimits(team);
 
     const inProgress = await tx.run.count({
-      where: { teamId: input.teamId, status: { in: [...IN_PROGRESS_STATUSES] } },
+      where: { teamId: input.teamId, status: { in: [...inProgressRunStatuses] } },
     });
     if (inProgress >= limits.maxConcurrentRuns) {
       throw new RunLimitError(
@@ -112,5 +116,5 @@ export async function createRunWithinLimits(
       );
     }
     return createRun(tx, input);
-  });
+  }, RUN_START_TRANSACTION);
 }

@@ -1,3 +1,4 @@
+import "server-only";
 import {
   type AgentMemory,
   type MemorySnapshot,
@@ -9,7 +10,7 @@ import {
 } from "~/agents";
 import type { PrismaClient } from "~/server/db";
 import type { Logger } from "~/server/logger";
-import { storedRunInputSchema } from "~/server/publish/run-input";
+import { storedRunInputSchema } from "~/server/runs/run-input";
 import type { SecretRedactor } from "~/server/secrets/redactor";
 import type { ClaimedRun } from "./run-store";
 

@@ -4,6 +4,7 @@
  * Job data is the run id only: the processor loads everything else from the database.
  */
 
+import "server-only";
 export interface RunJob {
   runId: string;
   /** 1 on the first delivery; higher when a job is delivered again after its worker was lost. */

@@ -1,5 +1,6 @@
+import "server-only";
 import { env, mode } from "~/env";
-import { InProcessRunControl, RedisRunControl, type RunControl } from "~/server/realtime/run-control";
+import { InProcessRunControl, RedisRunControl, type RunControl } from "~/server/runs/run-control";
 import { BullmqRunQueue } from "./bullmq-queue";
 import { InProcessRunQueue } from "./in-process-queue";
 import type { RunQueue } from "./run-queue";

@@ -1,6 +1,7 @@
+import "server-only";
 import type { RunEvent } from "~/agents/events";
 import type { AgentSpec } from "~/graph/agent-spec";
-import { isTerminal, type RunStatus } from "~/lib/run-status";
+import { isTerminal, type RunStatus, runStatuses, runStatusLabels } from "~/lib/run-status";
 import type { Prisma, PrismaClient } from "~/server/db";
 import type { RunStatus as DatabaseRunStatus, RunSource } from "~/server/db/generated/enums";
 import { accumulateUsage, emptyUsage, type ModelPrice, type RunUsage } from "./pricing";
@@ -11,12 +12,9 @@ import { accumulateUsage, emptyUsage, type ModelPrice, type RunUsage } from "./p
  * totals are written in one transaction.
  */
 
-export { isTerminal, type RunStatus } from "~/lib/run-status";
-
-/** The database's enum and `src/lib/run-status.ts` name the same statuses (a type error otherwise). */
-type SameUnion<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const statusesMatchDatabase: SameUnion<RunStatus, DatabaseRunStatus> = true;
-void statusesMatchDatabase;
+/** The database's enum names the same statuses as src/lib/run-status.ts (each line is a type error otherwise). */
+runStatuses satisfies readonly DatabaseRunStatus[];
+runStatusLabels satisfies Record<DatabaseRunStatus, string>;
 
 export interface CreateRunInput {
   teamId: string;
@@ -34,7 +32,7 @@ export interface CreateRunInput {
   apiKeyId?: string | null;
   /** The previous turn of the conversation this run continues. */
   previousRunId?: string | null;
-  /** Images, audio and extra values beyond the task (src/server/publish/run-input.ts). */
+  /** Images, audio and extra values beyond the task (src/server/runs/run-input.ts). */
   input?: Record<string, unknown> | null;
 }
 
@@ -79,6 +77,13 @@ export interface ClaimedRun {
   previousRunId: string | null;
   /** The team's own prices (the built-in table covers the rest). */
   prices: ModelPrice[];
+  /** The workflow and version the run executes (null for runs started from a bare spec). */
+  workflowId: string | null;
+  workflowVersionId: string | null;
+  /** When the run was queued (its wait in the queue ends with this claim). */
+  createdAt: Date;
+  /** Deliveries so far, this one included. */
+  attempt: number;
 }
 
 /**
@@ -92,7 +97,7 @@ export async function claimRun(db: PrismaClient, runId: string): Promise<Claimed
       UPDATE "Run" SET "status" = 'running', "startedAt" = ${new Date()}, "attempt" = "attempt" + 1
       WHERE "id" = ${runId} AND "status" = 'queued' AND "cancelRequestedAt" IS NULL
       RETURNING "id", "teamId", "spec", "task", "timeLimitSeconds", "costCapUsd", "tokenCap", "lastSeq", "usage",
-        "input", "previousRunId"
+        "input", "previousRunId", "workflowId", "workflowVersionId", "createdAt", "attempt"
     )
     SELECT claimed.*, (SELECT t."slug" FROM "Team" AS t WHERE t."id" = claimed."teamId") AS "teamSlug", COALESCE(
       (SELECT jsonb_agg(jsonb_build_object('model', p."model", 'inputUsdPerMillion', p."inputUsdPerMillion",

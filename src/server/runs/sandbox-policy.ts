@@ -1,3 +1,4 @@
+import "server-only";
 import { type SandboxIsolation, sandboxIsolation } from "~/agents/executors/sandbox-process";
 import { env } from "~/env";
 import type { AgentSpec } from "~/graph/agent-spec";

@@ -1,3 +1,4 @@
+import "server-only";
 import { compile, migrate } from "~/graph";
 import type { PrismaClient } from "~/server/db";
 import { teamToolCatalog } from "~/server/library/catalog";
@@ -12,11 +13,12 @@ import { sandboxLimits } from "./sandbox-policy";
 
 /**
  * Why a run could not start, in words for the caller: the workflow or version is gone (`not_found`),
- * the graph cannot run (`invalid`), a bound of the operator was asked beyond (`bounds`), or the team is
- * at its run limits (`limit`). tRPC and the HTTP API map the kind to their own codes.
+ * the graph cannot run (`invalid`), a bound of the operator was asked beyond (`bounds`), the team is
+ * at its run limits (`limit`), or the database could not take the start in time because many starts
+ * are waiting (`busy`: try again in a moment). tRPC and the HTTP API map the kind to their own codes.
  */
 export class RunStartError extends Error {
-  readonly kind: "not_found" | "invalid" | "bounds" | "limit";
+  readonly kind: "not_found" | "invalid" | "bounds" | "limit" | "busy";
   constructor(kind: RunStartError["kind"], message: string) {
     super(message);
     this.name = "RunStartError";
@@ -96,8 +98,27 @@ export async function startWorkflowRun(
     input: input.input,
   }).catch((error: unknown) => {
     if (error instanceof RunLimitError) throw new RunStartError("limit", error.message);
+    if (isDatabaseBusy(error)) {
+      throw new RunStartError(
+        "busy",
+        "The server is busy starting other runs and could not take this one in time. Try again in a moment.",
+      );
+    }
     throw error;
   });
   await getRunServices().queue.enqueue(run.id);
   return { runId: run.id };
+}
+
+/**
+ * A burst of starts, not a fault: Prisma's "transaction could not start or finish in time" (P2028),
+ * "no connection free in the pool in time" (P2024), or Postgres ending a wait on the team's row
+ * (lock_timeout, 55P03, raised through a raw query as P2010).
+ */
+function isDatabaseBusy(error: unknown): boolean {
+  const { code, meta } = (error ?? {}) as {
+    code?: unknown;
+    meta?: { driverAdapterError?: { cause?: { code?: unknown } } };
+  };
+  return code === "P2028" || code === "P2024" || meta?.driverAdapterError?.cause?.code === "55P03";
 }

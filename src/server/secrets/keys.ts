@@ -1,3 +1,4 @@
+import "server-only";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type Env, env } from "~/env";

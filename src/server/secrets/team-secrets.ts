@@ -1,6 +1,8 @@
+import "server-only";
 import { z } from "zod";
 import type { ResolvedSecret } from "~/agents/secrets";
 import { hostOrigins } from "~/graph/key-binding";
+import { text } from "~/graph/text";
 import { secretNamePattern } from "~/graph/validate";
 import type { PrismaClient } from "~/server/db";
 import { decryptSecret, encryptSecret, SecretDecryptionError } from "./crypto";
@@ -53,7 +55,8 @@ export const allowedHostSchema = z
   })
   .nullable();
 
-export const secretDescriptionSchema = z.string().trim().max(500, "Descriptions are at most 500 characters.");
+/** A secret's description: user text, so a NUL is stored as U+FFFD (`text()`). */
+export const secretDescriptionSchema = text().trim().max(500, "Descriptions are at most 500 characters.");
 
 /** What may be shown about a secret: never its value. */
 export const secretSummarySelect = {

@@ -1,3 +1,4 @@
+import "server-only";
 import { CLIENT_ADDRESS_HEADER } from "~/server/client-address";
 import type { Prisma, PrismaClient } from "~/server/db";
 

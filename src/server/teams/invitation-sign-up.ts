@@ -1,3 +1,4 @@
+import "server-only";
 import { type FieldIssue, type SignUpInput, signUp } from "~/server/auth/sign-up";
 import { db as defaultDb } from "~/server/db";
 import { acceptInvitation, inspectInvitation, invitationRefusals } from "./invitations";

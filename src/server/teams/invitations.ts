@@ -1,6 +1,7 @@
+import "server-only";
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
-import type { Role } from "~/server/auth/permissions";
+import type { Role } from "~/lib/roles";
 import type { PrismaClient } from "~/server/db";
 import { recordAudit } from "./audit";
 

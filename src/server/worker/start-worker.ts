@@ -1,9 +1,13 @@
+import "server-only";
+import type { PyodidePool } from "~/agents/executors";
+import { env } from "~/env";
 import type { PrismaClient } from "~/server/db";
 import type { Logger } from "~/server/logger";
-import type { RunEventPublisher } from "~/server/realtime/run-event-publisher";
+import { observeRunQueue } from "~/server/observability/process-operations";
 import { createAgentDeps, withInstallationDefaults } from "~/server/runs/agent-deps";
 import { refuseLocalExecutorUnlessAllowed } from "~/server/runs/local-executor-policy";
 import { createRunProcessor } from "~/server/runs/process-run";
+import type { RunEventPublisher } from "~/server/runs/run-publisher";
 import type { RunServices } from "~/server/runs/run-services";
 import { checkSandboxIsolation, refuseSandboxOutsideLimits } from "~/server/runs/sandbox-policy";
 import { secretsKeyring } from "~/server/secrets/keys";
@@ -16,11 +20,19 @@ export interface StartWorkerOptions {
   concurrency: number;
 }
 
+/** A worker started in this process. */
+export interface StartedWorker {
+  /** Stop taking runs and wait for the active ones (aborted after `graceMs`). */
+  stop(graceMs?: number): Promise<void>;
+  /** The warm sandbox pool, booting from the start (undefined with PYODIDE_POOL_SIZE=0): readiness waits for it. */
+  readonly pool: PyodidePool | undefined;
+}
+
 /**
  * Consume the run queue in this process: the web process in embedded mode, `npm run worker`
- * processes in production. Returns a function that stops taking runs and waits for active ones.
+ * processes in production. The sandbox pool starts booting at once.
  */
-export function startWorker(options: StartWorkerOptions): { stop(graceMs?: number): Promise<void> } {
+export function startWorker(options: StartWorkerOptions): StartedWorker {
   // Refuses to start a production worker without SECRETS_KEY.
   secretsKeyring();
   const agent = createAgentDeps(options.db);
@@ -33,13 +45,16 @@ export function startWorker(options: StartWorkerOptions): { stop(graceMs?: numbe
     prepareSpec: (spec, team) =>
       refuseSandboxOutsideLimits(refuseLocalExecutorUnlessAllowed(withInstallationDefaults(spec), team.slug)),
     logger: options.logger,
+    captureContent: env.OTEL_CAPTURE_CONTENT,
   });
   options.services.queue.work(processor, { concurrency: options.concurrency });
+  observeRunQueue(options.services.queue);
   options.logger.info(
     { queue: options.services.queue.kind, concurrency: options.concurrency },
     "run worker started",
   );
   return {
+    pool: agent.pool,
     async stop(graceMs = 10_000) {
       await options.services.queue.close(graceMs);
       await agent.close();

@@ -15,11 +15,11 @@ const database = await createTestDatabase("library_agents");
 Object.assign(process.env, { DATABASE_URL: database.url, REDIS_URL: "", LOG_LEVEL: "warn" });
 const { db, startDatabase } = await import("~/server/db");
 const { person } = await apiPeople();
-const { demoWorkflowDocument } = await import("~/server/runs/demo-workflow");
+const { demoWorkflowDocument } = await import("~/server/onboarding/demo-workflow");
 const { listEventsAfter } = await import("~/server/runs/run-store");
 const { createRunProcessor } = await import("~/server/runs/process-run");
 const { NullPublisher } = await import("~/server/realtime/run-event-publisher");
-const { InProcessRunControl } = await import("~/server/realtime/run-control");
+const { InProcessRunControl } = await import("~/server/runs/run-control");
 const { logger } = await import("~/server/logger");
 
 type Person = Awaited<ReturnType<typeof person>>;

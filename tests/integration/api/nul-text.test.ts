@@ -104,4 +104,13 @@ describe("NUL characters in user text", () => {
     expect(result.ok).toBe(true);
     expect((await db.user.findUniqueOrThrow({ where: { email: "bob@example.com" } })).name).toBe("Bo\uFFFDb");
   });
+
+  it("refuses a sign-in whose e-mail has a NUL as a wrong e-mail, without a database error", async () => {
+    const { authorizeCredentials } = await import("~/server/auth/config");
+    const password = "a long enough password";
+    expect(await authorizeCredentials({ email: `alice${nul}@example.com`, password })).toBeNull();
+    expect(await authorizeCredentials({ email: "alice@example.com", password })).toMatchObject({
+      email: "alice@example.com",
+    });
+  });
 });

@@ -234,3 +234,29 @@ describe("the local sandbox at run start", () => {
     expect(await db.run.count({ where: { teamId: alan.teamId } })).toBe(0);
   });
 });
+
+describe("a start that cannot get its team's row in time", () => {
+  it("is refused as busy (try again), stores nothing, and the next start goes through", async () => {
+    const { default: pg } = await import("pg");
+    const barbara = await person("Barbara", "barbara@example.com");
+    const workflowId = await demoWorkflowOf(barbara);
+    // Another transaction holds the team's row for longer than a start may wait (5 s).
+    const holder = new pg.Client({ connectionString: database.url });
+    await holder.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query(`SELECT 1 FROM "Team" WHERE "id" = $1 FOR UPDATE`, [barbara.teamId]);
+      const refused = await rejection(start(barbara, workflowId));
+      expect([refused.code, refused.message]).toEqual([
+        "SERVICE_UNAVAILABLE",
+        "The server is busy starting other runs and could not take this one in time. Try again in a moment.",
+      ]);
+      await holder.query("ROLLBACK");
+    } finally {
+      await holder.end();
+    }
+    expect(await db.run.count({ where: { teamId: barbara.teamId } })).toBe(0);
+    await start(barbara, workflowId);
+    expect(await db.run.count({ where: { teamId: barbara.teamId, status: "queued" } })).toBe(1);
+  });
+});

@@ -145,6 +145,28 @@ describe("secret router", () => {
     expect(await rawSecretRows()).toEqual(before);
   });
 
+  it("stores a NUL in a description as U+FFFD and refuses one in a value in words", async () => {
+    const teamId = owner.teamId;
+    const created = await owner.caller.secret.create({
+      teamId,
+      name: "NUL_DESCRIBED",
+      value: "a plain value",
+      description: "Has a\u0000NUL",
+    });
+    expect(created.description).toBe("Has a\uFFFDNUL");
+    await owner.caller.secret.update({ teamId, name: "NUL_DESCRIBED", description: "Still\u0000here" });
+    const listed = await owner.caller.secret.list({ teamId });
+    expect(listed.secrets.find((secret) => secret.name === "NUL_DESCRIBED")?.description).toBe(
+      "Still\uFFFDhere",
+    );
+    const refused = await rejection(
+      owner.caller.secret.create({ teamId, name: "NUL_VALUE", value: "a value with a\u0000NUL" }),
+    );
+    expect(refused.code).toBe("BAD_REQUEST");
+    expect(refused.message).toContain("The value contains a NUL character.");
+    await owner.caller.secret.delete({ teamId, name: "NUL_DESCRIBED" });
+  });
+
   it("replaces a value (new ciphertext), edits metadata, and deletes", async () => {
     const teamId = owner.teamId;
     const [before] = await rawSecretRows();

@@ -1,5 +1,6 @@
 import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runStreamEvents } from "~/lib/run-stream";
 import { sessionCookie, startRunSocketServer } from "../../helpers/lookup-clerk";
 import { apiPeople, expectCode, rejection } from "./api-people";
 import { createTestDatabase } from "./test-database";
@@ -17,8 +18,7 @@ const { db, startDatabase } = await import("~/server/db");
 const { callerFor, person } = await apiPeople();
 const { socketAuth } = await import("~/server/auth/socket-auth");
 const { attachRunRooms } = await import("~/server/realtime/run-rooms");
-const { RUN_EVENTS, SocketServerPublisher } = await import("~/server/realtime/run-event-publisher");
-const { TEAM_ACCESS_REVOKED } = await import("~/server/realtime/socket-access");
+const { SocketServerPublisher } = await import("~/server/realtime/run-event-publisher");
 type Person = Awaited<ReturnType<typeof person>>;
 
 let olive: Person;
@@ -163,8 +163,8 @@ describe("open sockets lose access at once", () => {
     });
     const events: unknown[] = [];
     const revoked: unknown[] = [];
-    socket.on(RUN_EVENTS, (batch: unknown[]) => events.push(...batch));
-    socket.on(TEAM_ACCESS_REVOKED, (payload: unknown) => revoked.push(payload));
+    socket.on(runStreamEvents.events, (batch: unknown[]) => events.push(...batch));
+    socket.on(runStreamEvents.accessRevoked, (payload: unknown) => revoked.push(payload));
     await new Promise<void>((resolve, reject) => {
       socket.once("connect", resolve);
       socket.once("connect_error", reject);
@@ -174,7 +174,7 @@ describe("open sockets lose access at once", () => {
 
   const subscribe = (socket: Socket, runId: string) =>
     new Promise<{ ok: boolean; error?: string }>((resolve) =>
-      socket.emit("run:subscribe", { runId, afterSeq: -1 }, resolve),
+      socket.emit(runStreamEvents.subscribe, { runId, afterSeq: -1 }, resolve),
     );
 
   const waitFor = async (check: () => boolean) => {

@@ -19,7 +19,8 @@ const { db, startDatabase } = await import("~/server/db");
 const { signUp } = await import("~/server/auth/sign-up");
 const { socketAuth } = await import("~/server/auth/socket-auth");
 const { attachRunRooms } = await import("~/server/realtime/run-rooms");
-const { RUN_EVENTS, runRoom } = await import("~/server/realtime/run-event-publisher");
+const { runRoom } = await import("~/server/realtime/run-event-publisher");
+const { runStreamEvents } = await import("~/lib/run-stream");
 const { appendEvents, createRun, tallyOf } = await import("~/server/runs/run-store");
 
 let server: Awaited<ReturnType<typeof startRunSocketServer>>;
@@ -39,7 +40,7 @@ function event(seq: number): RunEvent {
 }
 
 async function subscribe(afterSeq = -1) {
-  return (await socket.timeout(15_000).emitWithAck("run:subscribe", { runId, afterSeq })) as {
+  return (await socket.timeout(15_000).emitWithAck(runStreamEvents.subscribe, { runId, afterSeq })) as {
     ok: boolean;
     error?: string;
   };
@@ -95,7 +96,7 @@ beforeAll(async () => {
     transports: ["websocket"],
     extraHeaders: { cookie: await sessionCookie(user, AUTH_SECRET) },
   });
-  socket.on(RUN_EVENTS, (batch: RunEvent[]) => {
+  socket.on(runStreamEvents.events, (batch: RunEvent[]) => {
     for (const e of batch) received.push(e.seq);
   });
   await new Promise<void>((resolve, reject) => {
@@ -124,7 +125,7 @@ describe("run subscriptions when the database fails", () => {
   });
 
   it("leaves the run's room and says so when the replay cannot be read", async () => {
-    socket.emit("run:unsubscribe", { runId });
+    socket.emit(runStreamEvents.unsubscribe, { runId });
     received.length = 0;
     // The replay's statement is refused (not a lost connection: not tried again).
     await db.$executeRawUnsafe('ALTER TABLE "RunEvent" RENAME TO "RunEventAway"');
@@ -137,7 +138,7 @@ describe("run subscriptions when the database fails", () => {
       await db.$executeRawUnsafe('ALTER TABLE "RunEventAway" RENAME TO "RunEvent"');
     }
     // A live event for the run now: the client is not in the room, so it does not get it.
-    server.io.to(runRoom(runId)).emit(RUN_EVENTS, [event(3)]);
+    server.io.to(runRoom(runId)).emit(runStreamEvents.events, [event(3)]);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(received).toEqual([]);
     // Subscribing again replays from the start.

@@ -40,7 +40,7 @@ const { db, startDatabase } = await import("~/server/db");
 const { signUp } = await import("~/server/auth/sign-up");
 const { createRun } = await import("~/server/runs/run-store");
 const { BullmqRunQueue } = await import("~/server/runs/bullmq-queue");
-const { InProcessRunControl } = await import("~/server/realtime/run-control");
+const { InProcessRunControl } = await import("~/server/runs/run-control");
 const { NullPublisher } = await import("~/server/realtime/run-event-publisher");
 const { startWorker } = await import("~/server/worker/start-worker");
 const { logger } = await import("~/server/logger");
@@ -50,8 +50,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let teamId: string;
 const children: WorkerProcess[] = [];
 
-function worker(env: Record<string, string> = {}): WorkerProcess {
-  const child = startWorkerProcess({
+async function worker(env: Record<string, string> = {}): Promise<WorkerProcess> {
+  const child = await startWorkerProcess({
     DATABASE_URL: database.url,
     REDIS_URL,
     RUN_QUEUE_NAME: QUEUE,
@@ -120,7 +120,7 @@ afterAll(async () => {
 async function runThroughBlockedLoop(maxBlockedMs: number | false) {
   // The watcher: a worker process with one slot, kept busy by a run whose model never answers in
   // time, so it takes no other run but goes on checking for stalled jobs.
-  const watcher = worker({ WORKER_CONCURRENCY: "1" });
+  const watcher = await worker({ WORKER_CONCURRENCY: "1" });
   await waitForWorker(watcher, REDIS_URL, QUEUE, 120_000);
   const queue = new BullmqRunQueue({
     redisUrl: REDIS_URL,
@@ -172,13 +172,13 @@ describe("worker heartbeat", () => {
   }, 90_000);
 
   it("recovers the run of a SIGKILLed worker once its heartbeat stops", async () => {
-    const doomed = worker();
+    const doomed = await worker();
     await waitForWorker(doomed, REDIS_URL, QUEUE);
     const run = await newRun("Define troupe slowly (delay=30000)");
     const queue = new BullmqRunQueue({ redisUrl: REDIS_URL, name: QUEUE, maxBlockedMs: false });
     await queue.enqueue(run.id);
     await waitForStatus(run.id, ["running"], 20_000);
-    const rescuer = worker();
+    const rescuer = await worker();
     await waitForWorker(rescuer, REDIS_URL, QUEUE);
     const killedAt = Date.now();
     doomed.child.kill("SIGKILL");
@@ -193,7 +193,7 @@ describe("worker heartbeat", () => {
 
 describe("graceful worker shutdown", () => {
   it("lets a run finish within the grace period and leaves waiting runs to another worker", async () => {
-    const stopping = worker({ SHUTDOWN_GRACE_SECONDS: "20", WORKER_CONCURRENCY: "1" });
+    const stopping = await worker({ SHUTDOWN_GRACE_SECONDS: "20", WORKER_CONCURRENCY: "1" });
     await waitForWorker(stopping, REDIS_URL, QUEUE);
     const queue = new BullmqRunQueue({ redisUrl: REDIS_URL, name: QUEUE, maxBlockedMs: false });
     const carried = await newRun("Define troupe (delay=1500)");
@@ -209,7 +209,7 @@ describe("graceful worker shutdown", () => {
     expect([done.status, done.output]).toEqual(["succeeded", "definition of troupe"]);
     expect((await db.run.findUniqueOrThrow({ where: { id: waiting.id } })).status).toBe("queued");
 
-    const next = worker();
+    const next = await worker();
     const handedOn = await waitForStatus(waiting.id, ["succeeded", "failed"], 30_000);
     expect([handedOn.status, handedOn.output]).toEqual(["succeeded", "definition of troupe"]);
     next.child.kill("SIGTERM");
@@ -218,7 +218,7 @@ describe("graceful worker shutdown", () => {
   }, 90_000);
 
   it("ends a run still going after the grace period failed with the reason, never running", async () => {
-    const stopping = worker({ SHUTDOWN_GRACE_SECONDS: "1" });
+    const stopping = await worker({ SHUTDOWN_GRACE_SECONDS: "1" });
     await waitForWorker(stopping, REDIS_URL, QUEUE);
     const queue = new BullmqRunQueue({ redisUrl: REDIS_URL, name: QUEUE, maxBlockedMs: false });
     const run = await newRun("Define troupe at length (delay=60000)");

@@ -4,9 +4,11 @@ import type { Progress } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   type ApiHarness,
+  createApiKey,
   type PublishedFixture,
   prepareApiEnvironment,
   publishFixture,
+  publishNextVersion,
   replayWorkflow,
   startApiHarness,
 } from "../../helpers/api-harness";
@@ -17,8 +19,7 @@ import {
  * progress notifications carry the run's step events, and keys are checked as on the other surfaces.
  */
 const database = await prepareApiEnvironment("mcp");
-const { generateApiKey } = await import("~/server/publish/api-keys");
-const { publishEndpoint, unpublishEndpoint } = await import("~/server/publish/endpoints");
+const { unpublishEndpoint } = await import("~/server/publish/endpoints");
 
 let harness: ApiHarness;
 let fixture: PublishedFixture;
@@ -38,34 +39,11 @@ async function connect(key: string | null): Promise<Client> {
   return client;
 }
 
-async function addEndpoint(slug: string, document: ReturnType<typeof replayWorkflow>, description = "") {
-  const count = await harness.db.workflowVersion.count({ where: { workflowId: fixture.workflowId } });
-  const version = await harness.db.workflowVersion.create({
-    data: { workflowId: fixture.workflowId, number: count + 1, graph: document as never },
-  });
-  return publishEndpoint(harness.db, {
-    teamId: fixture.teamId,
-    slug,
-    versionId: version.id,
-    actorId: fixture.userId,
-    description,
-  });
-}
+const addEndpoint = (slug: string, document: ReturnType<typeof replayWorkflow>, description = "") =>
+  publishNextVersion(harness.db, fixture, slug, document, description);
 
 async function createKey(options: { endpointIds?: string[]; rateLimitPerMinute?: number }) {
-  const generated = generateApiKey();
-  await harness.db.apiKey.create({
-    data: {
-      teamId: fixture.teamId,
-      name: "mcp key",
-      prefix: generated.prefix,
-      hash: generated.hash,
-      allEndpoints: !options.endpointIds,
-      endpointIds: options.endpointIds ?? [],
-      rateLimitPerMinute: options.rateLimitPerMinute ?? 1000,
-    },
-  });
-  return generated.key;
+  return (await createApiKey(harness.db, fixture, { name: "mcp key", ...options })).key;
 }
 
 beforeAll(async () => {

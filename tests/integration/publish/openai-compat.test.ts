@@ -2,9 +2,11 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ApiHarness,
+  createApiKey,
   type PublishedFixture,
   prepareApiEnvironment,
   publishFixture,
+  publishNextVersion,
   replayWorkflow,
   startApiHarness,
 } from "../../helpers/api-harness";
@@ -18,8 +20,7 @@ import {
 const database = await prepareApiEnvironment("openai");
 const { chatCompletionWaits } = await import("~/server/publish/openai-compat");
 const { cancelRun } = await import("~/server/runs/cancel-run");
-const { generateApiKey } = await import("~/server/publish/api-keys");
-const { publishEndpoint, unpublishEndpoint } = await import("~/server/publish/endpoints");
+const { unpublishEndpoint } = await import("~/server/publish/endpoints");
 
 const LONG_ANSWER =
   "The answer is forty-two, as computed by Deep Thought over seven and a half million years, " +
@@ -37,44 +38,11 @@ function clientFor(key: string): OpenAI {
 }
 
 /** Save `document` as a new version of the fixture's workflow and publish it under `slug`. */
-async function addEndpoint(slug: string, document: ReturnType<typeof replayWorkflow>, owner = fixture) {
-  const count = await harness.db.workflowVersion.count({ where: { workflowId: owner.workflowId } });
-  const version = await harness.db.workflowVersion.create({
-    data: { workflowId: owner.workflowId, number: count + 1, graph: document as never },
-  });
-  return publishEndpoint(harness.db, {
-    teamId: owner.teamId,
-    slug,
-    versionId: version.id,
-    actorId: owner.userId,
-  });
-}
+const addEndpoint = (slug: string, document: ReturnType<typeof replayWorkflow>, owner = fixture) =>
+  publishNextVersion(harness.db, owner, slug, document);
 
-async function createKey(
-  owner: PublishedFixture,
-  options: {
-    endpointIds?: string[];
-    rateLimitPerMinute?: number;
-    monthlyCostCapUsd?: number;
-    revoked?: boolean;
-  },
-) {
-  const generated = generateApiKey();
-  await harness.db.apiKey.create({
-    data: {
-      teamId: owner.teamId,
-      name: "another key",
-      prefix: generated.prefix,
-      hash: generated.hash,
-      allEndpoints: !options.endpointIds,
-      endpointIds: options.endpointIds ?? [],
-      rateLimitPerMinute: options.rateLimitPerMinute ?? 1000,
-      monthlyCostCapUsd: options.monthlyCostCapUsd ?? null,
-      revokedAt: options.revoked ? new Date() : null,
-    },
-  });
-  return { key: generated.key, hash: generated.hash };
-}
+const createKey = (owner: PublishedFixture, options: Parameters<typeof createApiKey>[2]) =>
+  createApiKey(harness.db, owner, options);
 
 beforeAll(async () => {
   harness = await startApiHarness();

@@ -3,6 +3,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ApiHarness,
+  createApiKey,
   type PublishedFixture,
   prepareApiEnvironment,
   publishFixture,
@@ -134,7 +135,7 @@ describe("the OpenAPI document", () => {
     expect((document as unknown as { openapi: string }).openapi).toMatch(/^3\.1\./);
     const createRun = document.paths["/api/v1/endpoints/{team}/{slug}/runs"]!.post!;
     expect(Object.keys(createRun.responses).sort()).toEqual(
-      ["200", "202", "400", "401", "403", "404", "413", "415", "422", "429", "500"].sort(),
+      ["200", "202", "400", "401", "403", "404", "413", "415", "422", "429", "500", "503"].sort(),
     );
     expect(createRun.responses["429"]!.headers!["Retry-After"]).toMatchObject({ required: true });
   });
@@ -298,17 +299,9 @@ describe("the OpenAPI document", () => {
   });
 
   it("documents 429 with Retry-After as the API answers it", async () => {
-    const { generateApiKey } = await import("~/server/publish/api-keys");
-    const generated = generateApiKey();
-    await harness.db.apiKey.create({
-      data: {
-        teamId: fixture.teamId,
-        name: "one a minute",
-        prefix: generated.prefix,
-        hash: generated.hash,
-        rateLimitPerMinute: 1,
-        createdById: fixture.userId,
-      },
+    const generated = await createApiKey(harness.db, fixture, {
+      name: "one a minute",
+      rateLimitPerMinute: 1,
     });
     const path = `/api/v1/endpoints/${fixture.teamSlug}/answers/runs`;
     await apiFetch(harness.base, path, { key: generated.key, json: { task: "1" } });

@@ -28,11 +28,14 @@ process.env.AUTH_SECRET ??= "x".repeat(40);
 
 const { db, startDatabase } = await import("~/server/db");
 const { signUp } = await import("~/server/auth/sign-up");
-const { DEMO_TASK, DEMO_WORKFLOW_NAME, demoWorkflowDocument } = await import("~/server/runs/demo-workflow");
+const { setOnboarding } = await import("~/server/auth/onboarding");
+const { DEMO_TASK, DEMO_WORKFLOW_NAME, demoWorkflowDocument, seedDemoWorkflow } = await import(
+  "~/server/onboarding/demo-workflow"
+);
 const { createRun, listEventsAfter } = await import("~/server/runs/run-store");
 const { createRunProcessor } = await import("~/server/runs/process-run");
 const { NullPublisher } = await import("~/server/realtime/run-event-publisher");
-const { InProcessRunControl } = await import("~/server/realtime/run-control");
+const { InProcessRunControl } = await import("~/server/runs/run-control");
 const { logger } = await import("~/server/logger");
 
 const pool = new PyodidePool({ size: 1 });
@@ -127,5 +130,17 @@ describe("demo workflow", () => {
     expect(finished.outputTokens).toBe(usage.total.outputTokens);
     expect(finished.costUsd).toBeCloseTo(usage.total.costUsd ?? -1, 12);
     expect(Object.keys(usage.byAgent).sort()).toEqual(["manager", "manager/analyst", "manager/researcher"]);
+  });
+
+  it("comes from the onboarding hook the wiring sets: without it a new team starts empty", async () => {
+    setOnboarding(undefined);
+    try {
+      const signed = await signUp({ name: "Bare", email: "bare@example.com", password: "no demo please" });
+      expect(signed.ok).toBe(true);
+      if (!signed.ok) return;
+      expect(await db.workflow.count({ where: { teamId: signed.teamId } })).toBe(0);
+    } finally {
+      setOnboarding(seedDemoWorkflow);
+    }
   });
 });

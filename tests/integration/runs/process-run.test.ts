@@ -5,9 +5,10 @@ import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { RunEvent } from "~/agents/events";
 import type { AgentSpecInput } from "~/graph/agent-spec";
+import type { RunStatusUpdate } from "~/lib/run-stream";
 import type { PrismaClient } from "~/server/db";
 import type { Logger } from "~/server/logger";
-import type { RunEventPublisher, RunStatusUpdate } from "~/server/realtime/run-event-publisher";
+import type { RunEventPublisher } from "~/server/runs/run-publisher";
 import { lookupClerkSpec, startLookupToolServer } from "../../helpers/lookup-clerk";
 import {
   type OpenAITestServer,
@@ -39,7 +40,7 @@ process.env.AUTH_SECRET ??= "process-run-test-secret-0123456789abcdef";
 const { db, startDatabase } = await import("~/server/db");
 const { createRun, jsonForPostgres, listEventsAfter } = await import("~/server/runs/run-store");
 const { createRunProcessor } = await import("~/server/runs/process-run");
-const { InProcessRunControl } = await import("~/server/realtime/run-control");
+const { InProcessRunControl } = await import("~/server/runs/run-control");
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -5,6 +5,7 @@ import pg from "pg";
 import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunEvent } from "~/agents/events";
+import { runStreamEvents } from "~/lib/run-stream";
 import {
   lookupClerkSpec,
   scriptLookupClerk,
@@ -46,7 +47,6 @@ const { db, startDatabase } = await import("~/server/db");
 const { signUp } = await import("~/server/auth/sign-up");
 const { socketAuth } = await import("~/server/auth/socket-auth");
 const { attachRunRooms } = await import("~/server/realtime/run-rooms");
-const { RUN_EVENTS } = await import("~/server/realtime/run-event-publisher");
 const { createRun, listEventsAfter } = await import("~/server/runs/run-store");
 const { BullmqRunQueue } = await import("~/server/runs/bullmq-queue");
 
@@ -158,7 +158,7 @@ function subscriber(runId: string) {
     extraHeaders: { cookie },
     reconnection: false,
   });
-  socket.on(RUN_EVENTS, (batch: RunEvent[]) => {
+  socket.on(runStreamEvents.events, (batch: RunEvent[]) => {
     for (const event of batch) {
       received.push(event.seq);
       if (!events.has(event.seq)) events.set(event.seq, event);
@@ -167,7 +167,7 @@ function subscriber(runId: string) {
   });
   const subscribe = () =>
     new Promise<{ ok: boolean; error?: string }>((resolve) =>
-      socket.emit("run:subscribe", { runId, afterSeq: lastSeq }, resolve),
+      socket.emit(runStreamEvents.subscribe, { runId, afterSeq: lastSeq }, resolve),
     );
   return {
     socket,

@@ -338,7 +338,7 @@ export const hostileSnippets: HostileSnippet[] = [
     authorizedImports: ANY,
     expect: "contained",
   },
-  // --- the JS side of Pyodide reached through gc (issue 13): worthless even when reached -------------
+  // --- the JS side of Pyodide reached through gc: worthless even when reached -------------------------
   {
     id: "gc-jsloader-loadbinaryfile",
     title: "gc → JsLoader → API.loadBinaryFile('/proc/self/environ'), read in the next step",

@@ -42,8 +42,10 @@ describe("the API reference", () => {
       "422",
       "429",
       "500",
+      "503",
     ]);
     expect(createRun.responses.find((r) => r.status === "429")?.headers).toEqual(["Retry-After"]);
+    expect(createRun.responses.find((r) => r.status === "503")?.headers).toEqual(["Retry-After"]);
     expect(createRun.curl).toBe(
       [
         'curl -X POST "https://troupe.example/api/v1/endpoints/<team>/<slug>/runs"',

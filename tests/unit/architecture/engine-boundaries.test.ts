@@ -2,10 +2,13 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
-/** The engine is a library: no Next, Prisma, Socket.IO or React, and no environment of its own. */
+/**
+ * The engine is a library: no Next, Prisma, Socket.IO or React, and no environment of its own. Its
+ * telemetry goes through `@opentelemetry/api` only: the SDK and prom-client belong to src/server.
+ */
 const root = join(process.cwd(), "src/agents");
 const forbidden =
-  /from\s+["'](next|next\/[^"']*|@prisma\/[^"']*|prisma|socket\.io|socket\.io-client|react|react-dom|~\/server\/[^"']*|~\/app\/[^"']*|~\/components\/[^"']*)["']/;
+  /from\s+["'](next|next\/[^"']*|@prisma\/[^"']*|prisma|socket\.io|socket\.io-client|react|react-dom|prom-client|@opentelemetry\/(?!api["'])[^"']*|~\/server\/[^"']*|~\/app\/[^"']*|~\/components\/[^"']*)["']/;
 
 /** Source without its comments, which may well mention what the code must not do. */
 const withoutComments = (source: string) =>

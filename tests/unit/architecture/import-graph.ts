@@ -27,6 +27,17 @@ export function valueImports(source: string): string[] {
   return specifiers;
 }
 
+/** Everything a module imports from the project or packages, type-only imports included. */
+export function allImports(source: string): string[] {
+  const specifiers: string[] = [];
+  const statement = /(?:^|\n)\s*(?:import|export)\s+(?:type\s+)?(?:[^"';]*?\s+from\s+)?["']([^"']+)["']/g;
+  for (const match of source.matchAll(statement)) if (match[1]) specifiers.push(match[1]);
+  for (const match of source.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)) {
+    if (match[1]) specifiers.push(match[1]);
+  }
+  return specifiers;
+}
+
 /** The file a `~/` or relative specifier names; undefined for packages. */
 export function resolveSpecifier(from: string, specifier: string): string | undefined {
   let base: string;
@@ -65,4 +76,43 @@ export function reachable(entries: string[]): Map<string, string[]> {
     }
   }
   return chains;
+}
+
+/** Every import cycle among the modules (their strongly connected components), each sorted by path. */
+export function importCycles(files: string[]): string[][] {
+  const edges = new Map(
+    files.map((file) => [
+      file,
+      allImports(readFileSync(file, "utf8"))
+        .map((specifier) => resolveSpecifier(file, specifier))
+        .filter((target): target is string => target !== undefined),
+    ]),
+  );
+  const order = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const found: string[][] = [];
+  const visit = (file: string) => {
+    order.set(file, order.size);
+    low.set(file, order.get(file)!);
+    stack.push(file);
+    for (const target of edges.get(file) ?? []) {
+      if (!edges.has(target)) continue;
+      if (!order.has(target)) {
+        visit(target);
+        low.set(file, Math.min(low.get(file)!, low.get(target)!));
+      } else if (stack.includes(target)) {
+        low.set(file, Math.min(low.get(file)!, order.get(target)!));
+      }
+    }
+    if (low.get(file) !== order.get(file)) return;
+    const component: string[] = [];
+    for (let member = stack.pop(); member !== undefined; member = stack.pop()) {
+      component.push(member);
+      if (member === file) break;
+    }
+    if (component.length > 1) found.push(component.sort());
+  };
+  for (const file of files) if (!order.has(file)) visit(file);
+  return found;
 }

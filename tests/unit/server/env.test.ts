@@ -50,3 +50,33 @@ describe("tenant bounds in the environment", () => {
     expect(() => parseEnv({ SIGNUP: "sometimes" })).toThrow(/SIGNUP/);
   });
 });
+
+describe("observability in the environment", () => {
+  it("traces nothing and keeps content off by default; metrics have no token and the worker port 9464", () => {
+    const defaults = parseEnv({});
+    expect(defaults.OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+    expect(defaults.OTEL_EXPORTER_OTLP_PROTOCOL).toBe("http/json");
+    expect(defaults.OTEL_EXPORTER_OTLP_HEADERS).toEqual({});
+    expect(defaults.OTEL_CAPTURE_CONTENT).toBe(false);
+    expect(defaults.METRICS_TOKEN).toBeUndefined();
+    expect(defaults.WORKER_HTTP_PORT).toBe(9464);
+    expect(parseEnv({ OTEL_CAPTURE_CONTENT: "true" }).OTEL_CAPTURE_CONTENT).toBe(true);
+  });
+
+  it("reads OTLP headers as key=value pairs and refuses other protocols, endpoints and short tokens", () => {
+    expect(
+      parseEnv({ OTEL_EXPORTER_OTLP_HEADERS: "Authorization=Basic YTpi==, x-tenant = acme%20co" })
+        .OTEL_EXPORTER_OTLP_HEADERS,
+    ).toEqual({ Authorization: "Basic YTpi==", "x-tenant": "acme co" });
+    expect(() => parseEnv({ OTEL_EXPORTER_OTLP_HEADERS: "novalue" })).toThrow(/key=value/);
+    expect(() => parseEnv({ OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" })).toThrow(
+      /OTEL_EXPORTER_OTLP_PROTOCOL: Troupe exports traces as http\/json/,
+    );
+    expect(() => parseEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: "ftp://collector" })).toThrow(
+      /OTEL_EXPORTER_OTLP_ENDPOINT/,
+    );
+    expect(() => parseEnv({ METRICS_TOKEN: "short" })).toThrow(
+      /METRICS_TOKEN must be at least 16 characters/,
+    );
+  });
+});

@@ -21,10 +21,8 @@ import { FieldError } from "~/components/ui/field-error";
 import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
 import { toast } from "~/components/ui/toaster";
+import { type Role, roleLabels, roles } from "~/lib/roles";
 import { useTRPC } from "~/trpc/react";
-
-const roleOptions = ["viewer", "editor", "admin", "owner"] as const;
-type RoleOption = (typeof roleOptions)[number];
 
 const selectClass =
   "h-8 rounded-md border border-input bg-background px-2 text-sm capitalize shadow-xs outline-none focus-visible:ring-2 focus-visible:ring-ring/30 disabled:opacity-60";
@@ -163,15 +161,15 @@ export function TeamManager({ userId }: { userId: string }) {
                           setRole.mutate({
                             teamId: team.id,
                             userId: member.id,
-                            role: event.target.value as RoleOption,
+                            role: event.target.value as Role,
                           })
                         }
                       >
-                        {roleOptions
+                        {roles
                           .filter((role) => role !== "owner" || team.role === "owner")
                           .map((role) => (
                             <option key={role} value={role}>
-                              {role}
+                              {roleLabels[role]}
                             </option>
                           ))}
                       </select>
@@ -287,7 +285,7 @@ function InvitePeople({
 }) {
   const trpc = useTRPC();
   const [email, setEmail] = useState("");
-  const [role, setRole] = useState<RoleOption>("editor");
+  const [role, setRole] = useState<Role>("editor");
   const [days, setDays] = useState(7);
   const [sent, setSent] = useState<{
     link: string;
@@ -355,13 +353,13 @@ function InvitePeople({
               id="invite-role"
               className={`${selectClass} h-9`}
               value={role}
-              onChange={(event) => setRole(event.target.value as RoleOption)}
+              onChange={(event) => setRole(event.target.value as Role)}
             >
-              {roleOptions
+              {roles
                 .filter((option) => option !== "owner" || mayInviteOwners)
                 .map((option) => (
                   <option key={option} value={option}>
-                    {option}
+                    {roleLabels[option]}
                   </option>
                 ))}
             </select>

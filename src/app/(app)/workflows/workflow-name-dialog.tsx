@@ -23,7 +23,16 @@ export function checkWorkflowName(name: string): string | undefined {
   return undefined;
 }
 
-/** A dialog asking for a workflow name: used to create and to rename. */
+/** What a create or rename adds when other workflows of the team have the same name. */
+export function sameNameNote(sameName: number): string {
+  if (sameName === 0) return "";
+  return ` ${sameName === 1 ? "Another workflow" : `${sameName} other workflows`} of this team ${sameName === 1 ? "has" : "have"} the same name.`;
+}
+
+/**
+ * A dialog asking for a workflow name: used to create and to rename. A name among `takenNames` (the
+ * team's workflows the page has loaded) is allowed, and said under the field.
+ */
 export function WorkflowNameDialog({
   open,
   onOpenChange,
@@ -33,6 +42,7 @@ export function WorkflowNameDialog({
   initialName = "",
   pending,
   serverError,
+  takenNames = [],
   onSubmit,
 }: {
   open: boolean;
@@ -43,6 +53,7 @@ export function WorkflowNameDialog({
   initialName?: string;
   pending: boolean;
   serverError?: string;
+  takenNames?: readonly string[];
   onSubmit: (name: string) => void;
 }) {
   const [name, setName] = useState(initialName);
@@ -61,6 +72,7 @@ export function WorkflowNameDialog({
     if (!problem) onSubmit(name.trim());
   };
   const shown = error ?? serverError;
+  const taken = !shown && takenNames.includes(name.trim());
 
   return (
     <Dialog open={open} onOpenChange={onOpenChange}>
@@ -84,6 +96,12 @@ export function WorkflowNameDialog({
               autoComplete="off"
             />
             <FieldError id="workflow-name-error" message={shown} />
+            {taken ? (
+              <p role="status" data-testid="same-name-note" className="text-sm text-amber-800">
+                Another workflow of this team is already named “{name.trim()}”. Pick another name to tell them
+                apart, or keep it. To copy a workflow, use Duplicate in its menu.
+              </p>
+            ) : null}
           </div>
           <DialogFooter>
             <Button variant="secondary" onClick={() => onOpenChange(false)}>

@@ -1,7 +1,7 @@
 "use client";
 
 import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
-import { Loader2, MoreHorizontal, Pencil, Plus, Trash2, Workflow } from "lucide-react";
+import { Copy, Loader2, MoreHorizontal, Pencil, Plus, Trash2, Workflow } from "lucide-react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
@@ -25,26 +25,30 @@ import {
 } from "~/components/ui/dropdown-menu";
 import { EmptyState } from "~/components/ui/empty-state";
 import { RelativeTime } from "~/components/ui/relative-time";
+import { SearchInput, useDebouncedValue } from "~/components/ui/search-input";
 import { toast } from "~/components/ui/toaster";
+import { errorMessageOf } from "~/lib/input-errors";
 import { type RouterOutputs, useTRPC } from "~/trpc/react";
-import { WorkflowNameDialog } from "./workflow-name-dialog";
+import { sameNameNote, WorkflowNameDialog } from "./workflow-name-dialog";
 
 type WorkflowSummary = RouterOutputs["workflow"]["list"]["items"][number];
 
 const canEdit = (role: string) => role !== "viewer";
 
-/** The workflows of the current team, with create, open, rename and delete. */
+/** The workflows of the current team, with search, create, open, rename, duplicate and delete. */
 export function WorkflowsList() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const team = useCurrentTeam();
+  const [search, setSearch] = useState("");
+  const words = useDebouncedValue(search.trim());
   const listOptions = trpc.workflow.list.infiniteQueryOptions(
-    { teamId: team.id },
+    { teamId: team.id, ...(words ? { search: words } : {}) },
     { getNextPageParam: (page) => page.nextCursor },
   );
   const workflows = useInfiniteQuery(listOptions);
   const items = workflows.data?.pages.flatMap((page) => page.items) ?? [];
-  const refresh = () => queryClient.invalidateQueries({ queryKey: listOptions.queryKey });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.workflow.list.pathKey() });
 
   const router = useRouter();
   const [creating, setCreating] = useState(false);
@@ -56,7 +60,7 @@ export function WorkflowsList() {
       // A new workflow is empty: open it on the canvas, where the work is.
       onSuccess: async (workflow) => {
         setCreating(false);
-        toast.success(`Created "${workflow.name}".`);
+        toast.success(`Created "${workflow.name}".${sameNameNote(workflow.sameName)}`);
         await refresh();
         router.push(`/workflows/${workflow.id}`);
       },
@@ -66,7 +70,7 @@ export function WorkflowsList() {
     trpc.workflow.rename.mutationOptions({
       onSuccess: async (workflow) => {
         setRenaming(undefined);
-        toast.success(`Renamed to "${workflow.name}".`);
+        toast.success(`Renamed to "${workflow.name}".${sameNameNote(workflow.sameName)}`);
         await refresh();
       },
     }),
@@ -78,7 +82,16 @@ export function WorkflowsList() {
         setDeleting(undefined);
         await refresh();
       },
-      onError: (error) => toast.error(error.message),
+      onError: (error) => toast.error(errorMessageOf(error)),
+    }),
+  );
+  const duplicate = useMutation(
+    trpc.workflow.duplicate.mutationOptions({
+      onSuccess: async (copy) => {
+        toast.success(`Duplicated as "${copy.name}".`);
+        await refresh();
+      },
+      onError: (error) => toast.error(errorMessageOf(error)),
     }),
   );
 
@@ -97,6 +110,13 @@ export function WorkflowsList() {
         actions={editable ? newButton : null}
       />
       <section className="mt-8">
+        <SearchInput
+          label="Search workflows"
+          placeholder="Name, description or tool"
+          className="mb-3 max-w-sm"
+          value={search}
+          onChange={setSearch}
+        />
         {workflows.isPending ? (
           <div className="flex items-center gap-2 py-16 text-sm text-muted-foreground justify-center">
             <Loader2 className="size-4 animate-spin" /> Loading workflows…
@@ -104,6 +124,10 @@ export function WorkflowsList() {
         ) : workflows.isError ? (
           <p role="alert" className="py-16 text-center text-sm text-destructive">
             Could not load workflows: {workflows.error.message}
+          </p>
+        ) : items.length === 0 && words ? (
+          <p className="py-16 text-center text-sm text-muted-foreground">
+            No workflow’s name, description or tools hold “{words}”.
           </p>
         ) : items.length === 0 ? (
           <EmptyState
@@ -153,6 +177,12 @@ export function WorkflowsList() {
                       <DropdownMenuItem disabled={!editable} onSelect={() => setRenaming(workflow)}>
                         <Pencil /> Rename
                       </DropdownMenuItem>
+                      <DropdownMenuItem
+                        disabled={!editable || duplicate.isPending}
+                        onSelect={() => duplicate.mutate({ workflowId: workflow.id })}
+                      >
+                        <Copy /> Duplicate
+                      </DropdownMenuItem>
                       <DropdownMenuSeparator />
                       <DropdownMenuItem
                         destructive
@@ -191,7 +221,8 @@ export function WorkflowsList() {
         description="Name it after the job it does. You can change this later."
         submitLabel="Create workflow"
         pending={create.isPending}
-        serverError={create.error?.message}
+        serverError={create.error ? errorMessageOf(create.error) : undefined}
+        takenNames={items.map((workflow) => workflow.name)}
         onSubmit={(name) => create.mutate({ teamId: team.id, name })}
       />
       <WorkflowNameDialog
@@ -207,7 +238,8 @@ export function WorkflowsList() {
         submitLabel="Rename"
         initialName={renaming?.name}
         pending={rename.isPending}
-        serverError={rename.error?.message}
+        serverError={rename.error ? errorMessageOf(rename.error) : undefined}
+        takenNames={items.filter((workflow) => workflow.id !== renaming?.id).map((workflow) => workflow.name)}
         onSubmit={(name) => renaming && rename.mutate({ workflowId: renaming.id, name })}
       />
       <Dialog open={deleting !== undefined} onOpenChange={(open) => !open && setDeleting(undefined)}>

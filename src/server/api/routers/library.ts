@@ -1,3 +1,4 @@
+import "server-only";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import {
@@ -32,6 +33,7 @@ import { configuredProviders } from "~/server/runs/providers";
 import { teamSecretBindings } from "~/server/secrets/team-secrets";
 import { callerAddress, recordAudit } from "~/server/teams/audit";
 import { pageInput, pageOf, pageQuery } from "../pagination";
+import { escapeLikeWildcards } from "../search";
 
 /**
  * The team library: python and http tools, and agents (with their model, tools and managed agents),
@@ -225,8 +227,13 @@ export const libraryRouter = createTRPCRouter({
           ...(input.search
             ? {
                 OR: [
-                  { name: { contains: input.search, mode: "insensitive" as const } },
-                  { description: { contains: input.search, mode: "insensitive" as const } },
+                  { name: { contains: escapeLikeWildcards(input.search), mode: "insensitive" as const } },
+                  {
+                    description: {
+                      contains: escapeLikeWildcards(input.search),
+                      mode: "insensitive" as const,
+                    },
+                  },
                 ],
               }
             : {}),

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { text } from "~/graph";
 import { createTRPCRouter, teamProcedure } from "~/server/api/trpc";

@@ -1,8 +1,10 @@
+import "server-only";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { databaseInt, text } from "~/graph";
 import { runAudioSchema, runImagesSchema } from "~/lib/run-media";
 import { isTerminal, runStatuses } from "~/lib/run-status";
+import { searchRunIds } from "~/server/api/search";
 import {
   createTRPCRouter,
   protectedProcedure,
@@ -10,9 +12,9 @@ import {
   teamProcedure,
   workflowProcedure,
 } from "~/server/api/trpc";
-import { storedRunInput, storedRunInputSchema } from "~/server/publish/run-input";
 import { cancelRun } from "~/server/runs/cancel-run";
 import { configuredProviders } from "~/server/runs/providers";
+import { storedRunInput, storedRunInputSchema } from "~/server/runs/run-input";
 import { getRunServices } from "~/server/runs/run-services";
 import { listEventsAfter } from "~/server/runs/run-store";
 import { RunStartError, startWorkflowRun } from "~/server/runs/start-run";
@@ -43,6 +45,7 @@ const runStartCodes = {
   invalid: "BAD_REQUEST",
   bounds: "BAD_REQUEST",
   limit: "TOO_MANY_REQUESTS",
+  busy: "SERVICE_UNAVAILABLE",
 } as const satisfies Record<RunStartError["kind"], TRPCError["code"]>;
 
 /** Runs of a team's workflows: start, list, read, replay, cancel, answer, and the cost charts. */
@@ -117,19 +120,25 @@ export const runRouter = createTRPCRouter({
         to: z.date().optional(),
         cursor: z.string().max(64).optional(),
         limit: z.number().int().min(1).max(100).default(50),
+        /** Words in the task, the workflow's name or a tool's name (src/server/api/search.ts). */
+        search: text().trim().max(200).optional(),
       }),
     )
     .query(async ({ ctx, input }) => {
+      const filters = {
+        ...(input.workflowId ? { workflowId: input.workflowId } : {}),
+        ...(input.status ? { status: input.status } : {}),
+        ...(input.from || input.to ? { createdAt: { gte: input.from, lte: input.to } } : {}),
+      };
+      const matching = input.search
+        ? await searchRunIds(ctx.db, ctx.team.id, input.search, input, input)
+        : undefined;
       const rows = await ctx.db.run.findMany({
-        where: {
-          teamId: ctx.team.id,
-          ...(input.workflowId ? { workflowId: input.workflowId } : {}),
-          ...(input.status ? { status: input.status } : {}),
-          ...(input.from || input.to ? { createdAt: { gte: input.from, lte: input.to } } : {}),
-        },
+        where: { teamId: ctx.team.id, ...(matching ? { id: { in: matching } } : filters) },
         orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-        take: input.limit + 1,
-        ...(input.cursor ? { cursor: { id: input.cursor }, skip: 1 } : {}),
+        ...(matching
+          ? {}
+          : { take: input.limit + 1, ...(input.cursor ? { cursor: { id: input.cursor }, skip: 1 } : {}) }),
         select: runSummary,
       });
       const more = rows.length > input.limit;

@@ -1,8 +1,10 @@
+import "server-only";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { env } from "~/env";
+import { type Role, roles } from "~/lib/roles";
 import { createTRPCRouter, protectedProcedure, publicProcedure, teamProcedure } from "~/server/api/trpc";
-import { allowedActions, outranksOrEquals, type Role, roles } from "~/server/auth/permissions";
+import { allowedActions, outranksOrEquals } from "~/server/auth/permissions";
 import { teamSlug } from "~/server/auth/sign-up";
 import type { Prisma, PrismaClient } from "~/server/db";
 import { logger } from "~/server/logger";

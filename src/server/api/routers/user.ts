@@ -1,3 +1,4 @@
+import "server-only";
 import { createTRPCRouter, protectedProcedure } from "~/server/api/trpc";
 import { disconnectUser } from "~/server/realtime/socket-access";
 

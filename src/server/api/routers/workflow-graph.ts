@@ -1,3 +1,4 @@
+import "server-only";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import {
@@ -13,8 +14,9 @@ import {
   workflowDocumentSchema,
   workflowLimits,
 } from "~/graph";
+import type { Role } from "~/lib/roles";
 import { type TRPCContext, workflowProcedure } from "~/server/api/trpc";
-import { can, type Role } from "~/server/auth/permissions";
+import { can } from "~/server/auth/permissions";
 import { type Prisma, retryOnUniqueViolation } from "~/server/db";
 import { teamToolCatalog } from "~/server/library/catalog";
 import { mcpStdioCommands } from "~/server/runs/mcp-policy";

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { roles } from "~/lib/roles";
 import {
   actions,
   allowedActions,
@@ -8,7 +9,6 @@ import {
   permissionMatrix,
   permissionsMarkdown,
   refusalMessage,
-  roles,
 } from "~/server/auth/permissions";
 
 describe("permission matrix", () => {

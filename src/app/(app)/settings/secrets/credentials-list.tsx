@@ -21,6 +21,7 @@ import { Label } from "~/components/ui/label";
 import { RelativeTime } from "~/components/ui/relative-time";
 import { toast } from "~/components/ui/toaster";
 import { describeOrigins } from "~/graph/key-binding";
+import { errorMessageOf, fieldErrorsOf } from "~/lib/input-errors";
 import { type RouterOutputs, useTRPC } from "~/trpc/react";
 
 type Secret = RouterOutputs["secret"]["list"]["secrets"][number];
@@ -32,13 +33,9 @@ type Editing =
   | { kind: "edit"; secret: Secret }
   | { kind: "delete"; secret: Secret };
 
-/** The first field message of a tRPC input error, or its message. */
-function errorText(error: { message: string; data?: unknown }): string {
-  const data = error.data as
-    | { zodError?: { fieldErrors?: Record<string, string[] | undefined> } }
-    | undefined;
-  const first = Object.values(data?.zodError?.fieldErrors ?? {}).find((messages) => messages?.length)?.[0];
-  return first ?? error.message;
+/** The first field message of a tRPC input error, or its message in words. */
+function errorText(error: unknown): string {
+  return Object.values(fieldErrorsOf(error))[0] ?? errorMessageOf(error);
 }
 
 /**

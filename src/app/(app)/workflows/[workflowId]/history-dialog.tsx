@@ -25,7 +25,8 @@ export function HistoryDialog({
   open: boolean;
   onOpenChange: (open: boolean) => void;
   readOnly: boolean;
-  beforeRestore: () => Promise<boolean>;
+  /** Asks the person and saves pending edits; false stops the restore. */
+  beforeRestore: (versionNumber: number) => Promise<boolean>;
   revision: () => number;
   onRestored: (restored: Restored & { graph: WorkflowDocument }) => void;
 }) {
@@ -54,8 +55,8 @@ export function HistoryDialog({
         <DialogHeader>
           <DialogTitle>History</DialogTitle>
           <DialogDescription>
-            Saved versions are immutable. Restoring one replaces the working copy; the current graph stays in
-            history only if you saved it as a version.
+            Saved versions are immutable. Restoring one replaces the working copy; Ctrl+Z (Undo) on the canvas
+            brings the previous graph back.
           </DialogDescription>
         </DialogHeader>
         {versions.isLoading ? (
@@ -82,7 +83,7 @@ export function HistoryDialog({
                   variant="secondary"
                   disabled={readOnly || restore.isPending}
                   onClick={async () => {
-                    if (!(await beforeRestore())) return;
+                    if (!(await beforeRestore(v.number))) return;
                     restore.mutate({ workflowId, versionId: v.id, revision: revision() });
                   }}
                 >

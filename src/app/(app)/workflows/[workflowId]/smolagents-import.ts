@@ -1,6 +1,6 @@
 import type { CanvasStore } from "~/components/canvas";
 import { toast } from "~/components/ui/toaster";
-import type { GraphIssue } from "~/graph";
+import type { GraphIssue, WorkflowDocument } from "~/graph";
 import {
   importSmolagentsFolder,
   importSmolagentsZip,
@@ -12,13 +12,20 @@ import {
 /** Shows a failed import, or (with `imported`) what a successful one could not carry over. */
 type ReportError = (error: { message: string; issues: GraphIssue[]; imported?: true }) => void;
 
+/** Replaces the canvas by a document once the person agreed (one undo step); false when they did not. */
+type ReplaceCanvas = (doc: WorkflowDocument, what: string) => Promise<boolean>;
+
 /** Put an imported agent on the canvas (one undo step) and say what did not carry over. */
-function apply(store: CanvasStore, result: SmolagentsImportResult, reportError: ReportError): void {
+async function apply(
+  result: SmolagentsImportResult,
+  replaceCanvas: ReplaceCanvas,
+  reportError: ReportError,
+): Promise<void> {
   if (!result.ok) {
     reportError({ message: result.message, issues: [] });
     return;
   }
-  store.getState().replaceDocument(result.document);
+  if (!(await replaceCanvas(result.document, `The smolagents agent "${result.name}"`))) return;
   const notes = [...result.issues.map((issue) => issue.message), ...result.warnings];
   if (notes.length) {
     reportError({
@@ -40,16 +47,20 @@ function apply(store: CanvasStore, result: SmolagentsImportResult, reportError: 
 /**
  * Importing smolagents files into the editor: a zip of a saved-agent folder, the folder itself
  * (its files, with their relative paths), or one `tool.py` (added as a Python tool node, which the
- * inspector can share to the team library).
+ * inspector can share to the team library). An agent replaces the canvas, asking first.
  */
-export function smolagentsImporters(store: CanvasStore, reportError: ReportError) {
+export function smolagentsImporters(
+  store: CanvasStore,
+  replaceCanvas: ReplaceCanvas,
+  reportError: ReportError,
+) {
   return {
     async zip(file: File) {
       if (file.size > smolagentsImportLimits.maxBytes) {
         reportError({ message: `${file.name} is over 5 MB; a saved agent never is`, issues: [] });
         return;
       }
-      apply(store, importSmolagentsZip(new Uint8Array(await file.arrayBuffer())), reportError);
+      await apply(importSmolagentsZip(new Uint8Array(await file.arrayBuffer())), replaceCanvas, reportError);
     },
     async folder(files: File[]) {
       const total = files.reduce((sum, file) => sum + file.size, 0);
@@ -60,7 +71,7 @@ export function smolagentsImporters(store: CanvasStore, reportError: ReportError
       const entries = await Promise.all(
         files.map(async (file) => [file.webkitRelativePath || file.name, await file.text()] as const),
       );
-      apply(store, importSmolagentsFolder(Object.fromEntries(entries)), reportError);
+      await apply(importSmolagentsFolder(Object.fromEntries(entries)), replaceCanvas, reportError);
     },
     async tool(file: File) {
       if (file.size > 100_000) {

@@ -3,6 +3,7 @@
 import { useMutation, useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
 import {
   ArrowLeft,
+  Copy,
   Download,
   FileUp,
   Globe,
@@ -13,6 +14,7 @@ import {
   Save,
 } from "lucide-react";
 import Link from "next/link";
+import { useRouter } from "next/navigation";
 import { type ChangeEvent, useEffect, useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
 import {
@@ -55,6 +57,7 @@ import {
   workflowLimits,
   workflowTemplates,
 } from "~/graph";
+import { errorMessageOf } from "~/lib/input-errors";
 import { type RouterOutputs, useTRPC } from "~/trpc/react";
 import { HistoryDialog } from "./history-dialog";
 import {
@@ -66,6 +69,7 @@ import {
 import { SaveStatusLabel } from "./save-status";
 import { smolagentsImporters } from "./smolagents-import";
 import { useAutosave } from "./use-autosave";
+import { useReplaceCanvas } from "./use-replace-canvas";
 
 type Loaded = RouterOutputs["workflow"]["load"];
 
@@ -138,7 +142,11 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
     issues: GraphIssue[];
     imported?: true;
   } | null>(null);
-  const smolagents = useMemo(() => smolagentsImporters(store, setImportError), [store]);
+  const { confirmReplace, replaceCanvas, confirmDialog } = useReplaceCanvas(store);
+  const smolagents = useMemo(
+    () => smolagentsImporters(store, replaceCanvas, setImportError),
+    [store, replaceCanvas],
+  );
   const zipInput = useRef<HTMLInputElement>(null);
   const folderInput = useRef<HTMLInputElement>(null);
   const toolInput = useRef<HTMLInputElement>(null);
@@ -204,7 +212,7 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
         setMessage("");
         toast.success(`Saved version ${version.number}.`);
       },
-      onError: (error) => toast.error(error.message),
+      onError: (error) => toast.error(errorMessageOf(error)),
     }),
   );
 
@@ -224,10 +232,28 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
       setImportError({ message: result.message, issues: result.issues });
       return;
     }
-    store.getState().replaceDocument(result.document);
+    const what = result.name ? `The workflow "${result.name}"` : file.name;
+    if (!(await replaceCanvas(result.document, what))) return;
     toast.success(
       `Imported ${result.name ? `"${result.name}"` : file.name}${result.migratedFrom !== undefined ? ` (migrated from version ${result.migratedFrom})` : ""}. Undo with Ctrl+Z.`,
     );
+  };
+
+  const router = useRouter();
+  const duplicate = useMutation(trpc.workflow.duplicate.mutationOptions());
+  /** Save pending edits, copy the workflow (working copy, description) and open the copy. */
+  const onDuplicate = async () => {
+    if (!(await autosave.flush())) {
+      toast.error("Save the workflow first: the latest changes could not be saved.");
+      return;
+    }
+    try {
+      const copy = await duplicate.mutateAsync({ workflowId: initial.id });
+      toast.success(`Duplicated as "${copy.name}"; you are editing the copy.`);
+      router.push(`/workflows/${copy.id}`);
+    } catch (error) {
+      toast.error(errorMessageOf(error));
+    }
   };
 
   const onExport = () => {
@@ -283,8 +309,9 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
                       <DropdownMenuItem
                         key={t.id}
                         data-testid={`template-${t.id}`}
-                        onSelect={() => {
-                          store.getState().replaceDocument(structuredClone(t.document));
+                        onSelect={async () => {
+                          const what = `The template "${t.name}"`;
+                          if (!(await replaceCanvas(structuredClone(t.document), what))) return;
                           toast.success(`Started from "${t.name}". Undo with Ctrl+Z.`);
                         }}
                       >
@@ -388,6 +415,16 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
                   onClick={() => setOpenApiOpen(true)}
                 >
                   <Globe /> <span className="hidden 2xl:inline">OpenAPI</span>
+                </Button>
+                <Button
+                  variant="ghost"
+                  size="sm"
+                  disabled={readOnly || duplicate.isPending}
+                  onClick={() => void onDuplicate()}
+                  aria-label="Duplicate"
+                  title="Make a copy of this workflow and open it"
+                >
+                  <Copy /> <span className="hidden 2xl:inline">Duplicate</span>
                 </Button>
                 <Button
                   variant="ghost"
@@ -512,10 +549,13 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
         open={historyOpen}
         onOpenChange={setHistoryOpen}
         readOnly={readOnly}
-        beforeRestore={autosave.flush}
+        beforeRestore={async (number) =>
+          (await confirmReplace(`Version ${number}`)) && (await autosave.flush())
+        }
         revision={() => autosave.revision.current}
         onRestored={(restored) => {
-          store.getState().load(restored.graph);
+          // On the undo stack like a template: Ctrl+Z puts the previous graph back (and autosaves it).
+          store.getState().replaceDocument(restored.graph);
           autosave.adopt(restored.revision);
         }}
       />
@@ -594,6 +634,7 @@ export function WorkflowEditor({ initial }: { initial: Loaded }) {
           </DialogFooter>
         </DialogContent>
       </Dialog>
+      {confirmDialog}
     </CanvasStoreProvider>
   );
 }
