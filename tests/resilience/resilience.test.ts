@@ -71,7 +71,7 @@ const sharedEnv: Record<string, string> = {
 Object.assign(process.env, sharedEnv);
 const { db, startDatabase } = await import("~/server/db");
 const { signUp } = await import("~/server/auth/sign-up");
-const { retryTransient } = await import("~/server/lifecycle/transient");
+const { retryTransient } = await import("~/server/db/transient");
 const { SERVER_SHUTTING_DOWN } = await import("~/server/lifecycle/shutdown");
 const { runStreamEvents } = await import("~/lib/run-stream");
 const { contiguousSeq, mergeEvents } = await import("~/lib/run-timeline");

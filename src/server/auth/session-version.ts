@@ -1,6 +1,6 @@
 import "server-only";
 import { db } from "~/server/db";
-import { retryTransient } from "~/server/lifecycle/transient";
+import { retryTransient } from "~/server/db/transient";
 
 /** The claims Troupe adds to the Auth.js JWT. */
 export type SessionClaims = { userId: string; sessionVersion: number };

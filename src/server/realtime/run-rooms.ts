@@ -11,7 +11,7 @@ import { can } from "~/server/auth/permissions";
 import { userFromCookieHeader } from "~/server/auth/session-cookie";
 import type { SocketData } from "~/server/auth/socket-auth";
 import type { PrismaClient } from "~/server/db";
-import { retryTransient } from "~/server/lifecycle/transient";
+import { retryTransient } from "~/server/db/transient";
 import { logger } from "~/server/logger";
 import { listEventsAfter } from "~/server/runs/run-store";
 import { runRoom } from "./run-event-publisher";

@@ -5,8 +5,8 @@ import { env } from "~/env";
 import type { AgentSpec } from "~/graph/agent-spec";
 import { withInstallationModel } from "~/graph/key-binding";
 import type { PrismaClient } from "~/server/db";
+import { isTransientDatabaseError, retryTransient } from "~/server/db/transient";
 import { newErrorReference } from "~/server/error-reference";
-import { isTransientDatabaseError, retryTransient } from "~/server/lifecycle/transient";
 import { logger } from "~/server/logger";
 import {
   observedLabelledGauge,

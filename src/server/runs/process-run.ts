@@ -3,8 +3,8 @@ import { type AgentRun, type BuildAgentDeps, buildAgent, snapshotMemory, withTra
 import { type AgentSpec, agentSpecSchema } from "~/graph/agent-spec";
 import { isTerminal, type RunStatus } from "~/lib/run-status";
 import type { PrismaClient } from "~/server/db";
+import { retryTransient } from "~/server/db/transient";
 import { newErrorReference } from "~/server/error-reference";
-import { retryTransient } from "~/server/lifecycle/transient";
 import type { Logger } from "~/server/logger";
 import { recordEventWrite } from "~/server/observability/metrics";
 import { startRunTelemetry } from "~/server/observability/run-telemetry";
