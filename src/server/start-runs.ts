@@ -3,6 +3,7 @@ import { createAdapter } from "@socket.io/redis-adapter";
 import { Redis } from "ioredis";
 import type { Server } from "socket.io";
 import { env, mode } from "~/env";
+import { runStreamEvents } from "~/lib/run-stream";
 import type { PrismaClient } from "~/server/db";
 import type { Logger } from "~/server/logger";
 import { observeRunQueue } from "~/server/observability/process-operations";
@@ -31,6 +32,13 @@ export async function startRuns(options: { io: Server; db: PrismaClient; logger:
     for (const client of [pub, sub])
       client.on("error", (err) => logger.warn({ err }, "socket.io redis adapter"));
     io.adapter(createAdapter(pub, sub));
+    // Events published while Redis was away never reached this process: once its subscriber is back
+    // (and has subscribed again), every browser here reads the store again from what it holds.
+    let subscriberReady = false;
+    sub.on("ready", () => {
+      if (subscriberReady) setTimeout(() => io.local.emit(runStreamEvents.resync), 500).unref();
+      subscriberReady = true;
+    });
     closers.push(async () => {
       pub.disconnect();
       sub.disconnect();

@@ -237,9 +237,11 @@ function follower(web: WebProcess): Follower {
       state.catchingUp = false;
     }
   };
-  socket.on("connect", () => {
+  const subscribeAll = () => {
     for (const runId of runs.keys()) void subscribe(runId);
-  });
+  };
+  socket.on("connect", subscribeAll);
+  socket.on(runStreamEvents.resync, subscribeAll);
   socket.on(runStreamEvents.events, (batch: RunEvent[]) => {
     const runId = batch[0]?.runId;
     const state = runId === undefined ? undefined : runs.get(runId);

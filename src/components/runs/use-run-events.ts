@@ -96,6 +96,10 @@ export function useRunEvents(runId: string): RunEventsState {
     socket.on("disconnect", onDisconnect);
     socket.on("connect_error", onConnectError);
     socket.on(runStreamEvents.accessRevoked, onRevoked);
+    // The server's Redis came back: live events may have been lost meanwhile.
+    socket.on(runStreamEvents.resync, () => {
+      if (socket.connected) subscribe();
+    });
     return () => {
       socket.emit(runStreamEvents.unsubscribe, { runId } satisfies RunUnsubscribe);
       socket.removeAllListeners();
