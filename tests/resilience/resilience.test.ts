@@ -469,6 +469,8 @@ describe("resilience", () => {
       await sleep(100);
     }
     const alive = workers.filter((w) => w.alive());
+    // A worker the chaos restarted last may still be starting (no runs, no signal handler yet).
+    for (const worker of alive) await waitForWorker(worker, redis.url, QUEUE, 120_000);
     for (const worker of alive) worker.child.kill("SIGTERM");
     const exits = await Promise.all(alive.map((w) => w.exited));
     expect(exits).toEqual(alive.map(() => ({ code: 0, signal: null })));

@@ -83,7 +83,10 @@ export class BullmqRunQueue implements RunQueue {
         concurrency: options.concurrency,
         lockDuration: lockDurationMs,
         stalledInterval: this.options.stalledIntervalMs ?? 30_000,
-        maxStalledCount: this.options.maxStalledCount ?? 1,
+        // A lost run is never replayed (the processor ends it failed), but only a delivery ends it:
+        // a job that BullMQ failed for stalling too often would leave its run `running` for ever,
+        // e.g. when the worker it was handed to dies too before it has settled it.
+        maxStalledCount: this.options.maxStalledCount ?? 10,
       },
     );
     // BullMQ asks for an error listener; failures are recorded on the run by the processor.
