@@ -11,8 +11,9 @@ const alias = {
 };
 
 /**
- * Three projects, run by `npm test` in order: fast pure unit tests, integration suites that talk to
- * real Postgres / Redis / Pyodide / containers, and the hostile-input security suites.
+ * Four projects, run by `npm test`: fast pure unit tests, integration suites that talk to real
+ * Postgres / Redis / Pyodide / containers, the hostile-input security suites, and the resilience
+ * suite (real processes killed and restarted; after e2e, whose Next build it shares).
  */
 export default defineConfig({
   resolve: { alias },
@@ -48,6 +49,18 @@ export default defineConfig({
           environment: "node",
           testTimeout: 120_000,
           hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: "resilience",
+          include: ["tests/resilience/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 400_000,
+          // The first web process may build Next once (scripts/start.mjs) when no build is current.
+          hookTimeout: 1_000_000,
           fileParallelism: false,
         },
       },

@@ -1,16 +1,18 @@
 #!/usr/bin/env node
 /**
- * `npm test`: typecheck, lint, unit, integration and security suites (vitest), then e2e (Playwright).
+ * `npm test`: typecheck, lint, unit, integration and security suites (vitest), then e2e (Playwright),
+ * then the resilience suite (vitest: real processes killed and restarted; it prints its tallies and
+ * reuses the Next build e2e made, or builds it once).
  * Every stage runs even when an earlier one fails, so one run shows everything that is wrong; the
  * last line is the summary CI reads: "tests: N passed, N failed".
- * Options: --only=typecheck,lint,unit,integration,security,e2e to run a subset.
+ * Options: --only=typecheck,lint,unit,integration,security,e2e,resilience to run a subset.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const stages = ["typecheck", "lint", "unit", "integration", "security", "e2e"];
+const stages = ["typecheck", "lint", "unit", "integration", "security", "e2e", "resilience"];
 const onlyArg = process.argv.find((a) => a.startsWith("--only="));
 const selected = onlyArg ? onlyArg.slice("--only=".length).split(",") : stages;
 const reportDir = mkdtempSync(join(tmpdir(), "troupe-test-"));

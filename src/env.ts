@@ -144,6 +144,16 @@ const serverSchema = z.object({
   RUN_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
   /** How often workers look for runs whose worker was lost. */
   RUN_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
+  /**
+   * How long a stopping process (SIGTERM, SIGINT) lets the runs it carries finish before it stops
+   * them, and the web process lets requests finish; what is still running then ends failed with the reason.
+   */
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3600).default(30),
+  /**
+   * A worker's heartbeat (a thread beside its event loop) keeps its runs' locks while the loop is
+   * busy; past this long without the loop answering, the worker counts as hung and its runs are recovered.
+   */
+  WORKER_MAX_BLOCKED_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
   /** With REDIS_URL, whether the web process also executes runs (off when `npm run worker` processes do). */
   RUN_WORKER_IN_WEB: z
     .enum(["true", "false", "1", "0"])

@@ -13,7 +13,8 @@ import { runStatuses } from "./run-status";
  *   `run:unsubscribe {runId}`.
  * - server → browser: `run:events` (stored events of one run, ascending seq; batches may overlap, so a
  *   browser drops a seq it holds), `run:status` (a run changed status), `team:access-revoked` (the
- *   socket no longer receives that team's runs).
+ *   socket no longer receives that team's runs), `run:resync` (the server's Redis came back, live events
+ *   may have been lost: subscribe again from the last seq held without a hole).
  */
 /** Where Socket.IO listens on the web process's port (its default, said once). */
 export const runStreamPath = "/socket.io";
@@ -25,6 +26,8 @@ export const runStreamEvents = {
   events: "run:events",
   status: "run:status",
   accessRevoked: "team:access-revoked",
+  /** Live events may have been lost (the web process's Redis came back): subscribe again from what is held. */
+  resync: "run:resync",
 } as const;
 
 const runIdSchema = z.string().min(1).max(64);

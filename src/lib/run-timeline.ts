@@ -250,6 +250,27 @@ function asStepless(run: TimelineAgentRun): TimelineStep {
   return step;
 }
 
+/**
+ * The last seq a client holds without a hole before it, in an ordered event list (-1 without seq 0):
+ * what it subscribes again from. A batch lost in transit (a cut connection, a restarted Redis) leaves a
+ * hole; the next events show it, and re-reading from here fills it.
+ */
+export function contiguousSeq(events: readonly RunEvent[]): number {
+  // Seqs are unique and ordered from 0, so events[i].seq - i never decreases: search for the last i
+  // where it is still 0.
+  let low = 0;
+  let high = events.length - 1;
+  let last = -1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    if (events[middle]!.seq === middle) {
+      last = middle;
+      low = middle + 1;
+    } else high = middle - 1;
+  }
+  return last;
+}
+
 /** Insert a batch into an ordered event list by seq, dropping seqs already held; `held` itself when nothing is new. */
 export function mergeEvents(held: readonly RunEvent[], batch: readonly RunEvent[]): readonly RunEvent[] {
   const lastSeq = held.at(-1)?.seq ?? -1;

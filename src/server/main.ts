@@ -15,6 +15,12 @@ import { socketAuth } from "~/server/auth/socket-auth";
 import { CLIENT_ADDRESS_HEADER, clientAddress } from "~/server/client-address";
 import { db, startDatabase } from "~/server/db";
 import { appOrigins, socketOriginCheck } from "~/server/http/origin";
+import {
+  drainHttpServer,
+  dropSocketsForReconnect,
+  onTerminationSignal,
+  shutdownGraceMs,
+} from "~/server/lifecycle/shutdown";
 import { logger } from "~/server/logger";
 import { observedGauge } from "~/server/observability/metrics";
 import { operationsHandler } from "~/server/observability/ops-http";
@@ -89,32 +95,23 @@ async function main(): Promise<void> {
     "Troupe is ready",
   );
 
-  let closing = false;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, "shutting down");
-    const force = setTimeout(() => {
-      logger.warn("shutdown timed out; exiting");
-      process.exit(1);
-    }, 10_000);
-    force.unref();
-    server.closeAllConnections();
-    // Closes every socket, then the HTTP server.
-    io.close(async () => {
-      try {
-        await runs.stop();
-        await Promise.all(checks.map((check) => check.close?.()));
-        await stopTracing();
-        await app.close();
-        await database.stop();
-      } finally {
-        process.exit(0);
-      }
-    });
-  };
-  process.once("SIGINT", shutdown);
-  process.once("SIGTERM", shutdown);
+  // Stop accepting, hand browsers to another process, let requests and the embedded worker's runs
+  // finish within the grace period, then close the rest (src/server/lifecycle/shutdown.ts).
+  const graceMs = shutdownGraceMs();
+  onTerminationSignal(
+    async () => {
+      const drained = drainHttpServer(server, graceMs);
+      const dropped = dropSocketsForReconnect(io);
+      logger.info({ sockets: dropped }, "stopped accepting; browsers told to reconnect");
+      await Promise.all([drained, runs.stop(graceMs)]);
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await Promise.all(checks.map((check) => check.close?.()));
+      await stopTracing();
+      await app.close();
+      await database.stop();
+    },
+    { logger, graceMs },
+  );
 }
 
 main().catch((error: unknown) => {

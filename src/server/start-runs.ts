@@ -3,6 +3,7 @@ import { createAdapter } from "@socket.io/redis-adapter";
 import { Redis } from "ioredis";
 import type { Server } from "socket.io";
 import { env, mode } from "~/env";
+import { runStreamEvents } from "~/lib/run-stream";
 import type { PrismaClient } from "~/server/db";
 import type { Logger } from "~/server/logger";
 import { observeRunQueue } from "~/server/observability/process-operations";
@@ -24,13 +25,20 @@ export async function startRuns(options: { io: Server; db: PrismaClient; logger:
   const { io, db, logger } = options;
   // The web process seals secrets too: refuse to start production without SECRETS_KEY.
   secretsKeyring();
-  const closers: Array<() => Promise<void>> = [];
+  const closers: Array<(graceMs: number) => Promise<void>> = [];
   if (mode.redis) {
     const pub = new Redis(env.REDIS_URL!);
     const sub = pub.duplicate();
     for (const client of [pub, sub])
       client.on("error", (err) => logger.warn({ err }, "socket.io redis adapter"));
     io.adapter(createAdapter(pub, sub));
+    // Events published while Redis was away never reached this process: once its subscriber is back
+    // (and has subscribed again), every browser here reads the store again from what it holds.
+    let subscriberReady = false;
+    sub.on("ready", () => {
+      if (subscriberReady) setTimeout(() => io.local.emit(runStreamEvents.resync), 500).unref();
+      subscriberReady = true;
+    });
     closers.push(async () => {
       pub.disconnect();
       sub.disconnect();
@@ -51,8 +59,8 @@ export async function startRuns(options: { io: Server; db: PrismaClient; logger:
     const publisher = mode.redis ? new RedisEmitterPublisher(env.REDIS_URL!) : new SocketServerPublisher(io);
     const started = startWorker({ db, services, publisher, logger, concurrency: env.WORKER_CONCURRENCY });
     worker = started;
-    closers.unshift(async () => {
-      await started.stop(5_000);
+    closers.unshift(async (graceMs) => {
+      await started.stop(graceMs);
       await publisher.close();
     });
   }
@@ -60,8 +68,9 @@ export async function startRuns(options: { io: Server; db: PrismaClient; logger:
   return {
     /** The warm sandbox pool of the worker this process runs, if any (readiness waits for it). */
     pool: worker?.pool,
-    async stop() {
-      for (const close of closers) await close();
+    /** Stop the embedded worker (its runs get `graceMs` to finish), then the Redis clients and the queue. */
+    async stop(graceMs = 10_000) {
+      for (const close of closers) await close(graceMs);
     },
   };
 }

@@ -5,6 +5,9 @@ import { env } from "~/env";
 import type { AgentSpec } from "~/graph/agent-spec";
 import { withInstallationModel } from "~/graph/key-binding";
 import type { PrismaClient } from "~/server/db";
+import { isTransientDatabaseError, retryTransient } from "~/server/db/transient";
+import { newErrorReference } from "~/server/error-reference";
+import { logger } from "~/server/logger";
 import {
   observedLabelledGauge,
   recordSandboxBoot,
@@ -54,8 +57,20 @@ export function createAgentDeps(
       // The claim read the team's secret names: most runs use an installation key (OPENAI_API_KEY),
       // which then costs no query on the way to the run's first model call.
       const teamMayHaveIt = team.secretNames === undefined || team.secretNames.includes(name);
-      const own = teamMayHaveIt ? await resolveTeamSecret(db, team.id, name, keyring) : undefined;
-      return own ?? environmentSecret(name);
+      if (!teamMayHaveIt) return environmentSecret(name);
+      try {
+        // A connection cut while the secret is read is tried again, not the run's failure.
+        return (
+          (await retryTransient(() => resolveTeamSecret(db, team.id, name, keyring))) ??
+          environmentSecret(name)
+        );
+      } catch (error) {
+        if (!isTransientDatabaseError(error)) throw error;
+        // The run's error (which browsers see) names a reference, never the database's words.
+        const reference = newErrorReference();
+        logger.error({ err: error, reference, secret: name }, "reading a team secret failed");
+        throw new Error(`The secret ${name} could not be read (reference ${reference}).`);
+      }
     },
     outbound,
     mcp: mcpHostOptions(),

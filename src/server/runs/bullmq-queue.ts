@@ -1,6 +1,7 @@
 import "server-only";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
+import { WorkerHeartbeat } from "~/server/lifecycle/heartbeat";
 import { jobIdForRun, type RunProcessor, type RunQueue, type RunQueueWorkerOptions } from "./run-queue";
 
 export interface BullmqRunQueueOptions {
@@ -13,6 +14,11 @@ export interface BullmqRunQueueOptions {
   stalledIntervalMs?: number;
   /** How many times a lost job is delivered again before it fails. */
   maxStalledCount?: number;
+  /**
+   * How long a worker's event loop may stay blocked while its heartbeat thread keeps its runs' locks
+   * (src/server/lifecycle/heartbeat.ts); `false` leaves lock renewal to BullMQ's timer alone.
+   */
+  maxBlockedMs?: number | false;
 }
 
 interface RunJobData {
@@ -30,6 +36,7 @@ export class BullmqRunQueue implements RunQueue {
   private readonly queue: Queue<RunJobData>;
   private worker: Worker<RunJobData> | undefined;
   private workerConnection: Redis | undefined;
+  private heartbeat: WorkerHeartbeat | undefined;
 
   constructor(private readonly options: BullmqRunQueueOptions) {
     this.name = options.name ?? "troupe-runs";
@@ -48,18 +55,38 @@ export class BullmqRunQueue implements RunQueue {
   work(processor: RunProcessor, options: RunQueueWorkerOptions): void {
     if (this.worker) throw new Error("This queue already has a worker");
     this.workerConnection = new Redis(this.options.redisUrl, { maxRetriesPerRequest: null });
+    const lockDurationMs = this.options.lockDurationMs ?? 30_000;
+    const maxBlockedMs = this.options.maxBlockedMs ?? 600_000;
+    const heartbeat =
+      maxBlockedMs === false
+        ? undefined
+        : new WorkerHeartbeat({
+            redisUrl: this.options.redisUrl,
+            queueKey: `bull:${this.name}`,
+            lockDurationMs,
+            maxBlockedMs,
+          });
+    this.heartbeat = heartbeat;
     this.worker = new Worker<RunJobData>(
       this.name,
-      async (job, _token, signal) => {
+      async (job, token, signal) => {
         const attempt = job.attemptsStarted > 0 ? job.attemptsStarted : 1;
-        await processor({ runId: job.data.runId, attempt }, signal ?? new AbortController().signal);
+        if (job.id && token) heartbeat?.track(job.id, token);
+        try {
+          await processor({ runId: job.data.runId, attempt }, signal ?? new AbortController().signal);
+        } finally {
+          if (job.id) heartbeat?.untrack(job.id);
+        }
       },
       {
         connection: this.workerConnection,
         concurrency: options.concurrency,
-        lockDuration: this.options.lockDurationMs ?? 30_000,
+        lockDuration: lockDurationMs,
         stalledInterval: this.options.stalledIntervalMs ?? 30_000,
-        maxStalledCount: this.options.maxStalledCount ?? 1,
+        // A lost run is never replayed (the processor ends it failed), but only a delivery ends it:
+        // a job that BullMQ failed for stalling too often would leave its run `running` for ever,
+        // e.g. when the worker it was handed to dies too before it has settled it.
+        maxStalledCount: this.options.maxStalledCount ?? 10,
       },
     );
     // BullMQ asks for an error listener; failures are recorded on the run by the processor.
@@ -78,6 +105,7 @@ export class BullmqRunQueue implements RunQueue {
       const timer = setTimeout(() => worker.cancelAllJobs("Worker shutting down"), graceMs);
       await worker.close();
       clearTimeout(timer);
+      await this.heartbeat?.stop();
     }
     await this.queue.close();
     this.workerConnection?.disconnect();

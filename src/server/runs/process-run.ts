@@ -3,6 +3,7 @@ import { type AgentRun, type BuildAgentDeps, buildAgent, snapshotMemory, withTra
 import { type AgentSpec, agentSpecSchema } from "~/graph/agent-spec";
 import { isTerminal, type RunStatus } from "~/lib/run-status";
 import type { PrismaClient } from "~/server/db";
+import { retryTransient } from "~/server/db/transient";
 import { newErrorReference } from "~/server/error-reference";
 import type { Logger } from "~/server/logger";
 import { recordEventWrite } from "~/server/observability/metrics";
@@ -89,14 +90,20 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
   const active = new Map<string, ActiveRun>();
   const writer = new RunEventWriter({
     ...deps.batch,
+    // Storing a batch again changes nothing (events are keyed by run and seq), so a write cut off
+    // with its connection is simply made again.
     store: async (batches) => {
       const started = performance.now();
-      await appendEvents(
-        deps.eventDb ?? db,
-        batches.map(({ runId, events }) => {
-          const run = active.get(runId)!;
-          return { runId, events, tally: run.tally, prices: run.prices };
-        }),
+      await retryTransient(
+        () =>
+          appendEvents(
+            deps.eventDb ?? db,
+            batches.map(({ runId, events }) => {
+              const run = active.get(runId)!;
+              return { runId, events, tally: run.tally, prices: run.prices };
+            }),
+          ),
+        { onRetry: (err) => logger.warn({ err }, "storing run events again after a lost connection") },
       );
       recordEventWrite(
         batches.reduce((count, batch) => count + batch.events.length, 0),
@@ -141,12 +148,20 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
   ) => {
     // Postgres text refuses NUL, which a provider's or tool's error message can carry.
     const reason = error?.replaceAll("\u0000", "\ufffd");
-    const moved = await transitionRun(
-      db,
-      runId,
-      from,
-      to,
-      reason === undefined ? extra : { ...extra, error: reason },
+    const data = reason === undefined ? extra : { ...extra, error: reason };
+    // A compare-and-set, so trying again is safe; a run must not stay `running` because the
+    // connection dropped as it ended. A try whose answer was lost after it committed reads as not
+    // moved the next time: the status the run now has tells.
+    let moved = false;
+    await retryTransient(
+      async () => {
+        moved = await transitionRun(db, runId, from, to, data);
+        if (!moved) {
+          const now = await db.run.findUnique({ where: { id: runId }, select: { status: true } });
+          moved = now?.status === to && isTerminal(to);
+        }
+      },
+      { attempts: 15, onRetry: (err) => logger.warn({ err, runId }, "setting a run's status again") },
     );
     if (moved) publisher.publishStatus({ runId, status: to, error: reason ?? null });
     return moved;
@@ -154,7 +169,9 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
 
   /** A run that could not be claimed: already over, cancelled while queued, or lost by another worker. */
   const settleUnclaimed = async (runId: string, log: Logger) => {
-    const run = await db.run.findUnique({ where: { id: runId }, select: { status: true } });
+    const run = await retryTransient(() =>
+      db.run.findUnique({ where: { id: runId }, select: { status: true } }),
+    );
     if (!run || isTerminal(run.status)) return;
     if (ACTIVE.includes(run.status)) {
       // Delivered again: the worker that held it was lost mid-run. Its events are stored but its
@@ -191,7 +208,11 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
         );
       }
     });
-    const run = await claimRun(db, job.runId).catch(async (error: unknown) => {
+    // A claim whose answer was lost after it committed leaves the run `running` unclaimed: the next
+    // try finds it active and ends it with the reason, rather than leaving it for ever.
+    const run = await retryTransient(() => claimRun(db, job.runId), {
+      onRetry: (err) => log.warn({ err }, "claiming the run again after a lost connection"),
+    }).catch(async (error: unknown) => {
       await unsubscribe();
       throw error;
     });
@@ -211,7 +232,11 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
       if (await setStatus(run.id, ACTIVE, status, error, extra)) finalStatus = status;
     };
 
-    const onJobAbort = () => stopRun({ kind: "shutdown", message: "The worker shut down during this run." });
+    const onJobAbort = () =>
+      stopRun({
+        kind: "shutdown",
+        message: "The worker shut down before this run finished (its grace period ran out). Start it again.",
+      });
     jobSignal.addEventListener("abort", onJobAbort, { once: true });
     const timer = setTimeout(
       () => stopRun({ kind: "timeout", message: `Stopped at the time limit of ${run.timeLimitSeconds} s.` }),

@@ -30,6 +30,7 @@ export function getRunServices(): RunServices {
           name: env.RUN_QUEUE_NAME,
           lockDurationMs: env.RUN_LOCK_DURATION_MS,
           stalledIntervalMs: env.RUN_STALLED_INTERVAL_MS,
+          maxBlockedMs: env.WORKER_MAX_BLOCKED_SECONDS * 1000,
         }),
         control: new RedisRunControl(env.REDIS_URL!),
       }

@@ -6,6 +6,7 @@
 import "server-only";
 import { env, mode } from "~/env";
 import { db, startDatabase } from "~/server/db";
+import { onTerminationSignal, shutdownGraceMs } from "~/server/lifecycle/shutdown";
 import { logger } from "~/server/logger";
 import { startOperationsServer } from "~/server/observability/ops-http";
 import { operationsFromEnv, processReadinessChecks } from "~/server/observability/process-operations";
@@ -37,22 +38,20 @@ async function main(): Promise<void> {
     host: env.HOST,
   });
   logger.info({ port: env.WORKER_HTTP_PORT }, "worker health and metrics server listening");
-  let stopping = false;
-  const shutdown = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "worker shutting down");
-    await worker.stop();
-    operations.close();
-    await Promise.all(checks.map((check) => check.close?.()));
-    await stopTracing();
-    await closeRunServices();
-    await publisher.close();
-    await database.stop();
-    process.exit(0);
-  };
-  process.once("SIGINT", (s) => void shutdown(s));
-  process.once("SIGTERM", (s) => void shutdown(s));
+  // Stop taking runs; those carried get the grace period to finish, then end with the reason.
+  const graceMs = shutdownGraceMs();
+  onTerminationSignal(
+    async () => {
+      await worker.stop(graceMs);
+      operations.close();
+      await Promise.all(checks.map((check) => check.close?.()));
+      await stopTracing();
+      await closeRunServices();
+      await publisher.close();
+      await database.stop();
+    },
+    { logger, graceMs },
+  );
 }
 
 main().catch((error: unknown) => {

@@ -575,13 +575,16 @@ describe("run processor", () => {
 
     expect(Date.now() - abortedAt).toBeLessThan(1000);
     const run = await db.run.findUniqueOrThrow({ where: { id } });
-    expect([run.status, run.error]).toEqual(["failed", "The worker shut down during this run."]);
+    expect([run.status, run.error]).toEqual([
+      "failed",
+      "The worker shut down before this run finished (its grace period ran out). Start it again.",
+    ]);
     const events = await storedEvents(id);
     expect(events.at(-1)).toMatchObject({ type: "run_finished" });
     expect(run.lastSeq).toBe(events.length - 1);
     expect(worker.publisher.statusesOf(id)).toEqual([
       ["running", null],
-      ["failed", "The worker shut down during this run."],
+      ["failed", "The worker shut down before this run finished (its grace period ran out). Start it again."],
     ]);
   });
 

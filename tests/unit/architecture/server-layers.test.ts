@@ -11,7 +11,7 @@ import { allImports, importCycles, resolveSpecifier, shown, sourceFiles, srcRoot
  */
 const serverLayers: string[][] = [
   ["db", "logger.ts", "error-reference.ts", "client-address.ts", "mail.ts"],
-  ["secrets", "library", "auth", "observability"],
+  ["secrets", "library", "auth", "observability", "lifecycle"],
   ["onboarding", "teams", "runs"],
   ["realtime"],
   ["worker", "publish", "mcp", "openapi"],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RunEvent, RunEventDraft } from "~/agents/events";
-import { buildTimeline, mergeEvents, type TimelineStep } from "~/lib/run-timeline";
+import { buildTimeline, contiguousSeq, mergeEvents, type TimelineStep } from "~/lib/run-timeline";
 
 /** Events with seq and ts stamped in order, as a run context would. */
 function stamp(drafts: [string[], RunEventDraft][]): RunEvent[] {
@@ -154,5 +154,20 @@ describe("mergeEvents", () => {
     ]);
     expect(mergeEvents(held, [])).toBe(held);
     expect(mergeEvents(held, held.slice(1, 3))).toBe(held);
+  });
+});
+
+describe("contiguousSeq", () => {
+  it("is the last seq held without a hole before it, so a client re-reads from there", () => {
+    expect(contiguousSeq([])).toBe(-1);
+    expect(contiguousSeq(managedRun.slice(0, 6))).toBe(5);
+    // A live batch lost in transit: 3 and 4 never arrived, later events did.
+    const withHole = mergeEvents(managedRun.slice(0, 3), managedRun.slice(5, 9));
+    expect(withHole.map((e) => e.seq)).toEqual([0, 1, 2, 5, 6, 7, 8]);
+    expect(contiguousSeq(withHole)).toBe(2);
+    // Subscribed too late to get the first events live, before the replay came.
+    expect(contiguousSeq(managedRun.slice(2, 7))).toBe(-1);
+    // The replay fills the hole.
+    expect(contiguousSeq(mergeEvents(withHole, managedRun.slice(3, 5)))).toBe(8);
   });
 });
