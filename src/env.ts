@@ -255,8 +255,11 @@ const serverSchema = z.object({
    * production and is open in development and test.
    */
   METRICS_TOKEN: optional(z.string().min(16, "METRICS_TOKEN must be at least 16 characters")),
-  /** Port of a worker process's own HTTP server (/healthz, /readyz, /metrics), bound to HOST. */
-  WORKER_HTTP_PORT: z.coerce.number().int().min(1).max(65_535).default(9464),
+  /**
+   * Port of a worker process's own HTTP server (/healthz, /readyz, /metrics), bound to HOST; 0 takes
+   * a free port (several workers on one host without containers), which the worker logs.
+   */
+  WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
 });
 
 export type Env = z.infer<typeof serverSchema>;

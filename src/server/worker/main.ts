@@ -37,7 +37,11 @@ async function main(): Promise<void> {
     port: env.WORKER_HTTP_PORT,
     host: env.HOST,
   });
-  logger.info({ port: env.WORKER_HTTP_PORT }, "worker health and metrics server listening");
+  const address = operations.address();
+  logger.info(
+    { port: typeof address === "object" && address ? address.port : env.WORKER_HTTP_PORT },
+    "worker health and metrics server listening",
+  );
   // Stop taking runs; those carried get the grace period to finish, then end with the reason.
   const graceMs = shutdownGraceMs();
   onTerminationSignal(

@@ -73,6 +73,8 @@ function startWorkerProcess(): ChildProcess {
       RUN_LOCK_DURATION_MS: "10000",
       RUN_STALLED_INTERVAL_MS: "1000",
       WORKER_CONCURRENCY: "50",
+      // Several workers on one host: each takes a free port for its health server.
+      WORKER_HTTP_PORT: "0",
       // The scripted model server is the installation's endpoint (its key is bound there); the
       // tool server is on loopback, which only OUTBOUND_ALLOW opens.
       OPENAI_API_KEY: "sk-test",
