@@ -5,18 +5,10 @@ import { MessagesSquare, X } from "lucide-react";
 import { useEffect, useMemo, useRef } from "react";
 import { io, type Socket } from "socket.io-client";
 import { Button } from "~/components/ui/button";
-import { chatEventOf, isChatEndStatus } from "~/lib/chat-events";
-import {
-  type RunEventBatch,
-  type RunSubscribe,
-  type RunUnsubscribe,
-  runStatusUpdateSchema,
-  runStreamEvents,
-  runStreamPath,
-  runSubscribeAckSchema,
-} from "~/lib/run-stream";
+import { runStreamPath } from "~/lib/run-stream";
 import { useTRPC } from "~/trpc/react";
 import { Chat, type ChatTransport } from "./chat";
+import { followRunStream } from "./follow-run-stream";
 
 /**
  * The workflow editor's playground: a chat with the workflow being edited (its working copy, saved
@@ -56,47 +48,7 @@ export function PlaygroundPanel({
       },
       follow(runId, onEvent, onError) {
         socket.current ??= io({ path: runStreamPath, transports: ["websocket", "polling"] });
-        const connection = socket.current;
-        let lastSeq = -1;
-        let ended = false;
-        const end = (status: string, error?: string | null) => {
-          if (ended || !isChatEndStatus(status)) return;
-          ended = true;
-          onEvent({ type: "end", status, output: undefined, ...(error ? { message: error } : {}) });
-        };
-        const subscribe = () =>
-          connection.emit(
-            runStreamEvents.subscribe,
-            { runId, afterSeq: lastSeq } satisfies RunSubscribe,
-            (raw: unknown) => {
-              const ack = runSubscribeAckSchema.safeParse(raw);
-              if (!ack.success) onError("The server's answer was not understood.");
-              else if (!ack.data.ok) onError(ack.data.error);
-              else end(ack.data.status);
-            },
-          );
-        const onEvents = (batch: RunEventBatch) => {
-          for (const event of batch) {
-            if (event.runId !== runId || event.seq <= lastSeq) continue;
-            lastSeq = event.seq;
-            const chat = chatEventOf(event);
-            if (chat) onEvent(chat);
-          }
-        };
-        const onStatus = (raw: unknown) => {
-          const update = runStatusUpdateSchema.safeParse(raw);
-          if (update.success && update.data.runId === runId) end(update.data.status, update.data.error);
-        };
-        connection.on("connect", subscribe);
-        connection.on(runStreamEvents.events, onEvents);
-        connection.on(runStreamEvents.status, onStatus);
-        if (connection.connected) subscribe();
-        return () => {
-          connection.emit(runStreamEvents.unsubscribe, { runId } satisfies RunUnsubscribe);
-          connection.off("connect", subscribe);
-          connection.off(runStreamEvents.events, onEvents);
-          connection.off(runStreamEvents.status, onStatus);
-        };
+        return followRunStream(socket.current, runId, onEvent, onError);
       },
       runHref: (runId) => `/runs/${runId}`,
     }),
