@@ -1,6 +1,6 @@
 /**
  * `npm run docs:permissions`: write docs/permissions.md from the permission matrix
- * (src/server/auth/permissions.ts). A unit test fails while the committed file differs.
+ * (src/lib/permissions.ts). A unit test fails while the committed file differs.
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";

@@ -8,6 +8,7 @@ import { Button } from "~/components/ui/button";
 import { useConfirm } from "~/components/ui/confirm-dialog";
 import { toast } from "~/components/ui/toaster";
 import { errorMessageOf } from "~/lib/input-errors";
+import { can } from "~/lib/permissions";
 import { type RouterOutputs, useTRPC } from "~/trpc/react";
 import { RunMedia } from "./run-media";
 import { RunStatusBadge } from "./run-status-badge";
@@ -40,7 +41,7 @@ export function RunHeader({
       onError: (error) => toast.error(errorMessageOf(error)),
     }),
   );
-  const canEdit = data.role !== "viewer";
+  const canEdit = can(data.role, "run");
   const cancelling = cancel.isPending || cancel.data?.status === "cancelling";
   const askAndCancel = async () => {
     const yes = await confirm({

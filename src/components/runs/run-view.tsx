@@ -7,6 +7,7 @@ import { useEffect, useMemo, useState } from "react";
 import { Button } from "~/components/ui/button";
 import { cn } from "~/components/ui/cn";
 import { EmptyState } from "~/components/ui/empty-state";
+import { can } from "~/lib/permissions";
 import { isTerminal } from "~/lib/run-status";
 import { buildTimeline } from "~/lib/run-timeline";
 import { accumulateUsage, emptyUsage } from "~/lib/run-usage";
@@ -90,7 +91,7 @@ export function RunView({ runId }: { runId: string }) {
     );
   }
   const data = run.data;
-  const canEdit = data.role !== "viewer";
+  const canEdit = can(data.role, "run");
   const endError = live.statusError ?? data.error;
 
   return (

@@ -28,12 +28,11 @@ import { RelativeTime } from "~/components/ui/relative-time";
 import { SearchInput, useDebouncedValue } from "~/components/ui/search-input";
 import { toast } from "~/components/ui/toaster";
 import { errorMessageOf } from "~/lib/input-errors";
+import { can } from "~/lib/permissions";
 import { type RouterOutputs, useTRPC } from "~/trpc/react";
 import { sameNameNote, WorkflowNameDialog } from "./workflow-name-dialog";
 
 type WorkflowSummary = RouterOutputs["workflow"]["list"]["items"][number];
-
-const canEdit = (role: string) => role !== "viewer";
 
 /** The workflows of the current team, with search, create, open, rename, duplicate and delete. */
 export function WorkflowsList() {
@@ -95,7 +94,7 @@ export function WorkflowsList() {
     }),
   );
 
-  const editable = canEdit(team.role);
+  const editable = can(team.role, "edit");
   const newButton = (
     <Button onClick={() => setCreating(true)} disabled={!editable}>
       <Plus /> New workflow

@@ -22,6 +22,7 @@ import { RelativeTime } from "~/components/ui/relative-time";
 import { toast } from "~/components/ui/toaster";
 import { describeOrigins } from "~/graph/key-binding";
 import { errorMessageOf, fieldErrorsOf } from "~/lib/input-errors";
+import { can } from "~/lib/permissions";
 import { type RouterOutputs, useTRPC } from "~/trpc/react";
 
 type Secret = RouterOutputs["secret"]["list"]["secrets"][number];
@@ -46,7 +47,7 @@ export function CredentialsList() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const team = useCurrentTeam();
-  const canUse = team.role !== "viewer";
+  const canUse = can(team.role, "edit");
   const listOptions = trpc.secret.list.queryOptions({ teamId: team.id });
   const list = useQuery({ ...listOptions, enabled: canUse });
   const [editing, setEditing] = useState<Editing>();

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { PageContainer } from "~/components/layout/page-container";
+import { can } from "~/lib/permissions";
 import { getQueryClient, HydrateClient, trpc } from "~/trpc/server";
 import { currentTeam } from "../../current-team";
 import { requireSession } from "../../require-session";
@@ -11,7 +12,7 @@ export const metadata: Metadata = { title: "Credentials" };
 export default async function CredentialsPage() {
   await requireSession();
   const team = await currentTeam();
-  if (team && team.role !== "viewer") {
+  if (team && can(team.role, "edit")) {
     await getQueryClient().prefetchQuery(trpc.secret.list.queryOptions({ teamId: team.id }));
   }
   return (

@@ -58,6 +58,7 @@ import {
   workflowTemplates,
 } from "~/graph";
 import { errorMessageOf } from "~/lib/input-errors";
+import { can } from "~/lib/permissions";
 import { type RouterOutputs, useTRPC } from "~/trpc/react";
 import { HistoryDialog } from "./history-dialog";
 import {
@@ -77,7 +78,7 @@ type Loaded = RouterOutputs["workflow"]["load"];
 export function WorkflowEditor({ initial }: { initial: Loaded }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const readOnly = initial.role === "viewer";
+  const readOnly = !can(initial.role, "edit");
   // Publishing needs the `publish` action in the workflow's team (the current team's allowed actions).
   const currentTeam = useCurrentTeam();
   const canPublish = currentTeam.id === initial.teamId && currentTeam.actions.includes("publish");
