@@ -21,8 +21,8 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import type { RunEvent } from "~/agents/events";
+import { createTestDatabase } from "../../tests/integration/api/test-database";
 
 const { values: flags } = parseArgs({
   options: {
@@ -34,7 +34,6 @@ const { values: flags } = parseArgs({
   },
 });
 const RUNS = Number(flags.runs);
-const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 type CaseName = "cold-process" | "pool-not-warm" | "warm-pool";
 interface Timing {
@@ -42,13 +41,6 @@ interface Timing {
   firstStepMs: number;
   firstObservationMs: number;
   status: string;
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  await client.query(sql);
-  await client.end();
 }
 
 /** One case, in this (fresh) process: prints its timings as one JSON line. */
@@ -169,10 +161,8 @@ if (flags.case) {
   process.exit(0);
 }
 
-const dbName = `troupe_bench_cold_${randomBytes(4).toString("hex")}`;
-const dbUrl = new URL(ADMIN_URL);
-dbUrl.pathname = `/${dbName}`;
-await admin(`CREATE DATABASE "${dbName}"`);
+const database = await createTestDatabase("bench_cold");
+const dbUrl = new URL(database.url);
 try {
   const loadAtStart = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
   const rows = [];
@@ -196,5 +186,5 @@ try {
   console.log(JSON.stringify(result));
   if (flags.json) writeFileSync(flags.json, JSON.stringify(result, null, 2));
 } finally {
-  await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+  await database.drop();
 }

@@ -6,28 +6,17 @@
  *
  *   npx tsx bench/scale/prisma-error-format.ts [--queries 1000] [--rounds 2]
  */
-import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { PrismaPg } from "@prisma/adapter-pg";
-import pg from "pg";
+import { createTestDatabase } from "../../tests/integration/api/test-database";
 
 const { values: flags } = parseArgs({
   options: { queries: { type: "string", default: "1000" }, rounds: { type: "string", default: "2" } },
 });
 const QUERIES = Number(flags.queries);
-const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const dbName = `troupe_bench_prisma_${randomBytes(4).toString("hex")}`;
-const dbUrl = new URL(ADMIN_URL);
-dbUrl.pathname = `/${dbName}`;
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  await client.query(sql);
-  await client.end();
-}
-
-await admin(`CREATE DATABASE "${dbName}"`);
+const database = await createTestDatabase("bench_prisma");
+const dbUrl = new URL(database.url);
 process.env.DATABASE_URL = dbUrl.toString();
 const { db, startDatabase } = await import("~/server/db");
 const { PrismaClient } = await import("~/server/db/generated/client");
@@ -63,5 +52,5 @@ try {
   console.log(JSON.stringify({ bench: "prisma-error-format", rows }));
 } finally {
   await db.$disconnect();
-  await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+  await database.drop();
 }

@@ -15,12 +15,11 @@
  * run's first events are published is what the burst of the runs bench waits behind.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import type { RunEvent } from "~/agents/events";
 import { lookupClerkSpec } from "../../tests/helpers/lookup-clerk";
+import { createTestDatabase } from "../../tests/integration/api/test-database";
 import { startStatementCounter } from "../runs/statement-counter";
 
 const { values: flags } = parseArgs({
@@ -32,18 +31,6 @@ const { values: flags } = parseArgs({
 });
 const SEQUENTIAL = Number(flags.sequential);
 const TOGETHER = Number(flags.together);
-
-const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const dbName = `troupe_bench_start_${randomBytes(4).toString("hex")}`;
-const dbUrl = new URL(ADMIN_URL);
-dbUrl.pathname = `/${dbName}`;
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  await client.query(sql);
-  await client.end();
-}
 
 // The model never answers during the bench: the runs are stopped once their first events are out.
 const world: ChildProcess = spawn(process.execPath, ["--import", "tsx", "bench/runs/outside-world.ts"], {
@@ -57,7 +44,8 @@ const { openaiUrl, toolUrl } = await new Promise<{ openaiUrl: string; toolUrl: s
   },
 );
 
-await admin(`CREATE DATABASE "${dbName}"`);
+const scratch = await createTestDatabase("bench_start");
+const dbUrl = new URL(scratch.url);
 // Every statement the processor sends goes through a relay that counts them.
 const statementCounter = await startStatementCounter({
   host: dbUrl.hostname,
@@ -195,6 +183,6 @@ try {
   await db.$disconnect();
   await database.stop();
   await statementCounter.close();
-  await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+  await scratch.drop();
   process.exit();
 }
