@@ -4,7 +4,6 @@ import {
   StreamableHTTPClientTransport,
   StreamableHTTPError,
 } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
   type CallToolResult,
   ErrorCode,
@@ -13,7 +12,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import type { McpTransport } from "~/graph/agent-spec";
 import { findOutboundError } from "../net/guarded-fetch";
-import { StdioProcessTransport } from "./stdio-process-transport";
+import { type McpClientTransport, StdioProcessTransport } from "./stdio-process-transport";
 
 /** Where an MCP server is: an HTTP endpoint, or a program the worker starts. */
 export type McpEndpoint =
@@ -88,7 +87,7 @@ export class McpConnection {
   static async open(options: McpConnectOptions): Promise<McpConnection> {
     const { endpoint, server, timeoutMs } = options;
     const where = endpoint.transport === "stdio" ? `the command ${endpoint.command}` : endpoint.url;
-    const attempt = async (transport: Transport): Promise<Client> => {
+    const attempt = async (transport: McpClientTransport): Promise<Client> => {
       const client = new Client(clientInfo, { capabilities: {} });
       try {
         await client.connect(transport, { timeout: timeoutMs, signal: options.signal });

@@ -1,7 +1,41 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { ReadBuffer, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
+
+/** What the SDK's client connects over (its transport interface). */
+export type McpClientTransport = Parameters<Client["connect"]>[0];
+
+/** The most a server may write without ending a line (as the SDK's stdio transport allows). */
+const maxLineBytes = 10 * 1024 * 1024;
+
+/**
+ * MCP's stdio framing: one JSON-RPC message per line, each checked with the SDK's message schema.
+ * Chunks are appended as they arrive; complete lines are read off the front.
+ */
+class JsonRpcLineBuffer {
+  private pending: Buffer | undefined;
+
+  append(chunk: Buffer): void {
+    if ((this.pending?.length ?? 0) + chunk.length > maxLineBytes) {
+      this.clear();
+      throw new Error(`The MCP server wrote more than ${maxLineBytes} bytes without ending a line`);
+    }
+    this.pending = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+  }
+
+  clear(): void {
+    this.pending = undefined;
+  }
+
+  /** The next complete message, or null until a whole line has arrived. */
+  readMessage(): JSONRPCMessage | null {
+    const end = this.pending?.indexOf("\n") ?? -1;
+    if (!this.pending || end === -1) return null;
+    const line = this.pending.toString("utf8", 0, end).replace(/\r$/, "");
+    this.pending = this.pending.subarray(end + 1);
+    return JSONRPCMessageSchema.parse(JSON.parse(line));
+  }
+}
 
 /** What to start: a program, its arguments one by one, and its whole environment. */
 export interface StdioProcessOptions {
@@ -22,13 +56,13 @@ const stderrTailBytes = 2000;
  * while a stdio MCP server here gets exactly the variables its node names plus PATH. Spawned
  * without a shell (arguments are never parsed), stderr kept (its tail explains a failed start).
  */
-export class StdioProcessTransport implements Transport {
+export class StdioProcessTransport implements McpClientTransport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
 
   private process: ChildProcess | undefined;
-  private readonly buffer = new ReadBuffer();
+  private readonly buffer = new JsonRpcLineBuffer();
   private stderr = "";
   private exit: Promise<void> | undefined;
 
@@ -84,7 +118,7 @@ export class StdioProcessTransport implements Transport {
         reject(new Error("The MCP server process is not running"));
         return;
       }
-      if (stdin.write(serializeMessage(message))) resolve();
+      if (stdin.write(`${JSON.stringify(message)}\n`)) resolve();
       else stdin.once("drain", () => resolve());
     });
   }
