@@ -113,19 +113,10 @@ export async function runCase(
   } catch (error) {
     const reason = `the agent could not be built: ${message(error)}`;
     return {
-      ...base,
-      passed: false,
-      failures: [reason],
-      state: "not run",
-      answer: undefined,
-      checks: [],
-      steps: 0,
-      inputTokens: 0,
-      outputTokens: 0,
+      ...notRun(testCase, reason),
       costUsd: null,
       latencyMs: Math.round(performance.now() - started),
       error: reason,
-      trace: [],
     };
   }
   const events: RunEvent[] = [];
