@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { ENDPOINT_SLUG_PATTERN, ENDPOINT_SLUG_RULE } from "~/lib/endpoint-slug";
 import type { PrismaClient } from "~/server/db";
 import { isUniqueViolation } from "~/server/db";
+import { assertPublishGate } from "./publish-gate";
 
 export { ENDPOINT_SLUG_PATTERN };
 
@@ -28,7 +29,8 @@ async function versionOf(db: PrismaClient, teamId: string, versionId: string) {
 
 /**
  * Publish a saved workflow version under a slug unique in the team. The endpoint serves at once; its
- * history records who published which version when.
+ * history records who published which version when. The team's publish gate must pass
+ * (PublishGateError otherwise, nothing stored).
  */
 export async function publishEndpoint(
   db: PrismaClient,
@@ -38,6 +40,7 @@ export async function publishEndpoint(
     throw new EndpointError("invalid", ENDPOINT_SLUG_RULE);
   }
   const version = await versionOf(db, input.teamId, input.versionId);
+  await assertPublishGate(db, input.teamId, version.id);
   try {
     return await db.$transaction(async (tx) => {
       const endpoint = await tx.endpoint.create({
@@ -72,7 +75,8 @@ export async function publishEndpoint(
 
 /**
  * Serve another version of the endpoint's workflow under the same URL (also re-publishes an
- * unpublished endpoint). Calls already running finish on the version they started with.
+ * unpublished endpoint). Calls already running finish on the version they started with. The team's
+ * publish gate must pass for the new version (PublishGateError otherwise, nothing changed).
  */
 export async function moveEndpoint(
   db: PrismaClient,
@@ -87,6 +91,7 @@ export async function moveEndpoint(
   if (version.workflowId !== endpoint.workflowId) {
     throw new EndpointError("invalid", "An endpoint serves versions of the workflow it was published from.");
   }
+  await assertPublishGate(db, input.teamId, version.id);
   const action = endpoint.workflowVersionId ? "moved" : "published";
   return db.$transaction(async (tx) => {
     await tx.endpointRelease.create({

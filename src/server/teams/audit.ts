@@ -6,6 +6,7 @@ import type { Prisma, PrismaClient } from "~/server/db";
 export const auditActions = [
   "team.created",
   "team.renamed",
+  "team.publish_gate_changed",
   "member.role_changed",
   "member.removed",
   "member.left",

@@ -13,6 +13,7 @@ import {
   setEndpointSharing,
   unpublishEndpoint,
 } from "~/server/publish/endpoints";
+import { PublishGateError } from "~/server/publish/publish-gate";
 import { apiUsage } from "~/server/publish/usage";
 import { type AuditAction, callerAddress, recordAudit } from "~/server/teams/audit";
 import { pageInput, pageOf, pageQuery } from "../pagination";
@@ -28,11 +29,16 @@ const endpointErrorCodes = {
   invalid: "BAD_REQUEST",
 } as const satisfies Record<EndpointError["kind"], TRPCError["code"]>;
 
-/** The endpoint service's refusals as tRPC errors; anything else goes on unchanged. */
+/**
+ * The endpoint service's refusals as tRPC errors (a version the publish gate refuses: PRECONDITION_FAILED
+ * with the gate's words); anything else goes on unchanged.
+ */
 function endpointRefusal(error: unknown): never {
   if (error instanceof EndpointError) {
     throw new TRPCError({ code: endpointErrorCodes[error.kind], message: error.message });
   }
+  if (error instanceof PublishGateError)
+    throw new TRPCError({ code: "PRECONDITION_FAILED", message: error.message });
   throw error;
 }
 

@@ -9,6 +9,7 @@ import { teamSlug } from "~/server/auth/sign-up";
 import type { Prisma, PrismaClient } from "~/server/db";
 import { logger } from "~/server/logger";
 import { sendMail } from "~/server/mail";
+import { publishGateOf } from "~/server/publish/publish-gate";
 import { applyTeamAccess, revokeTeamForEveryone } from "~/server/realtime/socket-access";
 import { mayUseLocalExecutor } from "~/server/runs/local-executor-policy";
 import { mcpStdioCommands } from "~/server/runs/mcp-policy";
@@ -168,6 +169,65 @@ export const teamRouter = createTRPCRouter({
           ip: callerAddress(ctx.headers),
         });
         return renamed;
+      }),
+    ),
+
+  /**
+   * The team's publish gate: the test set a version's evaluation must pass before it serves, and the pass
+   * rate (0–1) it needs; null when publishing needs no evaluation. Any member may read it (the endpoint
+   * pages show it before publishing).
+   */
+  publishGate: teamProcedure("view").query(({ ctx }) => publishGateOf(ctx.db, ctx.team.id)),
+
+  /** The team's test sets a publish gate may name, by name (the team settings page's choice). */
+  testSetsForGate: teamProcedure("manageTeam").query(({ ctx }) =>
+    ctx.db.testSet.findMany({
+      where: { teamId: ctx.team.id },
+      orderBy: [{ name: "asc" }, { id: "asc" }],
+      take: 500,
+      select: { id: true, name: true },
+    }),
+  ),
+
+  /**
+   * Require a passing evaluation to publish: a test set of the team (null: no gate) and the pass rate its
+   * evaluation must reach. Another team's set answers NOT_FOUND as a missing one does.
+   */
+  setPublishGate: teamProcedure("manageTeam")
+    .input(
+      z.object({
+        testSetId: z.string().min(1).max(64).nullable(),
+        minPassRate: z
+          .number()
+          .min(0, "The pass rate is a fraction from 0 to 1 (0.9 for 90 %).")
+          .max(1, "The pass rate is a fraction from 0 to 1 (0.9 for 90 %).")
+          .default(1),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      ctx.db.$transaction(async (tx) => {
+        const testSet = input.testSetId
+          ? await tx.testSet.findFirst({
+              where: { id: input.testSetId, teamId: ctx.team.id },
+              select: { id: true, name: true },
+            })
+          : null;
+        if (input.testSetId && !testSet) {
+          throw new TRPCError({ code: "NOT_FOUND", message: "Test set not found." });
+        }
+        await tx.team.update({
+          where: { id: ctx.team.id },
+          data: { publishGateTestSetId: testSet?.id ?? null, publishGateMinPassRate: input.minPassRate },
+        });
+        await recordAudit(tx, {
+          teamId: ctx.team.id,
+          actorId: ctx.session.user.id,
+          action: "team.publish_gate_changed",
+          target: testSet?.name ?? "off",
+          details: { testSetId: testSet?.id ?? null, minPassRate: input.minPassRate },
+          ip: callerAddress(ctx.headers),
+        });
+        return publishGateOf(tx, ctx.team.id);
       }),
     ),
 
