@@ -25,6 +25,7 @@ import { CopyButton } from "./copy-button";
 import { EndpointHistory } from "./endpoint-history";
 import { EndpointSnippets } from "./endpoint-snippets";
 import { OriginsEditor } from "./origins-editor";
+import { PublishGateNote } from "./publish-gate-note";
 import { ShareSettings } from "./share-settings";
 import { UsageCharts } from "./usage-charts";
 
@@ -135,14 +136,17 @@ function EndpointDetails({
   const serving = endpoint.workflowVersion;
   const [versionId, setVersionId] = useState(serving?.id ?? endpoint.versions[0]?.id ?? "");
   const [confirm, setConfirm] = useState<"unpublish" | "delete" | null>(null);
+  // A refusal (the publish gate's especially) stays on the page until the next try: it says what is missing.
+  const [moveProblem, setMoveProblem] = useState<string | null>(null);
   const move = useMutation(
     trpc.endpoint.move.mutationOptions({
+      onMutate: () => setMoveProblem(null),
       onSuccess: async () => {
         await refresh();
         const number = endpoint.versions.find((v) => v.id === versionId)?.number;
         toast.success(serving ? `Now serving version ${number}.` : `Published version ${number}.`);
       },
-      onError,
+      onError: (error) => setMoveProblem(error.message),
     }),
   );
   const unpublish = useMutation(
@@ -276,6 +280,14 @@ function EndpointDetails({
               Admins and owners publish and move endpoints.
             </span>
           )}
+        </div>
+        <div className="mt-2 grid gap-1">
+          <PublishGateNote teamId={teamId} />
+          {moveProblem ? (
+            <p role="alert" data-testid="move-problem" className="text-sm text-destructive">
+              {moveProblem}
+            </p>
+          ) : null}
         </div>
         <div className="mt-4">
           <h3 className="mb-1 text-xs font-medium uppercase tracking-wide text-muted-foreground">History</h3>

@@ -18,6 +18,7 @@ import { Label } from "~/components/ui/label";
 import { toast } from "~/components/ui/toaster";
 import { ENDPOINT_SLUG_PATTERN, ENDPOINT_SLUG_RULE, suggestEndpointSlug } from "~/lib/endpoint-slug";
 import { useTRPC } from "~/trpc/react";
+import { PublishGateNote } from "./publish-gate-note";
 
 /** The version choice that saves the working copy as a new version first. */
 const SAVE_NEW = "new";
@@ -183,6 +184,7 @@ export function PublishDialog({
               onChange={(event) => setDescription(event.currentTarget.value)}
             />
           </div>
+          <PublishGateNote teamId={teamId} />
           {problem ? (
             <p role="alert" className="text-sm text-destructive">
               {problem}

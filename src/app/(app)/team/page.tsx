@@ -5,7 +5,7 @@ import { TeamManager } from "./team-manager";
 
 export const metadata: Metadata = { title: "Team" };
 
-/** The current team: its name, members and their roles, and invitations. */
+/** The current team: its name, its publish gate, members and their roles, and invitations. */
 export default async function TeamPage() {
   const session = await requireSession();
   return (

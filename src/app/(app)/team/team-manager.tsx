@@ -23,6 +23,7 @@ import { Label } from "~/components/ui/label";
 import { toast } from "~/components/ui/toaster";
 import { type Role, roleLabels, roles } from "~/lib/roles";
 import { useTRPC } from "~/trpc/react";
+import { PublishGateCard } from "./publish-gate-card";
 
 const selectClass =
   "h-8 rounded-md border border-input bg-background px-2 text-sm capitalize shadow-xs outline-none focus-visible:ring-2 focus-visible:ring-ring/30 disabled:opacity-60";
@@ -123,6 +124,7 @@ export function TeamManager({ userId }: { userId: string }) {
             </CardContent>
           </Card>
         ) : null}
+        {may("manageTeam") ? <PublishGateCard teamId={team.id} /> : null}
 
         <Card>
           <CardHeader>
