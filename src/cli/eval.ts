@@ -15,28 +15,31 @@ import { compile } from "~/graph/compile";
 import { parseWorkflowFile } from "~/graph/import";
 import { withInstallationBaseUrl, withInstallationModel } from "~/graph/key-binding";
 import { executorHostFromEnv } from "~/server/runs/executor-host";
+import { compileWorkflowSource, RunStartError } from "~/server/runs/start-run";
 import { cliSecrets } from "./cli-host";
 import { readJsonFile } from "./read-json-file";
 
 /**
- * `npm run eval -- --workflow <file> --set <file> [--json] [--min-pass-rate 0.9] [--concurrency 4]
- *  [--record <file>] [--max-cost <usd>] [--executor pyodide|docker|local] [--secret NAME=value]...`
+ * `npm run eval -- --workflow <file|id> --set <file> [--version N|working] [--json] [--min-pass-rate 0.9]
+ *  [--concurrency 4] [--record <file>] [--max-cost <usd>] [--executor pyodide|docker|local]
+ *  [--secret NAME=value]...`
  *
  * Runs a test set (JSON, JSONL or CSV: src/eval/test-set-files.ts) against a workflow — an exported
- * workflow file ("Export JSON") or an agent spec file as `npm run agent` reads — and prints a table
- * of the cases (checks, pass or fail, steps, tokens, cost, latency) or, with --json, one JSON object.
- * Replay cases play their recorded model answers: they need no network and no key. Exits 0 when the
- * pass rate reaches --min-pass-rate (default 1: every case), 1 below it, 2 when the command, the
- * workflow or the set is wrong (nothing is run then). A workflow stored in the app is exported first:
- * evaluating one by id (and --version) needs the server and is not supported by this command yet.
- * `--max-cost` stops starting cases once a workflow's runs and judges have cost that much (USD).
+ * workflow file ("Export JSON"), an agent spec file as `npm run agent` reads, or the id of a workflow
+ * stored in the app's database (DATABASE_URL), compiled as a run of it starts (compileWorkflowSource):
+ * its latest saved version, `--version N`, or `--version working` for the working copy — and prints a
+ * table of the cases (checks, pass or fail, steps, tokens, cost, latency) or, with --json, one JSON
+ * object. Replay cases play their recorded model answers: they need no network and no key. Exits 0 when
+ * the pass rate reaches --min-pass-rate (default 1: every case), 1 below it, 2 when the command, the
+ * workflow or the set is wrong (nothing is run then). Team secrets stay on the server: give a stored
+ * workflow's secrets with --secret. `--max-cost` stops starting cases once a workflow's runs and judges have cost that much (USD).
  * `--record <file>` writes the set back with every case frozen from this run (a new baseline).
  * Several --workflow files are each evaluated on the set and compared (figures side by side, the
  * best of each, the cases they disagree on); the exit code is then about the last one, the candidate.
  */
 
 const usage =
-  "usage: npm run eval -- --workflow <workflow.json> [--workflow <other.json>]... --set <cases.json|.jsonl|.csv> [--json] [--min-pass-rate 0.9] [--concurrency 4] [--record <recorded.json|.jsonl|.csv>] [--max-cost 0.5] [--executor pyodide|docker|local] [--secret NAME=value]";
+  "usage: npm run eval -- --workflow <workflow.json|workflow id> [--workflow <other.json|id>]... --set <cases.json|.jsonl|.csv> [--version N|working] [--json] [--min-pass-rate 0.9] [--concurrency 4] [--record <recorded.json|.jsonl|.csv>] [--max-cost 0.5] [--executor pyodide|docker|local] [--secret NAME=value]";
 
 /** A mistake in the command, the workflow or the set: reported, nothing run, exit code 2. */
 class InputError extends Error {}
@@ -70,6 +73,77 @@ function loadWorkflowSpec(path: string): AgentSpec {
     throw new InputError(`${name}: neither an exported workflow nor an agent spec: ${problems.join("; ")}`);
   }
   return parsed.data;
+}
+
+/** A workflow id as the database stores them (cuid), told apart from a path that does not exist. */
+const WORKFLOW_ID = /^[\w-]{1,64}$/;
+
+/** `--version`: a saved version's number, `working` (the working copy), or absent (the latest saved version). */
+function parseVersion(value: string | undefined): number | "working" | "latest" {
+  if (value === undefined) return "latest";
+  if (value === "working") return "working";
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) {
+    throw new InputError(`--version is a saved version's number (1, 2, …) or "working", not "${value}"`);
+  }
+  return number;
+}
+
+/** Versions as people read them: "1–4", "3", or none. */
+function versionRange(numbers: readonly number[]): string {
+  const low = Math.min(...numbers);
+  const high = Math.max(...numbers);
+  return low === high ? `version ${low}` : `versions ${low}–${high}`;
+}
+
+/**
+ * A workflow stored in the database (DATABASE_URL), compiled exactly as a run of it starts on the server
+ * (its team's catalog and secret names, the operator's bounds), with the label the report gives it.
+ */
+async function loadStoredWorkflow(
+  id: string,
+  version: number | "working" | "latest",
+): Promise<{ label: string; spec: AgentSpec }> {
+  if (env.DATABASE_URL === undefined) {
+    throw new InputError(
+      `--workflow ${id}: no such file; reading a stored workflow by id needs DATABASE_URL (the server's database)`,
+    );
+  }
+  const { db } = await import("~/server/db");
+  const workflow = await db.workflow.findUnique({
+    where: { id },
+    select: {
+      id: true,
+      name: true,
+      team: { select: { id: true, slug: true } },
+      versions: { orderBy: { number: "desc" }, select: { id: true, number: true } },
+    },
+  });
+  if (!workflow)
+    throw new InputError(`--workflow ${id}: no such file, and no workflow with this id in the database`);
+  const numbers = workflow.versions.map((saved) => saved.number);
+  let versionId: string | null = null;
+  let label = `${workflow.name} (working copy)`;
+  if (version !== "working") {
+    const saved =
+      version === "latest" ? workflow.versions[0] : workflow.versions.find((row) => row.number === version);
+    if (!saved) {
+      throw new InputError(
+        numbers.length === 0
+          ? `workflow ${id} has no saved version yet; save one, or evaluate the working copy with --version working`
+          : `workflow ${id} has ${versionRange(numbers)}; there is no version ${version}`,
+      );
+    }
+    versionId = saved.id;
+    label = `${workflow.name} v${saved.number}`;
+  }
+  try {
+    const spec = await compileWorkflowSource(db, { team: workflow.team, workflowId: workflow.id, versionId });
+    return { label, spec };
+  } catch (error) {
+    if (error instanceof RunStartError) throw new InputError(`${label}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** The test set of a file, by its extension (.json, .jsonl, .csv), or an InputError with every problem found. */
@@ -268,27 +342,35 @@ async function main(argv: string[]): Promise<number> {
   if (executorKind && !["pyodide", "docker", "local"].includes(executorKind)) {
     throw new InputError("--executor must be pyodide, docker or local");
   }
-  for (const workflow of workflows) {
-    if (!existsSync(workflow)) {
-      throw new InputError(
-        /^[\w-]+$/.test(workflow)
-          ? `--workflow ${workflow}: evaluating a stored workflow by id (and --version) is not supported by this command yet; export the workflow from the canvas (Export JSON) and pass the file`
-          : `${basename(workflow)}: no such file`,
-      );
-    }
-  }
   if (values.record !== undefined && !testSetFormatOf(values.record)) {
     throw new InputError(`--record ${basename(values.record)}: the file is .json, .jsonl or .csv`);
   }
-  if (values.version !== undefined) {
+  const stored = workflows.filter((workflow) => !existsSync(workflow));
+  for (const workflow of stored) {
+    if (!WORKFLOW_ID.test(workflow)) throw new InputError(`${basename(workflow)}: no such file`);
+  }
+  if (values.version !== undefined && stored.length === 0) {
     throw new InputError(
       "--version picks a stored version of a workflow id; a workflow file is one version already",
     );
   }
-  const specs = workflows.map((workflow) =>
-    withInstallationBaseUrl(loadWorkflowSpec(workflow), env.OPENAI_BASE_URL),
-  );
+  const version = parseVersion(values.version);
   const set = loadTestSet(values.set);
+  const sources: { label: string; spec: AgentSpec }[] = [];
+  try {
+    for (const workflow of workflows) {
+      sources.push(
+        stored.includes(workflow)
+          ? await loadStoredWorkflow(workflow, version)
+          : { label: basename(workflow), spec: loadWorkflowSpec(workflow) },
+      );
+    }
+  } finally {
+    if (stored.length > 0 && env.DATABASE_URL !== undefined) {
+      await (await import("~/server/db")).db.$disconnect();
+    }
+  }
+  const specs = sources.map((source) => withInstallationBaseUrl(source.spec, env.OPENAI_BASE_URL));
 
   const { resolveSecret, outbound } = cliSecrets(values.secret ?? []);
   const guard = new OutboundGuard(outbound);
@@ -336,9 +418,9 @@ async function main(argv: string[]): Promise<number> {
         );
         for (const result of results) delete result.events;
       }
-      const name = basename(workflows[index] as string);
-      // The same file name twice (two folders) is told apart by its position.
-      const twice = workflows.filter((workflow) => basename(workflow) === name).length > 1;
+      const name = (sources[index] as (typeof sources)[number]).label;
+      // The same name twice (two folders, two workflows) is told apart by its position.
+      const twice = sources.filter((source) => source.label === name).length > 1;
       versions.push({
         label: twice ? `${index + 1}:${name}` : name,
         results,

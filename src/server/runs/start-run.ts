@@ -1,5 +1,6 @@
 import "server-only";
 import { compile, migrate } from "~/graph";
+import type { AgentSpec } from "~/graph/agent-spec";
 import type { PrismaClient } from "~/server/db";
 import { teamToolCatalog } from "~/server/library/catalog";
 import { teamSecretBindings } from "~/server/secrets/team-secrets";
@@ -40,21 +41,16 @@ export interface StartWorkflowRunInput
 }
 
 /**
- * The one way a run starts (canvas, dashboard, HTTP API, share link, playground): compile the workflow
- * (a saved version, or the working copy) against the team's catalog, secrets and the operator's
- * sandbox bounds, store a queued run within the team's limits, and put its id on the queue.
+ * A workflow as a run of it would execute it: the saved version (or, without `versionId`, the working
+ * copy) migrated and compiled against the team's tool catalog, secrets and the operator's bounds
+ * (providers, local executor, sandbox limits, MCP commands). `npm run eval --workflow <id>` evaluates
+ * exactly this. Throws RunStartError: `not_found` for a missing workflow or version, `invalid` for a
+ * graph that cannot run.
  */
-export async function startWorkflowRun(
+export async function compileWorkflowSource(
   db: PrismaClient,
-  input: StartWorkflowRunInput,
-): Promise<{ runId: string }> {
-  const bounds = runBounds();
-  if (input.timeLimitSeconds !== undefined && input.timeLimitSeconds > bounds.maxTimeLimitSeconds) {
-    throw new RunStartError(
-      "bounds",
-      `The time limit can be at most ${bounds.maxTimeLimitSeconds.toLocaleString("en-US")} s on this server.`,
-    );
-  }
+  input: Pick<StartWorkflowRunInput, "team" | "workflowId" | "versionId">,
+): Promise<AgentSpec> {
   const source = input.versionId
     ? await db.workflowVersion.findFirst({
         where: { id: input.versionId, workflowId: input.workflowId },
@@ -81,11 +77,31 @@ export async function startWorkflowRun(
     const more = compiled.issues.length > 1 ? ` (and ${compiled.issues.length - 1} more)` : "";
     throw new RunStartError("invalid", `This workflow cannot run yet: ${first}${more}.`);
   }
+  return compiled.spec;
+}
+
+/**
+ * The one way a run starts (canvas, dashboard, HTTP API, share link, playground): compile the workflow
+ * (a saved version, or the working copy) against the team's catalog, secrets and the operator's
+ * sandbox bounds, store a queued run within the team's limits, and put its id on the queue.
+ */
+export async function startWorkflowRun(
+  db: PrismaClient,
+  input: StartWorkflowRunInput,
+): Promise<{ runId: string }> {
+  const bounds = runBounds();
+  if (input.timeLimitSeconds !== undefined && input.timeLimitSeconds > bounds.maxTimeLimitSeconds) {
+    throw new RunStartError(
+      "bounds",
+      `The time limit can be at most ${bounds.maxTimeLimitSeconds.toLocaleString("en-US")} s on this server.`,
+    );
+  }
+  const spec = await compileWorkflowSource(db, input);
   const run = await createRunWithinLimits(db, {
     teamId: input.team.id,
     workflowId: input.workflowId,
     workflowVersionId: input.versionId ?? null,
-    spec: compiled.spec,
+    spec,
     task: input.task,
     createdById: input.createdById ?? null,
     timeLimitSeconds: input.timeLimitSeconds ?? bounds.defaultTimeLimitSeconds,

@@ -1,10 +1,11 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseTestSetFile } from "~/eval/test-set-files";
+import { createTestDatabase } from "../api/test-database";
 
 /**
  * `npm run eval` end to end as a CI would call it: a child process, its output and its exit code
@@ -14,12 +15,15 @@ import { parseTestSetFile } from "~/eval/test-set-files";
 
 const exec = promisify(execFile);
 
-async function evalCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function evalCli(
+  args: string[],
+  extraEnv: Record<string, string | undefined> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await exec(process.execPath, ["--import", "tsx", "src/cli/eval.ts", ...args], {
       cwd: process.cwd(),
       timeout: 300_000,
-      env: { ...process.env, OPENAI_API_KEY: "" },
+      env: { ...process.env, OPENAI_API_KEY: "", ...extraEnv },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -222,11 +226,11 @@ describe("npm run eval", () => {
     expect(header.stderr).toContain('malformed.csv: line 1, column 4: unknown column "colour"');
   });
 
-  it("exits 2 for a workflow id, a --version with a file, a bad threshold or a missing option, saying why", async () => {
+  it("exits 2 for a workflow id without a database, a --version with a file, a bad threshold or a missing option, saying why", async () => {
     const set = ["--set", fixture("capitals.jsonl")];
     const clerk = ["--workflow", fixture("clerk-agent.json"), ...set];
     const [byId, version, threshold, missing, cost] = await Promise.all([
-      evalCli(["--workflow", "cm8abc123", ...set]),
+      evalCli(["--workflow", "cm8abc123", ...set], { DATABASE_URL: undefined }),
       evalCli([...clerk, "--version", "3"]),
       evalCli([...clerk, "--min-pass-rate", "90"]),
       evalCli(set),
@@ -236,7 +240,7 @@ describe("npm run eval", () => {
     expect(cost.stderr).toContain('--max-cost is an amount in USD (0.5 for 50 cents), not "lots"');
     expect(byId.code).toBe(2);
     expect(byId.stderr).toContain(
-      "--workflow cm8abc123: evaluating a stored workflow by id (and --version) is not supported by this command yet; export the workflow",
+      "--workflow cm8abc123: no such file; reading a stored workflow by id needs DATABASE_URL (the server's database)",
     );
     expect(version.code).toBe(2);
     expect(version.stderr).toContain(
@@ -246,5 +250,128 @@ describe("npm run eval", () => {
     expect(threshold.stderr).toContain('--min-pass-rate is a fraction from 0 to 1 (0.9 for 90%), not "90"');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("usage: npm run eval -- --workflow");
+  });
+});
+
+describe("npm run eval --workflow <id>", () => {
+  /**
+   * A workflow stored in a test database, as the app keeps it: version 1 prices a pear at 0.75, version
+   * 2 at 0.80 (a regression the set catches), and the working copy is back at 0.75.
+   */
+  const grocer = JSON.parse(readFileSync(fixture("grocer-workflow.json"), "utf8")).document;
+  const pearChanged = JSON.parse(readFileSync(fixture("grocer-workflow-pear-changed.json"), "utf8")).document;
+  const pearSet = join(dir, "pear.jsonl");
+  const replay = (code: string) => ({
+    model: "gpt-4o-mini",
+    transcript: [`Thought: answer\n<code>\n${code}\n</code>`],
+  });
+  writeFileSync(
+    pearSet,
+    [
+      { format: "troupe.test-set", name: "Pears" },
+      {
+        id: "apples",
+        task: "What do 2 apples cost?",
+        recording: replay("final_answer(f\"{2 * unit_price('apple'):.2f}\")"),
+        checks: [{ kind: "exact", expected: "1.00" }],
+      },
+      {
+        id: "pear",
+        task: "What does a pear cost?",
+        recording: replay("final_answer(f\"{unit_price('pear'):.2f}\")"),
+        checks: [{ kind: "exact", expected: "0.75" }],
+      },
+    ]
+      .map((line) => JSON.stringify(line))
+      .join("\n"),
+  );
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let workflowId: string;
+  let emptyId: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase("evalcli");
+    const { migrate } = await import("~/server/db/migrate");
+    await migrate(database.url);
+    const { createDatabaseClient } = await import("~/server/db");
+    const db = createDatabaseClient(database.url);
+    try {
+      const team = await db.team.create({ data: { name: "Grocers", slug: "grocers" } });
+      const workflow = await db.workflow.create({ data: { teamId: team.id, name: "Grocer", graph: grocer } });
+      workflowId = workflow.id;
+      await db.workflowVersion.create({ data: { workflowId, number: 1, graph: grocer } });
+      await db.workflowVersion.create({ data: { workflowId, number: 2, graph: pearChanged } });
+      emptyId = (await db.workflow.create({ data: { teamId: team.id, name: "Unsaved", graph: grocer } })).id;
+    } finally {
+      await db.$disconnect();
+    }
+  });
+  afterAll(() => database?.drop());
+
+  const stored = (args: string[]) => evalCli(["--set", pearSet, ...args], { DATABASE_URL: database.url });
+
+  it("evaluates the latest saved version by default and exits 1 below the pass rate, 0 at it", async () => {
+    const [latest, lenient] = await Promise.all([
+      stored(["--workflow", workflowId, "--json"]),
+      stored(["--workflow", workflowId, "--min-pass-rate", "0.5"]),
+    ]);
+    expect(latest.code).toBe(1);
+    const report = JSON.parse(latest.stdout);
+    expect(report).toMatchObject({
+      set: "Pears",
+      workflow: "Grocer v2",
+      ok: false,
+      summary: { cases: 2, passed: 1 },
+    });
+    expect(report.cases.map((result: { id: string; passed: boolean }) => [result.id, result.passed])).toEqual(
+      [
+        ["apples", true],
+        ["pear", false],
+      ],
+    );
+    expect(lenient.code).toBe(0);
+    expect(lenient.stdout).toContain("1/2 passed (50.0%; required 50.0%): OK");
+  });
+
+  it("picks a saved version with --version N and the working copy with --version working", async () => {
+    const [first, working] = await Promise.all([
+      stored(["--workflow", workflowId, "--version", "1", "--json"]),
+      stored(["--workflow", workflowId, "--version", "working", "--json"]),
+    ]);
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      workflow: "Grocer v1",
+      ok: true,
+      summary: { passed: 2 },
+    });
+    expect(working.code).toBe(0);
+    expect(JSON.parse(working.stdout)).toMatchObject({
+      workflow: "Grocer (working copy)",
+      ok: true,
+      summary: { passed: 2 },
+    });
+  });
+
+  it("exits 2 for an unknown id, an unknown version, a workflow with no saved version, or a bad --version", async () => {
+    const [unknown, version, unsaved, bad] = await Promise.all([
+      stored(["--workflow", "cm0nosuchworkflow"]),
+      stored(["--workflow", workflowId, "--version", "7"]),
+      stored(["--workflow", emptyId]),
+      stored(["--workflow", workflowId, "--version", "latest"]),
+    ]);
+    expect(unknown).toMatchObject({ code: 2, stdout: "" });
+    expect(unknown.stderr).toContain(
+      "--workflow cm0nosuchworkflow: no such file, and no workflow with this id in the database",
+    );
+    expect(version).toMatchObject({ code: 2, stdout: "" });
+    expect(version.stderr).toContain(`workflow ${workflowId} has versions 1–2; there is no version 7`);
+    expect(unsaved.code).toBe(2);
+    expect(unsaved.stderr).toContain(
+      `workflow ${emptyId} has no saved version yet; save one, or evaluate the working copy with --version working`,
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      '--version is a saved version\'s number (1, 2, …) or "working", not "latest"',
+    );
   });
 });
