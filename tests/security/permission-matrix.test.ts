@@ -152,6 +152,7 @@ const inputs: Record<string, (w: World) => unknown> = {
   }),
   "apiKey.update": (w) => ({ teamId: w.teamId, apiKeyId: w.apiKeyId, rateLimitPerMinute: 120 }),
   "apiKey.revoke": (w) => ({ teamId: w.teamId, apiKeyId: w.apiKeyId }),
+  "endpoint.gateVerdict": (w) => ({ teamId: w.teamId, versionId: w.versionId }),
   "endpoint.list": (w) => ({ teamId: w.teamId }),
   "endpoint.get": (w) => ({ teamId: w.teamId, endpointId: w.endpointId }),
   "endpoint.history": (w) => ({ teamId: w.teamId, endpointId: w.endpointId }),

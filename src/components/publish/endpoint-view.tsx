@@ -282,7 +282,7 @@ function EndpointDetails({
           )}
         </div>
         <div className="mt-2 grid gap-1">
-          <PublishGateNote teamId={teamId} />
+          <PublishGateNote teamId={teamId} versionId={versionId || undefined} />
           {moveProblem ? (
             <p role="alert" data-testid="move-problem" className="text-sm text-destructive">
               {moveProblem}

@@ -184,7 +184,7 @@ export function PublishDialog({
               onChange={(event) => setDescription(event.currentTarget.value)}
             />
           </div>
-          <PublishGateNote teamId={teamId} />
+          <PublishGateNote teamId={teamId} versionId={chosen === SAVE_NEW ? null : chosen} />
           {problem ? (
             <p role="alert" className="text-sm text-destructive">
               {problem}

@@ -196,6 +196,19 @@ describe("publish gate", () => {
   });
 
   it("lets a version with a passing evaluation serve: moved to, and published under a new slug", async () => {
+    expect(await editor.caller.endpoint.gateVerdict({ teamId, versionId: v3 })).toEqual({
+      passed: true,
+      reason: expect.stringMatching(/^evaluation on "Smoke" reached 100 % on \d{4}-\d\d-\d\d \d\d:\d\d UTC$/),
+    });
+    expect(await editor.caller.endpoint.gateVerdict({ teamId, versionId: v2 })).toEqual({
+      passed: false,
+      reason:
+        'its latest evaluation on "Smoke" reached 66.6 % (2/3 cases; needs 100 %) on 2026-11-30 09:15 UTC',
+    });
+    await expectCode(
+      stranger.caller.endpoint.gateVerdict({ teamId: stranger.teamId, versionId: v3 }),
+      "NOT_FOUND",
+    );
     await admin.caller.endpoint.move({ teamId, endpointId, versionId: v3 });
     await admin.caller.endpoint.publish({ teamId, workflowId, versionId: v3, slug: "third" });
     expect((await published()).endpoints).toEqual([
@@ -215,6 +228,7 @@ describe("publish gate", () => {
 
     await admin.caller.team.setPublishGate({ teamId, testSetId: null, minPassRate: 1 });
     expect(await admin.caller.team.publishGate({ teamId })).toBeNull();
+    expect(await admin.caller.endpoint.gateVerdict({ teamId, versionId: v1 })).toBeNull();
     await admin.caller.endpoint.move({ teamId, endpointId, versionId: v1 });
     expect(
       (await published()).releases.map((release) => `${release.action} ${release.versionNumber}`),

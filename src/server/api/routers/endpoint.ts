@@ -13,7 +13,7 @@ import {
   setEndpointSharing,
   unpublishEndpoint,
 } from "~/server/publish/endpoints";
-import { PublishGateError } from "~/server/publish/publish-gate";
+import { PublishGateError, publishGateVerdict } from "~/server/publish/publish-gate";
 import { apiUsage } from "~/server/publish/usage";
 import { type AuditAction, callerAddress, recordAudit } from "~/server/teams/audit";
 import { pageInput, pageOf, pageQuery } from "../pagination";
@@ -200,6 +200,22 @@ export const endpointRouter = createTRPCRouter({
       return taken
         ? { available: false, reason: `The team already has an endpoint "${input.slug}".` }
         : { available: true, reason: null };
+    }),
+
+  /**
+   * What the team's publish gate says about one saved version before anyone tries: null when there is no
+   * gate, else whether it passes and why (the evaluation that passed, or what is missing).
+   */
+  gateVerdict: teamProcedure("view")
+    .input(z.object({ versionId: idSchema }))
+    .query(async ({ ctx, input }) => {
+      const version = await ctx.db.workflowVersion.findFirst({
+        where: { id: input.versionId, workflow: { teamId: ctx.team.id } },
+        select: { id: true },
+      });
+      if (!version) throw new TRPCError({ code: "NOT_FOUND", message: "Workflow version not found." });
+      const verdict = await publishGateVerdict(ctx.db, ctx.team.id, version.id);
+      return verdict && { passed: verdict.passed, reason: verdict.reason };
     }),
 
   /** Publish a saved version of one of the team's workflows under a new slug. */
