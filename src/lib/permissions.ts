@@ -8,14 +8,14 @@ import type { Role } from "./roles";
 
 /** What a member may try to do in a team, with the words the generated documentation uses. */
 export const actionDescriptions = {
-  view: "See the team's workflows, runs, library, prices, members and limits; follow runs live.",
-  run: "Start runs, cancel them and answer their questions.",
-  edit: "Create, change, version and delete workflows.",
+  view: "See the team's workflows, runs, test sets, evaluations, library, prices, members and limits; follow runs live.",
+  run: "Start runs and evaluations, cancel them and answer their questions.",
+  edit: "Create, change, version and delete workflows and test sets.",
   shareToLibrary: "Share tools and agents to the team library.",
   manageSecrets: "Create, change and delete the team's secrets.",
   manageMembers:
     "Invite people, revoke invitations, change roles (up to their own), remove members, read and export the audit log.",
-  manageTeam: "Rename the team, set its model prices, remove library items.",
+  manageTeam: "Rename the team, set its model prices and its publish gate, remove library items.",
   ownTeam: "Delete the team and hand its ownership to another member.",
   publish: "Publish workflows outside the team.",
   configureCommands:
