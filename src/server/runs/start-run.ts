@@ -1,5 +1,6 @@
 import "server-only";
 import { compile, migrate } from "~/graph";
+import type { AgentSpec } from "~/graph/agent-spec";
 import type { PrismaClient } from "~/server/db";
 import { teamToolCatalog } from "~/server/library/catalog";
 import { teamSecretBindings } from "~/server/secrets/team-secrets";
@@ -29,7 +30,15 @@ export class RunStartError extends Error {
 export interface StartWorkflowRunInput
   extends Pick<
     CreateRunInput,
-    "task" | "createdById" | "source" | "endpointId" | "apiKeyId" | "previousRunId" | "input"
+    | "task"
+    | "createdById"
+    | "source"
+    | "endpointId"
+    | "apiKeyId"
+    | "previousRunId"
+    | "input"
+    | "evalRunId"
+    | "replay"
   > {
   team: { id: string; slug: string };
   workflowId: string;
@@ -37,24 +46,22 @@ export interface StartWorkflowRunInput
   versionId?: string | null;
   timeLimitSeconds?: number;
   costCapUsd?: number;
+  /** The evaluation case this run is (src/server/eval): linked to the run before it is queued. */
+  evalCaseId?: string;
+}
+
+/** Where a run's graph comes from: the team, the workflow, and a saved version or the working copy. */
+export interface WorkflowSource {
+  team: { id: string; slug: string };
+  workflowId: string;
+  versionId?: string | null;
 }
 
 /**
- * The one way a run starts (canvas, dashboard, HTTP API, share link, playground): compile the workflow
- * (a saved version, or the working copy) against the team's catalog, secrets and the operator's
- * sandbox bounds, store a queued run within the team's limits, and put its id on the queue.
+ * Compile a workflow (a saved version, or the working copy) against the team's catalog, secrets and
+ * the operator's sandbox bounds: the spec a run executes. Throws RunStartError `not_found` or `invalid`.
  */
-export async function startWorkflowRun(
-  db: PrismaClient,
-  input: StartWorkflowRunInput,
-): Promise<{ runId: string }> {
-  const bounds = runBounds();
-  if (input.timeLimitSeconds !== undefined && input.timeLimitSeconds > bounds.maxTimeLimitSeconds) {
-    throw new RunStartError(
-      "bounds",
-      `The time limit can be at most ${bounds.maxTimeLimitSeconds.toLocaleString("en-US")} s on this server.`,
-    );
-  }
+export async function compileWorkflow(db: PrismaClient, input: WorkflowSource): Promise<AgentSpec> {
   const source = input.versionId
     ? await db.workflowVersion.findFirst({
         where: { id: input.versionId, workflowId: input.workflowId },
@@ -81,11 +88,31 @@ export async function startWorkflowRun(
     const more = compiled.issues.length > 1 ? ` (and ${compiled.issues.length - 1} more)` : "";
     throw new RunStartError("invalid", `This workflow cannot run yet: ${first}${more}.`);
   }
+  return compiled.spec;
+}
+
+/**
+ * The one way a run starts (canvas, dashboard, HTTP API, share link, playground, evaluation cases): compile the workflow
+ * (a saved version, or the working copy) against the team's catalog, secrets and the operator's
+ * sandbox bounds, store a queued run within the team's limits, and put its id on the queue.
+ */
+export async function startWorkflowRun(
+  db: PrismaClient,
+  input: StartWorkflowRunInput,
+): Promise<{ runId: string }> {
+  const bounds = runBounds();
+  if (input.timeLimitSeconds !== undefined && input.timeLimitSeconds > bounds.maxTimeLimitSeconds) {
+    throw new RunStartError(
+      "bounds",
+      `The time limit can be at most ${bounds.maxTimeLimitSeconds.toLocaleString("en-US")} s on this server.`,
+    );
+  }
+  const spec = await compileWorkflow(db, input);
   const run = await createRunWithinLimits(db, {
     teamId: input.team.id,
     workflowId: input.workflowId,
     workflowVersionId: input.versionId ?? null,
-    spec: compiled.spec,
+    spec,
     task: input.task,
     createdById: input.createdById ?? null,
     timeLimitSeconds: input.timeLimitSeconds ?? bounds.defaultTimeLimitSeconds,
@@ -96,6 +123,8 @@ export async function startWorkflowRun(
     apiKeyId: input.apiKeyId,
     previousRunId: input.previousRunId,
     input: input.input,
+    evalRunId: input.evalRunId,
+    replay: input.replay,
   }).catch((error: unknown) => {
     if (error instanceof RunLimitError) throw new RunStartError("limit", error.message);
     if (isDatabaseBusy(error)) {
@@ -106,6 +135,9 @@ export async function startWorkflowRun(
     }
     throw error;
   });
+  if (input.evalCaseId) {
+    await db.evalCase.update({ where: { id: input.evalCaseId }, data: { runId: run.id } });
+  }
   await getRunServices().queue.enqueue(run.id);
   return { runId: run.id };
 }
