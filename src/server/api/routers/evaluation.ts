@@ -394,7 +394,12 @@ export const evaluationRouter = createTRPCRouter({
         cases: comparison.cases.map((entry) => ({
           ...entry,
           versions: entry.versions.map((version, index) =>
-            version ? { ...version, ...details[index]?.get(entry.id) } : undefined,
+            version
+              ? {
+                  ...version,
+                  ...(details[index]?.get(entry.id) ?? { runId: null, costUsd: null, latencyMs: null }),
+                }
+              : undefined,
           ),
         })),
       },
