@@ -47,13 +47,18 @@ const figureRows: { figure: ComparedFigure; label: string; show: (summary: EvalS
     label: "Pass rate",
     show: (s) => `${formatPassRate(s.passRate)} (${s.passed}/${s.cases})`,
   },
-  { figure: "costUsd", label: "Cost", show: (s) => formatCost(s.costUsd) },
+  { figure: "costUsd", label: "Cost", show: (s) => preciseCost(s.costUsd) },
   { figure: "inputTokens", label: "Input tokens", show: (s) => formatTokens(s.inputTokens) },
   { figure: "outputTokens", label: "Output tokens", show: (s) => formatTokens(s.outputTokens) },
   { figure: "latencyP50Ms", label: "Latency p50", show: (s) => formatDuration(s.latencyP50Ms) },
   { figure: "latencyP95Ms", label: "Latency p95", show: (s) => formatDuration(s.latencyP95Ms) },
   { figure: "steps", label: "Steps", show: (s) => String(s.steps) },
 ];
+
+/** Cost to the millionth of a dollar, so the cost marked best differs from the others on screen too. */
+function preciseCost(costUsd: number | null): string {
+  return costUsd === null || costUsd >= 1 ? formatCost(costUsd) : `$${costUsd.toFixed(6)}`;
+}
 
 const palette = ["#4f46e5", "#0d9488", "#d97706", "#db2777", "#475569"];
 

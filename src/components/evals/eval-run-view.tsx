@@ -207,20 +207,17 @@ function SummaryFigures({ summary, spentUsd }: { summary: EvalSummary | null; sp
     ],
     ["cost", "Cost", summary ? formatCost(summary.costUsd) : formatCost(spentUsd)],
     ["judge-cost", "Judges", summary ? formatCost(summary.judgeCostUsd) : "–"],
-    ["tokens", "Tokens", summary ? `${formatTokens(summary.inputTokens + summary.outputTokens)}` : "–"],
-    [
-      "latency",
-      "Latency p50 / p95",
-      summary ? `${formatDuration(summary.latencyP50Ms)} / ${formatDuration(summary.latencyP95Ms)}` : "–",
-    ],
+    ["tokens", "Tokens", summary ? formatTokens(summary.inputTokens + summary.outputTokens) : "–"],
+    ["latency-p50", "Latency p50", summary ? formatDuration(summary.latencyP50Ms) : "–"],
+    ["latency-p95", "Latency p95", summary ? formatDuration(summary.latencyP95Ms) : "–"],
     ["steps", "Steps", summary ? String(summary.steps) : "–"],
   ];
   return (
-    <div className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-6">
+    <div className="grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-7">
       {figures.map(([id, label, value]) => (
         <Card key={id} className="px-4 py-3" data-testid={`figure-${id}`}>
           <p className="text-xs text-muted-foreground">{label}</p>
-          <p className="mt-0.5 text-lg font-semibold tabular-nums">{value}</p>
+          <p className="mt-0.5 whitespace-nowrap text-lg font-semibold tabular-nums">{value}</p>
         </Card>
       ))}
     </div>
@@ -248,6 +245,11 @@ function CaseResultRow({ row }: { row: EvalCaseRow }) {
             )}
             <span>
               <span className="font-mono text-xs">{row.key}</span>
+              {result?.replayed ? (
+                <span className="ml-1.5 rounded-full border border-violet-200 bg-violet-50 px-1.5 text-[11px] text-violet-700">
+                  replay
+                </span>
+              ) : null}
               <span className="line-clamp-1 text-xs text-muted-foreground">{row.task}</span>
             </span>
           </button>
