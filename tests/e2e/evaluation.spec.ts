@@ -153,7 +153,30 @@ test("runs become test cases, two versions are evaluated live and compared side 
   await caseDialog.getByRole("button", { name: "Save case" }).click();
   await expect(caseDialog.getByText("Case ids are letters, digits, and . _ - : (no spaces).")).toBeVisible();
   await expect(caseDialog.getByText("Give the case a task.")).toBeVisible();
+  // Any check can be written as JSON; the schema's message shows under it.
+  await caseDialog.getByRole("button", { name: "Add check" }).click();
+  const pythonCheck = caseDialog.getByTestId("check-editor").nth(1);
+  await pythonCheck.getByLabel("Check 2 kind").selectOption("python");
+  await pythonCheck.getByLabel("Check 2 as JSON").fill('{ "kind": "python", "source": "x = 1" }');
+  await caseDialog.getByRole("button", { name: "Save case" }).click();
+  await expect(pythonCheck.getByRole("alert")).toContainText("source: ");
   await caseDialog.getByRole("button", { name: "Cancel" }).click();
+  await expect(rows).toHaveCount(2);
+
+  // A numeric case is saved from the form, shown, and deleted again.
+  await page.getByRole("button", { name: "Add case" }).click();
+  const numericDialog = page.getByRole("dialog", { name: "Add a case" });
+  await numericDialog.getByLabel("Key").fill("count-three");
+  await numericDialog.getByLabel("Task").fill("Count to three.");
+  await numericDialog.getByLabel("Check 1 kind").selectOption("numeric");
+  await numericDialog.getByLabel("Expected number").fill("3");
+  await numericDialog.getByLabel("Tolerance", { exact: true }).fill("0.5");
+  await numericDialog.getByRole("button", { name: "Save case" }).click();
+  await expect(numericDialog).toBeHidden();
+  await expect(rows).toHaveCount(3);
+  await expect(rows.filter({ hasText: "count-three" })).toContainText("≈ 3 ± 0.5");
+  await page.getByRole("button", { name: "Delete case count-three" }).click();
+  await page.getByTestId("confirm-dialog").getByRole("button", { name: "Delete case" }).click();
   await expect(rows).toHaveCount(2);
 
   // A file with problems is refused as a whole, its problems listed by line and field.

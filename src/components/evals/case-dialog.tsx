@@ -149,21 +149,15 @@ function CaseForm({
     save.mutate({ testSetId, ...(edited ? { id: edited.id } : {}), case: candidate as TestCaseInput });
   };
 
+  /** The messages of check `index` (the browser's, then the server's), each led by its field. */
   const checkMessages = (index: number) =>
-    Object.entries({ ...problems, ...serverFields })
-      .filter(
-        ([path]) =>
-          path === `checks.${index}` ||
-          path.startsWith(`checks.${index}.`) ||
-          path.startsWith(`case.checks.${index}`),
-      )
-      .map(([path, text]) => {
-        const field = path
-          .split(".")
-          .slice(path.startsWith("case.") ? 3 : 2)
-          .join(".");
-        return field ? `${field}: ${text}` : text;
-      });
+    Object.entries({ ...problems, ...serverFields }).flatMap(([path, text]) => {
+      const parts = path.split(".");
+      const at = parts[0] === "case" ? 1 : 0;
+      if (parts[at] !== "checks" || parts[at + 1] !== String(index)) return [];
+      const field = parts.slice(at + 2).join(".");
+      return [field ? `${field}: ${text}` : text];
+    });
 
   return (
     <form

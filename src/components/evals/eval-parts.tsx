@@ -22,7 +22,7 @@ export function versionLabel(versionNumber: number | null | undefined): string {
 
 /** "Grocer v3" — how one evaluation is named in a comparison. */
 export function evalLabel(item: Pick<EvalListItem, "workflowName" | "versionNumber">): string {
-  return `${item.workflowName ?? "Deleted workflow"} ${versionLabel(item.versionNumber)}`;
+  return `${item.workflowName} ${versionLabel(item.versionNumber)}`;
 }
 
 const statusStyles: Record<string, { className: string; icon: typeof CircleCheck; label: string }> = {

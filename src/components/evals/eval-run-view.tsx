@@ -106,7 +106,7 @@ export function EvalRunView({ evalId }: { evalId: string }) {
           <div className="min-w-0">
             <div className="flex flex-wrap items-center gap-2">
               <h1 className="text-2xl font-semibold tracking-tight">
-                {data.workflowName ?? "Deleted workflow"} {versionLabel(data.versionNumber)}
+                {data.workflowName} {versionLabel(data.versionNumber)}
               </h1>
               <EvalStatusBadge status={data.status} />
             </div>

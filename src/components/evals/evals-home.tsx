@@ -95,8 +95,7 @@ export function EvalsHome() {
                         <Link href={`/evals/runs/${set.lastEval.id}`} className="hover:text-primary">
                           {formatPassRate(set.lastEval.passRate)}{" "}
                           <span className="text-muted-foreground">
-                            · {set.lastEval.workflowName ?? "Deleted workflow"}{" "}
-                            {versionLabel(set.lastEval.versionNumber)}
+                            · {set.lastEval.workflowName} {versionLabel(set.lastEval.versionNumber)}
                           </span>
                         </Link>
                       ) : (
@@ -159,7 +158,7 @@ export function EvalsHome() {
                     <td className={td}>
                       <input
                         type="checkbox"
-                        aria-label={`Compare ${item.testSetName} · ${item.workflowName ?? ""} ${versionLabel(item.versionNumber)}`}
+                        aria-label={`Compare ${item.testSetName} · ${item.workflowName} ${versionLabel(item.versionNumber)}`}
                         disabled={item.status !== "finished"}
                         checked={picked.includes(item.id)}
                         onChange={(event) => toggle(item.id, event.currentTarget.checked)}
@@ -171,7 +170,7 @@ export function EvalsHome() {
                       </Link>
                     </td>
                     <td className={td}>
-                      {item.workflowName ?? "Deleted workflow"}{" "}
+                      {item.workflowName}{" "}
                       <span className="text-muted-foreground">{versionLabel(item.versionNumber)}</span>
                     </td>
                     <td className={td}>

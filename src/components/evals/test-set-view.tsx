@@ -430,7 +430,7 @@ function SetEvaluations({ evals }: { evals: SetData["evals"] }) {
               <tr key={item.id} data-testid="set-eval-row">
                 <td className={td}>
                   <Link href={`/evals/runs/${item.id}`} className="font-medium hover:text-primary">
-                    {item.workflowName ?? "Deleted workflow"} {versionLabel(item.versionNumber)}
+                    {item.workflowName} {versionLabel(item.versionNumber)}
                   </Link>
                 </td>
                 <td className={td}>
