@@ -10,6 +10,7 @@ import type { TestCase } from "~/eval/test-set";
 import { withInstallationModel } from "~/graph/key-binding";
 import type { Prisma, PrismaClient } from "~/server/db";
 import { logger } from "~/server/logger";
+import { cancelRun } from "~/server/runs/cancel-run";
 import type { ModelPrice } from "~/server/runs/pricing";
 import type { RunTeam } from "~/server/runs/process-run";
 import { storedRunInput } from "~/server/runs/run-input";
@@ -366,4 +367,18 @@ export async function evalCaseRunEnded(db: PrismaClient, runId: string, deps?: S
     });
   });
   await advanceEval(db, evalCase.evalRunId);
+}
+
+/**
+ * Cancel a run as `cancelRun` does; a queued evaluation case run, which no worker will now see, ends
+ * its case here (not run, with the reason) and the evaluation moves on.
+ */
+export async function cancelRunAndSettleCase(
+  db: PrismaClient,
+  runId: string,
+  reason?: string,
+): Promise<Awaited<ReturnType<typeof cancelRun>>> {
+  const result = await cancelRun(db, runId, reason);
+  if (result.status === "cancelled") await evalCaseRunEnded(db, runId);
+  return result;
 }

@@ -1,8 +1,7 @@
 import "server-only";
 import type { Prisma, PrismaClient } from "~/server/db";
-import { cancelRun } from "~/server/runs/cancel-run";
 import { compileWorkflow, RunStartError } from "~/server/runs/start-run";
-import { advanceEval } from "./advance";
+import { advanceEval, cancelRunAndSettleCase } from "./advance";
 import { storedTestCase } from "./stored";
 
 /**
@@ -114,7 +113,8 @@ export async function cancelEvaluation(db: PrismaClient, evalRunId: string): Pro
     where: { evalRunId, status: { in: ["running", "scoring"] }, runId: { not: null } },
     select: { runId: true },
   });
-  for (const { runId } of inFlight) if (runId) await cancelRun(db, runId, "The evaluation was cancelled.");
+  for (const { runId } of inFlight)
+    if (runId) await cancelRunAndSettleCase(db, runId, "The evaluation was cancelled.");
   await advanceEval(db, evalRunId);
   const now = await db.evalRun.findUniqueOrThrow({ where: { id: evalRunId }, select: { status: true } });
   return { status: now.status };

@@ -1,7 +1,6 @@
 import "server-only";
 import { isTerminal, type RunStatus } from "~/lib/run-status";
 import type { PrismaClient } from "~/server/db";
-import { evalCaseRunEnded } from "~/server/eval/advance";
 import { getRunServices } from "./run-services";
 import { transitionRun } from "./run-store";
 
@@ -18,8 +17,6 @@ export async function cancelRun(
   if (isTerminal(run.status)) return { status: run.status };
   await db.run.update({ where: { id: runId }, data: { cancelRequestedAt: new Date() } });
   if (await transitionRun(db, runId, ["queued"], "cancelled", { error: "Cancelled before it started." })) {
-    // No worker will see this run: an evaluation's case ends here, not run.
-    await evalCaseRunEnded(db, runId);
     return { status: "cancelled" };
   }
   await getRunServices().control.send({ type: "cancel", runId, reason });
