@@ -332,10 +332,11 @@ export async function evalCaseRunEnded(db: PrismaClient, runId: string, deps?: S
       where: { id: runId },
       select: { startedAt: true, error: true },
     });
-    result =
-      deps || !run.startedAt
-        ? await scoreStoredRun(db, runId, testCase, deps ?? { agentDeps: () => ({}) as BuildAgentDeps })
-        : notRunResult(testCase, "not run: the case's run could not be scored outside a worker");
+    result = !run.startedAt
+      ? notRunResult(testCase, `not run: ${run.error ?? "the run ended before it started"}`)
+      : deps
+        ? await scoreStoredRun(db, runId, testCase, deps)
+        : notRunResult(testCase, "not scored: the case's run ended where no worker could score it");
   } catch (error) {
     logger.error({ err: error, runId }, "scoring an evaluation case failed");
     result = notRunResult(testCase, `not scored: ${error instanceof Error ? error.message : String(error)}`);

@@ -343,6 +343,40 @@ describe("how many cases run, and when they stop", () => {
   });
 });
 
+describe("a queued case run cancelled from the app", () => {
+  it("ends its case not run with the run's reason, and the evaluation moves on to its end", async () => {
+    const { createRun } = await import("~/server/runs/run-store");
+    const workflow = await db.workflow.findUniqueOrThrow({ where: { id: grocerFlow.workflowId } });
+    const evalRun = await db.evalRun.create({
+      data: { teamId, testSetName: "Queued", workflowId: workflow.id, concurrency: 1 },
+    });
+    // A case run stored as queued but never handed to the queue: no worker will see it.
+    const run = await createRun(db, {
+      teamId,
+      workflowId: workflow.id,
+      spec: { name: "grocer" } as never,
+      task: "What do 3 apples cost?",
+      source: "eval",
+      evalRunId: evalRun.id,
+    });
+    await db.evalCase.create({
+      data: {
+        evalRunId: evalRun.id,
+        key: "queued",
+        position: 0,
+        status: "running",
+        runId: run.id,
+        data: { id: "queued", task: "What do 3 apples cost?", checks: [] },
+      },
+    });
+    await expect(caller.run.cancel({ runId: run.id })).resolves.toEqual({ status: "cancelled" });
+    const evaluation = await caller.evaluation.getEval({ id: evalRun.id });
+    expect(evaluation).toMatchObject({ status: "finished", casesDone: 1, casesTotal: 1 });
+    expect(evaluation.cases[0]).toMatchObject({ status: "not_run", passed: false, runId: run.id });
+    expect(evaluation.cases[0]?.result?.failures).toEqual(["not run: Cancelled before it started."]);
+  });
+});
+
 describe("a finished run as a regression case", () => {
   it("freezes the run; the replay passes unchanged and diverges at the right step after a tool change", async () => {
     const transcript = JSON.parse(fixture("basket-transcript.json")) as string[];
