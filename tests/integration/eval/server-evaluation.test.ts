@@ -256,6 +256,8 @@ describe("how many cases run, and when they stop", () => {
     checks: [{ kind: "contains" as const, expected: "1.50" }],
   }));
 
+  let fiveEvalId: string;
+
   it("never has more than `concurrency` case runs in progress", async () => {
     const testSetId = await setWith("Five", fiveCases);
     const { evalRunIds } = await caller.evaluation.startEval({
@@ -267,6 +269,7 @@ describe("how many cases run, and when they stop", () => {
     const evaluation = await ended(evalRunIds[0]!);
     expect(evaluation.summary).toMatchObject({ cases: 5, passed: 5 });
     expect(await peakInProgress(evaluation.id)).toBe(2);
+    fiveEvalId = evaluation.id;
   });
 
   it("leaves a case the team's run limit holds back pending and starts it later: none is lost", async () => {
@@ -308,6 +311,12 @@ describe("how many cases run, and when they stop", () => {
       ]);
     }
     expect(evaluation.summary).toMatchObject({ cases: 1 });
+
+    // Against an evaluation of another set: only the case ids both have are compared.
+    const { comparison, leftOut } = await caller.evaluation.compare({ ids: [evaluation.id, fiveEvalId] });
+    expect(comparison.cases.map((entry) => entry.id)).toEqual(["a", "b", "c"]);
+    expect(leftOut).toBe(2);
+    expect(comparison.cases[1]?.versions.map((version) => version?.passed)).toEqual([false, true]);
   });
 
   it("cancels: pending cases end not run, the case in flight is cancelled, the evaluation ends cancelled", async () => {
