@@ -15,7 +15,7 @@ import { compile } from "~/graph/compile";
 import { parseWorkflowFile } from "~/graph/import";
 import { withInstallationBaseUrl, withInstallationModel } from "~/graph/key-binding";
 import { executorHostFromEnv } from "~/server/runs/executor-host";
-import { compileWorkflowSource, RunStartError } from "~/server/runs/start-run";
+import { compileWorkflow, RunStartError } from "~/server/runs/start-run";
 import { cliSecrets } from "./cli-host";
 import { readJsonFile } from "./read-json-file";
 
@@ -26,7 +26,7 @@ import { readJsonFile } from "./read-json-file";
  *
  * Runs a test set (JSON, JSONL or CSV: src/eval/test-set-files.ts) against a workflow — an exported
  * workflow file ("Export JSON"), an agent spec file as `npm run agent` reads, or the id of a workflow
- * stored in the app's database (DATABASE_URL), compiled as a run of it starts (compileWorkflowSource):
+ * stored in the app's database (DATABASE_URL), compiled as a run of it starts (compileWorkflow):
  * its latest saved version, `--version N`, or `--version working` for the working copy — and prints a
  * table of the cases (checks, pass or fail, steps, tokens, cost, latency) or, with --json, one JSON
  * object. Replay cases play their recorded model answers: they need no network and no key. Exits 0 when
@@ -138,7 +138,7 @@ async function loadStoredWorkflow(
     label = `${workflow.name} v${saved.number}`;
   }
   try {
-    const spec = await compileWorkflowSource(db, { team: workflow.team, workflowId: workflow.id, versionId });
+    const spec = await compileWorkflow(db, { team: workflow.team, workflowId: workflow.id, versionId });
     return { label, spec };
   } catch (error) {
     if (error instanceof RunStartError) throw new InputError(`${label}: ${error.message}`);

@@ -1,3 +1,4 @@
+import { runInNewContext } from "node:vm";
 import { z } from "zod";
 import type { RunState } from "~/agents/events";
 import type { PythonExecutor } from "~/agents/executors/python-executor";
@@ -121,6 +122,28 @@ function structured(answer: unknown): unknown {
   }
 }
 
+/** How long one regex check may match (test sets are written by other people; a pattern can backtrack for ever). */
+export const REGEX_TIMEOUT_MS = 1000;
+
+const timedOut = Symbol("timed out");
+
+/**
+ * The first match of a pattern in a text, or null, matched in a fresh V8 context with a time limit:
+ * a catastrophic pattern (`^(a+)+$` on a long near-miss) is stopped instead of holding the process.
+ */
+function boundedMatch(pattern: string, flags: string, text: string): string | null | typeof timedOut {
+  try {
+    return runInNewContext(
+      "(() => { const match = new RegExp(pattern, flags).exec(text); return match === null ? null : match[0]; })()",
+      { pattern, flags, text },
+      { timeout: REGEX_TIMEOUT_MS },
+    ) as string | null;
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code === "ERR_SCRIPT_EXECUTION_TIMEOUT") return timedOut;
+    throw error;
+  }
+}
+
 function textCheck(
   check: Extract<CaseCheck, { kind: "exact" | "contains" | "regex" }>,
   answer: unknown,
@@ -148,9 +171,15 @@ function textCheck(
           };
     }
     case "regex": {
-      const match = new RegExp(check.pattern, check.flags).exec(text);
-      return match
-        ? { passed: true, reason: `the answer matches at ${quote(match[0], 60)}` }
+      const match = boundedMatch(check.pattern, check.flags, text);
+      if (match === timedOut) {
+        return {
+          passed: false,
+          reason: `matching /${check.pattern}/${check.flags} took longer than ${REGEX_TIMEOUT_MS} ms and was stopped (a pattern that backtracks catastrophically?)`,
+        };
+      }
+      return match !== null
+        ? { passed: true, reason: `the answer matches at ${quote(match, 60)}` }
         : {
             passed: false,
             reason: `the answer ${quote(text)} does not match /${check.pattern}/${check.flags}`,

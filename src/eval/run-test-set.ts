@@ -87,12 +87,6 @@ export async function runCase(
   options: RunCaseOptions = {},
 ): Promise<CaseResult> {
   const recording = testCase.recording;
-  const base = {
-    id: testCase.id,
-    task: testCase.task,
-    replayed: recording !== undefined,
-    judge: { inputTokens: 0, outputTokens: 0, costUsd: 0 as number | null },
-  };
   const started = performance.now();
   let run: AgentRun;
   let close: () => Promise<void>;
@@ -130,30 +124,56 @@ export async function runCase(
   options.signal?.throwIfAborted();
   const usage = accumulateUsage(emptyUsage(), events, host.prices);
   const lastError = result.errors.at(-1)?.message;
+  const scored = await scoreRun(
+    testCase,
+    {
+      answer: result.output ?? undefined,
+      state: result.state,
+      steps: result.steps.filter((step) => step.type === "action").length,
+      inputTokens: usage.total.inputTokens,
+      outputTokens: usage.total.outputTokens,
+      costUsd: usage.total.costUsd,
+      latencyMs,
+      ...(result.state === "success" || lastError === undefined ? {} : { error: lastError }),
+    },
+    events,
+    {
+      ...host.checks,
+      prices: host.prices,
+      signal: options.signal,
+      ...(options.checkSandbox ? { sandbox: options.checkSandbox } : {}),
+    },
+  );
+  return { ...scored, ...(options.keepEvents ? { events } : {}) };
+}
+
+/** How a case's run ended, as scoring reads it: the engine's result here, a stored run on the server. */
+export type EndedRun = Omit<CaseRunOutcome, "toolCalls">;
+
+/**
+ * Score a case's ended run from its events: its checks, for a replay case where it left its
+ * recording, the reasons it failed, and its judges' usage. The one scoring path of the command line
+ * (`runCase`) and the server's evaluations. Never throws but for cancellation through `deps.signal`.
+ */
+export async function scoreRun(
+  testCase: TestCase,
+  ended: EndedRun,
+  events: readonly RunEvent[],
+  deps: CheckDeps,
+): Promise<CaseResult> {
+  const recording = testCase.recording;
   const outcome: CaseRunOutcome = {
-    answer: result.output ?? undefined,
-    state: result.state,
-    steps: result.steps.filter((step) => step.type === "action").length,
-    inputTokens: usage.total.inputTokens,
-    outputTokens: usage.total.outputTokens,
-    costUsd: usage.total.costUsd,
-    latencyMs,
-    ...(result.state === "success" || lastError === undefined ? {} : { error: lastError }),
+    ...ended,
     toolCalls: events.flatMap((event) => (event.type === "tool_call" ? [event.toolCall.name] : [])),
   };
-  const checks = await evaluateChecks(testCase.checks, testCase.task, outcome, {
-    ...host.checks,
-    prices: host.prices,
-    signal: options.signal,
-    ...(options.checkSandbox ? { sandbox: options.checkSandbox } : {}),
-  });
+  const checks = await evaluateChecks(testCase.checks, testCase.task, outcome, deps);
   const trace = traceFromEvents(events);
   const divergence = recording?.steps.length ? firstDivergence(recording.steps, trace) : undefined;
   const failures = [
-    ...(result.state === "success"
+    ...(ended.state === "success"
       ? []
       : [
-          `the run ended ${result.state === "max_steps" ? "at its step limit" : `in ${result.state}`}${outcome.error ? `: ${outcome.error}` : ""}`,
+          `the run ended ${ended.state === "max_steps" ? "at its step limit" : `in ${ended.state}`}${ended.error ? `: ${ended.error}` : ""}`,
         ]),
     ...checks.filter((check) => !check.passed).map((check) => `${check.label}: ${check.reason}`),
     ...(divergence ? [`the replay diverged at ${divergenceInWords(divergence)}`] : []),
@@ -168,25 +188,26 @@ export async function runCase(
               sum.costUsd === null || check.judge.costUsd === null ? null : sum.costUsd + check.judge.costUsd,
           }
         : sum,
-    base.judge,
+    { inputTokens: 0, outputTokens: 0, costUsd: 0 as number | null },
   );
   return {
-    ...base,
+    id: testCase.id,
+    task: testCase.task,
+    replayed: recording !== undefined,
     judge,
     passed: failures.length === 0,
     failures,
-    state: result.state,
-    answer: outcome.answer,
+    state: ended.state,
+    answer: ended.answer,
     checks,
-    steps: outcome.steps,
-    inputTokens: outcome.inputTokens,
-    outputTokens: outcome.outputTokens,
-    costUsd: outcome.costUsd,
-    latencyMs,
-    ...(outcome.error ? { error: outcome.error } : {}),
+    steps: ended.steps,
+    inputTokens: ended.inputTokens,
+    outputTokens: ended.outputTokens,
+    costUsd: ended.costUsd,
+    latencyMs: ended.latencyMs,
+    ...(ended.error ? { error: ended.error } : {}),
     ...(divergence ? { divergence } : {}),
     trace,
-    ...(options.keepEvents ? { events } : {}),
   };
 }
 
@@ -254,7 +275,7 @@ export interface RunTestSetOptions extends RunCaseOptions {
 }
 
 /** A case that was not started, and why. */
-function notRun(testCase: TestCase, reason: string): CaseResult {
+export function notRun(testCase: TestCase, reason: string): CaseResult {
   return {
     id: testCase.id,
     task: testCase.task,

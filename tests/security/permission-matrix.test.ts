@@ -44,6 +44,9 @@ type World = {
   invitationToken: string;
   endpointId: string;
   apiKeyId: string;
+  testSetId: string;
+  testCaseId: string;
+  evalRunIds: [string, string];
 };
 
 let counter = 0;
@@ -126,7 +129,25 @@ async function makeWorld(): Promise<World> {
   const apiKey = await db.apiKey.create({
     data: { teamId: team.id, name: "CI", prefix: "trp_abcdefgh", hash: `hash-${counter}-${Date.now()}` },
   });
+  const testSet = await db.testSet.create({
+    data: {
+      teamId: team.id,
+      name: "Arithmetic",
+      cases: {
+        create: { key: "sum", position: 0, task: "1+1?", data: { id: "sum", task: "1+1?", checks: [] } },
+      },
+    },
+    include: { cases: true },
+  });
+  const evalRun = () =>
+    db.evalRun.create({
+      data: { teamId: team.id, testSetId: testSet.id, testSetName: "Arithmetic", workflowId: workflow.id },
+    });
+  const evalRuns = [await evalRun(), await evalRun()];
   return {
+    testSetId: testSet.id,
+    testCaseId: testSet.cases[0]!.id,
+    evalRunIds: [evalRuns[0]!.id, evalRuns[1]!.id],
     endpointId: endpoint.id,
     apiKeyId: apiKey.id,
     teamId: team.id,
@@ -173,6 +194,26 @@ const inputs: Record<string, (w: World) => unknown> = {
   }),
   "endpoint.delete": (w) => ({ teamId: w.teamId, endpointId: w.endpointId }),
   "endpoint.usage": (w) => ({ teamId: w.teamId, endpointId: w.endpointId, apiKeyId: w.apiKeyId }),
+  "evaluation.listSets": (w) => ({ teamId: w.teamId }),
+  "evaluation.getSet": (w) => ({ id: w.testSetId }),
+  "evaluation.createSet": (w) => ({ teamId: w.teamId, name: "Geography" }),
+  "evaluation.updateSet": (w) => ({ id: w.testSetId, name: "Sums" }),
+  "evaluation.deleteSet": (w) => ({ id: w.testSetId }),
+  "evaluation.saveCase": (w) => ({ testSetId: w.testSetId, case: { id: "product", task: "2*3?" } }),
+  "evaluation.deleteCase": (w) => ({ id: w.testCaseId }),
+  "evaluation.importCases": (w) => ({
+    testSetId: w.testSetId,
+    fileName: "more.jsonl",
+    content: '{"id": "difference", "task": "3-1?"}\n',
+    mode: "append",
+  }),
+  "evaluation.exportSet": (w) => ({ id: w.testSetId, format: "json" }),
+  "evaluation.addRunAsCase": (w) => ({ runId: w.runId, testSetId: w.testSetId, freeze: false }),
+  "evaluation.startEval": (w) => ({ testSetId: w.testSetId, workflowId: w.workflowId, versionIds: [null] }),
+  "evaluation.listEvals": (w) => ({ teamId: w.teamId }),
+  "evaluation.getEval": (w) => ({ id: w.evalRunIds[0] }),
+  "evaluation.cancelEval": (w) => ({ id: w.evalRunIds[0] }),
+  "evaluation.compare": (w) => ({ ids: w.evalRunIds }),
   "library.list": (w) => ({ teamId: w.teamId }),
   "library.share": (w) => ({
     teamId: w.teamId,

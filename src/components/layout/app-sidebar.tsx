@@ -1,6 +1,15 @@
 "use client";
 
-import { Activity, LibraryBig, type LucideIcon, Plug, Settings, Users, Workflow } from "lucide-react";
+import {
+  Activity,
+  FlaskConical,
+  LibraryBig,
+  type LucideIcon,
+  Plug,
+  Settings,
+  Users,
+  Workflow,
+} from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { cn } from "~/components/ui/cn";
@@ -12,6 +21,7 @@ import { UserMenu } from "./user-menu";
 const navigation: { href: string; label: string; icon: LucideIcon }[] = [
   { href: "/workflows", label: "Workflows", icon: Workflow },
   { href: "/runs", label: "Runs", icon: Activity },
+  { href: "/evals", label: "Evaluate", icon: FlaskConical },
   { href: "/endpoints", label: "Endpoints", icon: Plug },
   { href: "/library", label: "Library", icon: LibraryBig },
   { href: "/team", label: "Team", icon: Users },

@@ -3,6 +3,7 @@
 import { useMutation } from "@tanstack/react-query";
 import { ArrowLeft, Loader2, Radio, Square, WifiOff } from "lucide-react";
 import Link from "next/link";
+import { AddToTestSetButton } from "~/components/evals/add-to-test-set-dialog";
 import { RunSourceBadge } from "~/components/publish/run-source-badge";
 import { Button } from "~/components/ui/button";
 import { useConfirm } from "~/components/ui/confirm-dialog";
@@ -17,7 +18,7 @@ type RunData = RouterOutputs["run"]["get"];
 
 /**
  * The top of a run's page: its workflow, status, source, task and files, the way back, "Open workflow",
- * and "Cancel run" (which asks first: a cancelled run cannot be resumed).
+ * "Add to test set" once it has ended, and "Cancel run" (which asks first: a cancelled run cannot be resumed).
  */
 export function RunHeader({
   runId,
@@ -88,6 +89,9 @@ export function RunHeader({
           <RunMedia images={data.media.images} audio={data.media.audio} />
         </div>
         <div className="flex items-center gap-2">
+          {finished && can(data.role, "edit") ? (
+            <AddToTestSetButton runId={runId} teamId={data.teamId} task={data.task} output={data.output} />
+          ) : null}
           {data.workflowId ? (
             <Button asChild variant="secondary" size="sm">
               <Link href={`/workflows/${data.workflowId}`}>Open workflow</Link>

@@ -2,6 +2,7 @@ import "server-only";
 import { createCallerFactory, createTRPCRouter } from "~/server/api/trpc";
 import { apiKeyRouter } from "./routers/api-key";
 import { endpointRouter } from "./routers/endpoint";
+import { evaluationRouter } from "./routers/evaluation";
 import { libraryRouter } from "./routers/library";
 import { mcpRouter } from "./routers/mcp";
 import { openapiRouter } from "./routers/openapi";
@@ -16,6 +17,7 @@ import { workflowRouter } from "./routers/workflow";
 export const appRouter = createTRPCRouter({
   apiKey: apiKeyRouter,
   endpoint: endpointRouter,
+  evaluation: evaluationRouter,
   library: libraryRouter,
   mcp: mcpRouter,
   openapi: openapiRouter,

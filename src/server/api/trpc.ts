@@ -31,7 +31,9 @@ export function createTRPCContext(opts: { headers: Headers; session: Session | n
  * `action` (src/server/auth/permissions.ts). The permission matrix test reads it off every procedure.
  */
 export type ProcedureMeta = {
-  permission: { scope: "public" | "user" } | { scope: "team" | "workflow" | "run"; action: Action };
+  permission:
+    | { scope: "public" | "user" }
+    | { scope: "team" | "workflow" | "run" | OwnedScope; action: Action };
 };
 
 const t = initTRPC
@@ -146,4 +148,95 @@ export const runProcedure = (action: Action) =>
       if (!run) throw notFound("Run");
       const access = await authorize(ctx, run.teamId, ctx.session.user.id, action, "Run");
       return next({ ctx: { runRef: run, ...access } });
+    });
+
+/** Team-owned rows other than workflows and runs that procedures are scoped to by id. */
+type OwnedScope = "testSet" | "testCase" | "evalRun";
+
+const idInput = z.string().min(1).max(64);
+
+/**
+ * A procedure on one team-owned row named by `input[key]`, needing `action` in the row's team, like
+ * `workflowProcedure`: a missing row and another team's row are both NOT_FOUND naming `what`.
+ */
+function ownedProcedure<K extends string>(
+  scope: OwnedScope,
+  key: K,
+  what: string,
+  find: (client: typeof db, id: string) => Promise<{ id: string; teamId: string } | null>,
+  action: Action,
+) {
+  const input = z.object({ [key]: idInput } as { [P in K]: typeof idInput });
+  return protectedProcedure
+    .meta({ permission: { scope, action } })
+    .input(input)
+    .use(async ({ ctx, input, next }) => {
+      const row = await find(ctx.db, (input as Record<K, string>)[key]);
+      if (!row) throw notFound(what);
+      const access = await authorize(ctx, row.teamId, ctx.session.user.id, action, what);
+      return next({ ctx: { ref: row, ...access } });
+    });
+}
+
+/** A procedure on one test set named by `input.id` (or `input.testSetId` when `key` says so). */
+export const testSetProcedure = <K extends "id" | "testSetId" = "id">(action: Action, key?: K) =>
+  ownedProcedure(
+    "testSet",
+    (key ?? "id") as K,
+    "Test set",
+    (client, id) => client.testSet.findUnique({ where: { id }, select: { id: true, teamId: true } }),
+    action,
+  );
+
+/** A procedure on one test case named by `input.id`, in its set's team. */
+export const testCaseProcedure = (action: Action) =>
+  ownedProcedure(
+    "testCase",
+    "id",
+    "Test case",
+    async (client, id) => {
+      const row = await client.testCase.findUnique({
+        where: { id },
+        select: { id: true, testSetId: true, testSet: { select: { teamId: true } } },
+      });
+      return row ? { id: row.id, teamId: row.testSet.teamId } : null;
+    },
+    action,
+  );
+
+/** A procedure on one evaluation run named by `input.id`. */
+export const evalRunProcedure = (action: Action) =>
+  ownedProcedure(
+    "evalRun",
+    "id",
+    "Evaluation",
+    (client, id) => client.evalRun.findUnique({ where: { id }, select: { id: true, teamId: true } }),
+    action,
+  );
+
+/**
+ * A procedure on several evaluation runs named by `input.ids` (2 to 5), all of one team, needing
+ * `action` there: a missing id, or one of another team than the first, is NOT_FOUND.
+ */
+export const evalRunsProcedure = (action: Action) =>
+  protectedProcedure
+    .meta({ permission: { scope: "evalRun", action } })
+    .input(
+      z.object({
+        ids: z
+          .array(idInput)
+          .min(2, "Choose at least two evaluations to compare.")
+          .max(5, "Compare at most five evaluations."),
+      }),
+    )
+    .use(async ({ ctx, input, next }) => {
+      const rows = await ctx.db.evalRun.findMany({
+        where: { id: { in: input.ids } },
+        select: { id: true, teamId: true },
+      });
+      const teamId = rows.find((row) => row.id === input.ids[0])?.teamId;
+      const found = new Set(rows.filter((row) => row.teamId === teamId).map((row) => row.id));
+      if (!teamId || input.ids.some((id) => !found.has(id))) throw notFound("Evaluation");
+      const access = await authorize(ctx, teamId, ctx.session.user.id, action, "Evaluation");
+      return next({ ctx: { teamRef: { id: teamId }, ...access } });
     });

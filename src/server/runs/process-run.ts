@@ -1,5 +1,7 @@
 import "server-only";
 import { type AgentRun, type BuildAgentDeps, buildAgent, snapshotMemory, withTraceContext } from "~/agents";
+import { ReplayModel } from "~/agents/models/replay-model";
+import { caseRecordingSchema } from "~/eval/test-set";
 import { type AgentSpec, agentSpecSchema } from "~/graph/agent-spec";
 import { isTerminal, type RunStatus } from "~/lib/run-status";
 import type { PrismaClient } from "~/server/db";
@@ -44,6 +46,12 @@ export interface RunProcessorDeps {
    * scrubbed of the run's secrets (OTEL_CAPTURE_CONTENT). Off by default.
    */
   captureContent?: boolean;
+  /**
+   * Called once a run has reached its final state here (ended by this worker, or found over or
+   * cancelled while queued): an evaluation's case run is scored and the evaluation moves on
+   * (src/server/eval/advance.ts). Its errors are logged, never the run's.
+   */
+  onRunEnded?: (runId: string) => Promise<void>;
 }
 
 /** The team a run belongs to. */
@@ -167,8 +175,18 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
     return moved;
   };
 
+  const runEnded = async (runId: string, log: Logger) => {
+    await deps
+      .onRunEnded?.(runId)
+      .catch((error: unknown) => log.error({ err: error }, "handling the end of a run failed"));
+  };
+
   /** A run that could not be claimed: already over, cancelled while queued, or lost by another worker. */
   const settleUnclaimed = async (runId: string, log: Logger) => {
+    await settle(runId, log);
+    await runEnded(runId, log);
+  };
+  const settle = async (runId: string, log: Logger) => {
     const run = await retryTransient(() =>
       db.run.findUnique({ where: { id: runId }, select: { status: true } }),
     );
@@ -260,9 +278,14 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
       telemetry.recordSpec(spec);
       const engineDeps = deps.agentDeps(team);
       const start = await runStart(db, run, log);
+      // An evaluation's regression case replays its recorded model answers instead of calling models.
+      const replay = run.replay === null ? undefined : caseRecordingSchema.parse(run.replay);
       agent = await buildAgent(spec, {
         ...engineDeps,
         resolveSecret: redactor.watch(engineDeps.resolveSecret),
+        ...(replay
+          ? { modelOverride: new ReplayModel(replay.transcript, { modelId: `replay:${replay.model}` }) }
+          : {}),
       });
       // A conversation's next turn: the memory so far, and the task appended to it.
       if (start.memory) agent.memory = start.memory;
@@ -335,5 +358,6 @@ export function createRunProcessor(deps: RunProcessorDeps): RunProcessor {
         ?.close()
         .catch((error: unknown) => log.warn({ err: redactor.error(error) }, "closing the agent failed"));
     }
+    await runEnded(run.id, log);
   };
 }

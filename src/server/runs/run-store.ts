@@ -1,5 +1,6 @@
 import "server-only";
 import type { RunEvent } from "~/agents/events";
+import type { CaseRecording } from "~/eval/test-set";
 import type { AgentSpec } from "~/graph/agent-spec";
 import { isTerminal, type RunStatus, runStatuses, runStatusLabels } from "~/lib/run-status";
 import type { Prisma, PrismaClient } from "~/server/db";
@@ -34,6 +35,10 @@ export interface CreateRunInput {
   previousRunId?: string | null;
   /** Images, audio and extra values beyond the task (src/server/runs/run-input.ts). */
   input?: Record<string, unknown> | null;
+  /** The evaluation this run is a case of. */
+  evalRunId?: string | null;
+  /** A regression case's recording (src/eval/test-set.ts CaseRecording), replayed instead of calling models. */
+  replay?: CaseRecording | null;
 }
 
 export async function createRun(db: Pick<PrismaClient, "run">, input: CreateRunInput) {
@@ -54,6 +59,8 @@ export async function createRun(db: Pick<PrismaClient, "run">, input: CreateRunI
       apiKeyId: input.apiKeyId ?? null,
       previousRunId: input.previousRunId ?? null,
       ...(input.input ? { input: input.input as Prisma.InputJsonValue } : {}),
+      evalRunId: input.evalRunId ?? null,
+      ...(input.replay ? { replay: input.replay as unknown as Prisma.InputJsonValue } : {}),
     },
   });
 }
@@ -86,6 +93,8 @@ export interface ClaimedRun {
   createdAt: Date;
   /** Deliveries so far, this one included. */
   attempt: number;
+  /** A regression case's recording to replay instead of calling models (`caseRecordingSchema`), or null. */
+  replay: unknown;
 }
 
 /**
@@ -99,7 +108,7 @@ export async function claimRun(db: PrismaClient, runId: string): Promise<Claimed
       UPDATE "Run" SET "status" = 'running', "startedAt" = ${new Date()}, "attempt" = "attempt" + 1
       WHERE "id" = ${runId} AND "status" = 'queued' AND "cancelRequestedAt" IS NULL
       RETURNING "id", "teamId", "spec", "task", "timeLimitSeconds", "costCapUsd", "tokenCap", "lastSeq", "usage",
-        "input", "previousRunId", "workflowId", "workflowVersionId", "createdAt", "attempt"
+        "input", "previousRunId", "workflowId", "workflowVersionId", "createdAt", "attempt", "replay"
     )
     SELECT claimed.*, (SELECT t."slug" FROM "Team" AS t WHERE t."id" = claimed."teamId") AS "teamSlug", COALESCE(
       (SELECT jsonb_agg(jsonb_build_object('model', p."model", 'inputUsdPerMillion', p."inputUsdPerMillion",

@@ -30,7 +30,15 @@ export class RunStartError extends Error {
 export interface StartWorkflowRunInput
   extends Pick<
     CreateRunInput,
-    "task" | "createdById" | "source" | "endpointId" | "apiKeyId" | "previousRunId" | "input"
+    | "task"
+    | "createdById"
+    | "source"
+    | "endpointId"
+    | "apiKeyId"
+    | "previousRunId"
+    | "input"
+    | "evalRunId"
+    | "replay"
   > {
   team: { id: string; slug: string };
   workflowId: string;
@@ -38,19 +46,25 @@ export interface StartWorkflowRunInput
   versionId?: string | null;
   timeLimitSeconds?: number;
   costCapUsd?: number;
+  /** The evaluation case this run is (src/server/eval): linked to the run before it is queued. */
+  evalCaseId?: string;
+}
+
+/** Where a run's graph comes from: the team, the workflow, and a saved version or the working copy. */
+export interface WorkflowSource {
+  team: { id: string; slug: string };
+  workflowId: string;
+  versionId?: string | null;
 }
 
 /**
  * A workflow as a run of it would execute it: the saved version (or, without `versionId`, the working
  * copy) migrated and compiled against the team's tool catalog, secrets and the operator's bounds
- * (providers, local executor, sandbox limits, MCP commands). `npm run eval --workflow <id>` evaluates
- * exactly this. Throws RunStartError: `not_found` for a missing workflow or version, `invalid` for a
+ * (providers, local executor, sandbox limits, MCP commands); evaluations and `npm run eval --workflow <id>`
+ * use exactly this. Throws RunStartError: `not_found` for a missing workflow or version, `invalid` for a
  * graph that cannot run.
  */
-export async function compileWorkflowSource(
-  db: PrismaClient,
-  input: Pick<StartWorkflowRunInput, "team" | "workflowId" | "versionId">,
-): Promise<AgentSpec> {
+export async function compileWorkflow(db: PrismaClient, input: WorkflowSource): Promise<AgentSpec> {
   const source = input.versionId
     ? await db.workflowVersion.findFirst({
         where: { id: input.versionId, workflowId: input.workflowId },
@@ -81,9 +95,9 @@ export async function compileWorkflowSource(
 }
 
 /**
- * The one way a run starts (canvas, dashboard, HTTP API, share link, playground): compile the workflow
- * (a saved version, or the working copy) against the team's catalog, secrets and the operator's
- * sandbox bounds, store a queued run within the team's limits, and put its id on the queue.
+ * The one way a run starts (canvas, dashboard, HTTP API, share link, playground, evaluation cases):
+ * compile the workflow (compileWorkflow), store a queued run within the team's limits, and put its id
+ * on the queue.
  */
 export async function startWorkflowRun(
   db: PrismaClient,
@@ -96,7 +110,7 @@ export async function startWorkflowRun(
       `The time limit can be at most ${bounds.maxTimeLimitSeconds.toLocaleString("en-US")} s on this server.`,
     );
   }
-  const spec = await compileWorkflowSource(db, input);
+  const spec = await compileWorkflow(db, input);
   const run = await createRunWithinLimits(db, {
     teamId: input.team.id,
     workflowId: input.workflowId,
@@ -112,6 +126,8 @@ export async function startWorkflowRun(
     apiKeyId: input.apiKeyId,
     previousRunId: input.previousRunId,
     input: input.input,
+    evalRunId: input.evalRunId,
+    replay: input.replay,
   }).catch((error: unknown) => {
     if (error instanceof RunLimitError) throw new RunStartError("limit", error.message);
     if (isDatabaseBusy(error)) {
@@ -122,6 +138,9 @@ export async function startWorkflowRun(
     }
     throw error;
   });
+  if (input.evalCaseId) {
+    await db.evalCase.update({ where: { id: input.evalCaseId }, data: { runId: run.id } });
+  }
   await getRunServices().queue.enqueue(run.id);
   return { runId: run.id };
 }

@@ -2,6 +2,7 @@ import "server-only";
 import type { PyodidePool } from "~/agents/executors";
 import { env, mode } from "~/env";
 import { createDatabaseClient, databaseUrl, type PrismaClient } from "~/server/db";
+import { evalCaseRunEnded } from "~/server/eval/advance";
 import type { Logger } from "~/server/logger";
 import { observeRunQueue } from "~/server/observability/process-operations";
 import { createAgentDeps, withInstallationDefaults } from "~/server/runs/agent-deps";
@@ -54,6 +55,7 @@ export function startWorker(options: StartWorkerOptions): StartedWorker {
       refuseSandboxOutsideLimits(refuseLocalExecutorUnlessAllowed(withInstallationDefaults(spec), team.slug)),
     logger: options.logger,
     captureContent: env.OTEL_CAPTURE_CONTENT,
+    onRunEnded: (runId) => evalCaseRunEnded(options.db, runId, { agentDeps: agent.depsFor }),
   });
   options.services.queue.work(processor, { concurrency: options.concurrency });
   observeRunQueue(options.services.queue);

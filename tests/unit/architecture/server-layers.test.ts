@@ -13,7 +13,7 @@ const serverLayers: string[][] = [
   ["db", "logger.ts", "error-reference.ts", "client-address.ts", "mail.ts"],
   ["secrets", "library", "auth", "observability", "lifecycle"],
   ["onboarding", "teams", "runs"],
-  ["realtime"],
+  ["realtime", "eval"],
   ["worker", "publish", "mcp", "openapi"],
   ["api"],
   ["http"],

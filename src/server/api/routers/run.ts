@@ -12,7 +12,7 @@ import {
   teamProcedure,
   workflowProcedure,
 } from "~/server/api/trpc";
-import { cancelRun } from "~/server/runs/cancel-run";
+import { cancelRunAndSettleCase } from "~/server/eval/advance";
 import { configuredProviders } from "~/server/runs/providers";
 import { storedRunInput, storedRunInputSchema } from "~/server/runs/run-input";
 import { getRunServices } from "~/server/runs/run-services";
@@ -179,7 +179,7 @@ export const runRouter = createTRPCRouter({
     )
     .query(({ ctx, input }) => listEventsAfter(ctx.db, ctx.runRef.id, input.afterSeq, input.limit)),
 
-  cancel: runProcedure("run").mutation(({ ctx }) => cancelRun(ctx.db, ctx.runRef.id)),
+  cancel: runProcedure("run").mutation(({ ctx }) => cancelRunAndSettleCase(ctx.db, ctx.runRef.id)),
 
   /** Answer a run's `user_input` question. */
   reply: runProcedure("run")
