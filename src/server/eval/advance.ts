@@ -35,6 +35,23 @@ const json = (value: unknown) => value as Prisma.InputJsonValue;
 /** A case that never ran, with the reason as its one failure. */
 const notRunResult = (testCase: TestCase, reason: string): StoredCaseResult => notRun(testCase, reason);
 
+/**
+ * Recompute an evaluation's figures over every case that has ended: a case not run (cost cap, cancel,
+ * a run that could not start) counts as failed, as on the command line, so a pass rate is never
+ * flattered by the cases it skipped.
+ */
+async function refreshSummary(tx: Prisma.TransactionClient | PrismaClient, evalRunId: string): Promise<void> {
+  const ended = await tx.evalCase.findMany({
+    where: { evalRunId, status: { in: ["done", "not_run"] } },
+    select: { result: true },
+  });
+  const results = ended.flatMap((row) => {
+    const stored = storedCaseResult(row.result);
+    return stored ? [stored] : [];
+  });
+  await tx.evalRun.update({ where: { id: evalRunId }, data: { summary: json(summarize(results)) } });
+}
+
 /** End every pending case of an evaluation not run, with `reason`; how many there were. */
 async function endPendingCases(
   tx: Prisma.TransactionClient,
@@ -56,6 +73,7 @@ async function endPendingCases(
       },
     });
   }
+  if (pending.length > 0) await refreshSummary(tx, evalRunId);
   return pending.length;
 }
 
@@ -205,6 +223,7 @@ async function startCaseRun(
         result: json(notRunResult(testCase, reason)),
       },
     });
+    await refreshSummary(db, evalRunId);
     if (!(error instanceof RunStartError))
       logger.error({ err: error, evalRunId }, "a case run could not start");
     return "ended";
@@ -354,18 +373,8 @@ export async function evalCaseRunEnded(db: PrismaClient, runId: string, deps?: S
       },
     });
     const spent = (result.costUsd ?? 0) + (result.judge.costUsd ?? 0);
-    const done = await tx.evalCase.findMany({
-      where: { evalRunId: evalCase.evalRunId, status: "done" },
-      select: { result: true },
-    });
-    const results = done.flatMap((row) => {
-      const stored = storedCaseResult(row.result);
-      return stored ? [stored] : [];
-    });
-    await tx.evalRun.update({
-      where: { id: evalCase.evalRunId },
-      data: { spentUsd: { increment: spent }, summary: json(summarize(results)) },
-    });
+    await tx.evalRun.update({ where: { id: evalCase.evalRunId }, data: { spentUsd: { increment: spent } } });
+    await refreshSummary(tx, evalCase.evalRunId);
   });
   await advanceEval(db, evalCase.evalRunId);
 }
@@ -382,4 +391,58 @@ export async function cancelRunAndSettleCase(
   const result = await cancelRun(db, runId, reason);
   if (result.status === "cancelled") await evalCaseRunEnded(db, runId);
   return result;
+}
+
+/** How often each worker sweeps evaluations (sweepEvaluations). */
+export const EVAL_SWEEP_INTERVAL_MS = 30_000;
+
+/** How long a case may sit claimed without a run, or scoring, before a sweep takes it up again. */
+export const EVAL_STALE_MS = 60_000;
+
+/**
+ * Pick up what a stopped process left half done, so no evaluation waits for ever: a case whose run
+ * has ended but was never scored (the worker stopped first), a case claimed but never given a run,
+ * a case left scoring, and pending cases a team-limit retry timer was holding. Workers call it on a
+ * timer; every step is a compare-and-set, so sweeps and workers may overlap.
+ */
+export async function sweepEvaluations(
+  db: PrismaClient,
+  deps: ScoringDeps,
+  staleMs = EVAL_STALE_MS,
+): Promise<void> {
+  const before = new Date(Date.now() - staleMs);
+  const open = await db.evalRun.findMany({
+    where: { status: { in: ["queued", "running"] } },
+    select: { id: true },
+  });
+  for (const { id } of open) {
+    // Claimed but no run was created (the process stopped between the two): back to pending.
+    await db.evalCase.updateMany({
+      where: { evalRunId: id, status: "running", runId: null, startedAt: { lt: before } },
+      data: { status: "pending", startedAt: null },
+    });
+    // Left scoring by a worker that stopped: score again (scoring is a pure function of the run). Ten
+    // times the wait, so a slow scoring (judges, Python checks) is not scored twice.
+    await db.evalCase.updateMany({
+      where: {
+        evalRunId: id,
+        status: "scoring",
+        run: { finishedAt: { lt: new Date(Date.now() - staleMs * 10) } },
+      },
+      data: { status: "running" },
+    });
+    const ended = await db.evalCase.findMany({
+      where: {
+        evalRunId: id,
+        status: "running",
+        run: {
+          status: { in: ["succeeded", "failed", "cancelled", "timed_out"] },
+          finishedAt: { lt: before },
+        },
+      },
+      select: { runId: true },
+    });
+    for (const { runId } of ended) if (runId) await evalCaseRunEnded(db, runId, deps);
+    await advanceEval(db, id);
+  }
 }

@@ -2,7 +2,7 @@ import "server-only";
 import type { PyodidePool } from "~/agents/executors";
 import { env, mode } from "~/env";
 import { createDatabaseClient, databaseUrl, type PrismaClient } from "~/server/db";
-import { evalCaseRunEnded } from "~/server/eval/advance";
+import { EVAL_SWEEP_INTERVAL_MS, evalCaseRunEnded, sweepEvaluations } from "~/server/eval/advance";
 import type { Logger } from "~/server/logger";
 import { observeRunQueue } from "~/server/observability/process-operations";
 import { createAgentDeps, withInstallationDefaults } from "~/server/runs/agent-deps";
@@ -58,6 +58,12 @@ export function startWorker(options: StartWorkerOptions): StartedWorker {
     onRunEnded: (runId) => evalCaseRunEnded(options.db, runId, { agentDeps: agent.depsFor }),
   });
   options.services.queue.work(processor, { concurrency: options.concurrency });
+  // Evaluations a stopped process left half done are taken up again by whichever worker sweeps first.
+  const sweep = setInterval(() => {
+    sweepEvaluations(options.db, { agentDeps: agent.depsFor }).catch((err: unknown) =>
+      options.logger.warn({ err }, "sweeping evaluations failed; the next sweep tries again"),
+    );
+  }, EVAL_SWEEP_INTERVAL_MS).unref();
   observeRunQueue(options.services.queue);
   options.logger.info(
     { queue: options.services.queue.kind, concurrency: options.concurrency },
@@ -66,6 +72,7 @@ export function startWorker(options: StartWorkerOptions): StartedWorker {
   return {
     pool: agent.pool,
     async stop(graceMs = 10_000) {
+      clearInterval(sweep);
       await options.services.queue.close(graceMs);
       await agent.close();
       await eventDb?.$disconnect();

@@ -310,7 +310,9 @@ describe("how many cases run, and when they stop", () => {
         `not run: the evaluation's cost cap of $1e-7 was reached ($${evaluation.spentUsd.toFixed(6)} spent)`,
       ]);
     }
-    expect(evaluation.summary).toMatchObject({ cases: 1 });
+    // The cases it skipped count as failed: a cost cap never flatters the pass rate.
+    expect(evaluation.summary).toMatchObject({ cases: 3, passed: 1, failed: 2 });
+    expect(evaluation.summary?.passRate).toBeCloseTo(1 / 3);
 
     // Against an evaluation of another set: only the case ids both have are compared.
     const { comparison, leftOut } = await caller.evaluation.compare({ ids: [evaluation.id, fiveEvalId] });
@@ -349,6 +351,61 @@ describe("how many cases run, and when they stop", () => {
     expect((await db.run.findUniqueOrThrow({ where: { id: first.runId! } })).status).toBe("cancelled");
     expect(evaluation.cases[1]?.result?.failures).toEqual(["not run: the evaluation was cancelled"]);
     expect(await db.run.count({ where: { evalRunId: id } })).toBe(1);
+    expect(evaluation.summary).toMatchObject({ cases: 3, passed: 0, failed: 3 });
+  });
+});
+
+describe("an evaluation a stopped process left half done", () => {
+  it("is taken up by a sweep: a case never scored is scored, a claimed case without a run starts", async () => {
+    const { sweepEvaluations } = await import("~/server/eval/advance");
+    const { createAgentDeps } = await import("~/server/runs/agent-deps");
+    const testSetId = await setWith(
+      "Swept",
+      ["a", "b"].map((id) => ({
+        id,
+        task: "What do 3 apples cost?",
+        checks: [{ kind: "contains" as const, expected: "1.50" }],
+      })),
+    );
+    const { evalRunIds } = await caller.evaluation.startEval({
+      testSetId,
+      workflowId: grocerFlow.workflowId,
+      versionIds: [grocerFlow.versionIds[0]!],
+      concurrency: 2,
+    });
+    const id = evalRunIds[0]!;
+    const finished = await ended(id);
+    expect(finished.summary).toMatchObject({ cases: 2, passed: 2 });
+    // As a worker that stopped would leave it: case a's run ended but the case was never scored,
+    // case b was claimed but got no run, and the evaluation is still running.
+    const [a, b] = finished.cases;
+    const long = new Date(Date.now() - 3_600_000);
+    await db.run.update({ where: { id: a!.runId! }, data: { finishedAt: long } });
+    await db.evalCase.updateMany({
+      where: { evalRunId: id, key: a!.key },
+      data: { status: "running", passed: null, result: undefined },
+    });
+    await db.evalCase.updateMany({
+      where: { evalRunId: id, key: b!.key },
+      data: { status: "running", runId: null, passed: null, startedAt: long },
+    });
+    await db.evalRun.update({ where: { id }, data: { status: "running", finishedAt: null, summary: {} } });
+
+    const agent = createAgentDeps(db);
+    try {
+      await sweepEvaluations(db, { agentDeps: agent.depsFor });
+    } finally {
+      await agent.close();
+    }
+    const swept = await ended(id);
+    expect(swept.status).toBe("finished");
+    expect(swept.cases.map((c) => [c.status, c.passed])).toEqual([
+      ["done", true],
+      ["done", true],
+    ]);
+    // Case b ran again: a second run of the evaluation, tagged like the first.
+    expect(await db.run.count({ where: { evalRunId: id } })).toBe(3);
+    expect(swept.summary).toMatchObject({ cases: 2, passed: 2 });
   });
 });
 
