@@ -77,7 +77,7 @@ type RunInfo = { status: string; output: unknown };
 test("runs become test cases, two versions are evaluated live and compared side by side", async ({
   page,
 }) => {
-  await signUp(page, newAccount("Eval Person"));
+  await signUp(page, newAccount("Eval Person"), { timeout: 60_000 });
   const team = await trpc<{ id: string }>(page, "team.current", undefined, "GET");
   const workflow = await trpc<{ id: string }>(page, "workflow.create", { teamId: team.id, name: "Greeter" });
   const right = await trpc<{ revision: number }>(page, "workflow.saveGraph", {
@@ -138,7 +138,7 @@ test("runs become test cases, two versions are evaluated live and compared side 
   await dialog.getByLabel("Key").fill("greet-everyone");
   await dialog.getByRole("button", { name: "Add case" }).click();
   await page.getByRole("link", { name: "Open the test set" }).click();
-  await expect(page).toHaveURL(/\/evals\/sets\/[a-z0-9]+$/);
+  await expect(page).toHaveURL(/\/evals\/sets\/[a-z0-9]+$/, { timeout: 60_000 });
 
   const rows = page.getByTestId("case-row");
   await expect(rows).toHaveCount(2);
@@ -169,7 +169,7 @@ test("runs become test cases, two versions are evaluated live and compared side 
   await numericDialog.getByLabel("Key").fill("count-three");
   await numericDialog.getByLabel("Task").fill("Count to three.");
   await numericDialog.getByLabel("Check 1 kind").selectOption("numeric");
-  await numericDialog.getByLabel("Expected number").fill("3");
+  await numericDialog.getByLabel("Expected number", { exact: true }).fill("3");
   await numericDialog.getByLabel("Tolerance", { exact: true }).fill("0.5");
   await numericDialog.getByRole("button", { name: "Save case" }).click();
   await expect(numericDialog).toBeHidden();
@@ -205,7 +205,8 @@ test("runs become test cases, two versions are evaluated live and compared side 
   await page.mouse.move(0, 0);
   await page.screenshot({ path: `${screenshots}/eval-set.png` });
   await panel.getByRole("button", { name: "Evaluate 2 versions" }).click();
-  await expect(page).toHaveURL(/\/evals\/compare\?ids=[a-z0-9]+,[a-z0-9]+$/);
+  // Navigations render on the server, slow on a busy machine.
+  await expect(page).toHaveURL(/\/evals\/compare\?ids=[a-z0-9]+,[a-z0-9]+$/, { timeout: 60_000 });
   const compareUrl = page.url();
   const [, idsText] = compareUrl.match(/ids=([^&]+)/) ?? [];
   const [firstEval, secondEval] = (idsText ?? "").split(",");

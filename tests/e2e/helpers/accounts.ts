@@ -10,14 +10,21 @@ export function newAccount(name = "Ada Lovelace") {
   };
 }
 
-/** Sign up through the form and land on the workflows page. */
-export async function signUp(page: Page, account: ReturnType<typeof newAccount>): Promise<void> {
+/**
+ * Sign up through the form and land on the workflows page, within `timeout` ms (the expect default
+ * unless given: the first sign-up after the server starts can be slow on a busy machine).
+ */
+export async function signUp(
+  page: Page,
+  account: ReturnType<typeof newAccount>,
+  { timeout }: { timeout?: number } = {},
+): Promise<void> {
   await page.goto("/sign-up");
   await page.getByLabel("Name").fill(account.name);
   await page.getByLabel("E-mail").fill(account.email);
   await page.getByLabel("Password").fill(account.password);
   await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/workflows$/);
+  await expect(page).toHaveURL(/\/workflows$/, { timeout });
 }
 
 /** Sign in through the form with the given password. */
