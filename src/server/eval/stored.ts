@@ -26,6 +26,16 @@ export function storedCaseResult(json: Prisma.JsonValue | null): StoredCaseResul
     : null;
 }
 
+/**
+ * A case's result without its step trace: what the live evaluation page polls every second (traces
+ * can be long, and only the comparison shows them).
+ */
+export function withoutTrace(result: StoredCaseResult | null): Omit<StoredCaseResult, "trace"> | null {
+  if (!result) return null;
+  const { trace: _shownInComparisons, ...rest } = result;
+  return rest;
+}
+
 /** A stored test case (`TestCase.data`, `EvalCase.data`), checked against the schema it was saved with. */
 export function storedTestCase(json: Prisma.JsonValue): TestCase {
   return testCaseSchema.parse(json);

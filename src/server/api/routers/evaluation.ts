@@ -21,6 +21,7 @@ import {
   storedCaseResult,
   storedSummary,
   storedTestCase,
+  withoutTrace,
 } from "~/server/eval/stored";
 import {
   addRunAsCase,
@@ -335,7 +336,7 @@ export const evaluationRouter = createTRPCRouter({
         status: evalCase.status,
         passed: evalCase.passed,
         runId: evalCase.runId,
-        result: storedCaseResult(evalCase.result),
+        result: withoutTrace(storedCaseResult(evalCase.result)),
       })),
     };
   }),
