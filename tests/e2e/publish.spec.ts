@@ -109,7 +109,7 @@ test("publish the demo, create a key, run the copied curl snippet, see the API r
 
   // Run it from a real shell while the runs dashboard is open: the run appears there by itself.
   await page.goto("/runs");
-  await expect(page.getByRole("heading", { name: "Runs" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Runs", exact: true })).toBeVisible();
   const call = runShell(copied, { TROUPE_API_KEY: key });
   const apiRow = page
     .getByTestId("run-row")
