@@ -1,5 +1,8 @@
 import { CircleCheck, CircleDashed, CircleSlash, CircleX, Loader2 } from "lucide-react";
 import { cn } from "~/components/ui/cn";
+import { FieldError } from "~/components/ui/field-error";
+import { Input } from "~/components/ui/input";
+import { Label } from "~/components/ui/label";
 import type { RouterOutputs } from "~/trpc/react";
 
 /** One evaluation as lists show it (the router's EvalListItem). */
@@ -105,3 +108,44 @@ export const td = "px-3 py-2 align-top text-sm";
 /** The app's native select style. */
 export const selectClass =
   "h-9 rounded-md border border-input bg-background px-2.5 text-sm shadow-xs outline-none focus-visible:border-ring focus-visible:ring-2 focus-visible:ring-ring/30";
+
+/** A test set's name and description fields, with the server's message under each (new set, rename). */
+export function TestSetFields({
+  idPrefix,
+  name,
+  description,
+  onName,
+  onDescription,
+  fields,
+}: {
+  idPrefix: string;
+  name: string;
+  description: string;
+  onName: (name: string) => void;
+  onDescription: (description: string) => void;
+  fields: Partial<Record<string, string>>;
+}) {
+  return (
+    <>
+      <div className="flex flex-col gap-1.5">
+        <Label htmlFor={`${idPrefix}-name`}>Name</Label>
+        <Input
+          id={`${idPrefix}-name`}
+          value={name}
+          onChange={(event) => onName(event.currentTarget.value)}
+          aria-invalid={Boolean(fields.name)}
+        />
+        <FieldError message={fields.name} />
+      </div>
+      <div className="flex flex-col gap-1.5">
+        <Label htmlFor={`${idPrefix}-description`}>Description</Label>
+        <Input
+          id={`${idPrefix}-description`}
+          value={description}
+          onChange={(event) => onDescription(event.currentTarget.value)}
+        />
+        <FieldError message={fields.description} />
+      </div>
+    </>
+  );
+}

@@ -18,14 +18,20 @@ import {
 } from "~/components/ui/dialog";
 import { EmptyState } from "~/components/ui/empty-state";
 import { FieldError } from "~/components/ui/field-error";
-import { Input } from "~/components/ui/input";
-import { Label } from "~/components/ui/label";
 import { RelativeTime } from "~/components/ui/relative-time";
 import { errorMessageOf, fieldErrorsOf } from "~/lib/input-errors";
 import { can } from "~/lib/permissions";
 import { formatCost } from "~/lib/run-format";
 import { useTRPC } from "~/trpc/react";
-import { EvalStatusBadge, evalFinished, formatPassRate, td, th, versionLabel } from "./eval-parts";
+import {
+  EvalStatusBadge,
+  evalFinished,
+  formatPassRate,
+  TestSetFields,
+  td,
+  th,
+  versionLabel,
+} from "./eval-parts";
 
 /**
  * The Evaluate page: the team's test sets with their last pass rate, "New test set", and the recent
@@ -236,25 +242,14 @@ function NewSetButton() {
             create.mutate({ teamId: team.id, name, ...(description.trim() ? { description } : {}) });
           }}
         >
-          <div className="flex flex-col gap-1.5">
-            <Label htmlFor="set-name">Name</Label>
-            <Input
-              id="set-name"
-              value={name}
-              onChange={(event) => setName(event.currentTarget.value)}
-              aria-invalid={Boolean(fields.name)}
-            />
-            <FieldError message={fields.name} />
-          </div>
-          <div className="flex flex-col gap-1.5">
-            <Label htmlFor="set-description">Description</Label>
-            <Input
-              id="set-description"
-              value={description}
-              onChange={(event) => setDescription(event.currentTarget.value)}
-            />
-            <FieldError message={fields.description} />
-          </div>
+          <TestSetFields
+            idPrefix="set"
+            name={name}
+            description={description}
+            onName={setName}
+            onDescription={setDescription}
+            fields={fields}
+          />
           {create.error && !Object.keys(fields).length ? (
             <FieldError message={errorMessageOf(create.error)} />
           ) : null}

@@ -18,8 +18,6 @@ import {
 } from "~/components/ui/dropdown-menu";
 import { EmptyState } from "~/components/ui/empty-state";
 import { FieldError } from "~/components/ui/field-error";
-import { Input } from "~/components/ui/input";
-import { Label } from "~/components/ui/label";
 import { RelativeTime } from "~/components/ui/relative-time";
 import { toast } from "~/components/ui/toaster";
 import type { CaseCheckInput, TestCaseInput } from "~/eval/test-set";
@@ -28,7 +26,15 @@ import { can } from "~/lib/permissions";
 import { formatCost } from "~/lib/run-format";
 import { type RouterOutputs, useTRPC } from "~/trpc/react";
 import { CaseDialog, type EditedCase } from "./case-dialog";
-import { EvalStatusBadge, evalFinished, formatPassRate, td, th, versionLabel } from "./eval-parts";
+import {
+  EvalStatusBadge,
+  evalFinished,
+  formatPassRate,
+  TestSetFields,
+  td,
+  th,
+  versionLabel,
+} from "./eval-parts";
 import { EvaluatePanel } from "./evaluate-panel";
 import { ImportDialog } from "./import-dialog";
 
@@ -348,24 +354,14 @@ function RenameDialog({ data, onClose }: { data: SetData; onClose: () => void })
             update.mutate({ id: data.id, name, description });
           }}
         >
-          <div className="flex flex-col gap-1.5">
-            <Label htmlFor="rename-set-name">Name</Label>
-            <Input
-              id="rename-set-name"
-              value={name}
-              onChange={(event) => setName(event.currentTarget.value)}
-            />
-            <FieldError message={fields.name} />
-          </div>
-          <div className="flex flex-col gap-1.5">
-            <Label htmlFor="rename-set-description">Description</Label>
-            <Input
-              id="rename-set-description"
-              value={description}
-              onChange={(event) => setDescription(event.currentTarget.value)}
-            />
-            <FieldError message={fields.description} />
-          </div>
+          <TestSetFields
+            idPrefix="rename-set"
+            name={name}
+            description={description}
+            onName={setName}
+            onDescription={setDescription}
+            fields={fields}
+          />
           {update.error && !Object.keys(fields).length ? (
             <FieldError message={errorMessageOf(update.error)} />
           ) : null}
