@@ -96,12 +96,19 @@ async function main() {
   await reader.connect();
   cleanups.push(() => reader.end());
 
+  const round1 = (value: number) => Math.round(value * 10) / 10;
   const pct = (values: number[], p: number) => {
     const sorted = [...values].sort((a, b) => a - b);
     return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
   };
-  const median = (values: number[]) => pct(values, 50);
-  const round1 = (value: number) => Math.round(value * 10) / 10;
+  /** The middle value; the mean of the two middle ones for an even count. */
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = sorted.length / 2;
+    return Number.isInteger(middle)
+      ? round1(((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2)
+      : (sorted[Math.floor(middle)] ?? Number.NaN);
+  };
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   /** Case n: what n apples cost, its recorded model answers, four cheap checks. */
