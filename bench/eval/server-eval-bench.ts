@@ -26,6 +26,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
+import { Queue } from "bullmq";
 import pg from "pg";
 import { caseRecordingSchema, type TestCaseInput } from "~/eval/test-set";
 import { parseWorkflowFile } from "~/graph/import";
@@ -174,6 +175,14 @@ async function main() {
     headers: new Headers(),
   });
   const team = await db.team.findUniqueOrThrow({ where: { id: teamId }, select: { id: true, slug: true } });
+  if (flags.bullmq) {
+    // Runs after the worker has stopped: the bench's own queue leaves no keys in Redis.
+    cleanups.push(async () => {
+      const queue = new Queue(queueName, { connection: { url: process.env.REDIS_URL } });
+      await queue.obliterate({ force: true });
+      await queue.close();
+    });
+  }
   const worker = startWorker({
     db,
     services: getRunServices(),
