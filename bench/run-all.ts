@@ -191,6 +191,21 @@ const benches: Bench[] = [
     },
   },
   {
+    name: "eval-server",
+    area: "evaluation on the server: replay cases through the run queue, one worker",
+    command: tsx(
+      "bench/eval/server-eval-bench.ts",
+      ...["--rounds", "1", "--cases", "40", "--warmup-cases", "4"],
+      // The curated figures stay in bench/eval/server-results.json.
+      ...["--out", "bench/results/quick/eval-server.json"],
+    ),
+    headline: (output) => {
+      const r = lastJson(output, "eval-server") as Row | undefined;
+      if (!r) return "no result";
+      return `${r.cases} cases at concurrency ${r.concurrency}: plain runs ${r.baselineMs} ms, evaluation ${r.evaluationMs} ms (×${r.ratio}), +${r.overheadPerCaseMs} ms a case, scoring p50 ${r.scoringP50Ms} / p95 ${r.scoringP95Ms} ms after the run ends`;
+    },
+  },
+  {
     name: "canvas",
     area: "canvas, 500 nodes",
     command: tsx("bench/canvas/run.ts"),
