@@ -15,7 +15,12 @@ import { McpConnections, type McpHostOptions, type McpServerToolsDeps, mcpServer
 import { createModel } from "./models";
 import type { Model } from "./models/model";
 import type { MultiStepAgent } from "./multi-step-agent";
-import { type BoundSecret, OutboundGuard, type OutboundPolicy } from "./net/guarded-fetch";
+import {
+  type BoundSecret,
+  type OutboundGuard,
+  type OutboundPolicy,
+  outboundGuardFor,
+} from "./net/guarded-fetch";
 import type { ResolvedSecret, SecretResolver } from "./secrets";
 import { ToolCallingAgent } from "./tool-calling-agent";
 import { HttpTool } from "./tools/http-tool";
@@ -60,19 +65,6 @@ const defaultExecutor: ExecutorSpec = { kind: "pyodide" };
 
 /** Largest audio speech_to_text downloads (the transcription APIs take up to 25 MB). */
 const audioMaxBytes = 25 * 1024 * 1024;
-
-const guards = new WeakMap<OutboundPolicy, OutboundGuard>();
-const noExceptions: OutboundPolicy = {};
-
-/** One guard (and connection pool) per policy object. */
-function guardFor(policy: OutboundPolicy = noExceptions): OutboundGuard {
-  let guard = guards.get(policy);
-  if (!guard) {
-    guard = new OutboundGuard(policy);
-    guards.set(policy, guard);
-  }
-  return guard;
-}
 
 /** A secret a tool sends: set, and not one of the installation's keys (those are for models). */
 async function toolSecret(
@@ -191,7 +183,7 @@ export function mcpDeps(
   deps: Pick<BuildAgentDeps, "resolveSecret" | "outbound" | "mcp">,
   server: string,
 ): McpServerToolsDeps {
-  const guard = guardFor(deps.outbound);
+  const guard = outboundGuardFor(deps.outbound);
   return {
     host: deps.mcp,
     secret: (name) => toolSecret(deps, name, `MCP server '${server}'`),
@@ -215,7 +207,7 @@ export async function buildAgent(
   // One session per MCP server for the whole tree; a build that fails half-way closes those it opened.
   const connections = new McpConnections();
   try {
-    return await build(parsed.data, deps, guardFor(deps.outbound), [], connections);
+    return await build(parsed.data, deps, outboundGuardFor(deps.outbound), [], connections);
   } catch (error) {
     await connections.closeAll();
     throw error;

@@ -451,3 +451,19 @@ export function defaultOutboundGuard(): OutboundGuard {
   sharedDefault ??= new OutboundGuard();
   return sharedDefault;
 }
+
+const guardsByPolicy = new WeakMap<OutboundPolicy, OutboundGuard>();
+
+/**
+ * One guard (and so one connection pool) per policy object, made on first use; the default guard
+ * without a policy. What the engine's models and tools, judges and document fetches share.
+ */
+export function outboundGuardFor(policy?: OutboundPolicy): OutboundGuard {
+  if (!policy) return defaultOutboundGuard();
+  let guard = guardsByPolicy.get(policy);
+  if (!guard) {
+    guard = new OutboundGuard(policy);
+    guardsByPolicy.set(policy, guard);
+  }
+  return guard;
+}

@@ -2,7 +2,7 @@ import "server-only";
 import type { BuildAgentDeps } from "~/agents";
 import type { RunState } from "~/agents/events";
 import { createModel } from "~/agents/models";
-import { OutboundGuard, type OutboundPolicy } from "~/agents/net/guarded-fetch";
+import { outboundGuardFor } from "~/agents/net/guarded-fetch";
 import { env } from "~/env";
 import { type CheckDeps, CheckSandbox } from "~/eval/evaluate-checks";
 import { notRun, scoreRun, summarize } from "~/eval/run-test-set";
@@ -237,19 +237,6 @@ export interface ScoringDeps {
   pythonTimeoutMs?: number;
 }
 
-const guards = new WeakMap<OutboundPolicy, OutboundGuard>();
-const noExceptions: OutboundPolicy = {};
-
-/** One guard (and connection pool) per outbound policy, as the engine keeps for its models. */
-function guardFor(policy: OutboundPolicy = noExceptions): OutboundGuard {
-  let guard = guards.get(policy);
-  if (!guard) {
-    guard = new OutboundGuard(policy);
-    guards.set(policy, guard);
-  }
-  return guard;
-}
-
 /** The engine state a stored run ended in. */
 function endedState(
   run: { status: string; hitStepLimit: boolean },
@@ -301,7 +288,7 @@ async function scoreStoredRun(
     createJudgeModel: (spec) =>
       createModel(withInstallationModel(spec, env.OPENAI_BASE_URL), {
         resolveSecret: host.resolveSecret,
-        outbound: guardFor(host.outbound),
+        outbound: outboundGuardFor(host.outbound),
       }),
     prices,
     ...(deps.pythonTimeoutMs ? { pythonTimeoutMs: deps.pythonTimeoutMs } : {}),

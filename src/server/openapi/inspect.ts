@@ -1,7 +1,7 @@
 import "server-only";
 import { compileErrors, dereference, type ParserOptions, validate } from "@readme/openapi-parser";
 import { parse as parseYaml } from "yaml";
-import { OutboundGuard, type OutboundPolicy } from "~/agents/net/guarded-fetch";
+import { type OutboundPolicy, outboundGuardFor } from "~/agents/net/guarded-fetch";
 import { listOperations, type OpenApiSummary } from "~/graph/openapi-tools";
 
 /**
@@ -105,8 +105,6 @@ export async function inspectOpenApiText(text: string): Promise<OpenApiSummary> 
   return inspectOpenApiObject(parseDocumentText(text));
 }
 
-const guards = new WeakMap<OutboundPolicy, OutboundGuard>();
-
 /** Fetch a document through the guarded fetch with `policy` (OUTBOUND_ALLOW), then inspect it. */
 export async function inspectOpenApiUrl(url: string, policy: OutboundPolicy): Promise<OpenApiSummary> {
   let parsed: URL;
@@ -118,12 +116,10 @@ export async function inspectOpenApiUrl(url: string, policy: OutboundPolicy): Pr
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
     throw new OpenApiDocumentError("The document URL must be http or https");
   }
-  let guard = guards.get(policy);
-  if (!guard) {
-    guard = new OutboundGuard(policy);
-    guards.set(policy, guard);
-  }
-  const fetch = guard.fetch({ maxResponseBytes: maxOpenApiDocumentBytes, timeoutMs: fetchTimeoutMs });
+  const fetch = outboundGuardFor(policy).fetch({
+    maxResponseBytes: maxOpenApiDocumentBytes,
+    timeoutMs: fetchTimeoutMs,
+  });
   let text: string;
   try {
     const response = await fetch(parsed, {
