@@ -11,7 +11,6 @@ import { withInstallationModel } from "~/graph/key-binding";
 import type { Prisma, PrismaClient } from "~/server/db";
 import { logger } from "~/server/logger";
 import { cancelRun } from "~/server/runs/cancel-run";
-import type { ModelPrice } from "~/server/runs/pricing";
 import type { RunTeam } from "~/server/runs/process-run";
 import { storedRunInput } from "~/server/runs/run-input";
 import { RunStartError, startWorkflowRun } from "~/server/runs/start-run";
@@ -31,9 +30,6 @@ import { allRunEvents } from "./test-sets";
 export const EVAL_START_RETRY_MS = 2000;
 
 const json = (value: unknown) => value as Prisma.InputJsonValue;
-
-/** A case that never ran, with the reason as its one failure. */
-const notRunResult = (testCase: TestCase, reason: string): StoredCaseResult => notRun(testCase, reason);
 
 /**
  * Recompute an evaluation's figures over every case that has ended: a case not run (cost cap, cancel,
@@ -69,7 +65,7 @@ async function endPendingCases(
         status: "not_run",
         passed: false,
         finishedAt: new Date(),
-        result: json(notRunResult(storedTestCase(row.data), reason)),
+        result: json(notRun(storedTestCase(row.data), reason)),
       },
     });
   }
@@ -220,7 +216,7 @@ async function startCaseRun(
         status: "not_run",
         passed: false,
         finishedAt: new Date(),
-        result: json(notRunResult(testCase, reason)),
+        result: json(notRun(testCase, reason)),
       },
     });
     await refreshSummary(db, evalRunId);
@@ -247,50 +243,50 @@ function endedState(
   return run.status === "cancelled" ? "cancelled" : "error";
 }
 
-/** Score a stored, ended case run: the same scoring as the command line, over its stored events. */
+/** What scoring reads of a case's run. */
+const scoredRunSelect = {
+  status: true,
+  error: true,
+  output: true,
+  hitStepLimit: true,
+  startedAt: true,
+  finishedAt: true,
+  costUsd: true,
+  inputTokens: true,
+  outputTokens: true,
+  team: {
+    select: {
+      id: true,
+      slug: true,
+      modelPrices: { select: { model: true, inputUsdPerMillion: true, outputUsdPerMillion: true } },
+    },
+  },
+} satisfies Prisma.RunSelect;
+
+/** Score a case run that started and ended: the same scoring as the command line, over its stored events. */
 async function scoreStoredRun(
   db: PrismaClient,
   runId: string,
+  run: Prisma.RunGetPayload<{ select: typeof scoredRunSelect }> & { startedAt: Date },
   testCase: TestCase,
   deps: ScoringDeps,
 ): Promise<StoredCaseResult> {
-  const run = await db.run.findUniqueOrThrow({
-    where: { id: runId },
-    select: {
-      status: true,
-      error: true,
-      output: true,
-      hitStepLimit: true,
-      startedAt: true,
-      finishedAt: true,
-      costUsd: true,
-      inputTokens: true,
-      outputTokens: true,
-      team: { select: { id: true, slug: true, modelPrices: true } },
-    },
-  });
-  if (!run.startedAt)
-    return notRunResult(testCase, `not run: ${run.error ?? "the run ended before it started"}`);
   const events = await allRunEvents(db, runId);
   const finished = events.find((event) => event.type === "run_finished" && event.agentPath.length === 1);
   const state = endedState(run, finished?.type === "run_finished" ? finished.state : undefined);
   const host = deps.agentDeps({ id: run.team.id, slug: run.team.slug });
-  const prices: ModelPrice[] = run.team.modelPrices.map((price) => ({
-    model: price.model,
-    inputUsdPerMillion: price.inputUsdPerMillion,
-    outputUsdPerMillion: price.outputUsdPerMillion,
-  }));
   // Check functions are someone's code: they run in a Pyodide sandbox like model code.
-  const sandbox = new CheckSandbox(() => host.createExecutor({ kind: "pyodide" }, {}));
+  const createSandbox = () => host.createExecutor({ kind: "pyodide" }, {});
+  const sandbox = new CheckSandbox(createSandbox);
   const checks: CheckDeps = {
-    createSandbox: () => host.createExecutor({ kind: "pyodide" }, {}),
+    createSandbox,
     sandbox,
     createJudgeModel: (spec) =>
       createModel(withInstallationModel(spec, env.OPENAI_BASE_URL), {
         resolveSecret: host.resolveSecret,
         outbound: outboundGuardFor(host.outbound),
       }),
-    prices,
+    prices: run.team.modelPrices,
     ...(deps.pythonTimeoutMs ? { pythonTimeoutMs: deps.pythonTimeoutMs } : {}),
   };
   try {
@@ -334,18 +330,16 @@ export async function evalCaseRunEnded(db: PrismaClient, runId: string, deps?: S
   const testCase = storedTestCase(evalCase.data);
   let result: StoredCaseResult;
   try {
-    const run = await db.run.findUniqueOrThrow({
-      where: { id: runId },
-      select: { startedAt: true, error: true },
-    });
-    result = !run.startedAt
-      ? notRunResult(testCase, `not run: ${run.error ?? "the run ended before it started"}`)
+    const run = await db.run.findUniqueOrThrow({ where: { id: runId }, select: scoredRunSelect });
+    const { startedAt } = run;
+    result = !startedAt
+      ? notRun(testCase, `not run: ${run.error ?? "the run ended before it started"}`)
       : deps
-        ? await scoreStoredRun(db, runId, testCase, deps)
-        : notRunResult(testCase, "not scored: the case's run ended where no worker could score it");
+        ? await scoreStoredRun(db, runId, { ...run, startedAt }, testCase, deps)
+        : notRun(testCase, "not scored: the case's run ended where no worker could score it");
   } catch (error) {
     logger.error({ err: error, runId }, "scoring an evaluation case failed");
-    result = notRunResult(testCase, `not scored: ${error instanceof Error ? error.message : String(error)}`);
+    result = notRun(testCase, `not scored: ${error instanceof Error ? error.message : String(error)}`);
   }
   const ranOrScored = result.state !== "not run";
   await db.$transaction(async (tx) => {
