@@ -16,10 +16,11 @@ import {
 import { FieldError } from "~/components/ui/field-error";
 import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
+import { nativeSelectClass } from "~/components/ui/select-class";
 import { caseIdSchema } from "~/eval/test-set";
 import { errorMessageOf, fieldErrorsOf } from "~/lib/input-errors";
 import { useTRPC } from "~/trpc/react";
-import { answerText, selectClass } from "./eval-parts";
+import { answerText } from "./eval-parts";
 
 const NEW_SET = "new";
 
@@ -148,7 +149,7 @@ function AddForm({
         <Label htmlFor="add-set">Test set</Label>
         <select
           id="add-set"
-          className={selectClass}
+          className={nativeSelectClass}
           value={choice}
           onChange={(event) => setSetChoice(event.currentTarget.value)}
           disabled={sets.isPending}

@@ -15,10 +15,10 @@ import {
 import { FieldError } from "~/components/ui/field-error";
 import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
+import { nativeSelectClass } from "~/components/ui/select-class";
 import { type CaseCheckKind, caseCheckKinds, type TestCaseInput, testCaseSchema } from "~/eval/test-set";
 import { describeInputIssues, errorMessageOf, fieldErrorsOf } from "~/lib/input-errors";
 import { useTRPC } from "~/trpc/react";
-import { selectClass } from "./eval-parts";
 
 /** The kinds edited with form fields; every kind can also be edited as JSON. */
 const formKinds = new Set<CaseCheckKind>(["exact", "contains", "regex", "numeric"]);
@@ -278,7 +278,7 @@ function CheckEditor({
         </label>
         <select
           id={id("kind")}
-          className={selectClass}
+          className={nativeSelectClass}
           value={kind ?? ""}
           onChange={(event) => {
             const next = starterCheck(event.currentTarget.value as CaseCheckKind);

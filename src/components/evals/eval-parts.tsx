@@ -105,9 +105,6 @@ export function answerText(answer: unknown): string {
 export const th = "px-3 py-2 text-left text-xs font-medium uppercase tracking-wide text-muted-foreground";
 /** A table body cell in the app's table style. */
 export const td = "px-3 py-2 align-top text-sm";
-/** The app's native select style. */
-export const selectClass =
-  "h-9 rounded-md border border-input bg-background px-2.5 text-sm shadow-xs outline-none focus-visible:border-ring focus-visible:ring-2 focus-visible:ring-ring/30";
 
 /** A test set's name and description fields, with the server's message under each (new set, rename). */
 export function TestSetFields({

@@ -10,9 +10,9 @@ import { Card } from "~/components/ui/card";
 import { FieldError } from "~/components/ui/field-error";
 import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
+import { nativeSelectClass } from "~/components/ui/select-class";
 import { errorMessageOf } from "~/lib/input-errors";
 import { useTRPC } from "~/trpc/react";
-import { selectClass } from "./eval-parts";
 
 /** The working copy's place among the picked versions (the router's `null`). */
 const WORKING_COPY = "working-copy";
@@ -85,7 +85,7 @@ export function EvaluatePanel({ testSetId, caseCount }: { testSetId: string; cas
           <Label htmlFor="eval-workflow">Workflow</Label>
           <select
             id="eval-workflow"
-            className={selectClass}
+            className={nativeSelectClass}
             value={workflowId}
             onChange={(event) => {
               setWorkflowId(event.currentTarget.value);

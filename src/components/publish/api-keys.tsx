@@ -18,6 +18,7 @@ import { EmptyState } from "~/components/ui/empty-state";
 import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
 import { RelativeTime } from "~/components/ui/relative-time";
+import { nativeSelectClass } from "~/components/ui/select-class";
 import { toast } from "~/components/ui/toaster";
 import { formatCost } from "~/lib/run-format";
 import { type RouterOutputs, useTRPC } from "~/trpc/react";
@@ -32,9 +33,6 @@ type KeyFields = {
   rateLimitPerMinute: number;
   monthlyCostCapUsd: number | null;
 };
-
-const selectClass =
-  "h-9 rounded-md border border-input bg-background px-2.5 text-sm shadow-xs outline-none focus-visible:border-ring focus-visible:ring-2 focus-visible:ring-ring/30";
 
 /**
  * The team's API keys: create (the key is shown once), change limits and scope, revoke; the list with
@@ -208,7 +206,7 @@ export function ApiKeys() {
             <h2 className="text-base font-semibold tracking-tight">Usage per key</h2>
             <select
               aria-label="Usage of"
-              className={selectClass}
+              className={nativeSelectClass}
               value={usageKey}
               onChange={(event) => setUsageKey(event.currentTarget.value)}
             >

@@ -18,6 +18,7 @@ import {
   DialogTitle,
 } from "~/components/ui/dialog";
 import { RelativeTime } from "~/components/ui/relative-time";
+import { nativeSelectClass } from "~/components/ui/select-class";
 import { toast } from "~/components/ui/toaster";
 import { endpointRunsUrl } from "~/lib/api-snippets";
 import { type RouterOutputs, useTRPC } from "~/trpc/react";
@@ -31,8 +32,7 @@ import { UsageCharts } from "./usage-charts";
 
 type Endpoint = RouterOutputs["endpoint"]["get"];
 
-const selectClass =
-  "h-9 rounded-md border border-input bg-background px-2.5 text-sm shadow-xs outline-none focus-visible:border-ring focus-visible:ring-2 focus-visible:ring-ring/30 disabled:opacity-60";
+const selectClass = cn(nativeSelectClass, "disabled:opacity-60");
 
 /** The origin the snippets and links use: APP_URL when the server has one, else this browser's. */
 function useOrigin(appUrl: string | null): string | null {

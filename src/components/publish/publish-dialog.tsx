@@ -5,6 +5,7 @@ import { Loader2 } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useEffect, useState } from "react";
 import { Button } from "~/components/ui/button";
+import { cn } from "~/components/ui/cn";
 import {
   Dialog,
   DialogContent,
@@ -15,6 +16,7 @@ import {
 } from "~/components/ui/dialog";
 import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
+import { nativeSelectClass } from "~/components/ui/select-class";
 import { toast } from "~/components/ui/toaster";
 import { ENDPOINT_SLUG_PATTERN, ENDPOINT_SLUG_RULE, suggestEndpointSlug } from "~/lib/endpoint-slug";
 import { useTRPC } from "~/trpc/react";
@@ -23,8 +25,7 @@ import { PublishGateNote } from "./publish-gate-note";
 /** The version choice that saves the working copy as a new version first. */
 const SAVE_NEW = "new";
 
-const selectClass =
-  "h-9 w-full rounded-md border border-input bg-background px-2.5 text-sm shadow-xs outline-none focus-visible:border-ring focus-visible:ring-2 focus-visible:ring-ring/30";
+const selectClass = cn(nativeSelectClass, "w-full");
 
 /** `value`, once it has stopped changing for `ms`. */
 function useSettled<T>(value: T, ms: number): T {

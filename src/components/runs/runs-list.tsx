@@ -9,6 +9,7 @@ import { RunSourceBadge } from "~/components/publish/run-source-badge";
 import { Button } from "~/components/ui/button";
 import { EmptyState } from "~/components/ui/empty-state";
 import { SearchInput, useDebouncedValue } from "~/components/ui/search-input";
+import { nativeSelectClass } from "~/components/ui/select-class";
 import { formatCost, formatDuration, formatTokens } from "~/lib/run-format";
 import { inProgressRunStatuses, runStatusLabels } from "~/lib/run-status";
 import { type RouterInputs, type RouterOutputs, useTRPC } from "~/trpc/react";
@@ -18,8 +19,6 @@ type RunStatusFilter = NonNullable<RouterInputs["run"]["list"]["status"]>;
 type RunSummary = RouterOutputs["run"]["list"]["items"][number];
 
 const ACTIVE = new Set<string>(inProgressRunStatuses);
-const selectClass =
-  "h-9 rounded-md border border-input bg-background px-2.5 text-sm shadow-xs outline-none focus-visible:border-ring focus-visible:ring-2 focus-visible:ring-ring/30";
 
 /**
  * The team's runs with a search (task, workflow or tool name, on the server) and filters by workflow,
@@ -76,7 +75,7 @@ export function RunsList() {
         <Filter label="Workflow" htmlFor="filter-workflow">
           <select
             id="filter-workflow"
-            className={selectClass}
+            className={nativeSelectClass}
             value={workflowId}
             onChange={(event) => setWorkflowId(event.currentTarget.value)}
           >
@@ -91,7 +90,7 @@ export function RunsList() {
         <Filter label="State" htmlFor="filter-status">
           <select
             id="filter-status"
-            className={selectClass}
+            className={nativeSelectClass}
             value={status}
             onChange={(event) => setStatus(event.currentTarget.value as RunStatusFilter | "")}
           >
@@ -107,7 +106,7 @@ export function RunsList() {
           <input
             id="filter-from"
             type="date"
-            className={selectClass}
+            className={nativeSelectClass}
             value={from}
             onChange={(event) => setFrom(event.currentTarget.value)}
           />
@@ -116,7 +115,7 @@ export function RunsList() {
           <input
             id="filter-to"
             type="date"
-            className={selectClass}
+            className={nativeSelectClass}
             value={to}
             onChange={(event) => setTo(event.currentTarget.value)}
           />

@@ -4,14 +4,15 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useState } from "react";
 import { Button } from "~/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "~/components/ui/card";
+import { cn } from "~/components/ui/cn";
 import { FieldError } from "~/components/ui/field-error";
 import { Input } from "~/components/ui/input";
 import { Label } from "~/components/ui/label";
+import { nativeSelectClass } from "~/components/ui/select-class";
 import { toast } from "~/components/ui/toaster";
 import { useTRPC } from "~/trpc/react";
 
-const selectClass =
-  "h-9 w-full rounded-md border border-input bg-background px-2.5 text-sm shadow-xs outline-none focus-visible:border-ring focus-visible:ring-2 focus-visible:ring-ring/30";
+const selectClass = cn(nativeSelectClass, "w-full");
 
 /** The choice that turns the gate off. */
 const OFF = "";
