@@ -2,6 +2,7 @@ import { expect, test } from "@playwright/test";
 import { newAccount, signUp } from "./helpers/accounts";
 import { screenshots } from "./helpers/screenshots";
 import { trpc } from "./helpers/trpc";
+import { codeAnswer, replayCodeAgentWorkflow } from "./helpers/workflows";
 
 /**
  * Evaluation in the browser, end to end on the embedded server: two runs of a workflow become the
@@ -13,63 +14,18 @@ import { trpc } from "./helpers/trpc";
 
 test.setTimeout(300_000);
 
-const code = (thought: string, body: string) => `Thought: ${thought}\n<code>\n${body}\n</code>`;
-
 /** One CodeAgent in Pyodide on scripted model answers that end with `answer` (each answer 1.5 s after the last). */
 function answeringWorkflow(answer: string) {
-  return {
-    version: 1,
-    nodes: [
-      {
-        id: "agent",
-        type: "agent",
-        position: { x: 200, y: 0 },
-        data: {
-          agentType: "code",
-          name: "greeter",
-          description: "Says hello.",
-          instructions: "",
-          maxSteps: 4,
-          addBaseTools: false,
-          additionalAuthorizedImports: [],
-        },
-      },
-      {
-        id: "model",
-        type: "model",
-        position: { x: 0, y: 200 },
-        data: {
-          provider: "replay",
-          model: "gpt-4o-mini",
-          latencyMs: 1500,
-          transcript: [
-            code("I work out the greeting.", 'greeting = "hello" + " world"\nprint(greeting)'),
-            code("I answer.", `final_answer(${JSON.stringify(answer)})`),
-          ],
-        },
-      },
-      { id: "sandbox", type: "sandbox", position: { x: 300, y: 200 }, data: { kind: "pyodide" } },
-    ],
-    edges: [
-      {
-        id: "agent-uses-model-model",
-        type: "uses-model",
-        source: "agent",
-        target: "model",
-        sourceHandle: "model",
-        targetHandle: "in",
-      },
-      {
-        id: "agent-runs-in-sandbox",
-        type: "runs-in",
-        source: "agent",
-        target: "sandbox",
-        sourceHandle: "sandbox",
-        targetHandle: "in",
-      },
-    ],
-    viewport: { x: 0, y: 0, zoom: 1 },
-  };
+  return replayCodeAgentWorkflow(
+    { name: "greeter", description: "Says hello.", maxSteps: 4 },
+    {
+      latencyMs: 1500,
+      transcript: [
+        codeAnswer("I work out the greeting.", 'greeting = "hello" + " world"\nprint(greeting)'),
+        codeAnswer("I answer.", `final_answer(${JSON.stringify(answer)})`),
+      ],
+    },
+  );
 }
 
 type RunInfo = { status: string; output: unknown };

@@ -2,6 +2,7 @@ import { expect, test } from "@playwright/test";
 import { newAccount, signUp } from "./helpers/accounts";
 import { screenshots } from "./helpers/screenshots";
 import { trpc } from "./helpers/trpc";
+import { codeAnswer, replayCodeAgentWorkflow } from "./helpers/workflows";
 
 /**
  * Runs, end to end on the embedded server (in-process queue and worker, Pyodide): the seeded demo
@@ -11,64 +12,18 @@ import { trpc } from "./helpers/trpc";
 
 test.setTimeout(180_000);
 
-const code = (thought: string, body: string) => `Thought: ${thought}\n<code>\n${body}\n</code>`;
-
 /** One CodeAgent on recorded answers whose second action sleeps for a minute in Pyodide. */
 function slowWorkflow() {
-  const handles = { model: ["model", "in"], sandbox: ["sandbox", "in"] } as const;
-  return {
-    version: 1,
-    nodes: [
-      {
-        id: "agent",
-        type: "agent",
-        position: { x: 200, y: 0 },
-        data: {
-          agentType: "code",
-          name: "sleeper",
-          description: "Counts slowly.",
-          instructions: "",
-          maxSteps: 5,
-          addBaseTools: false,
-          additionalAuthorizedImports: [],
-        },
-      },
-      {
-        id: "model",
-        type: "model",
-        position: { x: 0, y: 200 },
-        data: {
-          provider: "replay",
-          model: "gpt-4o-mini",
-          transcript: [
-            code("I warm up for a moment.", 'import time\ntime.sleep(2)\nprint("warmed up")'),
-            code("Now I wait for a long time.", "time.sleep(60)"),
-            code("Done.", 'final_answer("slept")'),
-          ],
-        },
-      },
-      { id: "sandbox", type: "sandbox", position: { x: 300, y: 200 }, data: { kind: "pyodide" } },
-    ],
-    edges: [
-      {
-        id: "agent-uses-model-model",
-        type: "uses-model",
-        source: "agent",
-        target: "model",
-        sourceHandle: handles.model[0],
-        targetHandle: handles.model[1],
-      },
-      {
-        id: "agent-runs-in-sandbox",
-        type: "runs-in",
-        source: "agent",
-        target: "sandbox",
-        sourceHandle: handles.sandbox[0],
-        targetHandle: handles.sandbox[1],
-      },
-    ],
-    viewport: { x: 0, y: 0, zoom: 1 },
-  };
+  return replayCodeAgentWorkflow(
+    { name: "sleeper", description: "Counts slowly.", maxSteps: 5 },
+    {
+      transcript: [
+        codeAnswer("I warm up for a moment.", 'import time\ntime.sleep(2)\nprint("warmed up")'),
+        codeAnswer("Now I wait for a long time.", "time.sleep(60)"),
+        codeAnswer("Done.", 'final_answer("slept")'),
+      ],
+    },
+  );
 }
 
 test("the demo workflow runs from the canvas and streams a complete run with tokens and cost", async ({
